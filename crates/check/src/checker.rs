@@ -1,0 +1,2145 @@
+//! Name resolution, types, units, ranges, cycles, usage and metadata.
+//!
+//! The checker runs in three passes over all files of a [`SourceDb`]:
+//! 1. declarations: each file's names, its `use`s and its input types;
+//! 2. bodies: every expression, stratification, recommendation, pathway and
+//!    test, resolving names across files and recording which declaration
+//!    depends on which;
+//! 3. whole-program facts: dependency cycles and unused declarations.
+//!
+//! Every expression is checked exactly once (definitions and scores are
+//! memoised), so a mistake is reported once, in the file where it is.
+
+use crate::db::{resolve_use, FileId, FileSystem, SourceDb};
+use crate::fuzzy::suggest;
+use crate::types::{answer, points, EnumTy, Interval, Ty};
+use guidepath_ir::{is_valid_date, TimeFamily, Unit};
+use guidepath_syntax::ast::{self, Expr, ExprKind};
+use guidepath_syntax::{Code, Diagnostic, Span};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Identifies a declaration: its file and the start of its name.
+pub type Key = (FileId, u32);
+
+const BUILTIN_TYPES: &[&str] = &["boolean", "integer", "decimal", "date", "duration", "text"];
+const STATUSES: &[&str] = &["draft", "active", "retired", "superseded"];
+const LANGUAGES: &[&str] = &["da", "sv", "nb", "nn", "en", "fi", "de"];
+const STRENGTHS: &[&str] = &["strong", "weak", "conditional", "good_practice"];
+const CERTAINTIES: &[&str] = &["high", "moderate", "low", "very_low"];
+
+/// A resolved name.
+#[derive(Debug, Clone, Copy)]
+pub enum Entity<'a> {
+    Input(FileId, &'a ast::Field),
+    Enum(FileId, &'a ast::EnumDecl),
+    Define(FileId, Option<&'a ast::Instrument>, &'a ast::Define),
+    Strat(FileId, Option<&'a ast::Instrument>, &'a ast::Stratify),
+    Rec(FileId, &'a ast::Recommend),
+    Pathway(FileId, &'a ast::Pathway),
+    Step(FileId, &'a ast::Pathway, &'a ast::Step),
+    Instrument(FileId, &'a ast::Instrument),
+    Item(FileId, &'a ast::Instrument, &'a ast::ItemDecl),
+    Score(FileId, &'a ast::Instrument, &'a ast::Score),
+    Module(FileId),
+}
+
+impl<'a> Entity<'a> {
+    pub fn key(&self) -> Key {
+        match self {
+            Entity::Input(f, x) => (*f, x.name.span.start),
+            Entity::Enum(f, x) => (*f, x.name.span.start),
+            Entity::Define(f, _, x) => (*f, x.name.span.start),
+            Entity::Strat(f, _, x) => (*f, x.name.span.start),
+            Entity::Rec(f, x) => (*f, x.name.span.start),
+            Entity::Pathway(f, x) => (*f, x.name.span.start),
+            Entity::Step(f, _, x) => (*f, x.name.span.start),
+            Entity::Instrument(f, x) => (*f, x.name.span.start),
+            Entity::Item(f, _, x) => (*f, x.name.span.start),
+            Entity::Score(f, _, x) => (*f, x.name.span.start),
+            Entity::Module(f) => (*f, u32::MAX),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Entity::Input(..) => "an input",
+            Entity::Enum(..) => "an enum",
+            Entity::Define(..) => "a definition",
+            Entity::Strat(..) => "a stratification",
+            Entity::Rec(..) => "a recommendation",
+            Entity::Pathway(..) => "a pathway",
+            Entity::Step(..) => "a pathway step",
+            Entity::Instrument(..) => "an instrument",
+            Entity::Item(..) => "an instrument item",
+            Entity::Score(..) => "a score",
+            Entity::Module(..) => "a used file",
+        }
+    }
+
+    fn name_span(&self) -> Span {
+        match self {
+            Entity::Input(_, x) => x.name.span,
+            Entity::Enum(_, x) => x.name.span,
+            Entity::Define(_, _, x) => x.name.span,
+            Entity::Strat(_, _, x) => x.name.span,
+            Entity::Rec(_, x) => x.name.span,
+            Entity::Pathway(_, x) => x.name.span,
+            Entity::Step(_, _, x) => x.name.span,
+            Entity::Instrument(_, x) => x.name.span,
+            Entity::Item(_, _, x) => x.name.span,
+            Entity::Score(_, _, x) => x.name.span,
+            Entity::Module(_) => Span::default(),
+        }
+    }
+}
+
+struct Import {
+    alias: String,
+    alias_span: Span,
+    file: Option<FileId>,
+}
+
+#[derive(Default)]
+struct Module<'a> {
+    names: HashMap<&'a str, Entity<'a>>,
+    imports: Vec<Import>,
+    /// Instruments of used files, visible by their own names.
+    imported_instruments: HashMap<&'a str, Entity<'a>>,
+    /// Enums of used files, usable as field types.
+    imported_enums: HashMap<&'a str, &'a ast::EnumDecl>,
+    input_types: HashMap<u32, Ty<'a>>,
+}
+
+/// Where an expression is checked.
+#[derive(Clone, Copy)]
+struct Cx<'a> {
+    file: FileId,
+    instrument: Option<&'a ast::Instrument>,
+}
+
+enum Memo<'a> {
+    InProgress,
+    Done(Ty<'a>),
+}
+
+pub struct Checker<'a> {
+    db: &'a SourceDb,
+    fs: &'a dyn FileSystem,
+    modules: Vec<Module<'a>>,
+    diags: Vec<Vec<Diagnostic>>,
+    used: HashSet<Key>,
+    used_imports: HashSet<(FileId, usize)>,
+    memo: HashMap<Key, Memo<'a>>,
+    /// Dependency edges between definitions, scores and stratifications.
+    deps: BTreeMap<Key, Vec<Key>>,
+    dep_names: HashMap<Key, (String, Span)>,
+    current: Option<Key>,
+    /// While checking tests, references do not count as uses.
+    in_test: bool,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(db: &'a SourceDb, fs: &'a dyn FileSystem) -> Checker<'a> {
+        let n = db.files.len();
+        Checker {
+            db,
+            fs,
+            modules: (0..n).map(|_| Module::default()).collect(),
+            diags: db.files.iter().map(|f| f.syntax.clone()).collect(),
+            used: HashSet::new(),
+            used_imports: HashSet::new(),
+            memo: HashMap::new(),
+            deps: BTreeMap::new(),
+            dep_names: HashMap::new(),
+            current: None,
+            in_test: false,
+        }
+    }
+
+    /// Runs all passes; returns each file's diagnostics, sorted by position.
+    pub fn run(mut self) -> Vec<Vec<Diagnostic>> {
+        for f in 0..self.db.files.len() {
+            self.declare(f);
+        }
+        self.use_cycles();
+        for f in 0..self.db.files.len() {
+            self.declare_inputs(f);
+        }
+        for f in 0..self.db.files.len() {
+            self.bodies(f);
+        }
+        self.cycles();
+        self.unused();
+        for d in &mut self.diags {
+            d.sort_by(|a, b| {
+                (a.label.span.start, a.label.span.end, a.code).cmp(&(b.label.span.start, b.label.span.end, b.code))
+            });
+            d.dedup();
+        }
+        self.diags
+    }
+
+    fn report(&mut self, file: FileId, d: Diagnostic) {
+        self.diags[file].push(d);
+    }
+
+    fn text(&self, file: FileId, span: Span) -> &'a str {
+        span.text(&self.db.files[file].text)
+    }
+
+    // ------------------------------------------------------ declarations --
+
+    fn declare(&mut self, f: FileId) {
+        let db = self.db;
+        let file = &db.files[f];
+        let mut names: HashMap<&'a str, Entity<'a>> = HashMap::new();
+        let mut dups = Vec::new();
+        for item in &file.ast.items {
+            let e = match item {
+                ast::Item::Input(block) => {
+                    for field in &block.fields {
+                        let e = Entity::Input(f, field);
+                        if let Some(prev) = names.insert(&field.name.name, e) {
+                            dups.push((field.name.clone(), prev));
+                            names.insert(&field.name.name, prev);
+                        }
+                    }
+                    continue;
+                }
+                ast::Item::Enum(x) => Entity::Enum(f, x),
+                ast::Item::Define(x) => Entity::Define(f, None, x),
+                ast::Item::Stratify(x) => Entity::Strat(f, None, x),
+                ast::Item::Recommend(x) => Entity::Rec(f, x),
+                ast::Item::Pathway(x) => Entity::Pathway(f, x),
+                ast::Item::Instrument(x) => Entity::Instrument(f, x),
+                _ => continue,
+            };
+            let name: &'a str = match item {
+                ast::Item::Enum(x) => &x.name.name,
+                ast::Item::Define(x) => &x.name.name,
+                ast::Item::Stratify(x) => &x.name.name,
+                ast::Item::Recommend(x) => &x.name.name,
+                ast::Item::Pathway(x) => &x.name.name,
+                ast::Item::Instrument(x) => &x.name.name,
+                _ => continue,
+            };
+            if let Some(prev) = names.get(name).copied() {
+                let span = e.name_span();
+                dups.push((ast::Ident { name: name.to_string(), span }, prev));
+            } else {
+                names.insert(name, e);
+            }
+        }
+        for (ident, prev) in dups {
+            self.report(
+                f,
+                Diagnostic::new(Code::Duplicate, ident.span, format!("`{}` is declared twice", ident.name))
+                    .label("declared again here")
+                    .related(prev.name_span(), format!("first declared here as {}", prev.kind()))
+                    .help("rename one of them"),
+            );
+        }
+
+        // Uses.
+        let mut imports: Vec<Import> = Vec::new();
+        for item in &file.ast.items {
+            let ast::Item::Use(u) = item else { continue };
+            let alias = u.alias.clone().unwrap_or_else(|| {
+                u.path.segments.last().cloned().unwrap_or(ast::Ident { name: String::new(), span: u.path.span })
+            });
+            let target = match resolve_use(self.fs, &file.path, &u.path) {
+                Ok(p) => db.lookup(&p),
+                Err(tried) => {
+                    let shown: Vec<String> = tried.iter().take(3).map(|p| format!("`{}`", p.display())).collect();
+                    self.report(
+                        f,
+                        Diagnostic::new(
+                            Code::UseNotFound,
+                            u.path.span,
+                            format!("no file for `use {}`", u.path.dotted()),
+                        )
+                        .label("not found")
+                        .help(format!(
+                            "`use a.b` reads `a/b.guide` from this file's folder or a folder above it; looked at {}",
+                            shown.join(", ")
+                        )),
+                    );
+                    None
+                }
+            };
+            if let Some(prev) = imports.iter().find(|i| i.alias == alias.name) {
+                let prev_span = prev.alias_span;
+                self.report(
+                    f,
+                    Diagnostic::new(Code::Duplicate, alias.span, format!("`{}` is used twice", alias.name))
+                        .label("used again here")
+                        .related(prev_span, "first used here")
+                        .help("remove one `use`, or give one a different name with `as`"),
+                );
+                continue;
+            }
+            if let Some(prev) = names.get(alias.name.as_str()) {
+                let prev_span = prev.name_span();
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::Duplicate,
+                        alias.span,
+                        format!("`use` brings in `{}`, which this file already declares", alias.name),
+                    )
+                    .label("brought in here")
+                    .related(prev_span, "declared here")
+                    .help("give the used file another name with `as`"),
+                );
+            }
+            imports.push(Import { alias: alias.name.clone(), alias_span: alias.span, file: target });
+        }
+        let module = &mut self.modules[f];
+        module.names = names;
+        module.imports = imports;
+    }
+
+    /// Instruments and enums of used files, once every file's names are known.
+    fn imported_names(&mut self, f: FileId) {
+        let db = self.db;
+        let targets: Vec<FileId> = self.modules[f].imports.iter().filter_map(|i| i.file).collect();
+        for t in targets {
+            for item in &db.files[t].ast.items {
+                match item {
+                    ast::Item::Instrument(ins) => {
+                        self.modules[f]
+                            .imported_instruments
+                            .entry(&ins.name.name)
+                            .or_insert(Entity::Instrument(t, ins));
+                    }
+                    ast::Item::Enum(e) => {
+                        self.modules[f].imported_enums.entry(&e.name.name).or_insert(e);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn use_cycles(&mut self) {
+        let n = self.db.files.len();
+        for f in 0..n {
+            self.imported_names(f);
+        }
+        // A use cycle is reported at the `use` in each file of the cycle.
+        let edges: Vec<Vec<FileId>> =
+            (0..n).map(|f| self.modules[f].imports.iter().filter_map(|i| i.file).collect()).collect();
+        for (f, targets) in edges.iter().enumerate() {
+            for (idx, t) in targets.iter().enumerate() {
+                if reaches(&edges, *t, f) {
+                    let span =
+                        self.modules[f].imports.iter().filter(|i| i.file.is_some()).nth(idx).map(|i| i.alias_span);
+                    let path = self.db.files[*t].path.display().to_string();
+                    self.report(
+                        f,
+                        Diagnostic::new(Code::UseCycle, span.unwrap_or_default(), "files use each other in a cycle")
+                            .label(format!("`{path}` uses this file back"))
+                            .help("move what both files need into a third file that both use"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn declare_inputs(&mut self, f: FileId) {
+        let db = self.db;
+        for item in &db.files[f].ast.items {
+            let ast::Item::Input(block) = item else { continue };
+            for field in &block.fields {
+                let ty = self.field_type(f, field);
+                self.modules[f].input_types.insert(field.name.span.start, ty);
+            }
+        }
+    }
+
+    fn find_enum(&self, f: FileId, name: &str) -> Option<&'a ast::EnumDecl> {
+        match self.modules[f].names.get(name) {
+            Some(Entity::Enum(_, e)) => Some(e),
+            _ => self.modules[f].imported_enums.get(name).copied(),
+        }
+    }
+
+    fn enum_names(&self, f: FileId) -> Vec<&'a str> {
+        let m = &self.modules[f];
+        let mut v: Vec<&'a str> =
+            m.names.iter().filter(|(_, e)| matches!(e, Entity::Enum(..))).map(|(n, _)| *n).collect();
+        v.extend(m.imported_enums.keys().copied());
+        v
+    }
+
+    fn field_type(&mut self, f: FileId, field: &'a ast::Field) -> Ty<'a> {
+        let spec = &field.ty;
+        let (base, is_set, ident) = match &spec.name {
+            ast::TypeName::Named(i) => (i.name.as_str(), false, i),
+            ast::TypeName::SetOf(i) => (i.name.as_str(), true, i),
+        };
+        let unit = spec.unit.as_ref().and_then(|u| self.unit(f, u));
+        let mut ty = match (base, is_set) {
+            ("boolean", false) => Ty::Bool,
+            ("integer", false) => Ty::Num { unit, integer: true, range: None },
+            ("decimal", false) => Ty::Num { unit, integer: false, range: None },
+            ("date", false) => Ty::Date,
+            ("duration", false) => Ty::Duration(unit.and_then(|u| u.time_family())),
+            ("text", false) => Ty::Text,
+            _ => match self.find_enum(f, base) {
+                Some(e) if is_set => Ty::Set(EnumTy::Decl(e)),
+                Some(e) => Ty::Enum(EnumTy::Decl(e)),
+                None => {
+                    let mut cands: Vec<&str> = if is_set { Vec::new() } else { BUILTIN_TYPES.to_vec() };
+                    cands.extend(self.enum_names(f));
+                    let mut d = Diagnostic::new(Code::UnknownType, ident.span, format!("unknown type `{base}`"))
+                        .label("not a type");
+                    d = match suggest(base, cands) {
+                        Some(s) => d.help(format!("did you mean `{s}`?")).fix(ident.span, s),
+                        None if is_set => d.help("`set of` takes an enum declared with `enum name { … }`"),
+                        None => d.help("the types are boolean, integer, decimal, date, duration, text, `set of` an enum, or an enum"),
+                    };
+                    self.report(f, d);
+                    return Ty::Error;
+                }
+            },
+        };
+        // Units apply to numbers and durations only.
+        if let Some(u) = &spec.unit {
+            match (&ty, unit) {
+                (Ty::Num { .. }, _) | (_, None) => {}
+                (Ty::Duration(_), Some(unit)) if unit.time_family().is_some() => {}
+                (Ty::Duration(_), Some(_)) => self.report(
+                    f,
+                    Diagnostic::new(Code::UnexpectedUnit, u.span, format!("a duration cannot be in `{}`", u.name))
+                        .label("not a time unit")
+                        .help("use years, months, weeks, days, hours or minutes"),
+                ),
+                _ => self.report(
+                    f,
+                    Diagnostic::new(Code::UnexpectedUnit, u.span, format!("{} has no unit", ty.describe()))
+                        .label("unit not allowed here")
+                        .help("remove the unit; only integer, decimal and duration fields have units"),
+                ),
+            }
+        }
+        if let Some(r) = &field.range {
+            match &mut ty {
+                Ty::Num { unit: fu, integer, range } => {
+                    if let Some(iv) = self.check_range(f, r) {
+                        if *integer && !(r.lo.is_integer && r.hi.is_integer) {
+                            self.report(
+                                f,
+                                Diagnostic::new(
+                                    Code::InvalidRange,
+                                    r.span,
+                                    "an integer field has a range with decimals",
+                                )
+                                .label("decimal bound")
+                                .help("use whole numbers, or declare the field `decimal`"),
+                            );
+                        }
+                        if let Some(ru) = r.unit.as_ref().and_then(|u| Unit::parse(&u.name)) {
+                            if Some(ru) != *fu {
+                                self.report(f, unit_mismatch_range(r, *fu, ru));
+                            }
+                        }
+                        *range = Some(iv);
+                    }
+                }
+                Ty::Error => {}
+                other => {
+                    let what = other.describe();
+                    self.report(
+                        f,
+                        Diagnostic::new(Code::InvalidRange, r.span, format!("{what} cannot have a range"))
+                            .label("range not allowed here")
+                            .help("only integer and decimal fields have ranges"),
+                    );
+                }
+            }
+        }
+        ty
+    }
+
+    fn check_range(&mut self, f: FileId, r: &ast::Range) -> Option<Interval> {
+        if let Some(u) = &r.unit {
+            self.unit(f, u)?;
+        }
+        if r.lo.value > r.hi.value {
+            self.report(
+                f,
+                Diagnostic::new(
+                    Code::InvalidRange,
+                    r.span,
+                    format!("range `{}` is empty: `{}` is above `{}`", self.text(f, r.span), r.lo.text, r.hi.text),
+                )
+                .label("empty range")
+                .help(format!("write the lower bound first: `{}..{}`", r.hi.text, r.lo.text)),
+            );
+            return None;
+        }
+        Some(Interval { lo: r.lo.value, hi: r.hi.value })
+    }
+
+    fn unit(&mut self, f: FileId, u: &ast::Ident) -> Option<Unit> {
+        if let Some(unit) = Unit::parse(&u.name) {
+            return Some(unit);
+        }
+        let names: Vec<&str> = Unit::ALL.iter().map(|u| u.name()).collect();
+        let mut d =
+            Diagnostic::new(Code::UnknownUnit, u.span, format!("unknown unit `{}`", u.name)).label("not a unit");
+        d = match suggest(&u.name, names.iter().copied().chain(["month", "year", "day", "week"])) {
+            Some(s) => d.help(format!("did you mean `{s}`?")).fix(u.span, s),
+            None => d.help(format!("the units are {}", names.join(", "))),
+        };
+        self.report(f, d);
+        None
+    }
+
+    fn date(&mut self, f: FileId, d: &ast::DateLit) -> bool {
+        if is_valid_date(d.year, d.month, d.day) {
+            return true;
+        }
+        self.report(
+            f,
+            Diagnostic::new(Code::InvalidDate, d.span, format!("`{}` is not a date", self.text(f, d.span)))
+                .label("no such day")
+                .help(format!(
+                    "dates are `YYYY-MM-DD`; month {} of {} has {} days",
+                    d.month,
+                    d.year,
+                    guidepath_ir::days_in_month(d.year, d.month)
+                )),
+        );
+        false
+    }
+
+    // ---------------------------------------------------------- resolution --
+
+    fn mark_used(&mut self, key: Key) {
+        if !self.in_test {
+            self.used.insert(key);
+        }
+    }
+
+    fn depend_on(&mut self, e: &Entity<'a>) {
+        if let (Some(cur), Entity::Define(..) | Entity::Score(..) | Entity::Strat(..)) = (self.current, e) {
+            self.deps.entry(cur).or_default().push(e.key());
+        }
+    }
+
+    fn member(&self, e: Entity<'a>, name: &str) -> Option<Entity<'a>> {
+        match e {
+            Entity::Instrument(f, ins) => instrument_member(f, ins, name),
+            Entity::Module(f) => self.modules[f]
+                .names
+                .get(name)
+                .copied()
+                .or_else(|| self.modules[f].imported_instruments.get(name).copied()),
+            Entity::Pathway(f, pw) => pw.steps.iter().find(|s| s.name.name == name).map(|s| Entity::Step(f, pw, s)),
+            _ => None,
+        }
+    }
+
+    fn member_names(&self, e: Entity<'a>) -> Vec<&'a str> {
+        match e {
+            Entity::Instrument(_, ins) => instrument_member_names(ins),
+            Entity::Module(f) => {
+                let m = &self.modules[f];
+                m.names.keys().chain(m.imported_instruments.keys()).copied().collect()
+            }
+            Entity::Pathway(_, pw) => pw.steps.iter().map(|s| s.name.name.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Resolves the first segment of a name in a scope.
+    fn lookup(&mut self, cx: Cx<'a>, name: &str) -> Option<Entity<'a>> {
+        if let Some(ins) = cx.instrument {
+            if let Some(e) = instrument_member(cx.file, ins, name) {
+                return Some(e);
+            }
+        }
+        let m = &self.modules[cx.file];
+        if let Some(e) = m.names.get(name).or_else(|| m.imported_instruments.get(name)) {
+            return Some(*e);
+        }
+        let idx = m.imports.iter().position(|i| i.alias == name)?;
+        let target = m.imports[idx].file;
+        if !self.in_test {
+            self.used_imports.insert((cx.file, idx));
+        }
+        // An unresolved `use` was reported already; its names are unknown.
+        Some(Entity::Module(target?))
+    }
+
+    fn scope_names(&self, cx: Cx<'a>) -> Vec<&'a str> {
+        let mut v = Vec::new();
+        if let Some(ins) = cx.instrument {
+            v.extend(instrument_member_names(ins));
+        }
+        let m = &self.modules[cx.file];
+        v.extend(m.names.keys().copied());
+        v.extend(m.imported_instruments.keys().copied());
+        v
+    }
+
+    fn used_import_of(&mut self, cx: Cx<'a>, target: FileId) {
+        if self.in_test {
+            return;
+        }
+        let m = &self.modules[cx.file];
+        for (idx, imp) in m.imports.iter().enumerate() {
+            if imp.file == Some(target) {
+                self.used_imports.insert((cx.file, idx));
+            }
+        }
+    }
+
+    /// Resolves a dotted name, reporting unknown names with a suggestion.
+    fn resolve(&mut self, cx: Cx<'a>, path: &'a ast::Path) -> Option<Entity<'a>> {
+        let first = path.segments.first()?;
+        let Some(mut e) = self.lookup(cx, &first.name) else {
+            let names = self.scope_names(cx);
+            self.report(cx.file, unknown_name(&first.name, first.span, None, names));
+            return None;
+        };
+        if let Entity::Instrument(t, _) = e {
+            if t != cx.file {
+                self.used_import_of(cx, t);
+            }
+        }
+        for (i, seg) in path.segments.iter().enumerate().skip(1) {
+            let owner = &path.segments[..i];
+            let owner_text = owner.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
+            match self.member(e, &seg.name) {
+                Some(next) => {
+                    if let Entity::Instrument(t, _) = next {
+                        self.used_import_of(cx, t);
+                    }
+                    e = next;
+                }
+                None if matches!(e, Entity::Instrument(..) | Entity::Module(..) | Entity::Pathway(..)) => {
+                    let names = self.member_names(e);
+                    self.report(cx.file, unknown_name(&seg.name, seg.span, Some(&owner_text), names));
+                    return None;
+                }
+                None => {
+                    self.report(
+                        cx.file,
+                        Diagnostic::new(
+                            Code::WrongKind,
+                            seg.span,
+                            format!("`{owner_text}` is {} and has no member `{}`", e.kind(), seg.name),
+                        )
+                        .label("no such member")
+                        .help(format!("write `{owner_text}` alone")),
+                    );
+                    return None;
+                }
+            }
+        }
+        self.mark_used(e.key());
+        self.depend_on(&e);
+        Some(e)
+    }
+
+    // ----------------------------------------------------------- typing --
+
+    fn entity_ty(&mut self, cx: Cx<'a>, e: Entity<'a>, span: Span) -> Ty<'a> {
+        match e {
+            Entity::Input(f, field) => {
+                self.modules[f].input_types.get(&field.name.span.start).cloned().unwrap_or(Ty::Error)
+            }
+            Entity::Define(f, ins, d) => self.define_ty(Cx { file: f, instrument: ins }, d),
+            Entity::Score(f, ins, s) => self.score_ty(Cx { file: f, instrument: Some(ins) }, s),
+            Entity::Strat(_, _, s) => Ty::Strat(s),
+            Entity::Item(_, _, item) => Ty::Item(item),
+            other => {
+                let text = self.text(cx.file, span);
+                let help = match other {
+                    Entity::Instrument(..) => format!("name one of its scores or items, e.g. `{text}.total`"),
+                    Entity::Rec(..) => "conditions cannot depend on recommendations; name the condition with `define` and use it in both".into(),
+                    Entity::Enum(..) => "an enum is a type; compare a field of that type with `is`".into(),
+                    _ => "name an input, definition, score or stratification".into(),
+                };
+                self.report(
+                    cx.file,
+                    Diagnostic::new(Code::WrongKind, span, format!("`{text}` is {} and has no value", other.kind()))
+                        .label("not a value")
+                        .help(help),
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    fn node(&mut self, key: Key, name: &str, span: Span) -> Option<Key> {
+        self.dep_names.entry(key).or_insert_with(|| (name.to_string(), span));
+        std::mem::replace(&mut self.current, Some(key))
+    }
+
+    fn define_ty(&mut self, cx: Cx<'a>, d: &'a ast::Define) -> Ty<'a> {
+        let key = (cx.file, d.name.span.start);
+        match self.memo.get(&key) {
+            Some(Memo::Done(t)) => return t.clone(),
+            // A cycle; reported once by the cycle pass.
+            Some(Memo::InProgress) => return Ty::Error,
+            None => {}
+        }
+        self.memo.insert(key, Memo::InProgress);
+        let saved = self.node(key, &d.name.name, d.name.span);
+        let saved_test = std::mem::replace(&mut self.in_test, false);
+        let ty = self.expr(cx, &d.expr);
+        let ty = answer(ty);
+        self.in_test = saved_test;
+        self.current = saved;
+        self.memo.insert(key, Memo::Done(ty.clone()));
+        ty
+    }
+
+    fn score_ty(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
+        let key = (cx.file, s.name.span.start);
+        match self.memo.get(&key) {
+            Some(Memo::Done(t)) => return t.clone(),
+            Some(Memo::InProgress) => return Ty::Error,
+            None => {}
+        }
+        self.memo.insert(key, Memo::InProgress);
+        let saved = self.node(key, &s.name.name, s.name.span);
+        let saved_test = std::mem::replace(&mut self.in_test, false);
+        let ty = points(self.expr(cx, &s.expr));
+        let ty = match ty {
+            Ty::Num { .. } | Ty::Error => ty,
+            Ty::Lit { value, integer, unit } => {
+                Ty::Num { unit, integer, range: Some(Interval { lo: value, hi: value }) }
+            }
+            other => {
+                self.report(
+                    cx.file,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        s.expr.span,
+                        format!("a score must be a number, not {}", other.describe()),
+                    )
+                    .label("not a number")
+                    .help("a score is a sum of items and other scores, e.g. `q1 + q2 + q3`"),
+                );
+                Ty::Error
+            }
+        };
+        self.in_test = saved_test;
+        self.current = saved;
+        self.memo.insert(key, Memo::Done(ty.clone()));
+        ty
+    }
+
+    fn expr(&mut self, cx: Cx<'a>, e: &'a Expr) -> Ty<'a> {
+        match &e.kind {
+            ExprKind::Bool(_) => Ty::Bool,
+            ExprKind::Quantity(q) => match &q.unit {
+                Some(u) => match self.unit(cx.file, u) {
+                    Some(unit) => Ty::Lit { unit: Some(unit), value: q.number.value, integer: q.number.is_integer },
+                    None => Ty::Error,
+                },
+                None => Ty::Lit { unit: None, value: q.number.value, integer: q.number.is_integer },
+            },
+            ExprKind::Date(d) => {
+                if self.date(cx.file, d) {
+                    Ty::Date
+                } else {
+                    Ty::Error
+                }
+            }
+            ExprKind::Text(_) => Ty::Text,
+            ExprKind::Name(path) => match self.resolve(cx, path) {
+                Some(ent) => self.entity_ty(cx, ent, e.span),
+                None => Ty::Error,
+            },
+            ExprKind::Set(_) => {
+                self.report(
+                    cx.file,
+                    Diagnostic::new(Code::TypeMismatch, e.span, "a set is not a value on its own")
+                        .label("set")
+                        .help("test a field against a set with `any of`, `all of` or `none of`"),
+                );
+                Ty::Error
+            }
+            ExprKind::Paren(inner) => self.expr(cx, inner),
+            ExprKind::Not(inner) => {
+                self.expect_bool(cx, inner);
+                Ty::Bool
+            }
+            ExprKind::And(parts) | ExprKind::Or(parts) => {
+                for p in parts {
+                    self.expect_bool(cx, p);
+                }
+                Ty::Bool
+            }
+            ExprKind::Compare { op, lhs, rhs } => {
+                let l = answer(self.expr(cx, lhs));
+                let r = answer(self.expr(cx, rhs));
+                self.compare(cx, *op, (&l, lhs), (&r, rhs));
+                Ty::Bool
+            }
+            ExprKind::InRange { expr, range, .. } => {
+                let t = answer(self.expr(cx, expr));
+                self.in_range(cx, &t, expr, range);
+                Ty::Bool
+            }
+            ExprKind::Is { expr, value, negated: _ } => {
+                let t = answer(self.expr(cx, expr));
+                self.is_value(cx, &t, expr, value);
+                Ty::Bool
+            }
+            ExprKind::SetTest { expr, op, set, set_span } => {
+                let t = answer(self.expr(cx, expr));
+                self.set_test(cx, &t, expr, *op, set, *set_span);
+                Ty::Bool
+            }
+            ExprKind::Arith { op, lhs, rhs } => {
+                let l = points(self.expr(cx, lhs));
+                let r = points(self.expr(cx, rhs));
+                self.arith(cx, *op, (l, lhs), (r, rhs), e.span)
+            }
+        }
+    }
+
+    fn expect_bool(&mut self, cx: Cx<'a>, e: &'a Expr) {
+        let t = answer(self.expr(cx, e));
+        let help = match &t {
+            Ty::Bool | Ty::Error => return,
+            Ty::Strat(s) => format!(
+                "compare it with one of its strata: `{} is {}`",
+                self.text(cx.file, e.span),
+                s.strata.first().map_or("…", |x| x.name.name.as_str())
+            ),
+            Ty::Enum(en) => format!(
+                "compare it with a value: `{} is {}`",
+                self.text(cx.file, e.span),
+                en.values().first().copied().unwrap_or("…")
+            ),
+            Ty::Set(_) => format!("test it against a set: `{} any of {{ … }}`", self.text(cx.file, e.span)),
+            _ => format!("compare it with something: `{} >= …`", self.text(cx.file, e.span)),
+        };
+        self.report(
+            cx.file,
+            Diagnostic::new(Code::TypeMismatch, e.span, format!("expected a condition, found {}", t.describe()))
+                .label("not a condition")
+                .help(help),
+        );
+    }
+
+    /// Checks that two sides can be compared, and that a constant lies in the
+    /// other side's declared range.
+    fn compare(&mut self, cx: Cx<'a>, op: ast::CmpOp, l: (&Ty<'a>, &'a Expr), r: (&Ty<'a>, &'a Expr)) {
+        let f = cx.file;
+        let (lt, le) = l;
+        let (rt, re) = r;
+        let span = le.span.join(re.span);
+        let eq_only = matches!(op, ast::CmpOp::Eq | ast::CmpOp::Ne);
+        match (lt, rt) {
+            (Ty::Error, _) | (_, Ty::Error) => {}
+            (a, b) if a.is_numeric() && b.is_numeric() => {
+                if self.numeric_units(f, (a, le), (b, re), span) {
+                    self.constant_in_range(f, (a, le), (b, re));
+                    self.constant_in_range(f, (b, re), (a, le));
+                }
+            }
+            (Ty::Duration(fam), Ty::Lit { unit, .. }) | (Ty::Lit { unit, .. }, Ty::Duration(fam)) => {
+                let lit = if matches!(lt, Ty::Lit { .. }) { le } else { re };
+                self.duration_literal(f, *fam, *unit, lit);
+            }
+            (Ty::Duration(a), Ty::Duration(b)) => {
+                if let (Some(a), Some(b)) = (a, b) {
+                    if a != b {
+                        self.report(f, incomparable(span, *a, *b));
+                    }
+                }
+            }
+            (Ty::Date, Ty::Date) => {}
+            (Ty::Text, Ty::Text) | (Ty::Bool, Ty::Bool) if eq_only => {}
+            (a, b) if eq_only && a.same_enum(b) => {}
+            (Ty::Enum(_) | Ty::Strat(_), _) => {
+                let help = format!("compare with `is`: `{} is …`", self.text(f, le.span));
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        span,
+                        format!("cannot compare {} with `{}`", lt.describe(), op.as_str()),
+                    )
+                    .label("comparison")
+                    .help(help),
+                );
+            }
+            _ => {
+                let help = match (lt, rt) {
+                    (Ty::Date, Ty::Lit { .. }) | (Ty::Lit { .. }, Ty::Date) => {
+                        "a date compares with a date (`2024-01-31`) or with `a_date + 1 month`".to_string()
+                    }
+                    (Ty::Duration(_), _) | (_, Ty::Duration(_)) => {
+                        "a duration compares with a duration, e.g. `3 months`".into()
+                    }
+                    (Ty::Num { unit: Some(u), .. }, _) | (_, Ty::Num { unit: Some(u), .. }) => {
+                        format!("compare it with a number of {u}")
+                    }
+                    _ if !eq_only && matches!((lt, rt), (Ty::Text, _) | (Ty::Bool, _)) => {
+                        "texts and conditions compare with `=` and `!=` only".into()
+                    }
+                    _ => "compare values of the same kind".into(),
+                };
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        span,
+                        format!("cannot compare {} with {}", lt.describe(), rt.describe()),
+                    )
+                    .label(format!("`{}` has mismatched sides", op.as_str()))
+                    .help(help),
+                );
+            }
+        }
+    }
+
+    /// Units of two numeric sides; returns whether they agree.
+    fn numeric_units(&mut self, f: FileId, l: (&Ty<'a>, &'a Expr), r: (&Ty<'a>, &'a Expr), span: Span) -> bool {
+        let unit_of = |t: &Ty| match t {
+            Ty::Num { unit, .. } => (*unit, false),
+            Ty::Lit { unit, .. } => (*unit, true),
+            _ => (None, false),
+        };
+        let ((lu, llit), (ru, rlit)) = (unit_of(l.0), unit_of(r.0));
+        let ok = match (lu, ru) {
+            (a, b) if a == b => true,
+            // A plain constant takes the other side's unit.
+            (_, None) if rlit => true,
+            (None, _) if llit => true,
+            _ => false,
+        };
+        if !ok {
+            let side = |e: &Expr, u: Option<Unit>| match u {
+                Some(u) => format!("`{}` is in {u}", self.text(f, e.span)),
+                None => format!("`{}` has no unit", self.text(f, e.span)),
+            };
+            let msg = format!("{} but {}", side(l.1, lu), side(r.1, ru));
+            let help = match (lu, ru) {
+                (Some(u), _) if rlit => format!("write the constant in {u}, or leave out its unit"),
+                (_, Some(u)) if llit => format!("write the constant in {u}, or leave out its unit"),
+                _ => "years are not points and months are not years: compare quantities of one unit".into(),
+            };
+            self.report(f, Diagnostic::new(Code::UnitMismatch, span, msg).label("units differ").help(help));
+        }
+        ok
+    }
+
+    /// A constant compared with a ranged field must lie in the range.
+    fn constant_in_range(&mut self, f: FileId, field: (&Ty<'a>, &'a Expr), constant: (&Ty<'a>, &'a Expr)) {
+        let (Ty::Num { range: Some(iv), .. }, Ty::Lit { value, .. }) = (field.0, constant.0) else { return };
+        if iv.contains(*value) {
+            return;
+        }
+        let name = self.text(f, field.1.span);
+        self.report(
+            f,
+            Diagnostic::new(
+                Code::OutOfRange,
+                constant.1.span,
+                format!("`{}` is outside the range of `{name}`, {}", self.text(f, constant.1.span), fmt_interval(iv)),
+            )
+            .label("out of range")
+            .related(field.1.span, format!("declared as {}", fmt_interval(iv)))
+            .help(format!("use a value in {}, or widen the declared range", fmt_interval(iv))),
+        );
+    }
+
+    fn duration_literal(&mut self, f: FileId, fam: Option<TimeFamily>, unit: Option<Unit>, lit: &'a Expr) {
+        let text = self.text(f, lit.span);
+        match unit {
+            None => self.report(
+                f,
+                Diagnostic::new(Code::MissingUnit, lit.span, format!("`{text}` needs a unit to be a duration"))
+                    .label("plain number")
+                    .help(format!("write the unit, e.g. `{text} months` or `{text} days`")),
+            ),
+            Some(u) => match u.time_family() {
+                None => self.report(
+                    f,
+                    Diagnostic::new(Code::UnitMismatch, lit.span, format!("`{text}` is in {u}, not a duration"))
+                        .label("not a time unit")
+                        .help("durations are in years, months, weeks, days, hours or minutes"),
+                ),
+                Some(lf) => {
+                    if let Some(fam) = fam {
+                        if fam != lf {
+                            self.report(f, incomparable(lit.span, fam, lf));
+                        }
+                    }
+                }
+            },
+        }
+    }
+
+    fn in_range(&mut self, cx: Cx<'a>, t: &Ty<'a>, e: &'a Expr, r: &'a ast::Range) {
+        let f = cx.file;
+        let Some(iv) = self.check_range(f, r) else { return };
+        let unit = r.unit.as_ref().and_then(|u| Unit::parse(&u.name));
+        match t {
+            Ty::Error => {}
+            Ty::Num { unit: fu, range, .. } => {
+                if unit.is_some() && unit != *fu {
+                    self.report(f, unit_mismatch_range(r, *fu, unit.unwrap_or(Unit::Points)));
+                    return;
+                }
+                if let Some(decl) = range {
+                    for b in [&r.lo, &r.hi] {
+                        if !decl.contains(b.value) {
+                            let name = self.text(f, e.span);
+                            self.report(
+                                f,
+                                Diagnostic::new(
+                                    Code::OutOfRange,
+                                    b.span,
+                                    format!("`{}` is outside the range of `{name}`, {}", b.text, fmt_interval(decl)),
+                                )
+                                .label("out of range")
+                                .help(format!("use bounds in {}", fmt_interval(decl))),
+                            );
+                        }
+                    }
+                }
+                let _ = iv;
+            }
+            Ty::Duration(fam) => match unit {
+                None => self.report(
+                    f,
+                    Diagnostic::new(Code::MissingUnit, r.span, "a duration range needs a unit")
+                        .label("plain numbers")
+                        .help(format!("write the unit after the range, e.g. `{} months`", self.text(f, r.span))),
+                ),
+                Some(u) => match (u.time_family(), fam) {
+                    (None, _) => self.report(
+                        f,
+                        Diagnostic::new(Code::UnitMismatch, r.span, format!("a duration cannot be in {u}"))
+                            .label("not a time unit")
+                            .help("use years, months, weeks or days"),
+                    ),
+                    (Some(a), Some(b)) if a != *b => self.report(f, incomparable(r.span, *b, a)),
+                    _ => {}
+                },
+            },
+            other => {
+                let what = other.describe();
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span,
+                        format!("`in a..b` needs a number or a duration, not {what}"),
+                    )
+                    .label("not a number")
+                    .help("compare it another way, or test a numeric field"),
+                );
+            }
+        }
+    }
+
+    fn is_value(&mut self, cx: Cx<'a>, t: &Ty<'a>, e: &'a Expr, value: &'a ast::Path) {
+        let f = cx.file;
+        let (owner, values): (String, Vec<&'a str>) = match t {
+            Ty::Error => return,
+            Ty::Strat(s) => {
+                (format!("stratification `{}`", s.name.name), s.strata.iter().map(|x| x.name.name.as_str()).collect())
+            }
+            Ty::Enum(en) => (format!("`{}`", en.name()), en.values()),
+            other => {
+                let what = other.describe();
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span,
+                        format!("`is` needs a stratification or an enum, not {what}"),
+                    )
+                    .label("cannot use `is` here")
+                    .help("use `=`, `<`, `>` and the like for numbers, dates and texts"),
+                );
+                return;
+            }
+        };
+        let name = value.dotted();
+        if value.segments.len() == 1 && values.contains(&name.as_str()) {
+            return;
+        }
+        self.report(f, unknown_value(&name, value.span, &owner, values));
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn set_test(&mut self, cx: Cx<'a>, t: &Ty<'a>, e: &'a Expr, op: ast::SetOp, set: &'a [ast::Ident], set_span: Span) {
+        let f = cx.file;
+        let en = match t {
+            Ty::Error => return,
+            Ty::Set(en) => *en,
+            Ty::Enum(en) if op != ast::SetOp::AllOf => *en,
+            Ty::Enum(_) => {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::TypeMismatch, e.span, "`all of` needs a set, but this holds one value")
+                        .label("one value")
+                        .help("use `any of` or `is`"),
+                );
+                return;
+            }
+            other => {
+                let what = other.describe();
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        e.span,
+                        format!("`{}` needs a set or an enum, not {what}", op.as_str()),
+                    )
+                    .label("not a set")
+                    .help("set tests apply to `set of` fields and enum fields"),
+                );
+                return;
+            }
+        };
+        if set.is_empty() {
+            self.report(
+                f,
+                Diagnostic::new(Code::Missing, set_span, "empty set")
+                    .label("no values")
+                    .help(format!("list values of `{}`", en.name())),
+            );
+        }
+        let mut seen = HashSet::new();
+        for v in set {
+            if !en.has(&v.name) {
+                self.report(f, unknown_value(&v.name, v.span, &format!("`{}`", en.name()), en.values()));
+            } else if !seen.insert(v.name.as_str()) {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::Duplicate, v.span, format!("`{}` is in the set twice", v.name))
+                        .label("again")
+                        .help("remove one"),
+                );
+            }
+        }
+    }
+
+    fn arith(
+        &mut self,
+        cx: Cx<'a>,
+        op: ast::ArithOp,
+        l: (Ty<'a>, &'a Expr),
+        r: (Ty<'a>, &'a Expr),
+        span: Span,
+    ) -> Ty<'a> {
+        let f = cx.file;
+        let sign = if op == ast::ArithOp::Add { 1.0 } else { -1.0 };
+        match (&l.0, &r.0) {
+            (Ty::Error, _) | (_, Ty::Error) => Ty::Error,
+            (a, b) if a.is_numeric() && b.is_numeric() => {
+                if !self.numeric_units(f, (a, l.1), (b, r.1), span) {
+                    return Ty::Error;
+                }
+                let iv = |t: &Ty| match t {
+                    Ty::Num { range, .. } => *range,
+                    Ty::Lit { value, .. } => Some(Interval { lo: *value, hi: *value }),
+                    _ => None,
+                };
+                let int = |t: &Ty| matches!(t, Ty::Num { integer: true, .. } | Ty::Lit { integer: true, .. });
+                let unit = match (a, b) {
+                    (Ty::Num { unit, .. } | Ty::Lit { unit, .. }, Ty::Lit { unit: None, .. }) => *unit,
+                    (_, Ty::Num { unit, .. } | Ty::Lit { unit, .. }) => *unit,
+                    _ => None,
+                };
+                if let (Ty::Lit { value: x, .. }, Ty::Lit { value: y, .. }) = (a, b) {
+                    return Ty::Lit { unit, value: x + sign * y, integer: int(a) && int(b) };
+                }
+                let range = match (iv(a), iv(b)) {
+                    (Some(x), Some(y)) if sign > 0.0 => Some(Interval { lo: x.lo + y.lo, hi: x.hi + y.hi }),
+                    (Some(x), Some(y)) => Some(Interval { lo: x.lo - y.hi, hi: x.hi - y.lo }),
+                    _ => None,
+                };
+                Ty::Num { unit, integer: int(a) && int(b), range }
+            }
+            (Ty::Date, Ty::Duration(_)) => Ty::Date,
+            (Ty::Date, Ty::Lit { unit, .. }) => {
+                self.duration_literal(f, None, *unit, r.1);
+                Ty::Date
+            }
+            (Ty::Duration(a), Ty::Duration(b)) => {
+                if let (Some(x), Some(y)) = (a, b) {
+                    if x != y {
+                        self.report(f, incomparable(span, *x, *y));
+                    }
+                }
+                Ty::Duration(a.or(*b))
+            }
+            (Ty::Duration(fam), Ty::Lit { unit, .. }) | (Ty::Lit { unit, .. }, Ty::Duration(fam)) => {
+                let lit = if matches!(l.0, Ty::Lit { .. }) { l.1 } else { r.1 };
+                self.duration_literal(f, *fam, *unit, lit);
+                Ty::Duration(*fam)
+            }
+            (a, b) => {
+                let (ad, bd) = (a.describe(), b.describe());
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::TypeMismatch,
+                        span,
+                        format!(
+                            "cannot {} {bd} {} {ad}",
+                            if sign > 0.0 { "add" } else { "subtract" },
+                            if sign > 0.0 { "to" } else { "from" }
+                        ),
+                    )
+                    .label("mismatched operands")
+                    .help("add numbers of one unit, or a duration to a date"),
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    // -------------------------------------------------------------- bodies --
+
+    fn bodies(&mut self, f: FileId) {
+        let db = self.db;
+        let file = &db.files[f];
+        let cx = Cx { file: f, instrument: None };
+        let mut guidelines = Vec::new();
+        for item in &file.ast.items {
+            match item {
+                ast::Item::Guideline(g) => {
+                    guidelines.push(g);
+                    self.guideline(f, g);
+                }
+                ast::Item::Enum(e) => self.enum_decl(f, e),
+                ast::Item::Instrument(ins) => self.instrument(f, ins),
+                ast::Item::Define(d) => {
+                    self.define_ty(cx, d);
+                }
+                ast::Item::Stratify(s) => self.stratify(cx, s),
+                ast::Item::Recommend(r) => self.recommend(cx, r),
+                ast::Item::Pathway(p) => self.pathway(cx, p),
+                ast::Item::Test(t) => self.test(cx, t),
+                ast::Item::Use(_) | ast::Item::Input(_) | ast::Item::Error(_) => {}
+            }
+        }
+        if let Some(second) = guidelines.get(1) {
+            let first = guidelines[0].id.span;
+            self.report(
+                f,
+                Diagnostic::new(Code::Duplicate, second.id.span, "a file has one `guideline` block")
+                    .label("second block")
+                    .related(first, "first block")
+                    .help("merge the blocks, or split the file"),
+            );
+        }
+        let has_rules = file.ast.items.iter().any(|i| {
+            matches!(i, ast::Item::Recommend(_) | ast::Item::Stratify(_) | ast::Item::Pathway(_) | ast::Item::Input(_))
+        });
+        if guidelines.is_empty() && has_rules {
+            if let Some(first) = file.ast.items.iter().find(|i| !matches!(i, ast::Item::Use(_) | ast::Item::Error(_))) {
+                let at = Span { start: first.span().start, end: first.span().start };
+                self.report(
+                    f,
+                    Diagnostic::new(Code::IncompleteMetadata, at, "this guideline has no `guideline` block")
+                        .label("rules without metadata")
+                        .help("add `guideline id \"title\" { issuer … version … status … language … source … }` at the top"),
+                );
+            }
+        }
+    }
+
+    fn guideline(&mut self, f: FileId, g: &'a ast::Guideline) {
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut has_title = g.title.is_some();
+        let mut present = HashSet::new();
+        for m in &g.meta {
+            let (key, single) = match &m.kind {
+                ast::MetaKind::Title(t) => {
+                    has_title = true;
+                    (format!("title {}", t.lang.as_ref().map_or("", |l| l.name.as_str())), true)
+                }
+                ast::MetaKind::Issuer(_) => ("issuer".into(), true),
+                ast::MetaKind::Version(_) => ("version".into(), true),
+                ast::MetaKind::Status { status, since } => {
+                    if !STATUSES.contains(&status.name.as_str()) {
+                        self.report(f, unknown_value(&status.name, status.span, "status", STATUSES.to_vec()));
+                    }
+                    if let Some(d) = since {
+                        self.date(f, d);
+                    }
+                    ("status".into(), true)
+                }
+                ast::MetaKind::Language(l) => {
+                    if !LANGUAGES.contains(&l.name.as_str()) {
+                        self.report(f, unknown_value(&l.name, l.span, "language", LANGUAGES.to_vec()));
+                    }
+                    ("language".into(), true)
+                }
+                ast::MetaKind::Source { .. } => ("source".into(), false),
+                ast::MetaKind::Published(d) => {
+                    self.date(f, d);
+                    ("published".into(), true)
+                }
+            };
+            present.insert(key.split(' ').next().unwrap_or("").to_string());
+            if single {
+                if let Some(prev) = seen.insert(key.clone(), m.span) {
+                    let word = self.text(f, m.keyword);
+                    self.report(
+                        f,
+                        Diagnostic::new(Code::Duplicate, m.span, format!("`{word}` is given twice"))
+                            .label("again here")
+                            .related(prev, "first here")
+                            .help("keep one; texts in several languages take a language tag, e.g. `title en \"…\"`"),
+                    );
+                }
+            }
+        }
+        let mut missing: Vec<&str> = Vec::new();
+        if !has_title {
+            missing.push("title");
+        }
+        for k in ["issuer", "version", "status", "language", "source"] {
+            if !present.contains(k) {
+                missing.push(k);
+            }
+        }
+        if !missing.is_empty() {
+            let list = missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ");
+            self.report(
+                f,
+                Diagnostic::new(
+                    Code::IncompleteMetadata,
+                    g.id.span,
+                    format!("guideline `{}` has no {list}", g.id.dotted()),
+                )
+                .label("incomplete metadata")
+                .help(format!("add {list} to the `guideline` block; readers and registries need them")),
+            );
+        }
+    }
+
+    fn enum_decl(&mut self, f: FileId, e: &'a ast::EnumDecl) {
+        if e.values.is_empty() {
+            self.report(
+                f,
+                Diagnostic::new(Code::Missing, e.name.span, format!("enum `{}` has no values", e.name.name))
+                    .label("empty enum")
+                    .help("list its values: `enum site { neck, low_back }`"),
+            );
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for v in &e.values {
+            if let Some(prev) = seen.insert(&v.name.name, v.name.span) {
+                self.report(f, duplicate(&v.name, prev, "value"));
+            }
+        }
+    }
+
+    fn instrument(&mut self, f: FileId, ins: &'a ast::Instrument) {
+        let cx = Cx { file: f, instrument: Some(ins) };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let names = ins
+            .items
+            .iter()
+            .map(|i| &i.name)
+            .chain(ins.scores.iter().map(|s| &s.name))
+            .chain(ins.strats.iter().map(|s| &s.name))
+            .chain(ins.defines.iter().map(|d| &d.name));
+        let mut dups = Vec::new();
+        for n in names {
+            if let Some(prev) = seen.insert(&n.name, n.span) {
+                dups.push(duplicate(n, prev, "member"));
+            }
+        }
+        for d in dups {
+            self.report(f, d);
+        }
+        let mut has_source = false;
+        let mut has_title = ins.title.is_some();
+        for m in &ins.meta {
+            match &m.kind {
+                ast::MetaKind::Source { .. } => has_source = true,
+                ast::MetaKind::Title(_) => has_title = true,
+                ast::MetaKind::Language(l) if !LANGUAGES.contains(&l.name.as_str()) => {
+                    self.report(f, unknown_value(&l.name, l.span, "language", LANGUAGES.to_vec()));
+                }
+                _ => {}
+            }
+        }
+        let missing: Vec<&str> =
+            [(!has_title).then_some("`title`"), (!has_source).then_some("`source`")].into_iter().flatten().collect();
+        if !missing.is_empty() {
+            self.report(
+                f,
+                Diagnostic::new(
+                    Code::IncompleteMetadata,
+                    ins.name.span,
+                    format!("instrument `{}` has no {}", ins.name.name, missing.join(" or ")),
+                )
+                .label("incomplete metadata")
+                .help("cite the publication that defines the instrument and its scoring with `source \"…\"`"),
+            );
+        }
+        for item in &ins.items {
+            self.item(f, item);
+        }
+        for s in &ins.scores {
+            self.score_ty(cx, s);
+        }
+        for d in &ins.defines {
+            self.define_ty(cx, d);
+        }
+        for s in &ins.strats {
+            self.stratify(cx, s);
+        }
+    }
+
+    fn item(&mut self, f: FileId, item: &'a ast::ItemDecl) {
+        match &item.ty {
+            ast::ItemType::Integer(r) => {
+                self.check_range(f, r);
+                if !(r.lo.is_integer && r.hi.is_integer) {
+                    self.report(
+                        f,
+                        Diagnostic::new(Code::InvalidRange, r.span, "an integer item has a range with decimals")
+                            .label("decimal bound")
+                            .help("answers on a form are whole numbers: use e.g. `0..10`"),
+                    );
+                }
+                if let Some(u) = &r.unit {
+                    self.report(
+                        f,
+                        Diagnostic::new(Code::UnexpectedUnit, u.span, "an item's answer has no unit")
+                            .label("unit not allowed here")
+                            .help("remove the unit; item answers score as points"),
+                    );
+                }
+            }
+            ast::ItemType::Choice(opts, span) => {
+                if opts.is_empty() {
+                    self.report(
+                        f,
+                        Diagnostic::new(Code::Missing, *span, format!("item `{}` has no options", item.name.name))
+                            .label("no options")
+                            .help("list the answers with their points: `choice { no = 0, yes = 1 }`"),
+                    );
+                }
+                let mut seen: HashMap<&str, Span> = HashMap::new();
+                for o in opts {
+                    if let Some(prev) = seen.insert(&o.name.name, o.name.span) {
+                        self.report(f, duplicate(&o.name, prev, "option"));
+                    }
+                }
+            }
+            ast::ItemType::Boolean(_) => {}
+        }
+        if let Some(rev) = item.reverse {
+            if !matches!(item.ty, ast::ItemType::Integer(_)) {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::TypeMismatch, rev, "only integer items can be reverse-scored")
+                        .label("`reverse` here")
+                        .help("for a `choice` item, give each option its points instead"),
+                );
+            }
+        }
+    }
+
+    fn stratify(&mut self, cx: Cx<'a>, s: &'a ast::Stratify) {
+        let key = (cx.file, s.name.span.start);
+        let saved = self.node(key, &s.name.name, s.name.span);
+        if let Some(pop) = &s.population {
+            if let Some(e) = self.resolve(cx, pop) {
+                let t = answer(self.entity_ty(cx, e, pop.span));
+                if !matches!(t, Ty::Bool | Ty::Error) {
+                    self.report(
+                        cx.file,
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            pop.span,
+                            format!("a population must be a condition, not {}", t.describe()),
+                        )
+                        .label("not a condition")
+                        .help("name a `define` that says who is in the population"),
+                    );
+                }
+            }
+        }
+        for b in &s.by {
+            if let Some(e) = self.resolve(cx, b) {
+                self.entity_ty(cx, e, b.span);
+            }
+        }
+        if s.strata.is_empty() {
+            self.report(
+                cx.file,
+                Diagnostic::new(Code::Missing, s.name.span, format!("stratification `{}` has no strata", s.name.name))
+                    .label("no strata")
+                    .help("add strata: `low when total <= 3`"),
+            );
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for st in &s.strata {
+            if let Some(prev) = seen.insert(&st.name.name, st.name.span) {
+                self.report(cx.file, duplicate(&st.name, prev, "stratum"));
+            }
+            self.expect_bool(cx, &st.when);
+        }
+        self.current = saved;
+    }
+
+    fn recommend(&mut self, cx: Cx<'a>, r: &'a ast::Recommend) {
+        let f = cx.file;
+        let mut seen: HashMap<&'static str, Span> = HashMap::new();
+        let mut has_when = false;
+        for e in &r.entries {
+            let key: &'static str = match &e.kind {
+                ast::RecEntryKind::When(expr) => {
+                    has_when = true;
+                    self.expect_bool(cx, expr);
+                    "when"
+                }
+                ast::RecEntryKind::Strength(s) => {
+                    if !STRENGTHS.contains(&s.name.as_str()) {
+                        self.report(f, unknown_value(&s.name, s.span, "strength", STRENGTHS.to_vec()));
+                    }
+                    "strength"
+                }
+                ast::RecEntryKind::Certainty(c) => {
+                    if !CERTAINTIES.contains(&c.name.as_str()) {
+                        self.report(f, unknown_value(&c.name, c.span, "certainty", CERTAINTIES.to_vec()));
+                    }
+                    "certainty"
+                }
+                ast::RecEntryKind::Action(_) => "action",
+                ast::RecEntryKind::Level(_) => "level",
+                ast::RecEntryKind::Rationale(_) | ast::RecEntryKind::Reference { .. } | ast::RecEntryKind::Title(_) => {
+                    continue
+                }
+            };
+            if let Some(prev) = seen.insert(key, e.span) {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::Duplicate, e.span, format!("`{key}` is given twice"))
+                        .label("again here")
+                        .related(prev, "first here")
+                        .help(if key == "when" {
+                            "join the conditions with `and` or `or` in one `when`"
+                        } else {
+                            "keep one"
+                        }),
+                );
+            }
+        }
+        if !has_when {
+            self.report(
+                f,
+                Diagnostic::new(Code::Missing, r.name.span, format!("recommendation `{}` has no `when`", r.name.name))
+                    .label("applies to whom?")
+                    .help("say who it applies to: `when target_population and …`"),
+            );
+        }
+    }
+
+    fn pathway(&mut self, cx: Cx<'a>, p: &'a ast::Pathway) {
+        let f = cx.file;
+        if let Some(w) = &p.when {
+            self.expect_bool(cx, w);
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for s in &p.steps {
+            if let Some(prev) = seen.insert(&s.name.name, s.name.span) {
+                self.report(f, duplicate(&s.name, prev, "step"));
+            }
+        }
+        if p.steps.is_empty() {
+            self.report(
+                f,
+                Diagnostic::new(Code::Missing, p.name.span, format!("pathway `{}` has no steps", p.name.name))
+                    .label("no steps")
+                    .help("add steps: `step first_visit { within 1 month after referral_date }`"),
+            );
+        }
+        let step_names: Vec<&'a str> = p.steps.iter().map(|s| s.name.name.as_str()).collect();
+        // Edges between steps: `after` and limits anchored on a step.
+        let mut edges: Vec<(usize, usize, Span)> = Vec::new();
+        for lim in &p.limits {
+            self.time_limit(cx, p, lim, None, &mut edges);
+        }
+        for (i, s) in p.steps.iter().enumerate() {
+            if let Some(w) = &s.when {
+                self.expect_bool(cx, w);
+            }
+            for lim in &s.limits {
+                self.time_limit(cx, p, lim, Some(i), &mut edges);
+            }
+            for a in &s.after {
+                match step_names.iter().position(|n| *n == a.name) {
+                    Some(j) => edges.push((i, j, a.span)),
+                    None => self.report(f, unknown_step(a, p, &step_names)),
+                }
+            }
+            for m in &s.if_missed {
+                if let Some(t) = &m.then {
+                    if !step_names.contains(&t.name.as_str()) {
+                        self.report(f, unknown_step(t, p, &step_names));
+                    }
+                }
+            }
+        }
+        // Step cycles.
+        let n = p.steps.len();
+        let adj: Vec<Vec<usize>> = (0..n).map(|i| edges.iter().filter(|e| e.0 == i).map(|e| e.1).collect()).collect();
+        let mut reported = HashSet::new();
+        for &(i, j, span) in &edges {
+            if (i == j || reaches(&adj, j, i)) && reported.insert(i) {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::Cycle, span, format!("step `{}` comes after itself", p.steps[i].name.name))
+                        .label("this order closes a cycle")
+                        .help("steps must follow each other in one direction; remove one `after` or anchor"),
+                );
+            }
+        }
+    }
+
+    fn time_limit(
+        &mut self,
+        cx: Cx<'a>,
+        p: &'a ast::Pathway,
+        lim: &'a ast::TimeLimit,
+        step: Option<usize>,
+        edges: &mut Vec<(usize, usize, Span)>,
+    ) {
+        let f = cx.file;
+        let q = &lim.amount;
+        match &q.unit {
+            None => self.report(
+                f,
+                Diagnostic::new(Code::MissingUnit, q.span, format!("time limit `{}` has no unit", q.number.text))
+                    .label("plain number")
+                    .help(format!(
+                        "write the unit: `within {} months` or `within {} days`",
+                        q.number.text, q.number.text
+                    )),
+            ),
+            Some(u) => {
+                if let Some(unit) = self.unit(f, u) {
+                    if unit.time_family().is_none() {
+                        self.report(
+                            f,
+                            Diagnostic::new(Code::UnitMismatch, q.span, format!("a time limit cannot be in {unit}"))
+                                .label("not a time unit")
+                                .help("use years, months, weeks or days"),
+                        );
+                    }
+                }
+            }
+        }
+        let anchor = &lim.anchor;
+        if anchor.segments.len() == 1 {
+            if let Some(j) = p.steps.iter().position(|s| s.name.name == anchor.segments[0].name) {
+                if let Some(i) = step {
+                    edges.push((i, j, anchor.span));
+                }
+                return;
+            }
+        }
+        let Some(e) = self.resolve(cx, anchor) else { return };
+        let t = answer(self.entity_ty(cx, e, anchor.span));
+        if !matches!(t, Ty::Date | Ty::Error) {
+            self.report(
+                f,
+                Diagnostic::new(
+                    Code::TypeMismatch,
+                    anchor.span,
+                    format!("a time limit counts from a date or a step, but `{}` is {}", anchor.dotted(), t.describe()),
+                )
+                .label("not a date")
+                .help("name a `date` input such as `referral_date`, or an earlier step"),
+            );
+        }
+    }
+
+    // --------------------------------------------------------------- tests --
+
+    fn test(&mut self, cx: Cx<'a>, t: &'a ast::TestDecl) {
+        self.in_test = true;
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        for g in &t.given {
+            self.given_members(cx, None, &g.object, &mut seen);
+        }
+        for e in &t.expects {
+            self.expectation(cx, e);
+        }
+        self.in_test = false;
+    }
+
+    fn given_members(
+        &mut self,
+        cx: Cx<'a>,
+        owner: Option<(Entity<'a>, String)>,
+        members: &'a [ast::Member],
+        seen: &mut HashMap<String, Span>,
+    ) {
+        let f = cx.file;
+        for m in members {
+            let entity = match &owner {
+                None => self.resolve(cx, &m.key),
+                Some((o, prefix)) => {
+                    let mut e = Some(*o);
+                    let mut text = prefix.clone();
+                    for seg in &m.key.segments {
+                        let Some(cur) = e else { break };
+                        e = self.member(cur, &seg.name);
+                        if e.is_none() {
+                            let names = self.member_names(cur);
+                            self.report(f, unknown_name(&seg.name, seg.span, Some(&text), names));
+                        }
+                        text.push('.');
+                        text.push_str(&seg.name);
+                    }
+                    e
+                }
+            };
+            let Some(e) = entity else { continue };
+            let full = match &owner {
+                Some((_, prefix)) => format!("{prefix}.{}", m.key.dotted()),
+                None => m.key.dotted(),
+            };
+            if let ast::Value::Object(inner, _) = &m.value {
+                if matches!(e, Entity::Instrument(..) | Entity::Module(..)) {
+                    self.given_members(cx, Some((e, full)), inner, seen);
+                    continue;
+                }
+            }
+            if let Some(prev) = seen.insert(full.clone(), m.key.span) {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::Duplicate, m.key.span, format!("`{full}` is given twice"))
+                        .label("again here")
+                        .related(prev, "first here")
+                        .help("give each field once"),
+                );
+            }
+            let ty = match e {
+                Entity::Input(..) | Entity::Item(..) => answer(self.entity_ty(cx, e, m.key.span)),
+                other => {
+                    self.report(
+                        f,
+                        Diagnostic::new(
+                            Code::BadTest,
+                            m.key.span,
+                            format!("`{full}` is {}, not patient data", other.kind()),
+                        )
+                        .label("cannot be given")
+                        .help("a test gives inputs and instrument items; the rest is computed"),
+                    );
+                    continue;
+                }
+            };
+            self.test_value(f, &full, &ty, &m.value);
+        }
+    }
+
+    fn test_value(&mut self, f: FileId, name: &str, ty: &Ty<'a>, v: &'a ast::Value) {
+        let bad = |this: &mut Self, expected: String| {
+            this.report(
+                f,
+                Diagnostic::new(Code::BadTest, v.span(), format!("`{name}` takes {expected}"))
+                    .label("wrong kind of value")
+                    .help(format!("give `{name}` {expected}")),
+            );
+        };
+        match (ty, v) {
+            (Ty::Error, _) => {}
+            (Ty::Bool, ast::Value::Bool(..)) => {}
+            (Ty::Num { unit, integer, range }, ast::Value::Quantity(q)) => {
+                let qu = q.unit.as_ref().and_then(|u| self.unit(f, u));
+                if q.unit.is_some() && qu.is_some() && qu != *unit {
+                    bad(self, ty.describe());
+                } else if *integer && !q.number.is_integer {
+                    bad(self, "a whole number".into());
+                } else if let Some(iv) = range {
+                    if !iv.contains(q.number.value) {
+                        self.report(
+                            f,
+                            Diagnostic::new(
+                                Code::BadTest,
+                                q.span,
+                                format!("`{}` is outside the range of `{name}`, {}", q.number.text, fmt_interval(iv)),
+                            )
+                            .label("out of range")
+                            .help(format!("give a value in {}", fmt_interval(iv))),
+                        );
+                    }
+                }
+            }
+            (Ty::Duration(_), ast::Value::Quantity(q)) => match q.unit.as_ref().and_then(|u| self.unit(f, u)) {
+                Some(u) if u.time_family().is_some() => {}
+                Some(_) => bad(self, "a duration such as `4 months`".into()),
+                None if q.unit.is_none() => bad(self, "a duration with a unit, such as `4 months`".into()),
+                None => {}
+            },
+            (Ty::Date, ast::Value::Date(d)) => {
+                self.date(f, d);
+            }
+            (Ty::Text, ast::Value::Text(_)) => {}
+            (Ty::Enum(en), ast::Value::Name(n)) => {
+                if !en.has(&n.name) {
+                    self.report(f, unknown_value(&n.name, n.span, &format!("`{}`", en.name()), en.values()));
+                }
+            }
+            (Ty::Set(en), ast::Value::List(items, _)) => {
+                for it in items {
+                    match it {
+                        ast::Value::Name(n) if en.has(&n.name) => {}
+                        ast::Value::Name(n) => {
+                            self.report(f, unknown_value(&n.name, n.span, &format!("`{}`", en.name()), en.values()))
+                        }
+                        other => self.report(
+                            f,
+                            Diagnostic::new(
+                                Code::BadTest,
+                                other.span(),
+                                format!("`{name}` holds values of `{}`", en.name()),
+                            )
+                            .label("not a value of the enum")
+                            .help(format!("use values such as `{}`", en.values().first().copied().unwrap_or("…"))),
+                        ),
+                    }
+                }
+            }
+            (other, _) => bad(self, other.describe()),
+        }
+    }
+
+    fn expectation(&mut self, cx: Cx<'a>, e: &'a ast::Expect) {
+        let f = cx.file;
+        // A lone step name is found in the file's pathways.
+        let entity = if e.target.segments.len() == 1 && self.lookup(cx, &e.target.segments[0].name).is_none() {
+            self.find_step(f, &e.target.segments[0].name).or_else(|| self.resolve(cx, &e.target))
+        } else {
+            self.resolve(cx, &e.target)
+        };
+        let Some(ent) = entity else { return };
+        use ast::ExpectKind as K;
+        let target = e.target.dotted();
+        let ok = match (&ent, &e.kind) {
+            (_, K::Undecided) => true,
+            (Entity::Rec(..), K::Applies | K::DoesNotApply) => true,
+            (Entity::Strat(_, _, s), K::Is(v)) => {
+                if !s.strata.iter().any(|x| x.name.name == v.name) {
+                    let values = s.strata.iter().map(|x| x.name.name.as_str()).collect();
+                    self.report(f, unknown_value(&v.name, v.span, &format!("stratification `{target}`"), values));
+                }
+                true
+            }
+            (Entity::Step(..), K::Due(d)) => {
+                self.date(f, d);
+                true
+            }
+            (Entity::Define(..) | Entity::Score(..) | Entity::Input(..) | Entity::Item(..), kind) => {
+                let t = answer(self.entity_ty(cx, ent, e.target.span));
+                match (&t, kind) {
+                    (Ty::Error, _) => true,
+                    (Ty::Bool, K::Applies | K::DoesNotApply) => true,
+                    (Ty::Num { range, .. }, K::Equals(_) | K::In(_)) => {
+                        let values: Vec<&ast::Number> = match kind {
+                            K::Equals(q) => vec![&q.number],
+                            K::In(r) => vec![&r.lo, &r.hi],
+                            _ => vec![],
+                        };
+                        if let Some(iv) = range {
+                            for n in values.into_iter().filter(|n| !iv.contains(n.value)) {
+                                self.report(
+                                    f,
+                                    Diagnostic::new(
+                                        Code::BadTest,
+                                        n.span,
+                                        format!(
+                                            "`{target}` can never be {}: its range is {}",
+                                            n.text,
+                                            fmt_interval(iv)
+                                        ),
+                                    )
+                                    .label("out of range")
+                                    .help(format!("expect a value in {}", fmt_interval(iv))),
+                                );
+                            }
+                        }
+                        true
+                    }
+                    (Ty::Enum(en), K::Is(v)) => {
+                        if !en.has(&v.name) {
+                            self.report(f, unknown_value(&v.name, v.span, &format!("`{}`", en.name()), en.values()));
+                        }
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            _ => false,
+        };
+        if !ok {
+            let allowed = match ent {
+                Entity::Rec(..) => "`applies`, `does not apply` or `undecided`",
+                Entity::Strat(..) => "`is <stratum>` or `undecided`",
+                Entity::Step(..) => "`due <date>` or `undecided`",
+                Entity::Define(..) | Entity::Score(..) | Entity::Input(..) | Entity::Item(..) => {
+                    "`applies`/`does not apply` for conditions, `= n` or `in a..b` for numbers, `is` for strata and enums"
+                }
+                _ => "nothing: only recommendations, strata, scores, definitions and steps have outcomes",
+            };
+            self.report(
+                f,
+                Diagnostic::new(
+                    Code::BadTest,
+                    e.span,
+                    format!("this expectation does not fit `{target}`, {}", ent.kind()),
+                )
+                .label("mismatched expectation")
+                .help(format!("for {} expect {allowed}", ent.kind())),
+            );
+        }
+    }
+
+    fn find_step(&self, f: FileId, name: &str) -> Option<Entity<'a>> {
+        let db = self.db;
+        db.files[f].ast.items.iter().find_map(|i| match i {
+            ast::Item::Pathway(p) => p.steps.iter().find(|s| s.name.name == name).map(|s| Entity::Step(f, p, s)),
+            _ => None,
+        })
+    }
+
+    // ------------------------------------------------------- whole program --
+
+    fn cycles(&mut self) {
+        let nodes: Vec<Key> = self.deps.keys().copied().collect();
+        let mut reported: HashSet<Key> = HashSet::new();
+        for start in nodes {
+            if reported.contains(&start) {
+                continue;
+            }
+            if let Some(path) = self.find_cycle(start) {
+                if path.iter().any(|k| reported.contains(k)) {
+                    continue;
+                }
+                reported.extend(path.iter().copied());
+                let names: Vec<String> =
+                    path.iter().map(|k| format!("`{}`", self.dep_names.get(k).map_or("?", |n| n.0.as_str()))).collect();
+                let Some((name, span)) = self.dep_names.get(&start).cloned() else { continue };
+                let mut chain = names.join(" → ");
+                chain.push_str(&format!(" → `{name}`"));
+                let mut d = Diagnostic::new(Code::Cycle, span, format!("`{name}` depends on itself: {chain}"))
+                    .label("part of a cycle")
+                    .help("a definition cannot use itself, directly or through others; break the cycle");
+                for k in path.iter().skip(1) {
+                    if k.0 == start.0 {
+                        if let Some((n, s)) = self.dep_names.get(k) {
+                            d = d.related(*s, format!("`{n}` is in the cycle"));
+                        }
+                    }
+                }
+                self.report(start.0, d);
+            }
+        }
+    }
+
+    /// A path from `start` back to itself, if there is one.
+    fn find_cycle(&self, start: Key) -> Option<Vec<Key>> {
+        let mut stack: Vec<(Key, usize)> = vec![(start, 0)];
+        let mut on_path: Vec<Key> = vec![start];
+        let mut visited: HashSet<Key> = HashSet::new();
+        while let Some((node, idx)) = stack.last().copied() {
+            let next = self.deps.get(&node).and_then(|v| v.get(idx)).copied();
+            match next {
+                None => {
+                    stack.pop();
+                    on_path.pop();
+                }
+                Some(n) => {
+                    if let Some(top) = stack.last_mut() {
+                        top.1 += 1;
+                    }
+                    if n == start {
+                        return Some(on_path);
+                    }
+                    if visited.insert(n) {
+                        stack.push((n, 0));
+                        on_path.push(n);
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn unused(&mut self) {
+        let db = self.db;
+        for f in 0..db.files.len() {
+            for item in &db.files[f].ast.items {
+                match item {
+                    ast::Item::Define(d) if !self.used.contains(&(f, d.name.span.start)) => {
+                        let d = Diagnostic::new(
+                            Code::Unused,
+                            d.name.span,
+                            format!("definition `{}` is never used", d.name.name),
+                        )
+                        .label("unused")
+                        .help("use it in a rule, or remove it");
+                        self.report(f, d);
+                    }
+                    ast::Item::Input(block) => {
+                        for field in &block.fields {
+                            if !self.used.contains(&(f, field.name.span.start)) {
+                                let d = Diagnostic::new(
+                                    Code::Unused,
+                                    field.name.span,
+                                    format!("input `{}` is never used", field.name.name),
+                                )
+                                .label("unused")
+                                .help("use it in a rule or pathway, or remove it");
+                                self.report(f, d);
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let unused: Vec<(String, Span)> = self.modules[f]
+                .imports
+                .iter()
+                .enumerate()
+                .filter(|(i, imp)| imp.file.is_some() && !self.used_imports.contains(&(f, *i)))
+                .map(|(_, imp)| (imp.alias.clone(), imp.alias_span))
+                .collect();
+            for (alias, span) in unused {
+                self.report(
+                    f,
+                    Diagnostic::new(Code::Unused, span, format!("`use` of `{alias}` is never used"))
+                        .label("unused")
+                        .help("refer to something it declares, or remove the `use`"),
+                );
+            }
+        }
+    }
+}
+
+fn instrument_member<'a>(f: FileId, ins: &'a ast::Instrument, name: &str) -> Option<Entity<'a>> {
+    if let Some(i) = ins.items.iter().find(|i| i.name.name == name) {
+        return Some(Entity::Item(f, ins, i));
+    }
+    if let Some(s) = ins.scores.iter().find(|s| s.name.name == name) {
+        return Some(Entity::Score(f, ins, s));
+    }
+    if let Some(s) = ins.strats.iter().find(|s| s.name.name == name) {
+        return Some(Entity::Strat(f, Some(ins), s));
+    }
+    ins.defines.iter().find(|d| d.name.name == name).map(|d| Entity::Define(f, Some(ins), d))
+}
+
+fn instrument_member_names(ins: &ast::Instrument) -> Vec<&str> {
+    ins.items
+        .iter()
+        .map(|i| i.name.name.as_str())
+        .chain(ins.scores.iter().map(|s| s.name.name.as_str()))
+        .chain(ins.strats.iter().map(|s| s.name.name.as_str()))
+        .chain(ins.defines.iter().map(|d| d.name.name.as_str()))
+        .collect()
+}
+
+/// Whether `to` can be reached from `from` along `edges`.
+fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = vec![from];
+    while let Some(n) = stack.pop() {
+        if n == to {
+            return true;
+        }
+        if n >= seen.len() || std::mem::replace(&mut seen[n], true) {
+            continue;
+        }
+        stack.extend(edges[n].iter().copied());
+    }
+    false
+}
+
+fn fmt_num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v}")
+    }
+}
+
+fn fmt_interval(iv: &Interval) -> String {
+    format!("`{}..{}`", fmt_num(iv.lo), fmt_num(iv.hi))
+}
+
+fn unknown_name(name: &str, span: Span, owner: Option<&str>, candidates: Vec<&str>) -> Diagnostic {
+    let message = match owner {
+        Some(o) => format!("`{o}` has no member `{name}`"),
+        None => format!("unknown name `{name}`"),
+    };
+    let d = Diagnostic::new(Code::UnknownName, span, message).label("not found");
+    match suggest(name, candidates.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")).fix(span, s),
+        None => d.help(match owner {
+            Some(o) => format!("check the members of `{o}`"),
+            None => "declare it in `input { … }` or with `define`, or `use` the file that declares it".into(),
+        }),
+    }
+}
+
+fn unknown_value(name: &str, span: Span, owner: &str, values: Vec<&str>) -> Diagnostic {
+    let d =
+        Diagnostic::new(Code::UnknownValue, span, format!("`{name}` is not a value of {owner}")).label("unknown value");
+    match suggest(name, values.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")).fix(span, s),
+        None => {
+            let list: Vec<String> = values.iter().take(8).map(|v| format!("`{v}`")).collect();
+            d.help(format!("the values are {}", list.join(", ")))
+        }
+    }
+}
+
+fn unknown_step(name: &ast::Ident, p: &ast::Pathway, steps: &[&str]) -> Diagnostic {
+    let d =
+        Diagnostic::new(Code::UnknownName, name.span, format!("pathway `{}` has no step `{}`", p.name.name, name.name))
+            .label("no such step");
+    match suggest(&name.name, steps.iter().copied()) {
+        Some(s) => d.help(format!("did you mean `{s}`?")).fix(name.span, s),
+        None => d.help("name a step of this pathway"),
+    }
+}
+
+fn duplicate(name: &ast::Ident, prev: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(Code::Duplicate, name.span, format!("{what} `{}` is declared twice", name.name))
+        .label("declared again here")
+        .related(prev, "first declared here")
+        .help("remove or rename one of them")
+}
+
+fn incomparable(span: Span, a: TimeFamily, b: TimeFamily) -> Diagnostic {
+    Diagnostic::new(Code::IncomparableUnits, span, format!("{} cannot be compared with {} exactly", a.name(), b.name()))
+        .label("different kinds of duration")
+        .help("a month has 28 to 31 days: state the limit in the field's own unit (1 year = 12 months and 1 week = 7 days are exact)")
+}
+
+fn unit_mismatch_range(r: &ast::Range, field: Option<Unit>, range: Unit) -> Diagnostic {
+    let field = field.map_or("has no unit".to_string(), |u| format!("is in {u}"));
+    Diagnostic::new(Code::UnitMismatch, r.span, format!("the range is in {range} but the field {field}"))
+        .label("units differ")
+        .help("write the range in the field's unit, or leave the unit out")
+}

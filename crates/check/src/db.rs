@@ -1,0 +1,154 @@
+//! Source files, loading, and `use` resolution.
+
+use guidepath_syntax::{ast, parse, Diagnostic, LineIndex};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub type FileId = usize;
+
+/// Where the checker reads files from: the disk for the CLI, open editor
+/// buffers over the disk for the language server, a map in tests.
+pub trait FileSystem {
+    fn read(&self, path: &Path) -> std::io::Result<String>;
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// The real file system.
+pub struct Disk;
+
+impl FileSystem for Disk {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+}
+
+/// An in-memory file system, for tests and for editor buffers.
+#[derive(Default, Clone)]
+pub struct MemoryFs {
+    pub files: HashMap<PathBuf, String>,
+}
+
+impl FileSystem for MemoryFs {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.files.get(path).cloned().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path)
+    }
+}
+
+/// One parsed source file.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    pub lines: LineIndex,
+    pub ast: ast::File,
+    /// Syntax diagnostics from the parser.
+    pub syntax: Vec<Diagnostic>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> SourceFile {
+        let parsed = parse(&text);
+        SourceFile { lines: LineIndex::new(&text), path, text, ast: parsed.file, syntax: parsed.diagnostics }
+    }
+}
+
+/// All files of one check: the ones asked for and everything they `use`.
+#[derive(Debug, Default)]
+pub struct SourceDb {
+    pub files: Vec<SourceFile>,
+    by_path: HashMap<PathBuf, FileId>,
+}
+
+/// The file extension of guidepath sources.
+pub const EXTENSION: &str = "guide";
+
+impl SourceDb {
+    pub fn file(&self, id: FileId) -> &SourceFile {
+        &self.files[id]
+    }
+
+    pub fn lookup(&self, path: &Path) -> Option<FileId> {
+        self.by_path.get(path).copied()
+    }
+
+    /// Adds a file with known text (replacing nothing: a path is loaded once).
+    pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
+        if let Some(id) = self.by_path.get(&path) {
+            return *id;
+        }
+        let id = self.files.len();
+        self.by_path.insert(path.clone(), id);
+        self.files.push(SourceFile::new(path, text));
+        id
+    }
+
+    /// Loads a file from `fs` unless it is loaded already.
+    pub fn load(&mut self, fs: &dyn FileSystem, path: &Path) -> std::io::Result<FileId> {
+        if let Some(id) = self.by_path.get(path) {
+            return Ok(*id);
+        }
+        let text = fs.read(path)?;
+        Ok(self.add(path.to_path_buf(), text))
+    }
+
+    /// Loads every file reachable through `use` from the loaded files.
+    /// Unresolvable uses are left for the checker to report.
+    pub fn load_uses(&mut self, fs: &dyn FileSystem) {
+        let mut next = 0;
+        while next < self.files.len() {
+            let targets: Vec<PathBuf> = self.files[next]
+                .ast
+                .items
+                .iter()
+                .filter_map(|item| match item {
+                    ast::Item::Use(u) => resolve_use(fs, &self.files[next].path, &u.path).ok(),
+                    _ => None,
+                })
+                .collect();
+            for t in targets {
+                // A file that cannot be read is reported at its `use`.
+                let _ = self.load(fs, &t);
+            }
+            next += 1;
+        }
+    }
+}
+
+/// The file a `use a.b.c` names: `a/b/c.guide`, looked up from the using
+/// file's folder and then from each folder above it, nearest first. So
+/// `guidelines/se/skane_mms.guide` finds `use instruments.orebro_sf` at
+/// `guidelines/instruments/orebro_sf.guide`.
+pub fn resolve_use(fs: &dyn FileSystem, from: &Path, path: &ast::Path) -> Result<PathBuf, Vec<PathBuf>> {
+    let mut rel = PathBuf::new();
+    for seg in &path.segments {
+        rel.push(&seg.name);
+    }
+    rel.set_extension(EXTENSION);
+    let mut tried = Vec::new();
+    let mut dir = from.parent();
+    while let Some(d) = dir {
+        let candidate = normalize(&d.join(&rel));
+        if fs.is_file(&candidate) {
+            return Ok(candidate);
+        }
+        tried.push(candidate);
+        dir = d.parent();
+    }
+    Err(tried)
+}
+
+/// Drops `.` components so that one file has one path however it is reached.
+pub fn normalize(path: &Path) -> PathBuf {
+    let out: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
+    }
+}

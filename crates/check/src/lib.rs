@@ -1,0 +1,67 @@
+//! The guidepath checker: name resolution across files, types, units,
+//! ranges, cycles, usage and metadata.
+//!
+//! ```
+//! use guidepath_check::{check_text, Code};
+//! let checked = check_text("g.guide", "input { age : integer years }\ndefine adult = agee >= 18");
+//! let codes: Vec<Code> = checked.diagnostics[0].iter().map(|d| d.code).collect();
+//! assert!(codes.contains(&Code::UnknownName)); // did you mean `age`?
+//! ```
+
+mod checker;
+pub mod db;
+mod fuzzy;
+mod types;
+
+pub use checker::{Entity, Key};
+pub use db::{Disk, FileId, FileSystem, MemoryFs, SourceDb, SourceFile, EXTENSION};
+pub use fuzzy::suggest;
+pub use guidepath_syntax::{Code, Diagnostic, Severity};
+
+use std::path::{Path, PathBuf};
+
+/// Everything one check produced.
+#[derive(Debug)]
+pub struct Checked {
+    pub db: SourceDb,
+    /// Diagnostics per file, indexed like `db.files`, sorted by position.
+    pub diagnostics: Vec<Vec<Diagnostic>>,
+    /// The files asked for, in the order asked (used files come after).
+    pub roots: Vec<FileId>,
+    /// Files that could not be read.
+    pub load_errors: Vec<(PathBuf, std::io::Error)>,
+}
+
+impl Checked {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().flatten().filter(|d| d.severity == severity).count()
+    }
+}
+
+/// Checks the given files and every file they `use`.
+pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
+    let mut db = SourceDb::default();
+    let mut roots = Vec::new();
+    let mut load_errors = Vec::new();
+    for p in paths {
+        match db.load(fs, p) {
+            Ok(id) => {
+                if !roots.contains(&id) {
+                    roots.push(id);
+                }
+            }
+            Err(e) => load_errors.push((p.clone(), e)),
+        }
+    }
+    db.load_uses(fs);
+    let diagnostics = checker::Checker::new(&db, fs).run();
+    Checked { db, diagnostics, roots, load_errors }
+}
+
+/// Checks one file held in memory (its `use`s resolve against nothing).
+pub fn check_text(path: impl AsRef<Path>, text: &str) -> Checked {
+    let mut fs = MemoryFs::default();
+    let path = path.as_ref().to_path_buf();
+    fs.files.insert(path.clone(), text.to_string());
+    check(&fs, &[path])
+}

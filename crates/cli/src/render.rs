@@ -1,0 +1,199 @@
+//! Diagnostics for people (miette) and for tools (JSON).
+
+use guidepath_check::{Checked, Diagnostic, Severity, SourceFile};
+use guidepath_syntax::{Label, LineCol, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+use std::fmt;
+use std::io::IsTerminal;
+
+/// A diagnostic with its file, in the shape miette renders.
+struct Report<'a> {
+    diag: &'a Diagnostic,
+    source: &'a NamedSource<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("{}({})", self.diag.code, self.diag.code.name())))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diag.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = |msg: &str, span: Span, primary: bool| {
+            let text = (!msg.is_empty()).then(|| msg.to_string());
+            if primary {
+                LabeledSpan::new_primary_with_span(text, (span.start as usize, span.len()))
+            } else {
+                LabeledSpan::new_with_span(text, (span.start as usize, span.len()))
+            }
+        };
+        let primary = std::iter::once(label(&self.diag.label.message, self.diag.label.span, true));
+        let related = self.diag.related.iter().map(move |l| label(&l.message, l.span, false));
+        Some(Box::new(primary.chain(related)))
+    }
+}
+
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+pub fn human(checked: &Checked) -> String {
+    let theme = if color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    for (id, diags) in checked.diagnostics.iter().enumerate() {
+        if diags.is_empty() {
+            continue;
+        }
+        let file = checked.db.file(id);
+        let source = NamedSource::new(file.path.display().to_string(), file.text.clone()).with_language("guidepath");
+        for d in diags {
+            let report = Report { diag: d, source: &source };
+            if handler.render_report(&mut out, &report).is_err() {
+                out.push_str(&format!("{}: {} {}\n", file.path.display(), d.code, d.message));
+            }
+            out.push('\n');
+        }
+    }
+    let files = checked.db.files.len();
+    let errors = checked.count(Severity::Error);
+    let warnings = checked.count(Severity::Warning);
+    out.push_str(&format!(
+        "checked {files} file{}: {errors} error{}, {warnings} warning{}\n",
+        plural(files),
+        plural(errors),
+        plural(warnings)
+    ));
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+#[derive(Serialize)]
+struct JsonOutput<'a> {
+    /// Version of this output shape; bumped on any incompatible change.
+    schema: u32,
+    files: Vec<JsonFile<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: String,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    severity: Severity,
+    message: &'a str,
+    label: JsonLabel<'a>,
+    related: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonLabel<'a> {
+    message: &'a str,
+    span: Span,
+    start: LineCol,
+    end: LineCol,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    span: Span,
+    replacement: &'a str,
+}
+
+fn json_label<'a>(file: &SourceFile, l: &'a Label) -> JsonLabel<'a> {
+    JsonLabel {
+        message: &l.message,
+        span: l.span,
+        start: file.lines.line_col(&file.text, l.span.start),
+        end: file.lines.line_col(&file.text, l.span.end),
+    }
+}
+
+pub fn json(checked: &Checked) -> String {
+    let files = checked
+        .db
+        .files
+        .iter()
+        .zip(&checked.diagnostics)
+        .map(|(file, diags)| JsonFile {
+            path: file.path.display().to_string(),
+            diagnostics: diags
+                .iter()
+                .map(|d| JsonDiagnostic {
+                    code: d.code.as_str(),
+                    name: d.code.name(),
+                    severity: d.severity,
+                    message: &d.message,
+                    label: json_label(file, &d.label),
+                    related: d.related.iter().map(|l| json_label(file, l)).collect(),
+                    help: d.help.as_deref(),
+                    fix: d.fix.as_ref().map(|f| JsonFix { span: f.span, replacement: &f.replacement }),
+                })
+                .collect(),
+        })
+        .collect();
+    let out = JsonOutput {
+        schema: 1,
+        files,
+        summary: JsonSummary {
+            files: checked.db.files.len(),
+            errors: checked.count(Severity::Error),
+            warnings: checked.count(Severity::Warning),
+        },
+    };
+    // Serialising plain structs of strings and numbers cannot fail.
+    let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -1,0 +1,507 @@
+//! The typed syntax tree. Every node carries the byte span of its text.
+//!
+//! The tree is lossy about layout (comments and whitespace are not kept here;
+//! the formatter reads them from the text) but never about meaning.
+
+use crate::span::Span;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ident {
+    pub name: String,
+    pub span: Span,
+}
+
+/// A dotted name: `start_back.risk`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    pub segments: Vec<Ident>,
+    pub span: Span,
+}
+
+impl Path {
+    pub fn dotted(&self) -> String {
+        let mut s = String::new();
+        for (i, seg) in self.segments.iter().enumerate() {
+            if i > 0 {
+                s.push('.');
+            }
+            s.push_str(&seg.name);
+        }
+        s
+    }
+}
+
+/// A text, possibly tagged with its language: `sv "Multimodal smärtbehandling"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Text {
+    pub lang: Option<Ident>,
+    pub value: String,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateLit {
+    pub year: i32,
+    pub month: u8,
+    pub day: u8,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Number {
+    pub value: f64,
+    /// The digits as written, for exact re-printing.
+    pub text: String,
+    pub is_integer: bool,
+    pub span: Span,
+}
+
+/// A number with an optional unit: `3 months`, `50`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantity {
+    pub number: Number,
+    pub unit: Option<Ident>,
+    pub span: Span,
+}
+
+/// An inclusive range: `16..70`, `0..100 points`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    pub lo: Number,
+    pub hi: Number,
+    pub unit: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    Guideline(Guideline),
+    Use(Use),
+    Input(InputBlock),
+    Enum(EnumDecl),
+    Instrument(Instrument),
+    Define(Define),
+    Stratify(Stratify),
+    Recommend(Recommend),
+    Pathway(Pathway),
+    Test(TestDecl),
+    /// Text that did not parse; the parser has reported why.
+    Error(Span),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Guideline(x) => x.span,
+            Item::Use(x) => x.span,
+            Item::Input(x) => x.span,
+            Item::Enum(x) => x.span,
+            Item::Instrument(x) => x.span,
+            Item::Define(x) => x.span,
+            Item::Stratify(x) => x.span,
+            Item::Recommend(x) => x.span,
+            Item::Pathway(x) => x.span,
+            Item::Test(x) => x.span,
+            Item::Error(s) => *s,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guideline {
+    pub id: Path,
+    pub title: Option<Text>,
+    pub meta: Vec<Meta>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum MetaKind {
+    Title(Text),
+    Issuer(Text),
+    Version(Text),
+    Status { status: Ident, since: Option<DateLit> },
+    Language(Ident),
+    Source { text: Text, url: Option<Text> },
+    Published(DateLit),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Meta {
+    pub kind: MetaKind,
+    /// The keyword, for diagnostics about the entry as a whole.
+    pub keyword: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Use {
+    pub path: Path,
+    pub alias: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InputBlock {
+    pub fields: Vec<Field>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeName {
+    /// A built-in type or an enum: `integer`, `site`.
+    Named(Ident),
+    /// `set of site`.
+    SetOf(Ident),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeSpec {
+    pub name: TypeName,
+    pub unit: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: Ident,
+    pub ty: TypeSpec,
+    pub range: Option<Range>,
+    pub presence: Option<Presence>,
+    pub description: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub values: Vec<EnumValue>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumValue {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Instrument {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub meta: Vec<Meta>,
+    pub items: Vec<ItemDecl>,
+    pub scores: Vec<Score>,
+    pub strats: Vec<Stratify>,
+    pub defines: Vec<Define>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemType {
+    /// Agree/disagree, yes/no: scores 1 when true.
+    Boolean(Span),
+    /// An integer answer on a scale; scores its value (reversed: `lo + hi - value`).
+    Integer(Range),
+    /// One of named options, each with its points.
+    Choice(Vec<ChoiceOption>, Span),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChoiceOption {
+    pub name: Ident,
+    pub points: Number,
+    pub title: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemDecl {
+    pub name: Ident,
+    pub ty: ItemType,
+    pub reverse: Option<Span>,
+    pub texts: Vec<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    pub name: Ident,
+    pub expr: Expr,
+    pub title: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Define {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub expr: Expr,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stratify {
+    pub name: Ident,
+    pub title: Option<Text>,
+    /// The population the strata divide: `of target_population`.
+    pub population: Option<Path>,
+    /// The fields the strata are made from: `by linton_score`.
+    pub by: Vec<Path>,
+    pub strata: Vec<Stratum>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stratum {
+    pub name: Ident,
+    pub when: Expr,
+    pub title: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    For,
+    Against,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommend {
+    pub direction: Direction,
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub entries: Vec<RecEntry>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecEntryKind {
+    When(Expr),
+    Strength(Ident),
+    Certainty(Ident),
+    Rationale(Text),
+    Reference { text: Text, url: Option<Text> },
+    Action(Ident),
+    Level(Text),
+    Title(Text),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecEntry {
+    pub kind: RecEntryKind,
+    pub keyword: Span,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pathway {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub titles: Vec<Text>,
+    pub when: Option<Expr>,
+    /// A limit for the whole pathway.
+    pub limits: Vec<TimeLimit>,
+    pub steps: Vec<Step>,
+    pub span: Span,
+}
+
+/// `within 1 month after referral_date`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimeLimit {
+    pub amount: Quantity,
+    pub anchor: Path,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub name: Ident,
+    pub title: Option<Text>,
+    pub responsible: Vec<Text>,
+    pub limits: Vec<TimeLimit>,
+    pub when: Option<Expr>,
+    pub if_missed: Vec<IfMissed>,
+    pub after: Vec<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct IfMissed {
+    pub text: Text,
+    pub then: Option<Ident>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestDecl {
+    pub name: Text,
+    pub given: Vec<Given>,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub object: Vec<Member>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub key: Path,
+    pub value: Value,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Bool(bool, Span),
+    Quantity(Quantity),
+    Date(DateLit),
+    Text(Text),
+    Name(Ident),
+    List(Vec<Value>, Span),
+    Object(Vec<Member>, Span),
+}
+
+impl Value {
+    pub fn span(&self) -> Span {
+        match self {
+            Value::Bool(_, s) | Value::List(_, s) | Value::Object(_, s) => *s,
+            Value::Quantity(q) => q.span,
+            Value::Date(d) => d.span,
+            Value::Text(t) => t.span,
+            Value::Name(i) => i.span,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpectKind {
+    Applies,
+    DoesNotApply,
+    Undecided,
+    Is(Ident),
+    Equals(Quantity),
+    In(Range),
+    Due(DateLit),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expect {
+    pub target: Path,
+    pub kind: ExpectKind,
+    pub span: Span,
+}
+
+// ------------------------------------------------------------- expressions --
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "=",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArithOp {
+    Add,
+    Sub,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOp {
+    AnyOf,
+    AllOf,
+    NoneOf,
+}
+
+impl SetOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SetOp::AnyOf => "any of",
+            SetOp::AllOf => "all of",
+            SetOp::NoneOf => "none of",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    Bool(bool),
+    Quantity(Quantity),
+    Date(DateLit),
+    Text(Text),
+    Name(Path),
+    /// `{ neck, shoulders }`.
+    Set(Vec<Ident>),
+    Not(Box<Expr>),
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Compare {
+        op: CmpOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    /// `age in 16..70`, or with `negated`, `age not in 16..70`.
+    InRange {
+        expr: Box<Expr>,
+        range: Range,
+        negated: bool,
+    },
+    /// `care_level is primary_care`, `sex is not female`.
+    Is {
+        expr: Box<Expr>,
+        value: Path,
+        negated: bool,
+    },
+    /// `pain_sites any of { neck, low_back }`.
+    SetTest {
+        expr: Box<Expr>,
+        op: SetOp,
+        set: Vec<Ident>,
+        set_span: Span,
+    },
+    Arith {
+        op: ArithOp,
+        lhs: Box<Expr>,
+        rhs: Box<Expr>,
+    },
+    Paren(Box<Expr>),
+}

@@ -1,0 +1,14 @@
+//! The guidepath syntax: source text to a typed AST with byte spans.
+//!
+//! Parsing never fails: [`parse`] returns a tree and diagnostics for any
+//! input, and a syntax error in one declaration leaves every other one
+//! parsed. No pest type leaves this crate.
+
+pub mod ast;
+pub mod diag;
+mod parser;
+pub mod span;
+
+pub use diag::{Code, Diagnostic, Fix, Label, Severity};
+pub use parser::{parse, parse_expr, Parsed, MAX_FILE_BYTES, MAX_NESTING};
+pub use span::{LineCol, LineIndex, Span};

@@ -1,0 +1,1269 @@
+//! pest parse tree to typed AST.
+//!
+//! Parsing never fails: [`parse`] always returns a [`File`] and diagnostics.
+//! The grammar's catch-all rules (`bad_item`, `bad_entry`) keep the tree
+//! whole around syntax errors; each catch-all is re-parsed on its own with the
+//! rule that should have matched there, so the diagnostic says exactly what
+//! was expected and where.
+
+use crate::ast::*;
+use crate::diag::{Code, Diagnostic};
+use crate::span::Span;
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../../../grammar/guidepath.pest"]
+struct Grammar;
+
+/// Files above this size are refused with E0103 rather than parsed.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Deepest bracket nesting the parser accepts (E0102 beyond). Real
+/// guidelines nest a handful of levels; the bound keeps every recursive pass
+/// (parser, checker, evaluator) far from the end of the stack.
+pub const MAX_NESTING: usize = 32;
+
+/// The result of parsing one file.
+#[derive(Debug, Clone, Default)]
+pub struct Parsed {
+    pub file: File,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses guidepath source text. Never fails and never panics: syntax errors
+/// become diagnostics and `Item::Error` nodes, and everything else in the
+/// file is still parsed.
+pub fn parse(text: &str) -> Parsed {
+    let mut diagnostics = Vec::new();
+    if text.len() > MAX_FILE_BYTES {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::TooLarge,
+                Span::new(0, 0),
+                format!("file is {} bytes, more than the {} the parser accepts", text.len(), MAX_FILE_BYTES),
+            )
+            .label("this file")
+            .help("split the guideline into several files joined with `use`"),
+        );
+        return Parsed { file: File::default(), diagnostics };
+    }
+    let masked = mask_deep_nesting(text, &mut diagnostics);
+    let source: &str = masked.as_deref().unwrap_or(text);
+    let mut builder = Builder { text: source, diagnostics };
+    let file = match Grammar::parse(Rule::file, source) {
+        Ok(mut pairs) => match pairs.next() {
+            Some(file) => builder.file(file),
+            None => File::default(),
+        },
+        Err(err) => {
+            // The catch-all rules make this unreachable for any text; if
+            // pest refuses anyway (e.g. its own limits), report it rather
+            // than lose the file silently.
+            let (pos, message) = describe_error(&err, source, 0);
+            builder.diagnostics.push(Diagnostic::new(Code::Syntax, Span::new(pos, pos), message));
+            File { items: vec![Item::Error(Span::new(0, source.len()))] }
+        }
+    };
+    Parsed { file, diagnostics: builder.diagnostics }
+}
+
+/// Parses a lone expression (used by tools and tests).
+pub fn parse_expr(text: &str) -> Result<Expr, Diagnostic> {
+    let mut builder = Builder { text, diagnostics: Vec::new() };
+    if let Some(d) = too_deep(text) {
+        return Err(d);
+    }
+    match Grammar::parse(Rule::expr_only, text) {
+        Ok(mut pairs) => {
+            let pair = pairs.next().filter(|p| p.as_rule() == Rule::expr);
+            match pair.and_then(|p| builder.expr(p)) {
+                Some(e) if builder.diagnostics.is_empty() => Ok(e),
+                _ => Err(builder
+                    .diagnostics
+                    .pop()
+                    .unwrap_or_else(|| Diagnostic::new(Code::Syntax, Span::new(0, text.len()), "not an expression"))),
+            }
+        }
+        Err(err) => {
+            let (pos, message) = describe_error(&err, text, 0);
+            Err(Diagnostic::new(Code::Syntax, Span::new(pos, pos), message))
+        }
+    }
+}
+
+fn too_deep(text: &str) -> Option<Diagnostic> {
+    let mut diags = Vec::new();
+    mask_deep_nesting(text, &mut diags);
+    diags.pop()
+}
+
+/// Finds brackets nested deeper than [`MAX_NESTING`] and blanks them out (up
+/// to their matching close) so that no later pass recurses that deep. Line
+/// breaks and byte offsets are kept, so every span stays true.
+fn mask_deep_nesting(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    let mut masked: Option<Vec<u8>> = None;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let start = i;
+                    let mut d = 0usize;
+                    let mut end = bytes.len();
+                    let mut j = i;
+                    while j < bytes.len() {
+                        match bytes[j] {
+                            b'(' | b'[' | b'{' => d += 1,
+                            b')' | b']' | b'}' => {
+                                d -= 1;
+                                if d == 0 {
+                                    end = j + 1;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::TooDeep,
+                            Span::new(start, start + 1),
+                            format!("brackets nested more than {MAX_NESTING} levels deep"),
+                        )
+                        .label("too deep from here")
+                        .help("split the expression into named `define`s"),
+                    );
+                    let buf = masked.get_or_insert_with(|| bytes.to_vec());
+                    for b in &mut buf[start..end] {
+                        if *b != b'\n' {
+                            *b = b' ';
+                        }
+                    }
+                    depth -= 1;
+                    i = end;
+                    continue;
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes and whole multi-byte characters were replaced with
+    // spaces, so the buffer is still UTF-8; fall back to the original if not.
+    masked.and_then(|b| String::from_utf8(b).ok())
+}
+
+/// Turns a pest error into a position and a lowercase message.
+fn describe_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (usize, String) {
+    let pos = match err.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let abs = base + pos;
+    let found = found_at(text, abs);
+    let message = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => {
+            let mut expected: Vec<&str> = Vec::new();
+            for r in positives {
+                // End of input inside a re-parsed piece only means "end of
+                // this entry"; it is noise next to real alternatives.
+                if matches!(r, Rule::bad_entry | Rule::bad_item) || (*r == Rule::EOI && positives.len() > 1) {
+                    continue;
+                }
+                let d = describe_rule(*r);
+                if !expected.contains(&d) {
+                    expected.push(d);
+                }
+            }
+            if expected.is_empty() {
+                format!("unexpected {found}")
+            } else {
+                let shown = expected.len().min(6);
+                let mut list = expected[..shown].join(", ");
+                if expected.len() > shown {
+                    list.push_str(", …");
+                }
+                format!("expected {list}; found {found}")
+            }
+        }
+        pest::error::ErrorVariant::CustomError { message } => message.to_lowercase(),
+    };
+    (abs, message)
+}
+
+/// What stands at `pos`, quoted for a message.
+fn found_at(text: &str, pos: usize) -> String {
+    let rest = text.get(pos..).unwrap_or("");
+    let Some(first) = rest.chars().next() else {
+        return "end of file".to_string();
+    };
+    if first == '\n' || first == '\r' {
+        return "end of line".to_string();
+    }
+    let token: String = if first.is_alphanumeric() || first == '_' {
+        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').take(40).collect()
+    } else {
+        first.to_string()
+    };
+    format!("`{token}`")
+}
+
+fn describe_rule(rule: Rule) -> &'static str {
+    use Rule::*;
+    match rule {
+        EOI => "end of file",
+        lbrace => "`{`",
+        rbrace => "`}`",
+        colon => "`:`",
+        equals => "`=`",
+        rparen => "`)`",
+        ident | path | expr_ref => "a name",
+        string | string_inner => "a string",
+        text | lang => "a text",
+        number => "a number",
+        date => "a date like `2024-01-31`",
+        quantity => "a number",
+        unit => "a unit",
+        range => "a range like `0..10`",
+        cmp_op => "a comparison",
+        add_op => "`+` or `-`",
+        expr | and_expr | not_expr | cmp_expr | sum_expr | paren => "an expression",
+        cmp_rest | in_rest | is_rest | set_rest => "an operator",
+        set_lit => "a set like `{ a, b }`",
+        type_spec | set_type => "a type",
+        field => "a field like `age : integer years`",
+        presence => "`required` or `optional`",
+        enum_value => "an enum value",
+        item_decl => "`item`",
+        integer_item | choice_item => "an item type (`boolean`, `integer in 0..10`, `choice { … }`)",
+        choice_option => "an option like `very_much = 1`",
+        reverse => "`reverse`",
+        score_decl => "`score`",
+        stratum => "a stratum like `low when total <= 3`",
+        direction => "`for` or `against`",
+        when_clause => "`when`",
+        rec_strength => "`strength`",
+        rec_certainty => "`certainty`",
+        rec_rationale => "`rationale`",
+        rec_reference => "`reference`",
+        rec_action => "`action`",
+        rec_level => "`level`",
+        meta_title => "`title`",
+        meta_issuer => "`issuer`",
+        meta_version => "`version`",
+        meta_status => "`status`",
+        meta_language => "`language`",
+        meta_source => "`source`",
+        meta_published => "`published`",
+        step => "`step`",
+        time_limit => "`within`",
+        responsible => "`responsible`",
+        if_missed => "`if missed`",
+        step_after => "`after`",
+        given => "`given`",
+        expect => "`expect`",
+        object => "`{`",
+        member => "a field like `age: 45`",
+        list => "a list like `[a, b]`",
+        expectation | exp_applies | exp_not_applies | exp_undecided | exp_is | exp_eq | exp_in | exp_due => {
+            "an expectation (`applies`, `does not apply`, `undecided`, `is …`, `= …`, `in …`, `due …`)"
+        }
+        guideline | use_decl | input_block | enum_decl | instrument | define | stratify | recommend
+        | pathway | test_decl => "a declaration (`guideline`, `use`, `input`, `enum`, `instrument`, `define`, `stratify`, `recommend`, `pathway`, `test`)",
+        kw_guideline => "`guideline`",
+        kw_use => "`use`",
+        kw_as => "`as`",
+        kw_input => "`input`",
+        kw_enum => "`enum`",
+        kw_instrument => "`instrument`",
+        kw_define => "`define`",
+        kw_stratify => "`stratify`",
+        kw_recommend => "`recommend`",
+        kw_pathway => "`pathway`",
+        kw_test => "`test`",
+        kw_title => "`title`",
+        kw_issuer => "`issuer`",
+        kw_version => "`version`",
+        kw_status => "`status`",
+        kw_since => "`since`",
+        kw_language => "`language`",
+        kw_source => "`source`",
+        kw_url => "`url`",
+        kw_published => "`published`",
+        kw_set => "`set`",
+        kw_required => "`required`",
+        kw_optional => "`optional`",
+        kw_by => "`by`",
+        kw_when => "`when`",
+        kw_for => "`for`",
+        kw_against => "`against`",
+        kw_strength => "`strength`",
+        kw_certainty => "`certainty`",
+        kw_rationale => "`rationale`",
+        kw_reference => "`reference`",
+        kw_action => "`action`",
+        kw_level => "`level`",
+        kw_item => "`item`",
+        kw_boolean => "`boolean`",
+        kw_integer => "`integer`",
+        kw_choice => "`choice`",
+        kw_reverse => "`reverse`",
+        kw_score => "`score`",
+        kw_step => "`step`",
+        kw_responsible => "`responsible`",
+        kw_within => "`within`",
+        kw_after => "`after`",
+        kw_if => "`if`",
+        kw_missed => "`missed`",
+        kw_then => "`then`",
+        kw_given => "`given`",
+        kw_expect => "`expect`",
+        kw_applies => "`applies`",
+        kw_does => "`does`",
+        kw_apply => "`apply`",
+        kw_undecided => "`undecided`",
+        kw_due => "`due`",
+        kw_and => "`and`",
+        kw_or => "`or`",
+        kw_not => "`not`",
+        kw_is => "`is`",
+        kw_in => "`in`",
+        kw_of => "`of`",
+        kw_any => "`any`",
+        kw_all => "`all`",
+        kw_none => "`none`",
+        kw_true => "`true`",
+        kw_false => "`false`",
+        _ => "something else",
+    }
+}
+
+fn span_of(pair: &Pair<'_, Rule>) -> Span {
+    let s = pair.as_span();
+    Span::new(s.start(), s.end())
+}
+
+fn is_keyword(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(
+        rule,
+        lbrace
+            | rbrace
+            | colon
+            | equals
+            | rparen
+            | kw_guideline
+            | kw_use
+            | kw_as
+            | kw_input
+            | kw_enum
+            | kw_instrument
+            | kw_define
+            | kw_stratify
+            | kw_recommend
+            | kw_pathway
+            | kw_test
+            | kw_title
+            | kw_issuer
+            | kw_version
+            | kw_status
+            | kw_since
+            | kw_language
+            | kw_source
+            | kw_url
+            | kw_published
+            | kw_set
+            | kw_required
+            | kw_optional
+            | kw_by
+            | kw_when
+            | kw_for
+            | kw_against
+            | kw_strength
+            | kw_certainty
+            | kw_rationale
+            | kw_reference
+            | kw_action
+            | kw_level
+            | kw_item
+            | kw_boolean
+            | kw_integer
+            | kw_choice
+            | kw_reverse
+            | kw_score
+            | kw_step
+            | kw_responsible
+            | kw_within
+            | kw_after
+            | kw_if
+            | kw_missed
+            | kw_then
+            | kw_given
+            | kw_expect
+            | kw_applies
+            | kw_does
+            | kw_apply
+            | kw_undecided
+            | kw_due
+            | kw_and
+            | kw_or
+            | kw_not
+            | kw_is
+            | kw_in
+            | kw_of
+            | kw_any
+            | kw_all
+            | kw_none
+            | kw_true
+            | kw_false
+    )
+}
+
+struct Builder<'t> {
+    text: &'t str,
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'t> Builder<'t> {
+    /// Reports the text of a catch-all, re-parsed with `rule` to say what
+    /// was expected there.
+    fn bad(&mut self, pair: &Pair<'_, Rule>, rule: Rule) {
+        let span = span_of(pair);
+        // A bad entry that starts mid-line usually means the entry before it
+        // on that line stopped early (`when a and and b`): re-parse from the
+        // start of the line so the message points at the real mistake.
+        let mut from = span.start as usize;
+        if rule != Rule::item_only {
+            let line_start = self.text[..from].rfind('\n').map_or(0, |i| i + 1);
+            let prefix = &self.text[line_start..from];
+            if !prefix.contains(['{', '}']) {
+                from = line_start + (prefix.len() - prefix.trim_start().len());
+            }
+        }
+        let chunk = &self.text[from..span.end as usize];
+        let (pos, message) = match Grammar::parse(rule, chunk) {
+            Err(err) => describe_error(&err, self.text, from),
+            Ok(_) => (span.start as usize, format!("unexpected {}", found_at(self.text, span.start as usize))),
+        };
+        // Point at the offending token, not the whole rest of the line.
+        let end = next_token_end(self.text, pos);
+        // The skipped text is not labelled: it overlaps the primary label,
+        // and the message already says what was expected.
+        self.diagnostics.push(
+            Diagnostic::new(Code::Syntax, Span::new(pos, end), message)
+                .label("unexpected here")
+                .help(syntax_help(rule)),
+        );
+    }
+
+    fn file(&mut self, pair: Pair<'_, Rule>) -> File {
+        let mut items = Vec::new();
+        for p in pair.into_inner() {
+            let span = span_of(&p);
+            let item = match p.as_rule() {
+                Rule::EOI => continue,
+                Rule::bad_item => {
+                    self.bad(&p, Rule::item_only);
+                    Some(Item::Error(span))
+                }
+                Rule::guideline => self.guideline(p).map(Item::Guideline),
+                Rule::use_decl => self.use_decl(p).map(Item::Use),
+                Rule::input_block => Some(Item::Input(self.input_block(p))),
+                Rule::enum_decl => self.enum_decl(p).map(Item::Enum),
+                Rule::instrument => self.instrument(p).map(Item::Instrument),
+                Rule::define => self.define(p).map(Item::Define),
+                Rule::stratify => self.stratify(p).map(Item::Stratify),
+                Rule::recommend => self.recommend(p).map(Item::Recommend),
+                Rule::pathway => self.pathway(p).map(Item::Pathway),
+                Rule::test_decl => self.test_decl(p).map(Item::Test),
+                _ => None,
+            };
+            items.push(item.unwrap_or(Item::Error(span)));
+        }
+        File { items }
+    }
+
+    // ----------------------------------------------------------- tokens --
+
+    fn ident(&self, p: Pair<'_, Rule>) -> Ident {
+        Ident { name: p.as_str().to_string(), span: span_of(&p) }
+    }
+
+    fn path(&self, p: Pair<'_, Rule>) -> Path {
+        let span = span_of(&p);
+        let segments = if p.as_rule() == Rule::ident {
+            vec![self.ident(p)]
+        } else {
+            p.into_inner().filter(|q| q.as_rule() == Rule::ident).map(|q| self.ident(q)).collect()
+        };
+        Path { segments, span }
+    }
+
+    fn string(&mut self, p: Pair<'_, Rule>) -> String {
+        let raw = p.into_inner().next();
+        let Some(raw) = raw else { return String::new() };
+        let base = span_of(&raw).start as usize;
+        let s = raw.as_str();
+        let mut out = String::with_capacity(s.len());
+        let mut chars = s.char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c != '\\' {
+                out.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some((_, '"')) => out.push('"'),
+                Some((_, '\\')) => out.push('\\'),
+                Some((_, 'n')) => out.push('\n'),
+                Some((_, 't')) => out.push('\t'),
+                Some((j, other)) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::Syntax,
+                            Span::new(base + i, base + j + other.len_utf8()),
+                            format!("unknown escape `\\{other}`"),
+                        )
+                        .label("here")
+                        .help("the escapes are `\\\"`, `\\\\`, `\\n` and `\\t`"),
+                    );
+                    out.push(other);
+                }
+                None => {}
+            }
+        }
+        out
+    }
+
+    fn text(&mut self, p: Pair<'_, Rule>) -> Text {
+        let span = span_of(&p);
+        let mut lang = None;
+        let mut value = String::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::lang => lang = Some(self.ident(q)),
+                Rule::string => {
+                    if !value.is_empty() {
+                        value.push(' ');
+                    }
+                    let s = self.string(q);
+                    value.push_str(&s);
+                }
+                _ => {}
+            }
+        }
+        Text { lang, value, span }
+    }
+
+    fn string_text(&mut self, p: Pair<'_, Rule>) -> Text {
+        let span = span_of(&p);
+        let value = self.string(p);
+        Text { lang: None, value, span }
+    }
+
+    fn number(&mut self, p: Pair<'_, Rule>) -> Number {
+        let span = span_of(&p);
+        let text = p.as_str().to_string();
+        let value = text.parse::<f64>().unwrap_or(f64::INFINITY);
+        if !value.is_finite() || value.abs() > 1e15 {
+            self.diagnostics.push(
+                Diagnostic::new(Code::Syntax, span, format!("number `{text}` is too large"))
+                    .label("here")
+                    .help("numbers may have at most 15 digits"),
+            );
+        }
+        Number { is_integer: !text.contains('.'), value: if value.is_finite() { value } else { 0.0 }, text, span }
+    }
+
+    fn date(&self, p: Pair<'_, Rule>) -> DateLit {
+        let span = span_of(&p);
+        let s = p.as_str();
+        // The grammar guarantees `dddd-dd-dd`; parse failures cannot happen,
+        // and an impossible value is reported by the checker.
+        let year = s.get(0..4).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let month = s.get(5..7).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let day = s.get(8..10).and_then(|v| v.parse().ok()).unwrap_or(0);
+        DateLit { year, month, day, span }
+    }
+
+    fn quantity(&mut self, p: Pair<'_, Rule>) -> Option<Quantity> {
+        let span = span_of(&p);
+        let mut it = p.into_inner();
+        let number = self.number(it.next()?);
+        let unit = it.next().map(|u| self.ident(u));
+        Some(Quantity { number, unit, span })
+    }
+
+    fn range(&mut self, p: Pair<'_, Rule>) -> Option<Range> {
+        let span = span_of(&p);
+        let mut it = p.into_inner();
+        let lo = self.number(it.next()?);
+        let hi = self.number(it.next()?);
+        let unit = it.next().map(|u| self.ident(u));
+        Some(Range { lo, hi, unit, span })
+    }
+
+    // ------------------------------------------------------------ items --
+
+    fn meta(&mut self, p: Pair<'_, Rule>) -> Option<Meta> {
+        let span = span_of(&p);
+        let rule = p.as_rule();
+        let mut it = p.into_inner();
+        let keyword = span_of(&it.next()?);
+        let kind = match rule {
+            Rule::meta_title => MetaKind::Title(self.text(it.next()?)),
+            Rule::meta_issuer => MetaKind::Issuer(self.text(it.next()?)),
+            Rule::meta_version => MetaKind::Version(self.string_text(it.next()?)),
+            Rule::meta_status => {
+                let status = self.ident(it.next()?);
+                let since = it.find(|q| q.as_rule() == Rule::date).map(|d| self.date(d));
+                MetaKind::Status { status, since }
+            }
+            Rule::meta_language => MetaKind::Language(self.ident(it.next()?)),
+            Rule::meta_source => {
+                let text = self.text(it.next()?);
+                let url = it.find(|q| q.as_rule() == Rule::string).map(|s| self.string_text(s));
+                MetaKind::Source { text, url }
+            }
+            Rule::meta_published => MetaKind::Published(self.date(it.next()?)),
+            _ => return None,
+        };
+        Some(Meta { kind, keyword, span })
+    }
+
+    fn guideline(&mut self, p: Pair<'_, Rule>) -> Option<Guideline> {
+        let span = span_of(&p);
+        let mut id = None;
+        let mut title = None;
+        let mut meta = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::path => id = Some(self.path(q)),
+                Rule::text => title = Some(self.text(q)),
+                Rule::bad_entry => self.bad(&q, Rule::meta_entry_only),
+                r if is_keyword(r) => {}
+                _ => meta.extend(self.meta(q)),
+            }
+        }
+        Some(Guideline { id: id?, title, meta, span })
+    }
+
+    fn use_decl(&mut self, p: Pair<'_, Rule>) -> Option<Use> {
+        let span = span_of(&p);
+        let mut path = None;
+        let mut alias = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::path => path = Some(self.path(q)),
+                Rule::ident => alias = Some(self.ident(q)),
+                _ => {}
+            }
+        }
+        Some(Use { path: path?, alias, span })
+    }
+
+    fn input_block(&mut self, p: Pair<'_, Rule>) -> InputBlock {
+        let span = span_of(&p);
+        let mut fields = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::field => fields.extend(self.field(q)),
+                Rule::bad_entry => self.bad(&q, Rule::field_only),
+                _ => {}
+            }
+        }
+        InputBlock { fields, span }
+    }
+
+    fn field(&mut self, p: Pair<'_, Rule>) -> Option<Field> {
+        let span = span_of(&p);
+        let mut it = p.into_inner();
+        let name = self.ident(it.next()?);
+        let mut ty = None;
+        let mut range = None;
+        let mut presence = None;
+        let mut description = None;
+        for q in it {
+            match q.as_rule() {
+                Rule::type_spec => ty = Some(self.type_spec(q)?),
+                Rule::range => range = self.range(q),
+                Rule::presence => {
+                    presence = q.into_inner().next().map(|k| match k.as_rule() {
+                        Rule::kw_required => Presence::Required,
+                        _ => Presence::Optional,
+                    })
+                }
+                Rule::text => description = Some(self.text(q)),
+                _ => {}
+            }
+        }
+        Some(Field { name, ty: ty?, range, presence, description, span })
+    }
+
+    fn type_spec(&mut self, p: Pair<'_, Rule>) -> Option<TypeSpec> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut unit = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::set_type => {
+                    let inner = q.into_inner().find(|r| r.as_rule() == Rule::ident)?;
+                    name = Some(TypeName::SetOf(self.ident(inner)));
+                }
+                Rule::ident => name = Some(TypeName::Named(self.ident(q))),
+                Rule::unit => unit = Some(self.ident(q)),
+                _ => {}
+            }
+        }
+        Some(TypeSpec { name: name?, unit, span })
+    }
+
+    fn enum_decl(&mut self, p: Pair<'_, Rule>) -> Option<EnumDecl> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut title = None;
+        let mut values = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::text => title = Some(self.text(q)),
+                Rule::enum_value => {
+                    let vspan = span_of(&q);
+                    let mut it = q.into_inner();
+                    if let Some(n) = it.next() {
+                        let vname = self.ident(n);
+                        let vtitle = it.next().map(|t| self.text(t));
+                        values.push(EnumValue { name: vname, title: vtitle, span: vspan });
+                    }
+                }
+                Rule::bad_entry => self.bad(&q, Rule::enum_value_only),
+                _ => {}
+            }
+        }
+        Some(EnumDecl { name: name?, title, values, span })
+    }
+
+    fn instrument(&mut self, p: Pair<'_, Rule>) -> Option<Instrument> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut title = None;
+        let mut ins = Instrument {
+            name: Ident { name: String::new(), span },
+            title: None,
+            meta: Vec::new(),
+            items: Vec::new(),
+            scores: Vec::new(),
+            strats: Vec::new(),
+            defines: Vec::new(),
+            span,
+        };
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::text => title = Some(self.text(q)),
+                Rule::meta_title | Rule::meta_source | Rule::meta_language => ins.meta.extend(self.meta(q)),
+                Rule::item_decl => ins.items.extend(self.item_decl(q)),
+                Rule::score_decl => ins.scores.extend(self.score(q)),
+                Rule::stratify => ins.strats.extend(self.stratify(q)),
+                Rule::define => ins.defines.extend(self.define(q)),
+                Rule::bad_entry => self.bad(&q, Rule::instr_entry_only),
+                _ => {}
+            }
+        }
+        ins.name = name?;
+        ins.title = title;
+        Some(ins)
+    }
+
+    fn item_decl(&mut self, p: Pair<'_, Rule>) -> Option<ItemDecl> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut ty = None;
+        let mut reverse = None;
+        let mut texts = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::kw_boolean => ty = Some(ItemType::Boolean(span_of(&q))),
+                Rule::integer_item => {
+                    let r = q.into_inner().find(|r| r.as_rule() == Rule::range)?;
+                    ty = Some(ItemType::Integer(self.range(r)?));
+                }
+                Rule::choice_item => {
+                    let cspan = span_of(&q);
+                    let mut options = Vec::new();
+                    for o in q.into_inner().filter(|o| o.as_rule() == Rule::choice_option) {
+                        let ospan = span_of(&o);
+                        let mut it = o.into_inner().filter(|r| !is_keyword(r.as_rule()));
+                        let oname = self.ident(it.next()?);
+                        let points = self.number(it.next()?);
+                        let title = it.next().map(|t| self.text(t));
+                        options.push(ChoiceOption { name: oname, points, title, span: ospan });
+                    }
+                    ty = Some(ItemType::Choice(options, cspan));
+                }
+                Rule::reverse => reverse = Some(span_of(&q)),
+                Rule::text => texts.push(self.text(q)),
+                _ => {}
+            }
+        }
+        Some(ItemDecl { name: name?, ty: ty?, reverse, texts, span })
+    }
+
+    fn score(&mut self, p: Pair<'_, Rule>) -> Option<Score> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut expr = None;
+        let mut title = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::expr => expr = self.expr(q),
+                Rule::text => title = Some(self.text(q)),
+                _ => {}
+            }
+        }
+        Some(Score { name: name?, expr: expr?, title, span })
+    }
+
+    fn define(&mut self, p: Pair<'_, Rule>) -> Option<Define> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut expr = None;
+        let mut title = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::expr => expr = self.expr(q),
+                Rule::text => title = Some(self.text(q)),
+                _ => {}
+            }
+        }
+        Some(Define { name: name?, title, expr: expr?, span })
+    }
+
+    fn stratify(&mut self, p: Pair<'_, Rule>) -> Option<Stratify> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut title = None;
+        let mut population = None;
+        let mut by = Vec::new();
+        let mut strata = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::text => title = Some(self.text(q)),
+                Rule::expr_ref => population = q.into_inner().next().map(|r| self.path(r)),
+                Rule::path => by.push(self.path(q)),
+                Rule::stratum => {
+                    let sspan = span_of(&q);
+                    let mut it = q.into_inner().filter(|r| !is_keyword(r.as_rule()));
+                    let sname = self.ident(it.next()?);
+                    let when = self.expr(it.next()?)?;
+                    let stitle = it.next().map(|t| self.text(t));
+                    strata.push(Stratum { name: sname, when, title: stitle, span: sspan });
+                }
+                Rule::bad_entry => self.bad(&q, Rule::stratum_only),
+                _ => {}
+            }
+        }
+        Some(Stratify { name: name?, title, population, by, strata, span })
+    }
+
+    fn recommend(&mut self, p: Pair<'_, Rule>) -> Option<Recommend> {
+        let span = span_of(&p);
+        let mut direction = Direction::For;
+        let mut name = None;
+        let mut title = None;
+        let mut entries = Vec::new();
+        for q in p.into_inner() {
+            let qspan = span_of(&q);
+            let rule = q.as_rule();
+            match rule {
+                Rule::direction => {
+                    if q.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_against) {
+                        direction = Direction::Against;
+                    }
+                }
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::text => title = Some(self.text(q)),
+                Rule::bad_entry => self.bad(&q, Rule::rec_entry_only),
+                Rule::when_clause
+                | Rule::rec_strength
+                | Rule::rec_certainty
+                | Rule::rec_rationale
+                | Rule::rec_reference
+                | Rule::rec_action
+                | Rule::rec_level
+                | Rule::meta_title => {
+                    let mut it = q.into_inner();
+                    let Some(kw) = it.next() else { continue };
+                    let keyword = span_of(&kw);
+                    let Some(arg) = it.next() else { continue };
+                    let kind = match rule {
+                        Rule::when_clause => match self.expr(arg) {
+                            Some(e) => RecEntryKind::When(e),
+                            None => continue,
+                        },
+                        Rule::rec_strength => RecEntryKind::Strength(self.ident(arg)),
+                        Rule::rec_certainty => RecEntryKind::Certainty(self.ident(arg)),
+                        Rule::rec_rationale => RecEntryKind::Rationale(self.text(arg)),
+                        Rule::rec_reference => {
+                            let text = self.text(arg);
+                            let url = it.find(|r| r.as_rule() == Rule::string).map(|s| self.string_text(s));
+                            RecEntryKind::Reference { text, url }
+                        }
+                        Rule::rec_action => RecEntryKind::Action(self.ident(arg)),
+                        Rule::rec_level => RecEntryKind::Level(self.text(arg)),
+                        _ => RecEntryKind::Title(self.text(arg)),
+                    };
+                    entries.push(RecEntry { kind, keyword, span: qspan });
+                }
+                _ => {}
+            }
+        }
+        Some(Recommend { direction, name: name?, title, entries, span })
+    }
+
+    fn time_limit(&mut self, p: Pair<'_, Rule>) -> Option<TimeLimit> {
+        let span = span_of(&p);
+        let mut amount = None;
+        let mut anchor = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::quantity => amount = self.quantity(q),
+                Rule::path => anchor = Some(self.path(q)),
+                _ => {}
+            }
+        }
+        Some(TimeLimit { amount: amount?, anchor: anchor?, span })
+    }
+
+    fn when_expr(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+        let e = p.into_inner().find(|q| q.as_rule() == Rule::expr)?;
+        self.expr(e)
+    }
+
+    fn pathway(&mut self, p: Pair<'_, Rule>) -> Option<Pathway> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut title = None;
+        let mut pw = Pathway {
+            name: Ident { name: String::new(), span },
+            title: None,
+            titles: Vec::new(),
+            when: None,
+            limits: Vec::new(),
+            steps: Vec::new(),
+            span,
+        };
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::text => title = Some(self.text(q)),
+                Rule::meta_title => {
+                    if let Some(t) = q.into_inner().find(|r| r.as_rule() == Rule::text) {
+                        let t = self.text(t);
+                        pw.titles.push(t);
+                    }
+                }
+                Rule::when_clause => pw.when = self.when_expr(q),
+                Rule::time_limit => pw.limits.extend(self.time_limit(q)),
+                Rule::step => pw.steps.extend(self.step(q)),
+                Rule::bad_entry => self.bad(&q, Rule::pathway_entry_only),
+                _ => {}
+            }
+        }
+        pw.name = name?;
+        pw.title = title;
+        Some(pw)
+    }
+
+    fn step(&mut self, p: Pair<'_, Rule>) -> Option<Step> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut step = Step {
+            name: Ident { name: String::new(), span },
+            title: None,
+            responsible: Vec::new(),
+            limits: Vec::new(),
+            when: None,
+            if_missed: Vec::new(),
+            after: Vec::new(),
+            span,
+        };
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => name = Some(self.ident(q)),
+                Rule::text => step.title = Some(self.text(q)),
+                Rule::time_limit => step.limits.extend(self.time_limit(q)),
+                Rule::when_clause => step.when = self.when_expr(q),
+                Rule::responsible => {
+                    if let Some(t) = q.into_inner().find(|r| r.as_rule() == Rule::text) {
+                        let t = self.text(t);
+                        step.responsible.push(t);
+                    }
+                }
+                Rule::if_missed => {
+                    let mspan = span_of(&q);
+                    let mut text = None;
+                    let mut then = None;
+                    for r in q.into_inner() {
+                        match r.as_rule() {
+                            Rule::text => text = Some(self.text(r)),
+                            Rule::ident => then = Some(self.ident(r)),
+                            _ => {}
+                        }
+                    }
+                    if let Some(text) = text {
+                        step.if_missed.push(IfMissed { text, then, span: mspan });
+                    }
+                }
+                Rule::step_after => {
+                    for r in q.into_inner().filter(|r| r.as_rule() == Rule::ident) {
+                        let id = self.ident(r);
+                        step.after.push(id);
+                    }
+                }
+                Rule::bad_entry => self.bad(&q, Rule::step_entry_only),
+                _ => {}
+            }
+        }
+        step.name = name?;
+        Some(step)
+    }
+
+    fn test_decl(&mut self, p: Pair<'_, Rule>) -> Option<TestDecl> {
+        let span = span_of(&p);
+        let mut name = None;
+        let mut given = Vec::new();
+        let mut expects = Vec::new();
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::text => name = Some(self.text(q)),
+                Rule::given => {
+                    let gspan = span_of(&q);
+                    if let Some(obj) = q.into_inner().find(|r| r.as_rule() == Rule::object) {
+                        let object = self.members(obj);
+                        given.push(Given { object, span: gspan });
+                    }
+                }
+                Rule::expect => expects.extend(self.expect(q)),
+                Rule::bad_entry => self.bad(&q, Rule::test_entry_only),
+                _ => {}
+            }
+        }
+        Some(TestDecl { name: name?, given, expects, span })
+    }
+
+    fn members(&mut self, p: Pair<'_, Rule>) -> Vec<Member> {
+        let mut out = Vec::new();
+        for m in p.into_inner().filter(|m| m.as_rule() == Rule::member) {
+            let span = span_of(&m);
+            let mut it = m.into_inner().filter(|r| !is_keyword(r.as_rule()));
+            let (Some(k), Some(v)) = (it.next(), it.next()) else { continue };
+            let key = self.path(k);
+            if let Some(value) = self.value(v) {
+                out.push(Member { key, value, span });
+            }
+        }
+        out
+    }
+
+    fn value(&mut self, p: Pair<'_, Rule>) -> Option<Value> {
+        let span = span_of(&p);
+        Some(match p.as_rule() {
+            Rule::object => Value::Object(self.members(p), span),
+            Rule::list => {
+                let mut items = Vec::new();
+                for q in p.into_inner() {
+                    items.extend(self.value(q));
+                }
+                Value::List(items, span)
+            }
+            Rule::kw_true => Value::Bool(true, span),
+            Rule::kw_false => Value::Bool(false, span),
+            Rule::date => Value::Date(self.date(p)),
+            Rule::quantity => Value::Quantity(self.quantity(p)?),
+            Rule::string => Value::Text(self.string_text(p)),
+            Rule::ident => Value::Name(self.ident(p)),
+            _ => return None,
+        })
+    }
+
+    fn expect(&mut self, p: Pair<'_, Rule>) -> Option<Expect> {
+        let span = span_of(&p);
+        let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
+        let target = self.path(it.next()?);
+        let e = it.next()?;
+        let kind = match e.as_rule() {
+            Rule::exp_applies => ExpectKind::Applies,
+            Rule::exp_not_applies => ExpectKind::DoesNotApply,
+            Rule::exp_undecided => ExpectKind::Undecided,
+            Rule::exp_is => ExpectKind::Is(self.ident(e.into_inner().find(|q| q.as_rule() == Rule::ident)?)),
+            Rule::exp_eq => ExpectKind::Equals(self.quantity(e.into_inner().find(|q| q.as_rule() == Rule::quantity)?)?),
+            Rule::exp_in => ExpectKind::In(self.range(e.into_inner().find(|q| q.as_rule() == Rule::range)?)?),
+            Rule::exp_due => ExpectKind::Due(self.date(e.into_inner().find(|q| q.as_rule() == Rule::date)?)),
+            _ => return None,
+        };
+        Some(Expect { target, kind, span })
+    }
+
+    // ------------------------------------------------------ expressions --
+
+    fn expr(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
+        let span = span_of(&p);
+        match p.as_rule() {
+            Rule::expr | Rule::and_expr => {
+                let is_or = p.as_rule() == Rule::expr;
+                let mut parts = Vec::new();
+                for q in p.into_inner() {
+                    if !is_keyword(q.as_rule()) {
+                        parts.push(self.expr(q)?);
+                    }
+                }
+                if parts.len() == 1 {
+                    return parts.pop();
+                }
+                let kind = if is_or { ExprKind::Or(parts) } else { ExprKind::And(parts) };
+                Some(Expr { kind, span })
+            }
+            Rule::not_expr => {
+                let mut nots = Vec::new();
+                let mut inner = None;
+                for q in p.into_inner() {
+                    if q.as_rule() == Rule::kw_not {
+                        nots.push(span_of(&q).start);
+                    } else {
+                        inner = self.expr(q);
+                    }
+                }
+                let mut e = inner?;
+                for start in nots.into_iter().rev() {
+                    let s = Span { start, end: span.end };
+                    e = Expr { kind: ExprKind::Not(Box::new(e)), span: s };
+                }
+                Some(e)
+            }
+            Rule::cmp_expr => {
+                let mut it = p.into_inner();
+                let lhs = self.expr(it.next()?)?;
+                let Some(rest) = it.next() else { return Some(lhs) };
+                let rule = rest.as_rule();
+                let parts: Vec<_> = rest.into_inner().collect();
+                let negated = parts.iter().any(|q| q.as_rule() == Rule::kw_not);
+                let lhs = Box::new(lhs);
+                let kind = match rule {
+                    Rule::cmp_rest => {
+                        let op = match parts.first()?.as_str() {
+                            "=" => CmpOp::Eq,
+                            "!=" => CmpOp::Ne,
+                            "<" => CmpOp::Lt,
+                            "<=" => CmpOp::Le,
+                            ">" => CmpOp::Gt,
+                            _ => CmpOp::Ge,
+                        };
+                        let rhs = self.expr(parts.get(1)?.clone())?;
+                        ExprKind::Compare { op, lhs, rhs: Box::new(rhs) }
+                    }
+                    Rule::in_rest => {
+                        let r = parts.into_iter().find(|q| q.as_rule() == Rule::range)?;
+                        ExprKind::InRange { expr: lhs, range: self.range(r)?, negated }
+                    }
+                    Rule::is_rest => {
+                        let v = parts.into_iter().find(|q| q.as_rule() == Rule::path)?;
+                        ExprKind::Is { expr: lhs, value: self.path(v), negated }
+                    }
+                    Rule::set_rest => {
+                        let op = match parts.first()?.as_rule() {
+                            Rule::kw_any => SetOp::AnyOf,
+                            Rule::kw_all => SetOp::AllOf,
+                            _ => SetOp::NoneOf,
+                        };
+                        let set = parts.into_iter().find(|q| q.as_rule() == Rule::set_lit)?;
+                        let set_span = span_of(&set);
+                        let items =
+                            set.into_inner().filter(|i| i.as_rule() == Rule::ident).map(|i| self.ident(i)).collect();
+                        ExprKind::SetTest { expr: lhs, op, set: items, set_span }
+                    }
+                    _ => return None,
+                };
+                Some(Expr { kind, span })
+            }
+            Rule::sum_expr => {
+                let mut it = p.into_inner();
+                let mut acc = self.expr(it.next()?)?;
+                while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
+                    let op = if op.as_str() == "+" { ArithOp::Add } else { ArithOp::Sub };
+                    let rhs = self.expr(rhs)?;
+                    let s = acc.span.join(rhs.span);
+                    acc = Expr { kind: ExprKind::Arith { op, lhs: Box::new(acc), rhs: Box::new(rhs) }, span: s };
+                }
+                Some(acc)
+            }
+            Rule::paren => {
+                let inner = self.expr(p.into_inner().next()?)?;
+                Some(Expr { kind: ExprKind::Paren(Box::new(inner)), span })
+            }
+            Rule::kw_true => Some(Expr { kind: ExprKind::Bool(true), span }),
+            Rule::kw_false => Some(Expr { kind: ExprKind::Bool(false), span }),
+            Rule::date => Some(Expr { kind: ExprKind::Date(self.date(p)), span }),
+            Rule::quantity => Some(Expr { kind: ExprKind::Quantity(self.quantity(p)?), span }),
+            Rule::string => Some(Expr { kind: ExprKind::Text(self.string_text(p)), span }),
+            Rule::set_lit => {
+                let items = p.into_inner().filter(|i| i.as_rule() == Rule::ident).map(|i| self.ident(i)).collect();
+                Some(Expr { kind: ExprKind::Set(items), span })
+            }
+            Rule::path => Some(Expr { kind: ExprKind::Name(self.path(p)), span }),
+            _ => None,
+        }
+    }
+}
+
+/// End of the token starting at `pos` (at least one character).
+fn next_token_end(text: &str, pos: usize) -> usize {
+    let rest = text.get(pos..).unwrap_or("");
+    let mut end = pos;
+    for (i, c) in rest.char_indices() {
+        if i > 0 && !(c.is_alphanumeric() || c == '_' || c == '.') {
+            break;
+        }
+        end = pos + i + c.len_utf8();
+        if !(c.is_alphanumeric() || c == '_') {
+            break;
+        }
+    }
+    end
+}
+
+fn syntax_help(rule: Rule) -> &'static str {
+    match rule {
+        Rule::item_only => "a declaration starts in column 0 with `guideline`, `use`, `input`, `enum`, `instrument`, `define`, `stratify`, `recommend`, `pathway` or `test`",
+        Rule::meta_entry_only => "metadata entries are `title`, `issuer`, `version`, `status`, `language`, `source` and `published`",
+        Rule::field_only => "a field reads `name : type unit in lo..hi required \"description\"`, e.g. `age : integer years in 0..130`",
+        Rule::enum_value_only => "enum values are names separated by commas or lines",
+        Rule::instr_entry_only => "an instrument holds `item`, `score`, `stratify`, `define`, `title` and `source` entries",
+        Rule::stratum_only => "a stratum reads `name when condition`, e.g. `low when total <= 3`",
+        Rule::rec_entry_only => "a recommendation holds `when`, `strength`, `certainty`, `rationale`, `reference`, `action`, `level` and `title` entries",
+        Rule::pathway_entry_only => "a pathway holds `step`, `within`, `when` and `title` entries",
+        Rule::step_entry_only => "a step holds `responsible`, `within … after …`, `when`, `if missed` and `after` entries",
+        Rule::test_entry_only => "a test holds `given { … }` and `expect name …` entries",
+        _ => "see the language reference in docs/language.md",
+    }
+}
