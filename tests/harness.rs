@@ -1,1 +1,99 @@
+//! The corpus harness: guideline files under `tests/corpus/` carry the
+//! diagnostics they must produce as annotations, rustc-style:
+//!
+//! ```text
+//! define adult = agee >= 18   //~ E0201
+//! //~^ E0201                  (the line above)
+//! ```
+//!
+//! Each annotation names the code of one diagnostic whose primary label
+//! starts on that line. A file gets exactly its annotated diagnostics, no
+//! more and no fewer. Full messages are pinned by insta snapshots.
 
+use guidepath_check::{Checked, Code, Disk, FileId};
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// All `*.guide` files below `dir`, sorted.
+pub fn guide_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "guide") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `(line, code)` pairs annotated in a file's text, sorted.
+pub fn expected(text: &str) -> Result<Vec<(u32, Code)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(pos) = line.find("//~") else { continue };
+        let rest = &line[pos + 3..];
+        let ups = rest.chars().take_while(|c| *c == '^').count();
+        let target =
+            (i + 1).checked_sub(ups).filter(|l| *l >= 1).ok_or(format!("line {}: `^` points above the file", i + 1))?;
+        for word in rest[ups..].split_whitespace() {
+            let code = Code::parse(word).ok_or(format!("line {}: unknown code `{word}`", i + 1))?;
+            out.push((target as u32, code));
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `(line, code)` of the diagnostics a check produced for one file, sorted.
+pub fn actual(checked: &Checked, file: FileId) -> Vec<(u32, Code)> {
+    let f = checked.db.file(file);
+    let mut out: Vec<(u32, Code)> = checked.diagnostics[file]
+        .iter()
+        .map(|d| (f.lines.line_col(&f.text, d.label.span.start).line, d.code))
+        .collect();
+    out.sort();
+    out
+}
+
+/// A compact, stable rendering of a file's diagnostics for snapshots.
+pub fn render(checked: &Checked, file: FileId) -> String {
+    let f = checked.db.file(file);
+    let mut s = String::new();
+    for d in &checked.diagnostics[file] {
+        let lc = f.lines.line_col(&f.text, d.label.span.start);
+        s.push_str(&format!("{}:{} {} {:?}: {}\n", lc.line, lc.column, d.code, d.severity, d.message));
+        s.push_str(&format!("    label: {:?} {:?}\n", d.label.message, d.label.span.text(&f.text)));
+        for r in &d.related {
+            let rl = f.lines.line_col(&f.text, r.span.start);
+            s.push_str(&format!("    related {}:{}: {}\n", rl.line, rl.column, r.message));
+        }
+        if let Some(h) = &d.help {
+            s.push_str(&format!("    help: {h}\n"));
+        }
+        if let Some(fix) = &d.fix {
+            s.push_str(&format!("    fix: {:?} -> {:?}\n", fix.span.text(&f.text), fix.replacement));
+        }
+    }
+    if s.is_empty() {
+        s.push_str("no diagnostics\n");
+    }
+    s
+}
+
+/// Checks one corpus file from disk (so its `use`s resolve).
+pub fn check_file(path: &Path) -> (Checked, FileId) {
+    let checked = guidepath_check::check(&Disk, &[path.to_path_buf()]);
+    let id = checked.roots.first().copied().unwrap_or(0);
+    (checked, id)
+}

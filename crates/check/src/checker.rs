@@ -12,6 +12,7 @@
 
 use crate::db::{resolve_use, FileId, FileSystem, SourceDb};
 use crate::fuzzy::suggest;
+use crate::graph;
 use crate::types::{answer, points, EnumTy, Interval, Ty};
 use guidepath_ir::{is_valid_date, TimeFamily, Unit};
 use guidepath_syntax::ast::{self, Expr, ExprKind};
@@ -102,6 +103,8 @@ struct Import {
 #[derive(Default)]
 struct Module<'a> {
     names: HashMap<&'a str, Entity<'a>>,
+    /// Enums: a namespace of their own, so `sex : sex` reads naturally.
+    enums: HashMap<&'a str, &'a ast::EnumDecl>,
     imports: Vec<Import>,
     /// Instruments of used files, visible by their own names.
     imported_instruments: HashMap<&'a str, Entity<'a>>,
@@ -115,6 +118,21 @@ struct Module<'a> {
 struct Cx<'a> {
     file: FileId,
     instrument: Option<&'a ast::Instrument>,
+}
+
+#[derive(Clone, Copy)]
+enum Node<'a> {
+    Define(Cx<'a>, &'a ast::Define),
+    Score(Cx<'a>, &'a ast::Score),
+}
+
+impl<'a> Node<'a> {
+    fn key(&self) -> Key {
+        match self {
+            Node::Define(cx, d) => (cx.file, d.name.span.start),
+            Node::Score(cx, s) => (cx.file, s.name.span.start),
+        }
+    }
 }
 
 enum Memo<'a> {
@@ -136,6 +154,9 @@ pub struct Checker<'a> {
     current: Option<Key>,
     /// While checking tests, references do not count as uses.
     in_test: bool,
+    /// Names offered in a "did you mean": not reported as unused, since the
+    /// misspelling is the likelier mistake.
+    suggested: HashSet<(FileId, String)>,
 }
 
 impl<'a> Checker<'a> {
@@ -153,6 +174,7 @@ impl<'a> Checker<'a> {
             dep_names: HashMap::new(),
             current: None,
             in_test: false,
+            suggested: HashSet::new(),
         }
     }
 
@@ -165,6 +187,7 @@ impl<'a> Checker<'a> {
         for f in 0..self.db.files.len() {
             self.declare_inputs(f);
         }
+        self.infer_all();
         for f in 0..self.db.files.len() {
             self.bodies(f);
         }
@@ -193,9 +216,18 @@ impl<'a> Checker<'a> {
         let db = self.db;
         let file = &db.files[f];
         let mut names: HashMap<&'a str, Entity<'a>> = HashMap::new();
+        let mut enums: HashMap<&'a str, &'a ast::EnumDecl> = HashMap::new();
         let mut dups = Vec::new();
         for item in &file.ast.items {
             let e = match item {
+                ast::Item::Enum(x) => {
+                    if let Some(prev) = enums.get(x.name.name.as_str()) {
+                        dups.push((x.name.clone(), Entity::Enum(f, prev)));
+                    } else {
+                        enums.insert(&x.name.name, x);
+                    }
+                    continue;
+                }
                 ast::Item::Input(block) => {
                     for field in &block.fields {
                         let e = Entity::Input(f, field);
@@ -206,7 +238,6 @@ impl<'a> Checker<'a> {
                     }
                     continue;
                 }
-                ast::Item::Enum(x) => Entity::Enum(f, x),
                 ast::Item::Define(x) => Entity::Define(f, None, x),
                 ast::Item::Stratify(x) => Entity::Strat(f, None, x),
                 ast::Item::Recommend(x) => Entity::Rec(f, x),
@@ -215,7 +246,6 @@ impl<'a> Checker<'a> {
                 _ => continue,
             };
             let name: &'a str = match item {
-                ast::Item::Enum(x) => &x.name.name,
                 ast::Item::Define(x) => &x.name.name,
                 ast::Item::Stratify(x) => &x.name.name,
                 ast::Item::Recommend(x) => &x.name.name,
@@ -296,6 +326,7 @@ impl<'a> Checker<'a> {
         }
         let module = &mut self.modules[f];
         module.names = names;
+        module.enums = enums;
         module.imports = imports;
     }
 
@@ -358,16 +389,12 @@ impl<'a> Checker<'a> {
     }
 
     fn find_enum(&self, f: FileId, name: &str) -> Option<&'a ast::EnumDecl> {
-        match self.modules[f].names.get(name) {
-            Some(Entity::Enum(_, e)) => Some(e),
-            _ => self.modules[f].imported_enums.get(name).copied(),
-        }
+        self.modules[f].enums.get(name).or_else(|| self.modules[f].imported_enums.get(name)).copied()
     }
 
     fn enum_names(&self, f: FileId) -> Vec<&'a str> {
         let m = &self.modules[f];
-        let mut v: Vec<&'a str> =
-            m.names.iter().filter(|(_, e)| matches!(e, Entity::Enum(..))).map(|(n, _)| *n).collect();
+        let mut v: Vec<&'a str> = m.enums.keys().copied().collect();
         v.extend(m.imported_enums.keys().copied());
         v
     }
@@ -602,7 +629,11 @@ impl<'a> Checker<'a> {
         let first = path.segments.first()?;
         let Some(mut e) = self.lookup(cx, &first.name) else {
             let names = self.scope_names(cx);
-            self.report(cx.file, unknown_name(&first.name, first.span, None, names));
+            let d = unknown_name(&first.name, first.span, None, names);
+            if let Some(fix) = &d.fix {
+                self.suggested.insert((cx.file, fix.replacement.clone()));
+            }
+            self.report(cx.file, d);
             return None;
         };
         if let Entity::Instrument(t, _) = e {
@@ -675,9 +706,106 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Infers every definition and score in dependency order with an
+    /// explicit stack, so that a long chain (`a = b`, `b = c`, …) never
+    /// recurses deeply. Nodes on the stack are marked in progress: a
+    /// reference back to one is a cycle, typed as an error here and reported
+    /// by the cycle pass.
+    fn infer_all(&mut self) {
+        let db = self.db;
+        for f in 0..db.files.len() {
+            for item in &db.files[f].ast.items {
+                match item {
+                    ast::Item::Define(d) => self.infer_from(Node::Define(Cx { file: f, instrument: None }, d)),
+                    ast::Item::Instrument(ins) => {
+                        let cx = Cx { file: f, instrument: Some(ins) };
+                        for s in &ins.scores {
+                            self.infer_from(Node::Score(cx, s));
+                        }
+                        for d in &ins.defines {
+                            self.infer_from(Node::Define(cx, d));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn infer_from(&mut self, root: Node<'a>) {
+        if self.memo.contains_key(&root.key()) {
+            return;
+        }
+        self.memo.insert(root.key(), Memo::InProgress);
+        let deps = self.node_deps(root);
+        let mut stack = vec![(root, deps, 0usize)];
+        while let Some((node, deps, next)) = stack.last_mut() {
+            if let Some(dep) = deps.get(*next).copied() {
+                *next += 1;
+                if let std::collections::hash_map::Entry::Vacant(slot) = self.memo.entry(dep.key()) {
+                    slot.insert(Memo::InProgress);
+                    let dd = self.node_deps(dep);
+                    stack.push((dep, dd, 0));
+                }
+                continue;
+            }
+            let node = *node;
+            stack.pop();
+            match node {
+                Node::Define(cx, d) => self.compute_define(cx, d),
+                Node::Score(cx, s) => self.compute_score(cx, s),
+            };
+        }
+    }
+
+    /// The definitions and scores an expression names, found without
+    /// reporting anything (the real check reports).
+    fn node_deps(&mut self, node: Node<'a>) -> Vec<Node<'a>> {
+        let (cx, root) = match node {
+            Node::Define(cx, d) => (cx, &d.expr),
+            Node::Score(cx, s) => (cx, &s.expr),
+        };
+        let mut out = Vec::new();
+        let mut todo: Vec<&'a Expr> = vec![root];
+        while let Some(e) = todo.pop() {
+            match &e.kind {
+                ExprKind::Name(path) => {
+                    let Some(first) = path.segments.first() else { continue };
+                    let mut ent = self.lookup(cx, &first.name);
+                    for seg in &path.segments[1..] {
+                        ent = ent.and_then(|x| self.member(x, &seg.name));
+                    }
+                    match ent {
+                        Some(Entity::Define(f, ins, d)) => out.push(Node::Define(Cx { file: f, instrument: ins }, d)),
+                        Some(Entity::Score(f, ins, s)) => {
+                            out.push(Node::Score(Cx { file: f, instrument: Some(ins) }, s))
+                        }
+                        _ => {}
+                    }
+                }
+                ExprKind::Not(x) | ExprKind::Paren(x) => todo.push(x),
+                ExprKind::And(xs) | ExprKind::Or(xs) => todo.extend(xs.iter()),
+                ExprKind::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
+                ExprKind::InRange { expr, .. } | ExprKind::Is { expr, .. } | ExprKind::SetTest { expr, .. } => {
+                    todo.push(expr)
+                }
+                ExprKind::Sum { first, rest } => {
+                    todo.push(first);
+                    todo.extend(rest.iter().map(|(_, t)| t));
+                }
+                ExprKind::Bool(_)
+                | ExprKind::Quantity(_)
+                | ExprKind::Date(_)
+                | ExprKind::Text(_)
+                | ExprKind::Set(_) => {}
+            }
+        }
+        out
+    }
+
     fn node(&mut self, key: Key, name: &str, span: Span) -> Option<Key> {
         self.dep_names.entry(key).or_insert_with(|| (name.to_string(), span));
-        std::mem::replace(&mut self.current, Some(key))
+        self.current.replace(key)
     }
 
     fn define_ty(&mut self, cx: Cx<'a>, d: &'a ast::Define) -> Ty<'a> {
@@ -689,6 +817,11 @@ impl<'a> Checker<'a> {
             None => {}
         }
         self.memo.insert(key, Memo::InProgress);
+        self.compute_define(cx, d)
+    }
+
+    fn compute_define(&mut self, cx: Cx<'a>, d: &'a ast::Define) -> Ty<'a> {
+        let key = (cx.file, d.name.span.start);
         let saved = self.node(key, &d.name.name, d.name.span);
         let saved_test = std::mem::replace(&mut self.in_test, false);
         let ty = self.expr(cx, &d.expr);
@@ -707,6 +840,11 @@ impl<'a> Checker<'a> {
             None => {}
         }
         self.memo.insert(key, Memo::InProgress);
+        self.compute_score(cx, s)
+    }
+
+    fn compute_score(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
+        let key = (cx.file, s.name.span.start);
         let saved = self.node(key, &s.name.name, s.name.span);
         let saved_test = std::mem::replace(&mut self.in_test, false);
         let ty = points(self.expr(cx, &s.expr));
@@ -779,6 +917,29 @@ impl<'a> Checker<'a> {
             }
             ExprKind::Compare { op, lhs, rhs } => {
                 let l = answer(self.expr(cx, lhs));
+                if let (Ty::Strat(_) | Ty::Enum(_), ExprKind::Name(p), ast::CmpOp::Eq | ast::CmpOp::Ne) =
+                    (&l, &rhs.kind, op)
+                {
+                    if p.segments.len() == 1 && self.lookup(cx, &p.segments[0].name).is_none() {
+                        // `care_level = primary_care`: a stratum or enum
+                        // value, compared the wrong way.
+                        let word = if *op == ast::CmpOp::Eq { " is " } else { " is not " };
+                        let gap = Span { start: lhs.span.end, end: rhs.span.start };
+                        self.report(
+                            cx.file,
+                            Diagnostic::new(
+                                Code::TypeMismatch,
+                                e.span,
+                                format!("{} is compared with `is`, not `{}`", l.describe(), op.as_str()),
+                            )
+                            .label("use `is` here")
+                            .help(format!("write `{}{word}{}`", self.text(cx.file, lhs.span), p.dotted()))
+                            .fix(gap, word),
+                        );
+                        self.is_value(cx, &l, lhs, p);
+                        return Ty::Bool;
+                    }
+                }
                 let r = answer(self.expr(cx, rhs));
                 self.compare(cx, *op, (&l, lhs), (&r, rhs));
                 Ty::Bool
@@ -798,10 +959,16 @@ impl<'a> Checker<'a> {
                 self.set_test(cx, &t, expr, *op, set, *set_span);
                 Ty::Bool
             }
-            ExprKind::Arith { op, lhs, rhs } => {
-                let l = points(self.expr(cx, lhs));
-                let r = points(self.expr(cx, rhs));
-                self.arith(cx, *op, (l, lhs), (r, rhs), e.span)
+            ExprKind::Sum { first, rest } => {
+                let mut acc = points(self.expr(cx, first));
+                let mut acc_span = first.span;
+                for (op, term) in rest {
+                    let t = points(self.expr(cx, term));
+                    let span = acc_span.join(term.span);
+                    acc = self.arith(cx, *op, (acc, acc_span), (t, term.span), span);
+                    acc_span = span;
+                }
+                acc
             }
         }
     }
@@ -842,13 +1009,13 @@ impl<'a> Checker<'a> {
         match (lt, rt) {
             (Ty::Error, _) | (_, Ty::Error) => {}
             (a, b) if a.is_numeric() && b.is_numeric() => {
-                if self.numeric_units(f, (a, le), (b, re), span) {
+                if self.numeric_units(f, (a, le.span), (b, re.span), span) {
                     self.constant_in_range(f, (a, le), (b, re));
                     self.constant_in_range(f, (b, re), (a, le));
                 }
             }
             (Ty::Duration(fam), Ty::Lit { unit, .. }) | (Ty::Lit { unit, .. }, Ty::Duration(fam)) => {
-                let lit = if matches!(lt, Ty::Lit { .. }) { le } else { re };
+                let lit = if matches!(lt, Ty::Lit { .. }) { le.span } else { re.span };
                 self.duration_literal(f, *fam, *unit, lit);
             }
             (Ty::Duration(a), Ty::Duration(b)) => {
@@ -905,7 +1072,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Units of two numeric sides; returns whether they agree.
-    fn numeric_units(&mut self, f: FileId, l: (&Ty<'a>, &'a Expr), r: (&Ty<'a>, &'a Expr), span: Span) -> bool {
+    fn numeric_units(&mut self, f: FileId, l: (&Ty<'a>, Span), r: (&Ty<'a>, Span), span: Span) -> bool {
         let unit_of = |t: &Ty| match t {
             Ty::Num { unit, .. } => (*unit, false),
             Ty::Lit { unit, .. } => (*unit, true),
@@ -920,9 +1087,9 @@ impl<'a> Checker<'a> {
             _ => false,
         };
         if !ok {
-            let side = |e: &Expr, u: Option<Unit>| match u {
-                Some(u) => format!("`{}` is in {u}", self.text(f, e.span)),
-                None => format!("`{}` has no unit", self.text(f, e.span)),
+            let side = |e: Span, u: Option<Unit>| match u {
+                Some(u) => format!("`{}` is in {u}", self.text(f, e)),
+                None => format!("`{}` has no unit", self.text(f, e)),
             };
             let msg = format!("{} but {}", side(l.1, lu), side(r.1, ru));
             let help = match (lu, ru) {
@@ -955,26 +1122,26 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn duration_literal(&mut self, f: FileId, fam: Option<TimeFamily>, unit: Option<Unit>, lit: &'a Expr) {
-        let text = self.text(f, lit.span);
+    fn duration_literal(&mut self, f: FileId, fam: Option<TimeFamily>, unit: Option<Unit>, lit: Span) {
+        let text = self.text(f, lit);
         match unit {
             None => self.report(
                 f,
-                Diagnostic::new(Code::MissingUnit, lit.span, format!("`{text}` needs a unit to be a duration"))
+                Diagnostic::new(Code::MissingUnit, lit, format!("`{text}` needs a unit to be a duration"))
                     .label("plain number")
                     .help(format!("write the unit, e.g. `{text} months` or `{text} days`")),
             ),
             Some(u) => match u.time_family() {
                 None => self.report(
                     f,
-                    Diagnostic::new(Code::UnitMismatch, lit.span, format!("`{text}` is in {u}, not a duration"))
+                    Diagnostic::new(Code::UnitMismatch, lit, format!("`{text}` is in {u}, not a duration"))
                         .label("not a time unit")
                         .help("durations are in years, months, weeks, days, hours or minutes"),
                 ),
                 Some(lf) => {
                     if let Some(fam) = fam {
                         if fam != lf {
-                            self.report(f, incomparable(lit.span, fam, lf));
+                            self.report(f, incomparable(lit, fam, lf));
                         }
                     }
                 }
@@ -1130,14 +1297,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn arith(
-        &mut self,
-        cx: Cx<'a>,
-        op: ast::ArithOp,
-        l: (Ty<'a>, &'a Expr),
-        r: (Ty<'a>, &'a Expr),
-        span: Span,
-    ) -> Ty<'a> {
+    fn arith(&mut self, cx: Cx<'a>, op: ast::ArithOp, l: (Ty<'a>, Span), r: (Ty<'a>, Span), span: Span) -> Ty<'a> {
         let f = cx.file;
         let sign = if op == ast::ArithOp::Add { 1.0 } else { -1.0 };
         match (&l.0, &r.0) {
@@ -1600,16 +1760,21 @@ impl<'a> Checker<'a> {
         // Step cycles.
         let n = p.steps.len();
         let adj: Vec<Vec<usize>> = (0..n).map(|i| edges.iter().filter(|e| e.0 == i).map(|e| e.1).collect()).collect();
-        let mut reported = HashSet::new();
-        for &(i, j, span) in &edges {
-            if (i == j || reaches(&adj, j, i)) && reported.insert(i) {
-                self.report(
-                    f,
-                    Diagnostic::new(Code::Cycle, span, format!("step `{}` comes after itself", p.steps[i].name.name))
-                        .label("this order closes a cycle")
-                        .help("steps must follow each other in one direction; remove one `after` or anchor"),
-                );
-            }
+        for comp in graph::cycles(&adj) {
+            let Some(&i) = comp.first() else { continue };
+            // Point at the order that closes the cycle from its first step.
+            let span = edges.iter().find(|e| e.0 == i && comp.contains(&e.1)).map_or(p.steps[i].name.span, |e| e.2);
+            let names: Vec<String> = comp.iter().map(|k| format!("`{}`", p.steps[*k].name.name)).collect();
+            let message = match names.as_slice() {
+                [one] => format!("step {one} comes after itself"),
+                _ => format!("steps {} come after each other in a cycle", names.join(", ")),
+            };
+            self.report(
+                f,
+                Diagnostic::new(Code::Cycle, span, message)
+                    .label("this order closes a cycle")
+                    .help("steps must follow each other in one direction; remove one `after` or anchor"),
+            );
         }
     }
 
@@ -1925,64 +2090,49 @@ impl<'a> Checker<'a> {
     // ------------------------------------------------------- whole program --
 
     fn cycles(&mut self) {
-        let nodes: Vec<Key> = self.deps.keys().copied().collect();
-        let mut reported: HashSet<Key> = HashSet::new();
-        for start in nodes {
-            if reported.contains(&start) {
-                continue;
-            }
-            if let Some(path) = self.find_cycle(start) {
-                if path.iter().any(|k| reported.contains(k)) {
-                    continue;
-                }
-                reported.extend(path.iter().copied());
-                let names: Vec<String> =
-                    path.iter().map(|k| format!("`{}`", self.dep_names.get(k).map_or("?", |n| n.0.as_str()))).collect();
-                let Some((name, span)) = self.dep_names.get(&start).cloned() else { continue };
-                let mut chain = names.join(" → ");
-                chain.push_str(&format!(" → `{name}`"));
-                let mut d = Diagnostic::new(Code::Cycle, span, format!("`{name}` depends on itself: {chain}"))
-                    .label("part of a cycle")
-                    .help("a definition cannot use itself, directly or through others; break the cycle");
-                for k in path.iter().skip(1) {
-                    if k.0 == start.0 {
-                        if let Some((n, s)) = self.dep_names.get(k) {
-                            d = d.related(*s, format!("`{n}` is in the cycle"));
-                        }
+        let keys: Vec<Key> = self.deps.keys().copied().collect();
+        let index: HashMap<Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let adj: Vec<Vec<usize>> = keys
+            .iter()
+            .map(|k| self.deps.get(k).map_or(Vec::new(), |v| v.iter().filter_map(|t| index.get(t).copied()).collect()))
+            .collect();
+        for comp in graph::cycles(&adj) {
+            // Report at the first member (in file order); name the others.
+            let members: Vec<Key> = comp.iter().map(|i| keys[*i]).collect();
+            let Some(&start) = members.first() else { continue };
+            let Some((name, span)) = self.dep_names.get(&start).cloned() else { continue };
+            let others: Vec<String> = members[1..]
+                .iter()
+                .take(5)
+                .filter_map(|k| self.dep_names.get(k).map(|n| format!("`{}`", n.0)))
+                .collect();
+            let message = if others.is_empty() {
+                format!("`{name}` depends on itself")
+            } else {
+                let more = if members.len() > 6 { format!(" and {} more", members.len() - 6) } else { String::new() };
+                format!("`{name}` depends on itself through {}{more}", others.join(", "))
+            };
+            let mut d = Diagnostic::new(Code::Cycle, span, message)
+                .label("part of a cycle")
+                .help("a definition cannot use itself, directly or through others; break the cycle");
+            for k in members[1..].iter().take(5) {
+                if k.0 == start.0 {
+                    if let Some((n, s)) = self.dep_names.get(k) {
+                        d = d.related(*s, format!("`{n}` is in the cycle"));
                     }
                 }
-                self.report(start.0, d);
             }
+            self.report(start.0, d);
         }
     }
 
-    /// A path from `start` back to itself, if there is one.
-    fn find_cycle(&self, start: Key) -> Option<Vec<Key>> {
-        let mut stack: Vec<(Key, usize)> = vec![(start, 0)];
-        let mut on_path: Vec<Key> = vec![start];
-        let mut visited: HashSet<Key> = HashSet::new();
-        while let Some((node, idx)) = stack.last().copied() {
-            let next = self.deps.get(&node).and_then(|v| v.get(idx)).copied();
-            match next {
-                None => {
-                    stack.pop();
-                    on_path.pop();
-                }
-                Some(n) => {
-                    if let Some(top) = stack.last_mut() {
-                        top.1 += 1;
-                    }
-                    if n == start {
-                        return Some(on_path);
-                    }
-                    if visited.insert(n) {
-                        stack.push((n, 0));
-                        on_path.push(n);
-                    }
-                }
-            }
-        }
-        None
+    /// Unused, declared once (a duplicate is reported as such), and not
+    /// the suggestion for a misspelling.
+    fn reportable_unused(&self, f: FileId, name: &ast::Ident) -> bool {
+        let key = (f, name.span.start);
+        !self.used.contains(&key)
+            && self.modules[f].names.get(name.name.as_str()).is_some_and(|e| e.key() == key)
+            && !self.suggested.contains(&(f, name.name.clone()))
     }
 
     fn unused(&mut self) {
@@ -1990,7 +2140,7 @@ impl<'a> Checker<'a> {
         for f in 0..db.files.len() {
             for item in &db.files[f].ast.items {
                 match item {
-                    ast::Item::Define(d) if !self.used.contains(&(f, d.name.span.start)) => {
+                    ast::Item::Define(d) if self.reportable_unused(f, &d.name) => {
                         let d = Diagnostic::new(
                             Code::Unused,
                             d.name.span,
@@ -2002,7 +2152,9 @@ impl<'a> Checker<'a> {
                     }
                     ast::Item::Input(block) => {
                         for field in &block.fields {
-                            if !self.used.contains(&(f, field.name.span.start)) {
+                            let broken =
+                                matches!(self.modules[f].input_types.get(&field.name.span.start), Some(Ty::Error));
+                            if !broken && self.reportable_unused(f, &field.name) {
                                 let d = Diagnostic::new(
                                     Code::Unused,
                                     field.name.span,

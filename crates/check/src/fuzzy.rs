@@ -7,7 +7,8 @@ pub fn suggest<'c, I>(name: &str, candidates: I) -> Option<&'c str>
 where
     I: IntoIterator<Item = &'c str>,
 {
-    let limit = (name.chars().count() / 3).max(1);
+    let len = name.chars().count();
+    let limit = (len / 3).max(1);
     let lower = name.to_lowercase();
     let mut best: Option<(usize, &'c str)> = None;
     for c in candidates {
@@ -15,7 +16,8 @@ where
             continue;
         }
         let d = strsim::damerau_levenshtein(&lower, &c.to_lowercase());
-        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+        // Replacing every letter of a short name is no typo (`a` is not `r`).
+        if d <= limit && d < len && d < c.chars().count() && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
     }
@@ -33,5 +35,6 @@ mod tests {
         assert_eq!(suggest("linton_socre", names), Some("linton_score"));
         assert_eq!(suggest("agee", names), Some("age"));
         assert_eq!(suggest("weight", names), None);
+        assert_eq!(suggest("a", ["r"]), None);
     }
 }

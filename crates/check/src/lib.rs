@@ -11,6 +11,7 @@
 mod checker;
 pub mod db;
 mod fuzzy;
+mod graph;
 mod types;
 
 pub use checker::{Entity, Key};

@@ -498,10 +498,10 @@ pub enum ExprKind {
         set: Vec<Ident>,
         set_span: Span,
     },
-    Arith {
-        op: ArithOp,
-        lhs: Box<Expr>,
-        rhs: Box<Expr>,
+    /// `q1 + q2 - q3`: n-ary, so long sums never nest deeply.
+    Sum {
+        first: Box<Expr>,
+        rest: Vec<(ArithOp, Expr)>,
     },
     Paren(Box<Expr>),
 }

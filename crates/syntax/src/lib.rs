@@ -10,5 +10,5 @@ mod parser;
 pub mod span;
 
 pub use diag::{Code, Diagnostic, Fix, Label, Severity};
-pub use parser::{parse, parse_expr, Parsed, MAX_FILE_BYTES, MAX_NESTING};
+pub use parser::{parse, Parsed, MAX_FILE_BYTES, MAX_NESTING};
 pub use span::{LineCol, LineIndex, Span};

@@ -67,36 +67,6 @@ pub fn parse(text: &str) -> Parsed {
     Parsed { file, diagnostics: builder.diagnostics }
 }
 
-/// Parses a lone expression (used by tools and tests).
-pub fn parse_expr(text: &str) -> Result<Expr, Diagnostic> {
-    let mut builder = Builder { text, diagnostics: Vec::new() };
-    if let Some(d) = too_deep(text) {
-        return Err(d);
-    }
-    match Grammar::parse(Rule::expr_only, text) {
-        Ok(mut pairs) => {
-            let pair = pairs.next().filter(|p| p.as_rule() == Rule::expr);
-            match pair.and_then(|p| builder.expr(p)) {
-                Some(e) if builder.diagnostics.is_empty() => Ok(e),
-                _ => Err(builder
-                    .diagnostics
-                    .pop()
-                    .unwrap_or_else(|| Diagnostic::new(Code::Syntax, Span::new(0, text.len()), "not an expression"))),
-            }
-        }
-        Err(err) => {
-            let (pos, message) = describe_error(&err, text, 0);
-            Err(Diagnostic::new(Code::Syntax, Span::new(pos, pos), message))
-        }
-    }
-}
-
-fn too_deep(text: &str) -> Option<Diagnostic> {
-    let mut diags = Vec::new();
-    mask_deep_nesting(text, &mut diags);
-    diags.pop()
-}
-
 /// Finds brackets nested deeper than [`MAX_NESTING`] and blanks them out (up
 /// to their matching close) so that no later pass recurses that deep. Line
 /// breaks and byte offsets are kept, so every span stays true.
@@ -234,6 +204,7 @@ fn describe_rule(rule: Rule) -> &'static str {
         colon => "`:`",
         equals => "`=`",
         rparen => "`)`",
+        rbracket => "`]`",
         ident | path | expr_ref => "a name",
         string | string_inner => "a string",
         text | lang => "a text",
@@ -355,9 +326,20 @@ fn describe_rule(rule: Rule) -> &'static str {
     }
 }
 
+/// The span of a pair without the whitespace and comments pest lets a
+/// non-atomic rule take after its last token: it ends where its last inner
+/// token ends. (Every rule that ends in punctuation names it as a rule, so
+/// the last token is always a pair.)
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    Span::new(s.start(), token_end(pair))
+}
+
+fn token_end(pair: &Pair<'_, Rule>) -> usize {
+    match pair.clone().into_inner().last() {
+        Some(last) => token_end(&last),
+        None => pair.as_span().end(),
+    }
 }
 
 fn is_keyword(rule: Rule) -> bool {
@@ -369,6 +351,7 @@ fn is_keyword(rule: Rule) -> bool {
             | colon
             | equals
             | rparen
+            | rbracket
             | kw_guideline
             | kw_use
             | kw_as
@@ -462,6 +445,19 @@ impl<'t> Builder<'t> {
             Err(err) => describe_error(&err, self.text, from),
             Ok(_) => (span.start as usize, format!("unexpected {}", found_at(self.text, span.start as usize))),
         };
+        // At the very end of the piece with a `{` left open, the real
+        // mistake is the brace that was never closed.
+        if self.text[pos.min(span.end as usize)..span.end as usize].trim().is_empty() {
+            if let Some(open) = unclosed_brace(&self.text[from..span.end as usize]) {
+                let at = from + open;
+                self.diagnostics.push(
+                    Diagnostic::new(Code::Syntax, Span::new(at, at + 1), "this `{` is never closed")
+                        .label("opened here")
+                        .help("close the block with `}` before the next declaration"),
+                );
+                return;
+            }
+        }
         // Point at the offending token, not the whole rest of the line.
         let end = next_token_end(self.text, pos);
         // The skipped text is not labelled: it overlaps the primary label,
@@ -896,10 +892,8 @@ impl<'t> Builder<'t> {
             let qspan = span_of(&q);
             let rule = q.as_rule();
             match rule {
-                Rule::direction => {
-                    if q.into_inner().next().map(|k| k.as_rule()) == Some(Rule::kw_against) {
-                        direction = Direction::Against;
-                    }
+                Rule::direction if q.clone().into_inner().any(|k| k.as_rule() == Rule::kw_against) => {
+                    direction = Direction::Against;
                 }
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => title = Some(self.text(q)),
@@ -1155,6 +1149,19 @@ impl<'t> Builder<'t> {
                     }
                 }
                 let mut e = inner?;
+                if nots.len() > MAX_NESTING {
+                    // Each `not` nests one level; bound it like brackets.
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            Code::TooDeep,
+                            Span::new(nots[0] as usize, nots[0] as usize + 3),
+                            format!("more than {MAX_NESTING} `not`s in a row"),
+                        )
+                        .label("too many")
+                        .help("two `not`s cancel out: remove them in pairs"),
+                    );
+                    return None;
+                }
                 for start in nots.into_iter().rev() {
                     let s = Span { start, end: span.end };
                     e = Expr { kind: ExprKind::Not(Box::new(e)), span: s };
@@ -1208,14 +1215,16 @@ impl<'t> Builder<'t> {
             }
             Rule::sum_expr => {
                 let mut it = p.into_inner();
-                let mut acc = self.expr(it.next()?)?;
+                let first = self.expr(it.next()?)?;
+                let mut rest = Vec::new();
                 while let (Some(op), Some(rhs)) = (it.next(), it.next()) {
                     let op = if op.as_str() == "+" { ArithOp::Add } else { ArithOp::Sub };
-                    let rhs = self.expr(rhs)?;
-                    let s = acc.span.join(rhs.span);
-                    acc = Expr { kind: ExprKind::Arith { op, lhs: Box::new(acc), rhs: Box::new(rhs) }, span: s };
+                    rest.push((op, self.expr(rhs)?));
                 }
-                Some(acc)
+                if rest.is_empty() {
+                    return Some(first);
+                }
+                Some(Expr { kind: ExprKind::Sum { first: Box::new(first), rest }, span })
             }
             Rule::paren => {
                 let inner = self.expr(p.into_inner().next()?)?;
@@ -1234,6 +1243,36 @@ impl<'t> Builder<'t> {
             _ => None,
         }
     }
+}
+
+/// The offset of the last `{` in `text` that is never closed, ignoring
+/// strings and comments.
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut open: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'{' => open.push(i),
+            b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.pop()
 }
 
 /// End of the token starting at `pos` (at least one character).
