@@ -365,7 +365,11 @@ impl<'a> Checker<'a> {
                 if reaches(&edges, *t, f) {
                     let span =
                         self.modules[f].imports.iter().filter(|i| i.file.is_some()).nth(idx).map(|i| i.alias_span);
-                    let path = self.db.files[*t].path.display().to_string();
+                    // Name the other file relative to this one: `use` paths
+                    // are relative, and so stays the message.
+                    let here = self.db.files[f].path.parent().unwrap_or(std::path::Path::new(""));
+                    let there = &self.db.files[*t].path;
+                    let path = there.strip_prefix(here).unwrap_or(there).display().to_string();
                     self.report(
                         f,
                         Diagnostic::new(Code::UseCycle, span.unwrap_or_default(), "files use each other in a cycle")
