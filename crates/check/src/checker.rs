@@ -280,7 +280,14 @@ impl<'a> Checker<'a> {
             let target = match resolve_use(self.fs, &file.path, &u.path) {
                 Ok(p) => db.lookup(&p),
                 Err(tried) => {
-                    let shown: Vec<String> = tried.iter().take(3).map(|p| format!("`{}`", p.display())).collect();
+                    // Shown relative to this file, as `use` paths are.
+                    let rel = format!(
+                        "{}.{}",
+                        u.path.segments.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("/"),
+                        crate::db::EXTENSION
+                    );
+                    let shown: Vec<String> =
+                        (0..tried.len().min(3)).map(|up| format!("`{}{rel}`", "../".repeat(up))).collect();
                     self.report(
                         f,
                         Diagnostic::new(
