@@ -67,77 +67,91 @@ pub fn parse(text: &str) -> Parsed {
     Parsed { file, diagnostics: builder.diagnostics }
 }
 
+/// The bytes of source text outside strings and comments, with their
+/// offsets: what bracket scans look at.
+fn code_bytes(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let at = i;
+            match bytes[i] {
+                b'"' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b => {
+                    i += 1;
+                    return Some((at, b));
+                }
+            }
+        }
+        None
+    })
+}
+
 /// Finds brackets nested deeper than [`MAX_NESTING`] and blanks them out (up
 /// to their matching close) so that no later pass recurses that deep. Line
 /// breaks and byte offsets are kept, so every span stays true.
 fn mask_deep_nesting(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<String> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
-    let mut i = 0;
-    let mut masked: Option<Vec<u8>> = None;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    let start = i;
-                    let mut d = 0usize;
-                    let mut end = bytes.len();
-                    let mut j = i;
-                    while j < bytes.len() {
-                        match bytes[j] {
-                            b'(' | b'[' | b'{' => d += 1,
-                            b')' | b']' | b'}' => {
-                                d -= 1;
-                                if d == 0 {
-                                    end = j + 1;
-                                    break;
-                                }
-                            }
-                            _ => {}
-                        }
-                        j += 1;
+    let mut masks: Vec<(usize, usize)> = Vec::new();
+    let mut code = code_bytes(text);
+    while let Some((i, b)) = code.next() {
+        match b {
+            b'(' | b'[' | b'{' if depth == MAX_NESTING => {
+                // Skip to the matching close; all of it is masked.
+                let mut d = 1usize;
+                let mut end = text.len();
+                for (j, c) in code.by_ref() {
+                    match c {
+                        b'(' | b'[' | b'{' => d += 1,
+                        b')' | b']' | b'}' => d -= 1,
+                        _ => {}
                     }
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Code::TooDeep,
-                            Span::new(start, start + 1),
-                            format!("brackets nested more than {MAX_NESTING} levels deep"),
-                        )
-                        .label("too deep from here")
-                        .help("split the expression into named `define`s"),
-                    );
-                    let buf = masked.get_or_insert_with(|| bytes.to_vec());
-                    for b in &mut buf[start..end] {
-                        if *b != b'\n' {
-                            *b = b' ';
-                        }
+                    if d == 0 {
+                        end = j + 1;
+                        break;
                     }
-                    depth -= 1;
-                    i = end;
-                    continue;
                 }
+                masks.push((i, end));
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::TooDeep,
+                        Span::new(i, i + 1),
+                        format!("brackets nested more than {MAX_NESTING} levels deep"),
+                    )
+                    .label("too deep from here")
+                    .help("split the expression into named `define`s"),
+                );
             }
+            b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
-        i += 1;
     }
-    // Only ASCII bytes and whole multi-byte characters were replaced with
-    // spaces, so the buffer is still UTF-8; fall back to the original if not.
-    masked.and_then(|b| String::from_utf8(b).ok())
+    if masks.is_empty() {
+        return None;
+    }
+    let mut buf = text.as_bytes().to_vec();
+    for (start, end) in masks {
+        for b in &mut buf[start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+    }
+    // Whole characters were replaced by spaces, byte for byte, so the
+    // buffer is still UTF-8; fall back to the original if not.
+    String::from_utf8(buf).ok()
 }
 
 /// Turns a pest error into a position and a lowercase message.
@@ -1248,29 +1262,15 @@ impl<'t> Builder<'t> {
 /// The offset of the last `{` in `text` that is never closed, ignoring
 /// strings and comments.
 fn unclosed_brace(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut open: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
+    for (i, b) in code_bytes(text) {
+        match b {
             b'{' => open.push(i),
             b'}' => {
                 open.pop();
             }
             _ => {}
         }
-        i += 1;
     }
     open.pop()
 }
