@@ -762,10 +762,7 @@ impl<'a> Checker<'a> {
             }
             let node = *node;
             stack.pop();
-            match node {
-                Node::Define(cx, d) => self.compute_define(cx, d),
-                Node::Score(cx, s) => self.compute_score(cx, s),
-            };
+            self.compute(node);
         }
     }
 
@@ -820,47 +817,48 @@ impl<'a> Checker<'a> {
     }
 
     fn define_ty(&mut self, cx: Cx<'a>, d: &'a ast::Define) -> Ty<'a> {
-        let key = (cx.file, d.name.span.start);
-        match self.memo.get(&key) {
+        self.node_ty(Node::Define(cx, d))
+    }
+
+    fn score_ty(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
+        self.node_ty(Node::Score(cx, s))
+    }
+
+    /// The memoised type of a definition or score.
+    fn node_ty(&mut self, node: Node<'a>) -> Ty<'a> {
+        match self.memo.get(&node.key()) {
             Some(Memo::Done(t)) => return t.clone(),
             // A cycle; reported once by the cycle pass.
             Some(Memo::InProgress) => return Ty::Error,
             None => {}
         }
-        self.memo.insert(key, Memo::InProgress);
-        self.compute_define(cx, d)
+        self.memo.insert(node.key(), Memo::InProgress);
+        self.compute(node)
     }
 
-    fn compute_define(&mut self, cx: Cx<'a>, d: &'a ast::Define) -> Ty<'a> {
-        let key = (cx.file, d.name.span.start);
-        let saved = self.node(key, &d.name.name, d.name.span);
+    /// Types a definition or score's expression, once, recording what it
+    /// depends on; references from it count as uses even inside a test.
+    fn compute(&mut self, node: Node<'a>) -> Ty<'a> {
+        let (name, expr) = match node {
+            Node::Define(_, d) => (&d.name, &d.expr),
+            Node::Score(_, s) => (&s.name, &s.expr),
+        };
+        let saved = self.node(node.key(), &name.name, name.span);
         let saved_test = std::mem::replace(&mut self.in_test, false);
-        let ty = self.expr(cx, &d.expr);
-        let ty = answer(ty);
+        let ty = match node {
+            Node::Define(cx, _) => answer(self.expr(cx, expr)),
+            Node::Score(cx, s) => self.score_type(cx, s),
+        };
         self.in_test = saved_test;
         self.current = saved;
-        self.memo.insert(key, Memo::Done(ty.clone()));
+        self.memo.insert(node.key(), Memo::Done(ty.clone()));
         ty
     }
 
-    fn score_ty(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
-        let key = (cx.file, s.name.span.start);
-        match self.memo.get(&key) {
-            Some(Memo::Done(t)) => return t.clone(),
-            Some(Memo::InProgress) => return Ty::Error,
-            None => {}
-        }
-        self.memo.insert(key, Memo::InProgress);
-        self.compute_score(cx, s)
-    }
-
-    fn compute_score(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
-        let key = (cx.file, s.name.span.start);
-        let saved = self.node(key, &s.name.name, s.name.span);
-        let saved_test = std::mem::replace(&mut self.in_test, false);
-        let ty = points(self.expr(cx, &s.expr));
-        let ty = match ty {
-            Ty::Num { .. } | Ty::Error => ty,
+    /// A score is a number of points.
+    fn score_type(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
+        match points(self.expr(cx, &s.expr)) {
+            ty @ (Ty::Num { .. } | Ty::Error) => ty,
             Ty::Lit { value, integer, unit } => {
                 Ty::Num { unit, integer, range: Some(Interval { lo: value, hi: value }) }
             }
@@ -877,11 +875,7 @@ impl<'a> Checker<'a> {
                 );
                 Ty::Error
             }
-        };
-        self.in_test = saved_test;
-        self.current = saved;
-        self.memo.insert(key, Memo::Done(ty.clone()));
-        ty
+        }
     }
 
     fn expr(&mut self, cx: Cx<'a>, e: &'a Expr) -> Ty<'a> {
