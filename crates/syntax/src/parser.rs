@@ -1084,7 +1084,8 @@ impl<'t> Builder<'t> {
         let mut out = Vec::new();
         for m in p.into_inner().filter(|m| m.as_rule() == Rule::member) {
             let span = span_of(&m);
-            let mut it = m.into_inner().filter(|r| !is_keyword(r.as_rule()));
+            // Only the colon is skipped: `true` and `false` are values here.
+            let mut it = m.into_inner().filter(|r| r.as_rule() != Rule::colon);
             let (Some(k), Some(v)) = (it.next(), it.next()) else { continue };
             let key = self.path(k);
             if let Some(value) = self.value(v) {
