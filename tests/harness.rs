@@ -97,3 +97,40 @@ pub fn check_file(path: &Path) -> (Checked, FileId) {
     let id = checked.roots.first().copied().unwrap_or(0);
     (checked, id)
 }
+
+/// The workspace on disk, read through paths relative to its root, so that
+/// locations in results and snapshots do not depend on the checkout.
+pub struct Workspace;
+
+impl guidepath_check::FileSystem for Workspace {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        std::fs::read_to_string(root().join(path))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        root().join(path).is_file()
+    }
+}
+
+/// Compiles a guideline (a path relative to the workspace root) to an
+/// evaluator, panicking with the diagnostics if it does not compile (a test
+/// setup failure).
+pub fn evaluator(path: &Path) -> guidepath_eval::Evaluator {
+    let path = path.strip_prefix(root()).unwrap_or(path);
+    let compiled = guidepath_check::compile(&Workspace, path);
+    let Some(lowered) = compiled.lowered else {
+        let id = compiled.checked.roots.first().copied().unwrap_or(0);
+        panic!("{} does not compile:\n{}", path.display(), render(&compiled.checked, id));
+    };
+    guidepath_eval::Evaluator::new(lowered.artifact).expect("a fresh artifact is valid")
+}
+
+/// Compiles guideline text held in memory.
+pub fn evaluator_from_text(text: &str) -> guidepath_eval::Evaluator {
+    let mut fs = guidepath_check::MemoryFs::default();
+    fs.files.insert(PathBuf::from("mem.guide"), text.to_string());
+    let compiled = guidepath_check::compile(&fs, Path::new("mem.guide"));
+    let Some(lowered) = compiled.lowered else {
+        panic!("test guideline does not compile:\n{}", render(&compiled.checked, 0));
+    };
+    guidepath_eval::Evaluator::new(lowered.artifact).expect("a fresh artifact is valid")
+}

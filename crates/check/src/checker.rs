@@ -19,6 +19,9 @@ use guidepath_syntax::ast::{self, Expr, ExprKind};
 use guidepath_syntax::{Code, Diagnostic, Span};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+mod lower;
+pub use lower::{Expectation, Expected, Lowered, Target, TestCase};
+
 /// Identifies a declaration: its file and the start of its name.
 pub type Key = (FileId, u32);
 
@@ -179,7 +182,7 @@ impl<'a> Checker<'a> {
     }
 
     /// Runs all passes; returns each file's diagnostics, sorted by position.
-    pub fn run(mut self) -> Vec<Vec<Diagnostic>> {
+    pub fn run(&mut self) -> Vec<Vec<Diagnostic>> {
         for f in 0..self.db.files.len() {
             self.declare(f);
         }
@@ -199,7 +202,7 @@ impl<'a> Checker<'a> {
             });
             d.dedup();
         }
-        self.diags
+        std::mem::take(&mut self.diags)
     }
 
     fn report(&mut self, file: FileId, d: Diagnostic) {

@@ -14,7 +14,7 @@ mod fuzzy;
 mod graph;
 mod types;
 
-pub use checker::{Entity, Key};
+pub use checker::{Entity, Expectation, Expected, Key, Lowered, Target, TestCase};
 pub use db::{Disk, FileId, FileSystem, MemoryFs, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;
 pub use guidepath_syntax::{Code, Diagnostic, Severity};
@@ -57,6 +57,40 @@ pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
     db.load_uses(fs);
     let diagnostics = checker::Checker::new(&db, fs).run();
     Checked { db, diagnostics, roots, load_errors }
+}
+
+/// A checked file and, when it has no errors, its compiled artifact and
+/// inline tests.
+#[derive(Debug)]
+pub struct Compiled {
+    pub checked: Checked,
+    pub lowered: Option<Lowered>,
+}
+
+/// Checks `path` (and what it uses) and, if there are no errors, lowers it
+/// to the compiled artifact.
+pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
+    let mut db = SourceDb::default();
+    let mut load_errors = Vec::new();
+    let root = match db.load(fs, path) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            load_errors.push((path.to_path_buf(), e));
+            None
+        }
+    };
+    db.load_uses(fs);
+    let (diagnostics, lowered) = {
+        let mut checker = checker::Checker::new(&db, fs);
+        let diagnostics = checker.run();
+        let clean = diagnostics.iter().flatten().all(|d| d.severity != Severity::Error);
+        let lowered = match root {
+            Some(r) if clean => Some(checker.lower(r)),
+            _ => None,
+        };
+        (diagnostics, lowered)
+    };
+    Compiled { checked: Checked { db, diagnostics, roots: root.into_iter().collect(), load_errors }, lowered }
 }
 
 /// Checks one file held in memory (its `use`s resolve against nothing).

@@ -50,7 +50,7 @@ fn list(paths: &[PathBuf]) -> String {
 
 /// Files named directly are taken whatever their extension; folders are
 /// searched recursively for `*.guide`, in sorted order so output is stable.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+pub fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_file() {
         out.push(normalize(path));

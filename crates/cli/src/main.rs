@@ -1,14 +1,16 @@
-//! `guidepath`: check clinical guideline rules.
+//! `guidepath`: check, compile, evaluate and test clinical guideline rules.
 
 mod check;
+mod eval;
 mod render;
+mod test;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "guidepath", version, about = "Check clinical guideline rules written in the guidepath language")]
+#[command(name = "guidepath", version, about = "Check, compile, evaluate and test clinical guideline rules")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -16,9 +18,9 @@ struct Cli {
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Source snippets with labels, for people.
+    /// For people.
     Human,
-    /// One JSON document (see docs/cli.md), for tools.
+    /// For tools (see docs/cli.md).
     Json,
 }
 
@@ -38,11 +40,59 @@ enum Command {
         #[arg(long)]
         deny_warnings: bool,
     },
+    /// Compile a guideline to the artifact the evaluator runs.
+    ///
+    /// Exit status: 0 compiled, 1 the guideline has errors, 2 usage or I/O errors.
+    Compile {
+        /// The guideline (*.guide).
+        file: PathBuf,
+        /// Where to write the artifact. Default: standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write YAML instead of JSON.
+        #[arg(long)]
+        yaml: bool,
+    },
+    /// Evaluate a guideline or compiled artifact against patient data.
+    ///
+    /// Patient data is JSON or YAML: nested objects (start_back.q1 is read
+    /// from {"start_back": {"q1": true}}), dates "YYYY-MM-DD", durations in
+    /// ISO 8601 ("P4M"), enum values as strings, sets as lists.
+    ///
+    /// Exit status: 0 evaluated, 1 patient data was invalid (with --ndjson:
+    /// some line was), 2 usage, I/O or artifact errors.
+    Eval {
+        /// A guideline (*.guide) or a compiled artifact (*.json, *.yaml).
+        guideline: PathBuf,
+        /// Patient data file, or - for standard input (the default).
+        patient: Option<PathBuf>,
+        /// One patient per line in, one result per line out.
+        #[arg(long)]
+        ndjson: bool,
+        /// Include every rule's conditions, their values and the data they used.
+        #[arg(long)]
+        explain: bool,
+        /// Output format. Default: human on a terminal, JSON otherwise (always JSON with --ndjson).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Run the inline tests of guideline files.
+    ///
+    /// Exit status: 0 all passed, 1 a test failed or a file has errors, 2 usage or I/O errors.
+    Test {
+        /// Files or folders (searched recursively for *.guide). Default: the current folder.
+        paths: Vec<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { paths, format, deny_warnings } => check::run(paths, format, deny_warnings),
+        Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
+        Command::Eval { guideline, patient, ndjson, explain, format } => {
+            eval::run(&guideline, patient.as_deref(), ndjson, explain, format)
+        }
+        Command::Test { paths } => test::run(paths),
     }
 }

@@ -197,3 +197,84 @@ pub fn json(checked: &Checked) -> String {
     s.push('\n');
     s
 }
+
+/// An evaluation result for people.
+pub fn outcome(json: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    let mut s = String::new();
+    let g = &json["guideline"];
+    s.push_str(&format!("{} {}\n", g["id"].as_str().unwrap_or(""), g["version"].as_str().unwrap_or("")));
+    let needs = |v: &J| -> String {
+        let list: Vec<&str> = v.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
+        if list.is_empty() {
+            String::new()
+        } else {
+            format!(" (needs {})", list.join(", "))
+        }
+    };
+    if let Some(strata) = json["strata"].as_object().filter(|m| !m.is_empty()) {
+        s.push_str("strata:\n");
+        for (k, v) in strata {
+            let value = v.as_str().unwrap_or("undecided");
+            s.push_str(&format!("  {k}: {value}{}\n", needs(&json["needs"][k])));
+        }
+    }
+    if let Some(scores) = json["scores"].as_object().filter(|m| !m.is_empty()) {
+        s.push_str("scores:\n");
+        for (k, v) in scores {
+            let value = match v {
+                J::Object(m) => format!("{}..{}", m["min"], m["max"]),
+                other => other.to_string(),
+            };
+            s.push_str(&format!("  {k}: {value}{}\n", needs(&json["needs"][k])));
+        }
+    }
+    if let Some(recs) = json["recommendations"].as_array() {
+        s.push_str("recommendations:\n");
+        for r in recs {
+            let (mark, word) = match r["applies"] {
+                J::Bool(true) => ("+", "applies"),
+                J::Bool(false) => ("-", "does not apply"),
+                _ => ("?", "undecided"),
+            };
+            let against = if r["direction"] == "against" { " (against)" } else { "" };
+            s.push_str(&format!("  {mark} {}{against} {word}{}\n", r["id"].as_str().unwrap_or(""), needs(&r["needs"])));
+        }
+    }
+    if let Some(ds) = json["deadlines"].as_array().filter(|a| !a.is_empty()) {
+        s.push_str("deadlines:\n");
+        for d in ds {
+            let due = d["due"].as_str().map_or("unknown".to_string(), |x| format!("due {x}"));
+            let applies = if d["applies"] == J::Bool(false) { " (pathway does not apply)" } else { "" };
+            s.push_str(&format!("  {} {due}{applies}{}\n", d["id"].as_str().unwrap_or(""), needs(&d["needs"])));
+        }
+    }
+    if let Some(rules) = json["explanation"].as_array() {
+        s.push_str("explanation:\n");
+        for r in rules {
+            s.push_str(&format!(
+                "  {} {} = {} ({})\n",
+                r["kind"].as_str().unwrap_or(""),
+                r["rule"].as_str().unwrap_or(""),
+                r["value"],
+                r["at"].as_str().unwrap_or("")
+            ));
+            let mut conds: Vec<&J> = r["conditions"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
+            if let Some(strata) = r["strata"].as_array() {
+                for st in strata {
+                    conds.extend(st["conditions"].as_array().into_iter().flatten());
+                }
+            }
+            for c in conds {
+                s.push_str(&format!(
+                    "    {} = {}  {}  {}\n",
+                    c["text"].as_str().unwrap_or(""),
+                    c["value"],
+                    c["data"],
+                    c["at"].as_str().unwrap_or("")
+                ));
+            }
+        }
+    }
+    s
+}

@@ -83,3 +83,128 @@ fn a_folder_is_searched_recursively_with_a_summary() {
     // cycle_a, cycle_b, lib/national, lib/screening, regional_alias, use_not_found, uses_instrument
     assert!(out.contains("checked 7 files"), "{out}");
 }
+
+fn guidepath_stdin(args: &[&str], input: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guidepath"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the guidepath binary runs");
+    child.stdin.take().expect("stdin is piped").write_all(input.as_bytes()).expect("stdin takes the data");
+    let out = child.wait_with_output().expect("the binary finishes");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn shipped_inline_tests_pass() {
+    let (code, out, err) = guidepath(&["test", "guidelines"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("33 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn a_failing_inline_test_shows_expected_actual_and_why() {
+    let dir = std::env::temp_dir().join(format!("guidepath-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.guide");
+    std::fs::write(
+        &file,
+        "guideline t.t \"T\" { issuer \"t\" version \"1\" status draft language en source \"t\" }\n\
+         input { age : integer years in 0..130 }\n\
+         recommend adult \"Adult\" { when age >= 18 }\n\
+         test \"a child is no adult\" {\n  given { age: 12 }\n  expect adult applies\n}\n",
+    )
+    .unwrap();
+    let (code, out, _) = guidepath(&["test", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("FAIL"), "{out}");
+    assert!(out.contains("expected: applies"), "{out}");
+    assert!(out.contains("actual:   does not apply"), "{out}");
+    assert!(out.contains("because age >= 18 = false  {\"age\":12}"), "{out}");
+    assert!(out.contains("0 passed, 1 failed"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn eval_reads_json_or_yaml_and_writes_the_contract() {
+    let patient = r#"{"age": 45, "pain_duration": "P4M", "pain_sites": ["low_back"], "linton_score": 38, "referral_date": "2024-01-31"}"#;
+    let (code, out, err) = guidepath_stdin(&["eval", "guidelines/se/skane_mms.guide", "-"], patient);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON when not a terminal");
+    assert_eq!(v["guideline"]["id"], "se.skane.mms");
+    assert_eq!(v["strata"]["care_level"], "primary_care");
+    assert_eq!(v["deadlines"][0]["due"], "2024-02-29");
+    let yaml = "age: 45\npain_duration: P4M\npain_sites: [low_back]\nlinton_score: 38\n";
+    let (code, out, _) = guidepath_stdin(&["eval", "guidelines/se/skane_mms.guide", "--format", "human"], yaml);
+    assert_eq!(code, 0);
+    assert!(out.contains("care_level: primary_care"), "{out}");
+}
+
+#[test]
+fn eval_rejects_bad_data_with_the_field_path() {
+    let (code, _, err) = guidepath_stdin(&["eval", "guidelines/se/skane_mms.guide"], r#"{"age": "old"}"#);
+    assert_eq!(code, 1);
+    assert!(err.contains("`age`: expected a number"), "{err}");
+}
+
+#[test]
+fn ndjson_keeps_going_past_bad_lines() {
+    let input = "{\"age\": 45, \"pain_duration\": \"P4M\", \"pain_sites\": [\"neck\"], \"linton_score\": 70}\n\
+                 not json\n\
+                 \n\
+                 {\"age\": 300}\n\
+                 {\"age\": 20, \"pain_duration\": \"P1M\", \"pain_sites\": [\"neck\"]}\n";
+    let (code, out, err) = guidepath_stdin(&["eval", "--ndjson", "guidelines/se/skane_mms.guide"], input);
+    assert_eq!(code, 1, "some lines were bad: {err}");
+    let lines: Vec<serde_json::Value> =
+        out.lines().map(|l| serde_json::from_str(l).expect("one JSON per line")).collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines[0]["strata"]["care_level"], "consider_level");
+    assert_eq!(lines[1]["line"], 2);
+    assert_eq!(lines[2]["line"], 4);
+    assert_eq!(lines[2]["errors"][0]["path"], "age");
+    assert_eq!(lines[3]["recommendations"][0]["applies"], false);
+    assert!(err.contains("4 patients, 2 with errors"), "{err}");
+}
+
+#[test]
+fn compile_writes_an_artifact_that_eval_accepts() {
+    let dir = std::env::temp_dir().join(format!("guidepath-cli-compile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let art = dir.join("start_back.json");
+    let (code, _, err) =
+        guidepath(&["compile", "guidelines/instruments/start_back.guide", "-o", art.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = guidepath_stdin(
+        &["eval", art.to_str().unwrap()],
+        r#"{"start_back": {"q1": true, "q2": true, "q3": true, "q4": true, "q5": false, "q6": false, "q7": false, "q8": false, "q9": "slightly"}}"#,
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["scores"]["start_back.total"], 4);
+    assert_eq!(v["strata"]["start_back.risk"], "medium");
+    // A tampered artifact is refused.
+    let text = std::fs::read_to_string(&art).unwrap().replacen("\"value\": 3.0", "\"value\": 2.0", 1);
+    std::fs::write(&art, text).unwrap();
+    let (code, _, err) = guidepath_stdin(&["eval", art.to_str().unwrap()], "{}");
+    assert_eq!(code, 2);
+    assert!(err.contains("does not match its hash"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn compile_refuses_a_guideline_with_errors() {
+    let (code, out, err) = guidepath(&["compile", "tests/corpus/names/unknown_name.guide"]);
+    assert_eq!(code, 1);
+    assert!(out.is_empty());
+    assert!(err.contains("did you mean `linton_score`?"), "{err}");
+}

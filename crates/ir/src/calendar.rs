@@ -34,3 +34,84 @@ mod tests {
         assert!(!is_valid_date(2024, 4, 31));
     }
 }
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's
+/// algorithm, exact for all years).
+pub fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The civil date of a day count since 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+/// Adds calendar months, clamping to the month's last day:
+/// 2024-01-31 + 1 month = 2024-02-29.
+pub fn add_months(days: i64, months: i64) -> i64 {
+    let (y, m, d) = civil_from_days(days);
+    let total = i64::from(y) * 12 + i64::from(m) - 1 + months;
+    let ny = total.div_euclid(12) as i32;
+    let nm = (total.rem_euclid(12) + 1) as u8;
+    let nd = d.min(days_in_month(ny, nm));
+    days_from_civil(ny, nm, nd)
+}
+
+/// Reads `YYYY-MM-DD` into days since 1970-01-01, if it is a real date.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = s.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, m, d) = (num(0..4)? as i32, num(5..7)? as u8, num(8..10)? as u8);
+    is_valid_date(y, m, d).then(|| days_from_civil(y, m, d))
+}
+
+/// Writes days since 1970-01-01 as `YYYY-MM-DD`.
+pub fn format_date(days: i64) -> String {
+    let (y, m, d) = civil_from_days(days);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod arithmetic_tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_month_ends() {
+        for days in [-800_000i64, -1, 0, 1, 19_753, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        let jan31 = parse_date("2024-01-31").unwrap();
+        assert_eq!(format_date(add_months(jan31, 1)), "2024-02-29");
+        assert_eq!(format_date(add_months(parse_date("2023-01-31").unwrap(), 1)), "2023-02-28");
+        assert_eq!(format_date(add_months(parse_date("2024-12-15").unwrap(), 2)), "2025-02-15");
+        assert_eq!(format_date(add_months(parse_date("2024-03-31").unwrap(), -1)), "2024-02-29");
+        assert_eq!(parse_date("2024-02-30"), None);
+        assert_eq!(parse_date("24-02-03"), None);
+    }
+}

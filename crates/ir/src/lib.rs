@@ -4,8 +4,12 @@
 //! This crate depends on nothing of the source language: a downstream system
 //! embeds `guidepath-ir` and `guidepath-eval` only.
 
+pub mod artifact;
 pub mod calendar;
+pub mod duration;
 pub mod units;
 
+pub use artifact::*;
 pub use calendar::{days_in_month, is_valid_date};
+pub use duration::Duration;
 pub use units::{TimeFamily, Unit};

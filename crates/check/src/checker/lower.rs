@@ -1,0 +1,762 @@
+//! Lowering a checked file to the compiled artifact.
+//!
+//! Runs only on files without errors, so every name resolves; where
+//! something still does not (it cannot), the lowering degrades to a constant
+//! rather than panicking.
+
+use super::{answer, Checker, Cx, Entity, Key};
+use crate::db::FileId;
+use guidepath_ir as ir;
+use guidepath_syntax::ast::{self, Expr, ExprKind};
+use guidepath_syntax::Span;
+use std::collections::{HashMap, HashSet};
+
+/// An inline test, ready to run against the artifact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestCase {
+    pub name: String,
+    pub at: ir::Loc,
+    /// The `given` data as patient JSON.
+    pub patient: serde_json::Value,
+    pub expects: Vec<Expectation>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expectation {
+    pub target: Target,
+    pub expected: Expected,
+    /// The line as written, for reports.
+    pub text: String,
+    pub at: ir::Loc,
+}
+
+/// What an expectation is about, by its id in the artifact.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    Recommendation(String),
+    /// A node: a definition, score or stratification.
+    Node(String),
+    Step(String),
+    Input(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expected {
+    Applies,
+    DoesNotApply,
+    Undecided,
+    Is(String),
+    Equals(f64),
+    In(f64, f64),
+    Due(i64),
+}
+
+#[derive(Debug)]
+pub struct Lowered {
+    pub artifact: ir::Artifact,
+    pub tests: Vec<TestCase>,
+}
+
+pub(super) struct Lower<'c, 'a> {
+    ch: &'c mut Checker<'a>,
+    root: FileId,
+    prefixes: HashMap<FileId, String>,
+    inputs: Vec<ir::Input>,
+    input_index: HashMap<Key, u32>,
+    nodes: Vec<ir::Node>,
+    node_index: HashMap<Key, u32>,
+}
+
+impl<'a> Checker<'a> {
+    /// Lowers `root` (and what it uses) to an artifact with its tests.
+    pub(crate) fn lower(&mut self, root: FileId) -> Lowered {
+        let mut l = Lower {
+            ch: self,
+            root,
+            prefixes: HashMap::new(),
+            inputs: Vec::new(),
+            input_index: HashMap::new(),
+            nodes: Vec::new(),
+            node_index: HashMap::new(),
+        };
+        l.run()
+    }
+}
+
+impl<'c, 'a> Lower<'c, 'a> {
+    fn run(&mut self) -> Lowered {
+        let db = self.ch.db;
+        self.module_prefixes();
+        let root_items = &db.files[self.root].ast.items;
+        let cx = Cx { file: self.root, instrument: None };
+
+        // Inputs: the file's own, then the items of its instruments and of
+        // the instruments it uses, in the order written.
+        for item in root_items {
+            if let ast::Item::Input(block) = item {
+                for f in &block.fields {
+                    self.input(Entity::Input(self.root, f));
+                }
+            }
+        }
+        let instruments = self.instruments();
+        for &(f, ins) in &instruments {
+            for it in &ins.items {
+                self.input(Entity::Item(f, ins, it));
+            }
+        }
+
+        // Nodes: everything the file declares and its instruments, in an
+        // order where each node comes after what it uses.
+        let mut roots: Vec<Entity<'a>> = Vec::new();
+        for &(f, ins) in &instruments {
+            roots.extend(ins.scores.iter().map(|s| Entity::Score(f, ins, s)));
+            roots.extend(ins.defines.iter().map(|d| Entity::Define(f, Some(ins), d)));
+            roots.extend(ins.strats.iter().map(|s| Entity::Strat(f, Some(ins), s)));
+        }
+        for item in root_items {
+            match item {
+                ast::Item::Define(d) => roots.push(Entity::Define(self.root, None, d)),
+                ast::Item::Stratify(s) => roots.push(Entity::Strat(self.root, None, s)),
+                ast::Item::Recommend(r) => {
+                    for e in &r.entries {
+                        if let ast::RecEntryKind::When(w) = &e.kind {
+                            roots.extend(self.entities_in(cx, w));
+                        }
+                    }
+                }
+                ast::Item::Pathway(p) => {
+                    if let Some(w) = &p.when {
+                        roots.extend(self.entities_in(cx, w));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in self.dependency_order(roots) {
+            self.node(e);
+        }
+
+        let mut recommendations = Vec::new();
+        let mut pathways = Vec::new();
+        let mut tests = Vec::new();
+        for item in root_items {
+            match item {
+                ast::Item::Recommend(r) => recommendations.push(self.recommendation(cx, r)),
+                ast::Item::Pathway(p) => pathways.push(self.pathway(cx, p)),
+                ast::Item::Test(t) => tests.push(self.test(cx, t)),
+                _ => {}
+            }
+        }
+        // An instrument file's own tests run against its own artifact.
+        let artifact = ir::Artifact {
+            schema: ir::Artifact::schema_version(),
+            guideline: self.metadata(&instruments),
+            source_hash: self.source_hash(),
+            content_hash: String::new(),
+            inputs: std::mem::take(&mut self.inputs),
+            nodes: std::mem::take(&mut self.nodes),
+            recommendations,
+            pathways,
+        };
+        let mut artifact = artifact;
+        artifact.seal();
+        Lowered { artifact, tests }
+    }
+
+    /// `""` for the root file, `alias.` for files it uses (breadth first).
+    fn module_prefixes(&mut self) {
+        self.prefixes.insert(self.root, String::new());
+        let mut queue = vec![self.root];
+        let mut i = 0;
+        while i < queue.len() {
+            let f = queue[i];
+            i += 1;
+            let base = self.prefixes.get(&f).cloned().unwrap_or_default();
+            let imports: Vec<(String, Option<FileId>)> =
+                self.ch.modules[f].imports.iter().map(|imp| (imp.alias.clone(), imp.file)).collect();
+            for (alias, target) in imports {
+                if let Some(t) = target {
+                    if let std::collections::hash_map::Entry::Vacant(slot) = self.prefixes.entry(t) {
+                        slot.insert(format!("{base}{alias}."));
+                        queue.push(t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The root file's instruments and those of the files it uses.
+    fn instruments(&self) -> Vec<(FileId, &'a ast::Instrument)> {
+        let db = self.ch.db;
+        let mut files: Vec<FileId> = vec![self.root];
+        files.extend(self.ch.modules[self.root].imports.iter().filter_map(|i| i.file));
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for f in files {
+            for item in &db.files[f].ast.items {
+                if let ast::Item::Instrument(ins) = item {
+                    if seen.insert(ins.name.name.as_str()) {
+                        out.push((f, ins));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn metadata(&self, instruments: &[(FileId, &'a ast::Instrument)]) -> ir::Metadata {
+        let db = self.ch.db;
+        let mut m = ir::Metadata::default();
+        let g = db.files[self.root].ast.items.iter().find_map(|i| match i {
+            ast::Item::Guideline(g) => Some(g),
+            _ => None,
+        });
+        match g {
+            Some(g) => {
+                m.id = g.id.dotted();
+                m.title = g.title.as_ref().map(|t| t.value.clone());
+                for e in &g.meta {
+                    match &e.kind {
+                        ast::MetaKind::Title(t) if m.title.is_none() => m.title = Some(t.value.clone()),
+                        ast::MetaKind::Issuer(t) => m.issuer = Some(t.value.clone()),
+                        ast::MetaKind::Version(t) => m.version = Some(t.value.clone()),
+                        ast::MetaKind::Status { status, .. } => m.status = Some(status.name.clone()),
+                        ast::MetaKind::Language(l) => m.language = Some(l.name.clone()),
+                        _ => {}
+                    }
+                }
+            }
+            // An instrument file: the instrument is the guideline.
+            None => {
+                if let Some((_, ins)) = instruments.first() {
+                    m.id = ins.name.name.clone();
+                    m.title = ins.title.as_ref().map(|t| t.value.clone());
+                }
+            }
+        }
+        m
+    }
+
+    fn source_hash(&self) -> String {
+        let db = self.ch.db;
+        let mut files: Vec<FileId> = self.prefixes.keys().copied().collect();
+        files.sort_by(|a, b| db.files[*a].path.cmp(&db.files[*b].path));
+        let mut bytes = Vec::new();
+        for f in files {
+            bytes.extend_from_slice(db.files[f].path.display().to_string().as_bytes());
+            bytes.push(0);
+            bytes.extend_from_slice(db.files[f].text.as_bytes());
+            bytes.push(0);
+        }
+        ir::hex_sha256(&bytes)
+    }
+
+    fn loc(&self, file: FileId, span: Span) -> ir::Loc {
+        let f = &self.ch.db.files[file];
+        let lc = f.lines.line_col(&f.text, span.start);
+        ir::Loc { file: f.path.display().to_string(), line: lc.line, column: lc.column }
+    }
+
+    fn id(&self, e: &Entity<'a>) -> String {
+        let prefix = |f: FileId| self.prefixes.get(&f).cloned().unwrap_or_default();
+        match e {
+            Entity::Input(f, x) => format!("{}{}", prefix(*f), x.name.name),
+            Entity::Item(_, ins, x) => format!("{}.{}", ins.name.name, x.name.name),
+            Entity::Score(_, ins, x) => format!("{}.{}", ins.name.name, x.name.name),
+            Entity::Define(_, Some(ins), x) => format!("{}.{}", ins.name.name, x.name.name),
+            Entity::Strat(_, Some(ins), x) => format!("{}.{}", ins.name.name, x.name.name),
+            Entity::Define(f, None, x) => format!("{}{}", prefix(*f), x.name.name),
+            Entity::Strat(f, None, x) => format!("{}{}", prefix(*f), x.name.name),
+            Entity::Rec(f, x) => format!("{}{}", prefix(*f), x.name.name),
+            Entity::Step(_, _, x) => x.name.name.clone(),
+            other => format!("{other:?}"),
+        }
+    }
+
+    fn input(&mut self, e: Entity<'a>) -> u32 {
+        let key = e.key();
+        if let Some(i) = self.input_index.get(&key) {
+            return *i;
+        }
+        let path = self.id(&e);
+        let input = match e {
+            Entity::Input(f, field) => {
+                let ty = self.ch.modules[f].input_types.get(&field.name.span.start).cloned();
+                let (ty, unit, range) = value_type(ty);
+                ir::Input {
+                    path,
+                    ty,
+                    unit,
+                    range,
+                    required: field.presence == Some(ast::Presence::Required),
+                    scoring: None,
+                }
+            }
+            Entity::Item(_, _, item) => {
+                let (ty, range, scoring) = match &item.ty {
+                    ast::ItemType::Boolean(_) => (ir::ValueType::Boolean, None, ir::Scoring::Boolean),
+                    ast::ItemType::Integer(r) => (
+                        ir::ValueType::Integer,
+                        Some((r.lo.value, r.hi.value)),
+                        ir::Scoring::Integer { lo: r.lo.value, hi: r.hi.value, reverse: item.reverse.is_some() },
+                    ),
+                    ast::ItemType::Choice(opts, _) => (
+                        ir::ValueType::Enum { values: opts.iter().map(|o| o.name.name.clone()).collect() },
+                        None,
+                        ir::Scoring::Choice { points: opts.iter().map(|o| o.points.value).collect() },
+                    ),
+                };
+                ir::Input { path, ty, unit: None, range, required: false, scoring: Some(scoring) }
+            }
+            _ => return 0,
+        };
+        let i = self.inputs.len() as u32;
+        self.inputs.push(input);
+        self.input_index.insert(key, i);
+        i
+    }
+
+    /// Resolves a name that the checker has accepted, without reporting.
+    fn resolve(&mut self, cx: Cx<'a>, path: &'a ast::Path) -> Option<Entity<'a>> {
+        let first = path.segments.first()?;
+        let mut e = self.ch.lookup(cx, &first.name);
+        for seg in &path.segments[1..] {
+            e = e.and_then(|x| self.ch.member(x, &seg.name));
+        }
+        e
+    }
+
+    /// The definitions, scores and stratifications an expression names.
+    fn entities_in(&mut self, cx: Cx<'a>, root: &'a Expr) -> Vec<Entity<'a>> {
+        let mut out = Vec::new();
+        let mut todo: Vec<&'a Expr> = vec![root];
+        while let Some(e) = todo.pop() {
+            match &e.kind {
+                ExprKind::Name(p) => {
+                    if let Some(ent @ (Entity::Define(..) | Entity::Score(..) | Entity::Strat(..))) =
+                        self.resolve(cx, p)
+                    {
+                        out.push(ent);
+                    }
+                }
+                ExprKind::Not(x) | ExprKind::Paren(x) => todo.push(x),
+                ExprKind::And(xs) | ExprKind::Or(xs) => todo.extend(xs.iter()),
+                ExprKind::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
+                ExprKind::InRange { expr, .. } | ExprKind::Is { expr, .. } | ExprKind::SetTest { expr, .. } => {
+                    todo.push(expr)
+                }
+                ExprKind::Sum { first, rest } => {
+                    todo.push(first);
+                    todo.extend(rest.iter().map(|(_, t)| t));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn node_cx(e: &Entity<'a>) -> Option<Cx<'a>> {
+        match e {
+            Entity::Define(f, ins, _) | Entity::Strat(f, ins, _) => Some(Cx { file: *f, instrument: *ins }),
+            Entity::Score(f, ins, _) => Some(Cx { file: *f, instrument: Some(ins) }),
+            _ => None,
+        }
+    }
+
+    fn direct_deps(&mut self, e: Entity<'a>) -> Vec<Entity<'a>> {
+        let Some(cx) = Self::node_cx(&e) else { return Vec::new() };
+        match e {
+            Entity::Define(_, _, d) => self.entities_in(cx, &d.expr),
+            Entity::Score(_, _, s) => self.entities_in(cx, &s.expr),
+            Entity::Strat(_, _, s) => {
+                let mut v = Vec::new();
+                if let Some(p) = &s.population {
+                    v.extend(self.resolve(cx, p));
+                }
+                for st in &s.strata {
+                    v.extend(self.entities_in(cx, &st.when));
+                }
+                v
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Post-order of the dependency graph from `roots`, with an explicit
+    /// stack (no recursion on long chains). The checker has ruled out
+    /// cycles; a back edge would simply be skipped.
+    fn dependency_order(&mut self, roots: Vec<Entity<'a>>) -> Vec<Entity<'a>> {
+        let mut order = Vec::new();
+        let mut state: HashMap<Key, bool> = HashMap::new(); // false: open, true: done
+        for r in roots {
+            if state.contains_key(&r.key()) {
+                continue;
+            }
+            state.insert(r.key(), false);
+            let deps = self.direct_deps(r);
+            let mut stack = vec![(r, deps, 0usize)];
+            while let Some((e, deps, next)) = stack.last_mut() {
+                if let Some(d) = deps.get(*next).copied() {
+                    *next += 1;
+                    if let std::collections::hash_map::Entry::Vacant(slot) = state.entry(d.key()) {
+                        slot.insert(false);
+                        let dd = self.direct_deps(d);
+                        stack.push((d, dd, 0));
+                    }
+                    continue;
+                }
+                let e = *e;
+                stack.pop();
+                state.insert(e.key(), true);
+                order.push(e);
+            }
+        }
+        order
+    }
+
+    fn node(&mut self, e: Entity<'a>) {
+        let Some(cx) = Self::node_cx(&e) else { return };
+        let id = self.id(&e);
+        let at = self.loc(cx.file, e.name_span());
+        let kind = match e {
+            Entity::Define(_, _, d) => ir::NodeKind::Define { expr: self.labeled(cx, &d.expr) },
+            Entity::Score(_, _, s) => ir::NodeKind::Score { expr: self.expr(cx, &s.expr) },
+            Entity::Strat(_, _, s) => {
+                let population = s.population.as_ref().map(|p| match self.resolve(cx, p) {
+                    Some(ent) => self.name(ent),
+                    None => ir::Expr::Bool(true),
+                });
+                let strata = s
+                    .strata
+                    .iter()
+                    .map(|st| ir::Stratum {
+                        name: st.name.name.clone(),
+                        when: self.labeled(cx, &st.when),
+                        at: self.loc(cx.file, st.name.span),
+                    })
+                    .collect();
+                ir::NodeKind::Stratify { population, strata }
+            }
+            _ => return,
+        };
+        let i = self.nodes.len() as u32;
+        self.nodes.push(ir::Node { id, at, kind });
+        self.node_index.insert(e.key(), i);
+    }
+
+    /// A condition with each top-level conjunct labeled with its text, so
+    /// explanations can show which part decided.
+    fn labeled(&mut self, cx: Cx<'a>, e: &'a Expr) -> ir::Expr {
+        let label = |this: &mut Self, part: &'a Expr| ir::Expr::Labeled {
+            text: part.span.text(&this.ch.db.files[cx.file].text).to_string(),
+            at: this.loc(cx.file, part.span),
+            expr: Box::new(this.expr(cx, part)),
+        };
+        match &e.kind {
+            ExprKind::And(parts) => ir::Expr::And(parts.iter().map(|p| label(self, p)).collect()),
+            _ => label(self, e),
+        }
+    }
+
+    fn name(&mut self, ent: Entity<'a>) -> ir::Expr {
+        match ent {
+            Entity::Input(..) | Entity::Item(..) => ir::Expr::Input(self.input(ent)),
+            Entity::Define(..) | Entity::Score(..) | Entity::Strat(..) => match self.node_index.get(&ent.key()) {
+                Some(i) => ir::Expr::Node(*i),
+                None => ir::Expr::Bool(false),
+            },
+            _ => ir::Expr::Bool(false),
+        }
+    }
+
+    fn expr(&mut self, cx: Cx<'a>, e: &'a Expr) -> ir::Expr {
+        match &e.kind {
+            ExprKind::Bool(b) => ir::Expr::Bool(*b),
+            ExprKind::Quantity(q) => ir::Expr::Quantity {
+                value: q.number.value,
+                unit: q.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name)),
+            },
+            ExprKind::Date(d) => ir::Expr::Date(ir::calendar::days_from_civil(d.year, d.month, d.day)),
+            ExprKind::Text(t) => ir::Expr::Text(t.value.clone()),
+            ExprKind::Name(p) => match self.resolve(cx, p) {
+                Some(ent) => self.name(ent),
+                None => ir::Expr::Bool(false),
+            },
+            ExprKind::Set(_) => ir::Expr::Bool(false),
+            ExprKind::Paren(x) => self.expr(cx, x),
+            ExprKind::Not(x) => ir::Expr::Not(Box::new(self.expr(cx, x))),
+            ExprKind::And(xs) => ir::Expr::And(xs.iter().map(|x| self.expr(cx, x)).collect()),
+            ExprKind::Or(xs) => ir::Expr::Or(xs.iter().map(|x| self.expr(cx, x)).collect()),
+            ExprKind::Compare { op, lhs, rhs } => ir::Expr::Compare {
+                op: match op {
+                    ast::CmpOp::Eq => ir::CmpOp::Eq,
+                    ast::CmpOp::Ne => ir::CmpOp::Ne,
+                    ast::CmpOp::Lt => ir::CmpOp::Lt,
+                    ast::CmpOp::Le => ir::CmpOp::Le,
+                    ast::CmpOp::Gt => ir::CmpOp::Gt,
+                    ast::CmpOp::Ge => ir::CmpOp::Ge,
+                },
+                lhs: Box::new(self.expr(cx, lhs)),
+                rhs: Box::new(self.expr(cx, rhs)),
+            },
+            ExprKind::InRange { expr, range, negated } => ir::Expr::InRange {
+                expr: Box::new(self.expr(cx, expr)),
+                lo: range.lo.value,
+                hi: range.hi.value,
+                unit: range.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name)),
+                negated: *negated,
+            },
+            ExprKind::Is { expr, value, negated } => {
+                if let ExprKind::Name(p) = &expr.kind {
+                    if let Some(Entity::Strat(f, ins, s)) = self.resolve(cx, p) {
+                        let node = self.node_index.get(&Entity::Strat(f, ins, s).key()).copied().unwrap_or(0);
+                        let stratum =
+                            s.strata.iter().position(|x| Some(&x.name.name) == value.segments.first().map(|v| &v.name));
+                        return ir::Expr::InStratum { node, stratum: stratum.unwrap_or(0) as u32, negated: *negated };
+                    }
+                }
+                ir::Expr::IsValue { expr: Box::new(self.expr(cx, expr)), value: value.dotted(), negated: *negated }
+            }
+            ExprKind::SetTest { expr, op, set, .. } => ir::Expr::SetTest {
+                expr: Box::new(self.expr(cx, expr)),
+                op: match op {
+                    ast::SetOp::AnyOf => ir::SetOp::AnyOf,
+                    ast::SetOp::AllOf => ir::SetOp::AllOf,
+                    ast::SetOp::NoneOf => ir::SetOp::NoneOf,
+                },
+                values: set.iter().map(|v| v.name.clone()).collect(),
+            },
+            ExprKind::Sum { first, rest } => {
+                let mut terms = vec![(true, self.term(cx, first))];
+                for (op, t) in rest {
+                    terms.push((*op == ast::ArithOp::Add, self.term(cx, t)));
+                }
+                ir::Expr::Sum { terms }
+            }
+        }
+    }
+
+    /// A term of a sum: an instrument item counts its points.
+    fn term(&mut self, cx: Cx<'a>, e: &'a Expr) -> ir::Expr {
+        if let ExprKind::Name(p) = &e.kind {
+            if let Some(ent @ Entity::Item(..)) = self.resolve(cx, p) {
+                return ir::Expr::Points(self.input(ent));
+            }
+        }
+        self.expr(cx, e)
+    }
+
+    fn recommendation(&mut self, cx: Cx<'a>, r: &'a ast::Recommend) -> ir::Recommendation {
+        let mut rec = ir::Recommendation {
+            id: self.id(&Entity::Rec(cx.file, r)),
+            title: r.title.as_ref().map(|t| t.value.clone()),
+            direction: match r.direction {
+                ast::Direction::For => ir::Direction::For,
+                ast::Direction::Against => ir::Direction::Against,
+            },
+            action: r.name.name.clone(),
+            strength: None,
+            certainty: None,
+            when: ir::Expr::Bool(false),
+            at: self.loc(cx.file, r.name.span),
+        };
+        for e in &r.entries {
+            match &e.kind {
+                ast::RecEntryKind::When(w) => rec.when = self.labeled(cx, w),
+                ast::RecEntryKind::Strength(s) => rec.strength = Some(s.name.clone()),
+                ast::RecEntryKind::Certainty(c) => rec.certainty = Some(c.name.clone()),
+                ast::RecEntryKind::Action(a) => rec.action = a.name.clone(),
+                _ => {}
+            }
+        }
+        rec
+    }
+
+    fn pathway(&mut self, cx: Cx<'a>, p: &'a ast::Pathway) -> ir::Pathway {
+        // Steps anchored on other steps come after them.
+        let n = p.steps.len();
+        let anchor_of = |s: &ast::Step| {
+            s.limits.first().and_then(|l| {
+                (l.anchor.segments.len() == 1)
+                    .then(|| p.steps.iter().position(|x| x.name.name == l.anchor.segments[0].name))
+                    .flatten()
+            })
+        };
+        let mut order: Vec<usize> = Vec::new();
+        let mut placed = vec![false; n];
+        for _ in 0..n {
+            for (i, s) in p.steps.iter().enumerate() {
+                if !placed[i] && anchor_of(s).is_none_or(|j| placed[j] || j == i) {
+                    placed[i] = true;
+                    order.push(i);
+                }
+            }
+        }
+        order.extend((0..n).filter(|i| !placed[*i]));
+        let position: HashMap<usize, u32> = order.iter().enumerate().map(|(k, i)| (*i, k as u32)).collect();
+        let mut steps = Vec::new();
+        for &i in &order {
+            let s = &p.steps[i];
+            let limit = s.limits.first().and_then(|l| {
+                let amount = ir::Duration::of(
+                    l.amount.number.value,
+                    l.amount.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name))?,
+                )?;
+                let anchor = match anchor_of(s) {
+                    Some(j) => ir::Anchor::Step(*position.get(&j)?),
+                    None => match self.resolve(cx, &l.anchor)? {
+                        ent @ Entity::Input(..) => ir::Anchor::Input(self.input(ent)),
+                        _ => return None,
+                    },
+                };
+                Some(ir::Limit { amount, anchor })
+            });
+            steps.push(ir::Step {
+                id: s.name.name.clone(),
+                title: s.title.as_ref().map(|t| t.value.clone()),
+                limit,
+                if_missed: s.if_missed.first().map(|m| m.text.value.clone()),
+                at: self.loc(cx.file, s.name.span),
+            });
+        }
+        let when = p.when.as_ref().map(|w| self.labeled(cx, w));
+        ir::Pathway { id: p.name.name.clone(), when, steps }
+    }
+
+    fn test(&mut self, cx: Cx<'a>, t: &'a ast::TestDecl) -> TestCase {
+        let mut patient = serde_json::Map::new();
+        for g in &t.given {
+            self.given(cx, None, &g.object, &mut patient);
+        }
+        let mut expects = Vec::new();
+        for e in &t.expects {
+            if let Some(x) = self.expectation(cx, e) {
+                expects.push(x);
+            }
+        }
+        TestCase { name: t.name.value.clone(), at: self.loc(cx.file, t.name.span), patient: patient.into(), expects }
+    }
+
+    fn given(
+        &mut self,
+        cx: Cx<'a>,
+        owner: Option<Entity<'a>>,
+        members: &'a [ast::Member],
+        out: &mut serde_json::Map<String, serde_json::Value>,
+    ) {
+        for m in members {
+            let ent = match owner {
+                None => self.resolve(cx, &m.key),
+                Some(o) => m.key.segments.iter().try_fold(o, |e, seg| self.ch.member(e, &seg.name)),
+            };
+            let Some(ent) = ent else { continue };
+            if let ast::Value::Object(inner, _) = &m.value {
+                if matches!(ent, Entity::Instrument(..) | Entity::Module(..)) {
+                    self.given(cx, Some(ent), inner, out);
+                    continue;
+                }
+            }
+            if !matches!(ent, Entity::Input(..) | Entity::Item(..)) {
+                continue;
+            }
+            let idx = self.input(ent) as usize;
+            let Some(input) = self.inputs.get(idx) else { continue };
+            let is_duration = matches!(input.ty, ir::ValueType::Duration);
+            let path = input.path.clone();
+            let value = json_value(&m.value, is_duration);
+            insert_path(out, &path, value);
+        }
+    }
+
+    fn expectation(&mut self, cx: Cx<'a>, e: &'a ast::Expect) -> Option<Expectation> {
+        let ent = if e.target.segments.len() == 1 && self.ch.lookup(cx, &e.target.segments[0].name).is_none() {
+            self.ch.find_step(cx.file, &e.target.segments[0].name)
+        } else {
+            self.resolve(cx, &e.target)
+        }?;
+        let target = match ent {
+            Entity::Rec(..) => Target::Recommendation(self.id(&ent)),
+            Entity::Step(..) => Target::Step(self.id(&ent)),
+            Entity::Input(..) | Entity::Item(..) => Target::Input(self.id(&ent)),
+            Entity::Define(..) | Entity::Score(..) | Entity::Strat(..) => Target::Node(self.id(&ent)),
+            _ => return None,
+        };
+        let expected = match &e.kind {
+            ast::ExpectKind::Applies => Expected::Applies,
+            ast::ExpectKind::DoesNotApply => Expected::DoesNotApply,
+            ast::ExpectKind::Undecided => Expected::Undecided,
+            ast::ExpectKind::Is(v) => Expected::Is(v.name.clone()),
+            ast::ExpectKind::Equals(q) => Expected::Equals(q.number.value),
+            ast::ExpectKind::In(r) => Expected::In(r.lo.value, r.hi.value),
+            ast::ExpectKind::Due(d) => Expected::Due(ir::calendar::days_from_civil(d.year, d.month, d.day)),
+        };
+        Some(Expectation {
+            target,
+            expected,
+            text: e.span.text(&self.ch.db.files[cx.file].text).to_string(),
+            at: self.loc(cx.file, e.span),
+        })
+    }
+}
+
+fn value_type(ty: Option<super::Ty<'_>>) -> (ir::ValueType, Option<ir::Unit>, Option<(f64, f64)>) {
+    use super::Ty;
+    match ty.map(answer) {
+        Some(Ty::Bool) => (ir::ValueType::Boolean, None, None),
+        Some(Ty::Num { unit, integer, range }) => {
+            (if integer { ir::ValueType::Integer } else { ir::ValueType::Decimal }, unit, range.map(|r| (r.lo, r.hi)))
+        }
+        Some(Ty::Date) => (ir::ValueType::Date, None, None),
+        Some(Ty::Duration(_)) => (ir::ValueType::Duration, None, None),
+        Some(Ty::Enum(e)) => {
+            (ir::ValueType::Enum { values: e.values().iter().map(|v| v.to_string()).collect() }, None, None)
+        }
+        Some(Ty::Set(e)) => {
+            (ir::ValueType::Set { values: e.values().iter().map(|v| v.to_string()).collect() }, None, None)
+        }
+        _ => (ir::ValueType::Text, None, None),
+    }
+}
+
+/// A test value as patient JSON: durations as ISO 8601, dates as
+/// `YYYY-MM-DD`, enum values and set members as strings.
+fn json_value(v: &ast::Value, is_duration: bool) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        ast::Value::Bool(b, _) => J::Bool(*b),
+        ast::Value::Quantity(q) => {
+            let unit = q.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name));
+            match (is_duration, unit.and_then(|u| ir::Duration::of(q.number.value, u))) {
+                (true, Some(d)) => J::String(d.to_iso()),
+                _ if q.number.is_integer => J::from(q.number.value as i64),
+                _ => serde_json::Number::from_f64(q.number.value).map_or(J::Null, J::Number),
+            }
+        }
+        ast::Value::Date(d) => J::String(format!("{:04}-{:02}-{:02}", d.year, d.month, d.day)),
+        ast::Value::Text(t) => J::String(t.value.clone()),
+        ast::Value::Name(n) => J::String(n.name.clone()),
+        ast::Value::List(items, _) => J::Array(items.iter().map(|i| json_value(i, false)).collect()),
+        ast::Value::Object(..) => J::Null,
+    }
+}
+
+/// Sets `a.b.c` in nested objects.
+fn insert_path(out: &mut serde_json::Map<String, serde_json::Value>, path: &str, value: serde_json::Value) {
+    let mut parts = path.split('.').peekable();
+    let mut map = out;
+    while let Some(part) = parts.next() {
+        if parts.peek().is_none() {
+            map.insert(part.to_string(), value);
+            return;
+        }
+        let slot = map.entry(part.to_string()).or_insert_with(|| serde_json::Value::Object(Default::default()));
+        if !slot.is_object() {
+            *slot = serde_json::Value::Object(Default::default());
+        }
+        match slot {
+            serde_json::Value::Object(m) => map = m,
+            _ => return,
+        }
+    }
+}

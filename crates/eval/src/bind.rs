@@ -1,0 +1,168 @@
+//! Patient data to typed input values, with errors that name the field.
+
+use guidepath_ir::calendar::parse_date;
+use guidepath_ir::{Artifact, Duration, ValueType};
+use serde_json::Value as J;
+
+/// One input's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    Num(f64),
+    /// Days since 1970-01-01.
+    Date(i64),
+    Duration(Duration),
+    Text(String),
+    /// Index into the enum's values.
+    Enum(u32),
+    /// Indices into the enum's values, sorted, without repeats.
+    Set(Vec<u32>),
+}
+
+/// Patient data bound to an artifact's inputs; `None` is unknown.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Bound {
+    values: Vec<Option<Value>>,
+}
+
+impl Bound {
+    pub fn get(&self, input: u32) -> Option<&Value> {
+        self.values.get(input as usize).and_then(Option::as_ref)
+    }
+}
+
+/// A value that does not fit its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindError {
+    /// Dotted path of the field, e.g. `start_back.q9`.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for BindError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "`{}`: {}", self.path, self.message)
+        }
+    }
+}
+
+impl std::error::Error for BindError {}
+
+fn describe(v: &J) -> String {
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => format!("`{b}`"),
+        J::Number(n) => format!("`{n}`"),
+        J::String(s) => format!("`\"{}\"`", s.chars().take(40).collect::<String>()),
+        J::Array(_) => "a list".into(),
+        J::Object(_) => "an object".into(),
+    }
+}
+
+pub(crate) fn bind(art: &Artifact, paths: &[Vec<String>], patient: &J) -> Result<Bound, Vec<BindError>> {
+    let mut errors = Vec::new();
+    if !patient.is_object() {
+        return Err(vec![BindError {
+            path: String::new(),
+            message: format!("patient data must be an object, found {}", describe(patient)),
+        }]);
+    }
+    let mut values = Vec::with_capacity(art.inputs.len());
+    for (input, path) in art.inputs.iter().zip(paths) {
+        let mut cur = Some(patient);
+        for (k, seg) in path.iter().enumerate() {
+            cur = match cur {
+                Some(J::Object(m)) => m.get(seg),
+                Some(J::Null) | None => None,
+                Some(other) => {
+                    errors.push(BindError {
+                        path: path[..k].join("."),
+                        message: format!("expected an object holding `{seg}`, found {}", describe(other)),
+                    });
+                    None
+                }
+            };
+        }
+        let value = match cur {
+            None | Some(J::Null) => None,
+            Some(v) => match convert(input, v) {
+                Ok(x) => Some(x),
+                Err(message) => {
+                    errors.push(BindError { path: input.path.clone(), message });
+                    None
+                }
+            },
+        };
+        values.push(value);
+    }
+    if errors.is_empty() {
+        Ok(Bound { values })
+    } else {
+        errors.dedup();
+        Err(errors)
+    }
+}
+
+fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
+    let in_range = |x: f64| -> Result<f64, String> {
+        match input.range {
+            Some((lo, hi)) if x < lo || x > hi => {
+                Err(format!("{} is outside the declared range {}..{}", crate::num(x), crate::num(lo), crate::num(hi)))
+            }
+            _ => Ok(x),
+        }
+    };
+    let values_list = |values: &[String]| values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    match (&input.ty, v) {
+        (ValueType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
+        (ValueType::Boolean, other) => Err(format!("expected true or false, found {}", describe(other))),
+        (ValueType::Integer, J::Number(n)) => match n.as_f64() {
+            Some(x) if x.fract() == 0.0 => Ok(Value::Num(in_range(x)?)),
+            _ => Err(format!("expected a whole number, found `{n}`")),
+        },
+        (ValueType::Decimal, J::Number(n)) => match n.as_f64() {
+            Some(x) => Ok(Value::Num(in_range(x)?)),
+            None => Err(format!("expected a number, found `{n}`")),
+        },
+        (ValueType::Integer | ValueType::Decimal, other) => {
+            Err(format!("expected a number, found {}", describe(other)))
+        }
+        (ValueType::Date, J::String(s)) => match parse_date(s) {
+            Some(d) => Ok(Value::Date(d)),
+            None => Err(format!("`{s}` is not a date; dates are YYYY-MM-DD and must exist in the calendar")),
+        },
+        (ValueType::Date, other) => Err(format!("expected a date \"YYYY-MM-DD\", found {}", describe(other))),
+        (ValueType::Duration, J::String(s)) => match Duration::parse_iso(s) {
+            Some(d) => Ok(Value::Duration(d)),
+            None => Err(format!("`{s}` is not an ISO 8601 duration such as \"P4M\" or \"P90D\"")),
+        },
+        (ValueType::Duration, other) => Err(format!("expected a duration such as \"P4M\", found {}", describe(other))),
+        (ValueType::Text, J::String(s)) => Ok(Value::Text(s.clone())),
+        (ValueType::Text, other) => Err(format!("expected a text, found {}", describe(other))),
+        (ValueType::Enum { values }, J::String(s)) => match values.iter().position(|x| x == s) {
+            Some(i) => Ok(Value::Enum(i as u32)),
+            None => Err(format!("unknown value `{s}`; expected one of {}", values_list(values))),
+        },
+        (ValueType::Enum { values }, other) => {
+            Err(format!("expected one of {}, found {}", values_list(values), describe(other)))
+        }
+        (ValueType::Set { values }, J::Array(items)) => {
+            let mut out = Vec::with_capacity(items.len());
+            for it in items {
+                match it.as_str().and_then(|s| values.iter().position(|x| x == s)) {
+                    Some(i) => out.push(i as u32),
+                    None => {
+                        return Err(format!("{} is not one of {}", describe(it), values_list(values)));
+                    }
+                }
+            }
+            out.sort_unstable();
+            out.dedup();
+            Ok(Value::Set(out))
+        }
+        (ValueType::Set { .. }, other) => Err(format!("expected a list, found {}", describe(other))),
+    }
+}

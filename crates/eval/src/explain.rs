@@ -1,0 +1,137 @@
+//! Explanations: for every rule, its conditions as written, their values,
+//! the data they used, and where they are written.
+
+use crate::value::V;
+use crate::{NodeValue, Outcome};
+use guidepath_ir::{Expr, NodeKind};
+use serde_json::{json, Value as J};
+use std::collections::BTreeSet;
+
+fn tri(t: Option<bool>) -> J {
+    match t {
+        Some(b) => J::Bool(b),
+        None => J::String("unknown".into()),
+    }
+}
+
+/// Input indices an expression reads, through the nodes it uses.
+fn inputs_of(out: &Outcome<'_>, e: &Expr) -> BTreeSet<u32> {
+    let nodes = &out.ev.artifact.nodes;
+    let mut seen_nodes = BTreeSet::new();
+    let mut found = BTreeSet::new();
+    let mut todo: Vec<&Expr> = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Input(i) | Expr::Points(i) => {
+                found.insert(*i);
+            }
+            Expr::Node(n) | Expr::InStratum { node: n, .. } if seen_nodes.insert(*n) => {
+                match nodes.get(*n as usize).map(|n| &n.kind) {
+                    Some(NodeKind::Define { expr } | NodeKind::Score { expr }) => todo.push(expr),
+                    Some(NodeKind::Stratify { population, strata }) => {
+                        todo.extend(population.iter());
+                        todo.extend(strata.iter().map(|s| &s.when));
+                    }
+                    None => {}
+                }
+            }
+            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
+            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
+            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter()),
+            Expr::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
+            Expr::Sum { terms } => todo.extend(terms.iter().map(|(_, t)| t)),
+            _ => {}
+        }
+    }
+    found
+}
+
+fn data(out: &Outcome<'_>, e: &Expr) -> J {
+    let mut m = serde_json::Map::new();
+    for i in inputs_of(out, e) {
+        let Some(input) = out.ev.artifact.inputs.get(i as usize) else { continue };
+        let v = match out.bound.get(i) {
+            None => J::Null,
+            Some(crate::Value::Bool(b)) => J::Bool(*b),
+            Some(crate::Value::Num(x)) => crate::num(*x),
+            Some(crate::Value::Date(d)) => J::String(guidepath_ir::calendar::format_date(*d)),
+            Some(crate::Value::Duration(d)) => J::String(d.to_iso()),
+            Some(crate::Value::Text(t)) => J::String(t.clone()),
+            Some(crate::Value::Enum(k)) => match &input.ty {
+                guidepath_ir::ValueType::Enum { values } => {
+                    values.get(*k as usize).map_or(J::Null, |s| J::String(s.clone()))
+                }
+                _ => J::Null,
+            },
+            Some(crate::Value::Set(ks)) => match &input.ty {
+                guidepath_ir::ValueType::Set { values } => {
+                    J::Array(ks.iter().filter_map(|k| values.get(*k as usize)).map(|s| J::String(s.clone())).collect())
+                }
+                _ => J::Null,
+            },
+        };
+        m.insert(input.path.clone(), v);
+    }
+    J::Object(m)
+}
+
+/// The labelled parts of a condition (its top-level conjuncts).
+fn conditions(out: &Outcome<'_>, e: &Expr) -> Vec<J> {
+    let parts: Vec<&Expr> = match e {
+        Expr::And(xs) => xs.iter().collect(),
+        other => vec![other],
+    };
+    parts
+        .into_iter()
+        .map(|p| {
+            let (text, at, inner) = match p {
+                Expr::Labeled { text, at, expr } => (text.as_str(), Some(at.to_string()), &**expr),
+                other => ("", None, other),
+            };
+            let value = match out.ev.expr(inner, &out.bound, &out.nodes) {
+                (V::Bool(t), _) => tri(t),
+                _ => J::Null,
+            };
+            json!({ "text": text, "value": value, "at": at, "data": data(out, inner) })
+        })
+        .collect()
+}
+
+pub(crate) fn explain(out: &Outcome<'_>) -> J {
+    let art = &out.ev.artifact;
+    let mut rules = Vec::new();
+    for (node, value) in art.nodes.iter().zip(&out.nodes) {
+        match (&node.kind, value) {
+            (NodeKind::Define { expr }, NodeValue::Value(v, _)) => {
+                let value = match v {
+                    V::Bool(t) => tri(*t),
+                    other => other.interval().map_or(J::Null, |(a, b)| {
+                        if a == b {
+                            crate::num(a)
+                        } else {
+                            json!({"min": crate::num(a), "max": crate::num(b)})
+                        }
+                    }),
+                };
+                rules.push(json!({ "rule": node.id, "kind": "definition", "value": value, "at": node.at.to_string(), "conditions": conditions(out, expr) }));
+            }
+            (NodeKind::Stratify { population, strata }, NodeValue::Strata { members, .. }) => {
+                let mut list = Vec::new();
+                if let Some(p) = population {
+                    list.push(json!({ "text": "population", "value": tri(out.ev.cond(p, &out.bound, &out.nodes).0), "at": null, "data": data(out, p) }));
+                }
+                for (s, m) in strata.iter().zip(members) {
+                    list.push(json!({ "stratum": s.name, "value": tri(m.0), "at": s.at.to_string(), "conditions": conditions(out, &s.when) }));
+                }
+                rules.push(
+                    json!({ "rule": node.id, "kind": "stratification", "at": node.at.to_string(), "strata": list }),
+                );
+            }
+            _ => {}
+        }
+    }
+    for (r, (t, _)) in art.recommendations.iter().zip(&out.recs) {
+        rules.push(json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": r.at.to_string(), "conditions": conditions(out, &r.when) }));
+    }
+    J::Array(rules)
+}

@@ -1,0 +1,136 @@
+//! Calendar durations: months and days kept apart, because a month has no
+//! fixed number of days.
+
+use crate::units::{TimeFamily, Unit};
+use serde::{Deserialize, Serialize};
+
+/// A duration as months plus days plus minutes (ISO 8601 `P1Y2M10DT2H`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Duration {
+    pub months: i64,
+    pub days: i64,
+    pub minutes: i64,
+}
+
+impl Duration {
+    /// `amount` of `unit`, if the unit is a time unit and the amount whole.
+    pub fn of(amount: f64, unit: Unit) -> Option<Duration> {
+        if amount.fract() != 0.0 || !amount.is_finite() || amount.abs() > 1e12 {
+            return None;
+        }
+        let n = amount as i64 * unit.in_family_base()?;
+        Some(match unit.time_family()? {
+            TimeFamily::Months => Duration { months: n, ..Duration::default() },
+            TimeFamily::Days => Duration { days: n, ..Duration::default() },
+            TimeFamily::Minutes => Duration { minutes: n, ..Duration::default() },
+        })
+    }
+
+    /// The shortest and longest this can be, in minutes (a month is 28 to
+    /// 31 days).
+    pub fn minutes_bounds(self) -> (i64, i64) {
+        const DAY: i64 = 24 * 60;
+        let fixed = self.days * DAY + self.minutes;
+        let (a, b) = (self.months * 28 * DAY, self.months * 31 * DAY);
+        (fixed + a.min(b), fixed + a.max(b))
+    }
+
+    /// Compares exactly where possible: `Some(ordering)` when every reading
+    /// of the months agrees, `None` when the months' lengths decide.
+    pub fn compare(self, other: Duration) -> Option<std::cmp::Ordering> {
+        if self.days == other.days && self.minutes == other.minutes {
+            return Some(self.months.cmp(&other.months));
+        }
+        if self.months == other.months {
+            return Some((self.days * 24 * 60 + self.minutes).cmp(&(other.days * 24 * 60 + other.minutes)));
+        }
+        let (alo, ahi) = self.minutes_bounds();
+        let (blo, bhi) = other.minutes_bounds();
+        if ahi < blo {
+            Some(std::cmp::Ordering::Less)
+        } else if alo > bhi {
+            Some(std::cmp::Ordering::Greater)
+        } else {
+            None
+        }
+    }
+
+    /// Reads an ISO 8601 duration: `P4M`, `P90D`, `P1Y6M`, `P2W`, `PT12H`.
+    pub fn parse_iso(s: &str) -> Option<Duration> {
+        let rest = s.strip_prefix('P')?;
+        if rest.is_empty() {
+            return None;
+        }
+        let mut d = Duration::default();
+        let mut num = String::new();
+        let mut in_time = false;
+        let mut any = false;
+        for c in rest.chars() {
+            match c {
+                '0'..='9' => num.push(c),
+                'T' if !in_time && num.is_empty() => in_time = true,
+                _ => {
+                    let n: i64 = num.parse().ok()?;
+                    num.clear();
+                    any = true;
+                    match (in_time, c) {
+                        (false, 'Y') => d.months = d.months.checked_add(n.checked_mul(12)?)?,
+                        (false, 'M') => d.months = d.months.checked_add(n)?,
+                        (false, 'W') => d.days = d.days.checked_add(n.checked_mul(7)?)?,
+                        (false, 'D') => d.days = d.days.checked_add(n)?,
+                        (true, 'H') => d.minutes = d.minutes.checked_add(n.checked_mul(60)?)?,
+                        (true, 'M') => d.minutes = d.minutes.checked_add(n)?,
+                        _ => return None,
+                    }
+                }
+            }
+        }
+        (any && num.is_empty()).then_some(d)
+    }
+
+    /// Writes the duration in ISO 8601.
+    pub fn to_iso(self) -> String {
+        let mut s = String::from("P");
+        let (y, m) = (self.months / 12, self.months % 12);
+        if y != 0 {
+            s.push_str(&format!("{y}Y"));
+        }
+        if m != 0 {
+            s.push_str(&format!("{m}M"));
+        }
+        if self.days != 0 {
+            s.push_str(&format!("{}D", self.days));
+        }
+        if self.minutes != 0 {
+            s.push_str(&format!("T{}M", self.minutes));
+        }
+        if s.len() == 1 {
+            s.push_str("0D");
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering::*;
+
+    #[test]
+    fn iso_and_comparison() {
+        let p4m = Duration::parse_iso("P4M").unwrap();
+        let three = Duration::of(3.0, Unit::Months).unwrap();
+        assert_eq!(p4m.compare(three), Some(Greater));
+        assert_eq!(Duration::parse_iso("P1Y").unwrap().compare(Duration::of(12.0, Unit::Months).unwrap()), Some(Equal));
+        // 90 days is 2.9 to 3.2 months: undecided.
+        assert_eq!(Duration::parse_iso("P90D").unwrap().compare(three), None);
+        // 100 days is more than any 3 months (at most 93 days).
+        assert_eq!(Duration::parse_iso("P100D").unwrap().compare(three), Some(Greater));
+        assert_eq!(Duration::parse_iso("P2W").unwrap().days, 14);
+        assert_eq!(Duration::parse_iso("PT2H").unwrap().minutes, 120);
+        assert!(Duration::parse_iso("P").is_none());
+        assert!(Duration::parse_iso("4M").is_none());
+        assert!(Duration::parse_iso("P4X").is_none());
+        assert_eq!(Duration::parse_iso("P1Y6M").unwrap().to_iso(), "P1Y6M");
+    }
+}
