@@ -15,8 +15,9 @@ pub enum Value {
     Text(String),
     /// Index into the enum's values.
     Enum(u32),
-    /// Indices into the enum's values, sorted, without repeats.
-    Set(Vec<u32>),
+    /// Bit `i` set for the `i`-th value of the enum (at most 64 values, as
+    /// the artifact guarantees).
+    Set(u64),
 }
 
 /// Patient data bound to an artifact's inputs; `None` is unknown.
@@ -150,18 +151,16 @@ fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
             Err(format!("expected one of {}, found {}", values_list(values), describe(other)))
         }
         (ValueType::Set { values }, J::Array(items)) => {
-            let mut out = Vec::with_capacity(items.len());
+            let mut mask = 0u64;
             for it in items {
                 match it.as_str().and_then(|s| values.iter().position(|x| x == s)) {
-                    Some(i) => out.push(i as u32),
-                    None => {
+                    Some(i) if i < 64 => mask |= 1 << i,
+                    _ => {
                         return Err(format!("{} is not one of {}", describe(it), values_list(values)));
                     }
                 }
             }
-            out.sort_unstable();
-            out.dedup();
-            Ok(Value::Set(out))
+            Ok(Value::Set(mask))
         }
         (ValueType::Set { .. }, other) => Err(format!("expected a list, found {}", describe(other))),
     }

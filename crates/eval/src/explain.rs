@@ -63,10 +63,15 @@ fn data(out: &Outcome<'_>, e: &Expr) -> J {
                 }
                 _ => J::Null,
             },
-            Some(crate::Value::Set(ks)) => match &input.ty {
-                guidepath_ir::ValueType::Set { values } => {
-                    J::Array(ks.iter().filter_map(|k| values.get(*k as usize)).map(|s| J::String(s.clone())).collect())
-                }
+            Some(crate::Value::Set(mask)) => match &input.ty {
+                guidepath_ir::ValueType::Set { values } => J::Array(
+                    values
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| mask & (1 << k) != 0)
+                        .map(|(_, s)| J::String(s.clone()))
+                        .collect(),
+                ),
                 _ => J::Null,
             },
         };

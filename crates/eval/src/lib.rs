@@ -45,7 +45,7 @@ pub struct Outcome<'e> {
     nodes: Vec<NodeValue<'e>>,
     recs: Vec<(Tri, Vec<u32>)>,
     deadlines: Vec<Deadline>,
-    bound: Bound,
+    bound: std::borrow::Cow<'e, Bound>,
 }
 
 enum NodeValue<'e> {
@@ -85,12 +85,16 @@ impl Evaluator {
     /// Binds and evaluates.
     pub fn evaluate_json(&self, patient: &serde_json::Value) -> Result<Outcome<'_>, Vec<BindError>> {
         let bound = self.bind(patient)?;
-        Ok(self.evaluate(bound))
+        Ok(self.run(std::borrow::Cow::Owned(bound)))
     }
 
     /// Evaluates bound data. Never fails: what the data does not decide is
     /// unknown.
-    pub fn evaluate(&self, bound: Bound) -> Outcome<'_> {
+    pub fn evaluate<'e>(&'e self, bound: &'e Bound) -> Outcome<'e> {
+        self.run(std::borrow::Cow::Borrowed(bound))
+    }
+
+    fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
         let mut nodes: Vec<NodeValue<'_>> = Vec::with_capacity(self.artifact.nodes.len());
         for node in &self.artifact.nodes {
             let v = match &node.kind {
@@ -225,15 +229,14 @@ impl Evaluator {
                 };
                 (V::Bool(t), if t.is_some() { Vec::new() } else { needs })
             }
-            Expr::SetTest { expr, op, values } => {
+            Expr::SetTest { expr, op, values, mask } => {
                 let (v, needs) = self.expr(expr, b, nodes);
-                let has = |s: &str| values.iter().any(|x| x == s);
                 let t = match (&v, op) {
-                    (V::Set(Some(items)), SetOp::AnyOf) => Some(items.iter().any(|s| has(s))),
-                    (V::Set(Some(items)), SetOp::NoneOf) => Some(!items.iter().any(|s| has(s))),
-                    (V::Set(Some(items)), SetOp::AllOf) => Some(values.iter().all(|x| items.contains(&x.as_str()))),
-                    (V::Enum(Some(s)), SetOp::AnyOf) => Some(has(s)),
-                    (V::Enum(Some(s)), SetOp::NoneOf) => Some(!has(s)),
+                    (V::Set(Some(items)), SetOp::AnyOf) => Some(items & mask != 0),
+                    (V::Set(Some(items)), SetOp::NoneOf) => Some(items & mask == 0),
+                    (V::Set(Some(items)), SetOp::AllOf) => Some(items & mask == *mask),
+                    (V::Enum(Some(s)), SetOp::AnyOf) => Some(values.iter().any(|x| x == s)),
+                    (V::Enum(Some(s)), SetOp::NoneOf) => Some(!values.iter().any(|x| x == s)),
                     _ => None,
                 };
                 (V::Bool(t), if t.is_some() { Vec::new() } else { needs })
@@ -447,7 +450,7 @@ impl<'e> Outcome<'e> {
 
     /// The bound patient data.
     pub fn bound(&self) -> &Bound {
-        &self.bound
+        self.bound.as_ref()
     }
 
     /// The result as JSON (see docs/eval.md); byte-identical for the same

@@ -19,7 +19,7 @@ pub enum V<'e> {
     Dur(Option<Duration>),
     Text(Option<std::borrow::Cow<'e, str>>),
     Enum(Option<&'e str>),
-    Set(Option<Vec<&'e str>>),
+    Set(Option<u64>),
     Unknown,
 }
 
@@ -164,7 +164,7 @@ pub fn of_bound<'e>(v: &Value, input: &'e Input) -> V<'e> {
         Value::Duration(d) => V::Dur(Some(*d)),
         Value::Text(t) => V::Text(Some(std::borrow::Cow::Owned(t.clone()))),
         Value::Enum(i) => V::Enum(name(*i)),
-        Value::Set(items) => V::Set(Some(items.iter().filter_map(|i| name(*i)).collect())),
+        Value::Set(mask) => V::Set(Some(*mask)),
     }
 }
 

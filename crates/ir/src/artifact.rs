@@ -242,10 +242,13 @@ pub enum Expr {
         value: String,
         negated: bool,
     },
+    /// `values` as written; `mask` has bit `i` set for the `i`-th value of
+    /// the tested enum, so the evaluator compares bits, not strings.
     SetTest {
         expr: Box<Expr>,
         op: SetOp,
         values: Vec<String>,
+        mask: u64,
     },
     /// `first + rest…`, each term with its sign.
     Sum {
@@ -287,6 +290,9 @@ impl std::fmt::Display for ArtifactError {
 
 impl std::error::Error for ArtifactError {}
 
+/// Most values an enum may have (sets are bit masks).
+pub const MAX_ENUM_VALUES: usize = 64;
+
 /// Deepest expression nesting an artifact may have (the compiler bounds
 /// source nesting far below this).
 pub const MAX_EXPR_DEPTH: usize = 256;
@@ -314,6 +320,15 @@ impl Artifact {
         }
         let inputs = self.inputs.len();
         for (i, input) in self.inputs.iter().enumerate() {
+            if let ValueType::Set { values } | ValueType::Enum { values } = &input.ty {
+                if values.len() > MAX_ENUM_VALUES {
+                    return Err(ArtifactError::Invalid(format!(
+                        "input `{}` has {} values; at most {MAX_ENUM_VALUES} are supported",
+                        input.path,
+                        values.len()
+                    )));
+                }
+            }
             if let (Some(Scoring::Choice { points }), ValueType::Enum { values }) = (&input.scoring, &input.ty) {
                 if points.len() != values.len() {
                     return Err(ArtifactError::Invalid(format!(

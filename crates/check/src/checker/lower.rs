@@ -519,6 +519,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                 ir::Expr::IsValue { expr: Box::new(self.expr(cx, expr)), value: value.dotted(), negated: *negated }
             }
             ExprKind::SetTest { expr, op, set, .. } => ir::Expr::SetTest {
+                mask: self.set_mask(cx, expr, set),
                 expr: Box::new(self.expr(cx, expr)),
                 op: match op {
                     ast::SetOp::AnyOf => ir::SetOp::AnyOf,
@@ -535,6 +536,43 @@ impl<'c, 'a> Lower<'c, 'a> {
                 ir::Expr::Sum { terms }
             }
         }
+    }
+
+    /// Bit `i` for each member that is the `i`-th value of the tested enum
+    /// (the checker has made sure the expression is an enum or set input).
+    fn set_mask(&mut self, cx: Cx<'a>, e: &'a Expr, set: &[ast::Ident]) -> u64 {
+        // Follow definitions that name another value (`define s = sites`)
+        // to the input whose enum the set is of; the checker has ruled out
+        // cycles, the bound is a second guard.
+        let (mut cx, mut e) = (cx, e);
+        let mut ent = None;
+        for _ in 0..1000 {
+            let e_inner = match &e.kind {
+                ExprKind::Paren(x) => x,
+                _ => e,
+            };
+            let ExprKind::Name(p) = &e_inner.kind else { return 0 };
+            match self.resolve(cx, p) {
+                Some(Entity::Define(f, ins, d)) => {
+                    cx = Cx { file: f, instrument: ins };
+                    e = &d.expr;
+                }
+                other => {
+                    ent = other;
+                    break;
+                }
+            }
+        }
+        let Some(ent @ (Entity::Input(..) | Entity::Item(..))) = ent else { return 0 };
+        let i = self.input(ent) as usize;
+        let Some(ir::ValueType::Set { values } | ir::ValueType::Enum { values }) = self.inputs.get(i).map(|x| &x.ty)
+        else {
+            return 0;
+        };
+        set.iter().fold(0u64, |m, v| match values.iter().position(|x| *x == v.name) {
+            Some(k) if k < 64 => m | (1 << k),
+            _ => m,
+        })
     }
 
     /// A term of a sum: an instrument item counts its points.

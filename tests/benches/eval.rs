@@ -1,0 +1,110 @@
+//! Evaluator speed: per patient on already-bound data, and NDJSON end to
+//! end (parse line, bind, evaluate, write JSON line) in one process.
+//!
+//! Run: `cargo bench -p guidepath-tests --bench eval`. Results go to
+//! BENCHMARKS.md with the machine and date.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use guidepath_tests::{evaluator, root};
+use serde_json::json;
+use std::hint::black_box;
+use std::io::{BufRead, Write};
+
+/// Patients that exercise every branch: known, partly known, boundaries.
+fn skane_patients(n: usize) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            let site = ["neck", "low_back", "other", "shoulders"][i % 4];
+            let mut p = json!({
+                "age": 14 + (i % 60),
+                "pain_duration": format!("P{}M", 1 + i % 14),
+                "pain_sites": [site],
+                "referral_date": format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                "very_pronounced_symptoms": i % 7 == 0,
+                "very_long_sick_leave": false,
+                "previous_treatment_failed": i % 11 == 0,
+            });
+            if i % 5 != 0 {
+                p["linton_score"] = json!(i % 101);
+            }
+            p
+        })
+        .collect()
+}
+
+fn start_back_patients(n: usize) -> Vec<serde_json::Value> {
+    (0..n)
+        .map(|i| {
+            let mut items = serde_json::Map::new();
+            for q in 1..=8 {
+                if (i + q) % 9 != 0 {
+                    items.insert(format!("q{q}"), json!((i >> q) & 1 == 1));
+                }
+            }
+            let q9 = ["not_at_all", "slightly", "moderately", "very_much", "extremely"][i % 5];
+            items.insert("q9".into(), json!(q9));
+            json!({ "start_back": items })
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let mut g = c.benchmark_group("evaluate_bound");
+    for (name, file, patients) in [
+        ("skane_mms", "guidelines/se/skane_mms.guide", skane_patients(1024)),
+        ("start_back", "guidelines/instruments/start_back.guide", start_back_patients(1024)),
+    ] {
+        let ev = evaluator(&root().join(file));
+        let bound: Vec<_> = patients.iter().map(|p| ev.bind(p).expect("valid patients")).collect();
+        g.throughput(Throughput::Elements(bound.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                for p in &bound {
+                    black_box(ev.evaluate(black_box(p)).recommendation("x"));
+                }
+            })
+        });
+    }
+    g.finish();
+
+    // The clone of the bound data is part of each iteration above; measure
+    // it alone so it can be subtracted.
+    let ev = evaluator(&root().join("guidelines/se/skane_mms.guide"));
+    let bound: Vec<_> = skane_patients(1024).iter().map(|p| ev.bind(p).expect("valid")).collect();
+    let mut g = c.benchmark_group("clone_bound");
+    g.throughput(Throughput::Elements(bound.len() as u64));
+    g.bench_function("skane_mms", |b| {
+        b.iter(|| {
+            for p in &bound {
+                black_box(p.clone());
+            }
+        })
+    });
+    g.finish();
+
+    // NDJSON end to end, in memory.
+    let mut input = Vec::new();
+    for p in skane_patients(10_000) {
+        writeln!(input, "{p}").expect("writing to memory");
+    }
+    let mut g = c.benchmark_group("ndjson");
+    g.throughput(Throughput::Elements(10_000));
+    g.sample_size(20);
+    g.bench_function("skane_mms_10k", |b| {
+        b.iter(|| {
+            let mut out = Vec::with_capacity(input.len() * 4);
+            for line in input.lines() {
+                let line = line.expect("in-memory lines");
+                let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
+                let o = ev.evaluate_json(&v).expect("valid patients");
+                serde_json::to_writer(&mut out, &o.to_json()).expect("writing to memory");
+                out.push(b'\n');
+            }
+            black_box(out)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
