@@ -97,7 +97,7 @@ fn bench(c: &mut Criterion) {
                 let line = line.expect("in-memory lines");
                 let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
                 let o = ev.evaluate_json(&v).expect("valid patients");
-                serde_json::to_writer(&mut out, &o.to_json()).expect("writing to memory");
+                serde_json::to_writer(&mut out, &o.report(false)).expect("writing to memory");
                 out.push(b'\n');
             }
             black_box(out)

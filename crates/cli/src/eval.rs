@@ -168,13 +168,13 @@ pub fn run(guideline: &Path, patient: Option<&Path>, ndjson: bool, explain: bool
             return ExitCode::from(1);
         }
     };
-    let json = if explain { outcome.to_json_explained() } else { outcome.to_json() };
     let human =
         format.unwrap_or(if std::io::stdout().is_terminal() { Format::Human } else { Format::Json }) == Format::Human;
     let out = if human {
+        let json = if explain { outcome.to_json_explained() } else { outcome.to_json() };
         render::outcome(&json)
     } else {
-        let mut s = serde_json::to_string_pretty(&json).unwrap_or_default();
+        let mut s = serde_json::to_string_pretty(&outcome.report(explain)).unwrap_or_default();
         s.push('\n');
         s
     };
@@ -225,21 +225,27 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, explain: bool) -> Exit
             continue;
         }
         records += 1;
-        let result = match serde_json::from_str::<serde_json::Value>(&line) {
+        let written = match serde_json::from_str::<serde_json::Value>(&line) {
             Err(e) => {
                 bad += 1;
-                serde_json::json!({ "line": line_no, "error": format!("not JSON: {e}") })
+                let rec = serde_json::json!({ "line": line_no, "error": format!("not JSON: {e}") });
+                writeln!(out, "{rec}")
             }
             Ok(data) => match evaluator.evaluate_json(&data) {
-                Ok(o) if explain => o.to_json_explained(),
-                Ok(o) => o.to_json(),
+                // Serialised straight from the result: no JSON tree per line.
+                Ok(o) => serde_json::to_writer(&mut out, &o.report(explain))
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| out.write_all(b"\n")),
                 Err(errors) => {
                     bad += 1;
-                    serde_json::json!({ "line": line_no, "error": "invalid patient data", "errors": bind_errors(&errors) })
+                    let rec = serde_json::json!({
+                        "line": line_no, "error": "invalid patient data", "errors": bind_errors(&errors)
+                    });
+                    writeln!(out, "{rec}")
                 }
             },
         };
-        if writeln!(out, "{result}").is_err() {
+        if written.is_err() {
             return ExitCode::from(2);
         }
         if let Some(p) = &progress {

@@ -2,7 +2,7 @@
 //! the data they used, and where they are written.
 
 use crate::value::V;
-use crate::{NodeValue, Outcome};
+use crate::Outcome;
 use guidepath_ir::{Expr, NodeKind};
 use serde_json::{json, Value as J};
 use std::collections::BTreeSet;
@@ -93,8 +93,8 @@ fn conditions(out: &Outcome<'_>, e: &Expr) -> Vec<J> {
                 Expr::Labeled { text, at, expr } => (text.as_str(), Some(at.to_string()), &**expr),
                 other => ("", None, other),
             };
-            let value = match out.ev.expr(inner, &out.bound, &out.nodes) {
-                (V::Bool(t), _) => tri(t),
+            let value = match out.ev.expr(inner, &out.bound, &out.nodes, &out.members) {
+                V::Bool(t) => tri(t),
                 _ => J::Null,
             };
             json!({ "text": text, "value": value, "at": at, "data": data(out, inner) })
@@ -106,9 +106,9 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
     let art = &out.ev.artifact;
     let mut rules = Vec::new();
     for (node, value) in art.nodes.iter().zip(&out.nodes) {
-        match (&node.kind, value) {
-            (NodeKind::Define { expr }, NodeValue::Value(v, _)) => {
-                let value = match v {
+        match &node.kind {
+            NodeKind::Define { expr } => {
+                let value = match &value.value {
                     V::Bool(t) => tri(*t),
                     other => other.interval().map_or(J::Null, |(a, b)| {
                         if a == b {
@@ -120,13 +120,16 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                 };
                 rules.push(json!({ "rule": node.id, "kind": "definition", "value": value, "at": node.at.to_string(), "conditions": conditions(out, expr) }));
             }
-            (NodeKind::Stratify { population, strata }, NodeValue::Strata { members, .. }) => {
+            NodeKind::Stratify { population, strata } => {
                 let mut list = Vec::new();
                 if let Some(p) = population {
-                    list.push(json!({ "text": "population", "value": tri(out.ev.cond(p, &out.bound, &out.nodes).0), "at": null, "data": data(out, p) }));
+                    let v = out.ev.cond(p, &out.bound, &out.nodes, &out.members);
+                    list.push(json!({ "text": "population", "value": tri(v), "at": null, "data": data(out, p) }));
                 }
-                for (s, m) in strata.iter().zip(members) {
-                    list.push(json!({ "stratum": s.name, "value": tri(m.0), "at": s.at.to_string(), "conditions": conditions(out, &s.when) }));
+                let first = value.first_member as usize;
+                for (k, s) in strata.iter().enumerate() {
+                    let m = out.members.get(first + k).copied().flatten();
+                    list.push(json!({ "stratum": s.name, "value": tri(m), "at": s.at.to_string(), "conditions": conditions(out, &s.when) }));
                 }
                 rules.push(
                     json!({ "rule": node.id, "kind": "stratification", "at": node.at.to_string(), "strata": list }),
@@ -135,7 +138,7 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
             _ => {}
         }
     }
-    for (r, (t, _)) in art.recommendations.iter().zip(&out.recs) {
+    for (r, t) in art.recommendations.iter().zip(&out.recs) {
         rules.push(json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": r.at.to_string(), "conditions": conditions(out, &r.when) }));
     }
     J::Array(rules)

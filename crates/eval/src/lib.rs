@@ -30,7 +30,7 @@ use guidepath_ir::{Anchor, CmpOp, Expr, NodeKind, SetOp};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use value::{merge, Tri, V};
+use value::{Tri, V};
 
 /// A loaded artifact, ready to evaluate patients.
 pub struct Evaluator {
@@ -40,17 +40,29 @@ pub struct Evaluator {
 
 /// The result of one evaluation. Borrowing the evaluator keeps names and
 /// texts without copying them.
+///
+/// Values are computed eagerly; what an undecided result *needs* is worked
+/// out only for results that are undecided, so fully known patients pay
+/// nothing for it.
 pub struct Outcome<'e> {
     ev: &'e Evaluator,
     nodes: Vec<NodeValue<'e>>,
-    recs: Vec<(Tri, Vec<u32>)>,
+    /// Stratum memberships of all stratifications, one after another.
+    members: Vec<Tri>,
+    recs: Vec<Tri>,
     deadlines: Vec<Deadline>,
     bound: std::borrow::Cow<'e, Bound>,
 }
 
-enum NodeValue<'e> {
-    Value(V<'e>, Vec<u32>),
-    Strata { members: Vec<(Tri, Vec<u32>)>, chosen: Option<u32>, needs: Vec<u32> },
+struct NodeValue<'e> {
+    /// For a stratification: whether the patient's stratum is decided.
+    value: V<'e>,
+    /// Inputs that would decide an undecided node (empty when decided).
+    needs: Vec<u32>,
+    /// For a stratification: its first membership in `members` and the
+    /// chosen stratum.
+    first_member: u32,
+    chosen: Option<u32>,
 }
 
 struct Deadline {
@@ -95,50 +107,59 @@ impl Evaluator {
     }
 
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
-        let mut nodes: Vec<NodeValue<'_>> = Vec::with_capacity(self.artifact.nodes.len());
+        let b: &Bound = &bound;
+        let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(self.artifact.nodes.len());
+        let mut members: Vec<Tri> = Vec::new();
         for node in &self.artifact.nodes {
             let v = match &node.kind {
                 NodeKind::Define { expr } | NodeKind::Score { expr } => {
-                    let (v, needs) = self.expr(expr, &bound, &nodes);
-                    NodeValue::Value(v, needs)
+                    let value = self.expr(expr, b, &nodes, &members);
+                    let mut needs = Vec::new();
+                    if !value.is_known() {
+                        self.needs(expr, b, &nodes, &members, &mut needs);
+                        finish(&mut needs);
+                    }
+                    NodeValue { value, needs, first_member: 0, chosen: None }
                 }
                 NodeKind::Stratify { population, strata } => {
-                    let pop = match population {
-                        Some(p) => self.cond(p, &bound, &nodes),
-                        None => (Some(true), Vec::new()),
-                    };
-                    let members: Vec<(Tri, Vec<u32>)> = strata
-                        .iter()
-                        .map(|s| {
-                            let c = self.cond(&s.when, &bound, &nodes);
-                            value::and([pop.clone(), c])
-                        })
-                        .collect();
-                    let chosen = members.iter().position(|m| m.0 == Some(true)).map(|i| i as u32);
-                    let needs = if chosen.is_some() {
-                        Vec::new()
-                    } else {
-                        members.iter().filter(|m| m.0.is_none()).fold(Vec::new(), |acc, m| merge(acc, &m.1))
-                    };
-                    NodeValue::Strata { members, chosen, needs }
+                    let first = members.len() as u32;
+                    let pop = population.as_ref().map_or(Some(true), |p| self.cond(p, b, &nodes, &members));
+                    for s in strata {
+                        let m = value::and_tri(pop, self.cond(&s.when, b, &nodes, &members));
+                        members.push(m);
+                    }
+                    let mine = &members[first as usize..];
+                    let chosen = mine.iter().position(|m| *m == Some(true)).map(|i| i as u32);
+                    let mut needs = Vec::new();
+                    if chosen.is_none() && mine.iter().any(Option::is_none) {
+                        for (k, s) in strata.iter().enumerate() {
+                            if mine[k].is_none() {
+                                if let Some(p) = population {
+                                    self.needs_if_unknown(p, b, &nodes, &members, &mut needs);
+                                }
+                                self.needs_if_unknown(&s.when, b, &nodes, &members, &mut needs);
+                            }
+                        }
+                        finish(&mut needs);
+                    }
+                    // A stratification is not a value; expressions refer to
+                    // its strata through `members`.
+                    NodeValue { value: V::Unknown, needs, first_member: first, chosen }
                 }
             };
             nodes.push(v);
         }
-        let recs = self.artifact.recommendations.iter().map(|r| self.cond(&r.when, &bound, &nodes)).collect();
-        let mut deadlines = Vec::new();
+        let recs = self.artifact.recommendations.iter().map(|r| self.cond(&r.when, b, &nodes, &members)).collect();
+        let mut deadlines: Vec<Deadline> = Vec::new();
         for p in &self.artifact.pathways {
-            let applies = match &p.when {
-                Some(w) => self.cond(w, &bound, &nodes).0,
-                None => Some(true),
-            };
+            let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
             let first = deadlines.len();
             for s in &p.steps {
                 let (due, needs) = match &s.limit {
                     None => (None, Vec::new()),
                     Some(limit) => {
                         let (anchor, needs) = match limit.anchor {
-                            Anchor::Input(i) => match bound.get(i) {
+                            Anchor::Input(i) => match b.get(i) {
                                 Some(Value::Date(d)) => (Some(*d), Vec::new()),
                                 _ => (None, vec![i]),
                             },
@@ -153,49 +174,56 @@ impl Evaluator {
                 deadlines.push(Deadline { pathway_applies: applies, due, needs });
             }
         }
-        Outcome { ev: self, nodes, recs, deadlines, bound }
+        Outcome { ev: self, nodes, members, recs, deadlines, bound }
     }
 
-    fn cond(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>]) -> (Tri, Vec<u32>) {
-        match self.expr(e, b, nodes) {
-            (V::Bool(t), needs) => (t, needs),
-            (_, needs) => (None, needs),
+    fn cond(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri]) -> Tri {
+        match self.expr(e, b, nodes, members) {
+            V::Bool(t) => t,
+            _ => None,
         }
     }
 
-    fn expr<'e>(&'e self, e: &'e Expr, b: &Bound, nodes: &[NodeValue<'e>]) -> (V<'e>, Vec<u32>) {
+    fn expr<'e>(&'e self, e: &'e Expr, b: &Bound, nodes: &[NodeValue<'e>], members: &[Tri]) -> V<'e> {
         match e {
-            Expr::Bool(x) => (V::Bool(Some(*x)), Vec::new()),
-            Expr::Quantity { value, unit } => (V::Qty(*value, *unit), Vec::new()),
-            Expr::Date(d) => (V::Date(Some(*d)), Vec::new()),
-            Expr::Text(t) => (V::Text(Some(std::borrow::Cow::Borrowed(t))), Vec::new()),
+            Expr::Bool(x) => V::Bool(Some(*x)),
+            Expr::Quantity { value, unit } => V::Qty(*value, *unit),
+            Expr::Date(d) => V::Date(Some(*d)),
+            Expr::Text(t) => V::Text(Some(std::borrow::Cow::Borrowed(t))),
             Expr::Input(i) => self.input(*i, b),
             Expr::Points(i) => self.points(*i, b),
-            Expr::Node(n) => match nodes.get(*n as usize) {
-                Some(NodeValue::Value(v, needs)) => (v.clone(), needs.clone()),
-                _ => (V::Unknown, Vec::new()),
-            },
-            Expr::Labeled { expr, .. } => self.expr(expr, b, nodes),
-            Expr::Not(x) => {
-                let (t, needs) = self.cond(x, b, nodes);
-                (V::Bool(t.map(|v| !v)), needs)
-            }
+            Expr::Node(n) => nodes.get(*n as usize).map_or(V::Unknown, |n| n.value.clone()),
+            Expr::Labeled { expr, .. } => self.expr(expr, b, nodes, members),
+            Expr::Not(x) => V::Bool(self.cond(x, b, nodes, members).map(|v| !v)),
             Expr::And(xs) => {
-                let (t, n) = value::and(xs.iter().map(|x| self.cond(x, b, nodes)));
-                (V::Bool(t), n)
+                let mut unknown = false;
+                for x in xs {
+                    match self.cond(x, b, nodes, members) {
+                        Some(false) => return V::Bool(Some(false)),
+                        Some(true) => {}
+                        None => unknown = true,
+                    }
+                }
+                V::Bool(if unknown { None } else { Some(true) })
             }
             Expr::Or(xs) => {
-                let (t, n) = value::or(xs.iter().map(|x| self.cond(x, b, nodes)));
-                (V::Bool(t), n)
+                let mut unknown = false;
+                for x in xs {
+                    match self.cond(x, b, nodes, members) {
+                        Some(true) => return V::Bool(Some(true)),
+                        Some(false) => {}
+                        None => unknown = true,
+                    }
+                }
+                V::Bool(if unknown { None } else { Some(false) })
             }
             Expr::Compare { op, lhs, rhs } => {
-                let (l, ln) = self.expr(lhs, b, nodes);
-                let (r, rn) = self.expr(rhs, b, nodes);
-                let t = compare(*op, &l, &r);
-                (V::Bool(t), if t.is_some() { Vec::new() } else { merge(ln, &rn) })
+                let l = self.expr(lhs, b, nodes, members);
+                let r = self.expr(rhs, b, nodes, members);
+                V::Bool(compare(*op, &l, &r))
             }
             Expr::InRange { expr, lo, hi, unit, negated } => {
-                let (v, needs) = self.expr(expr, b, nodes);
+                let v = self.expr(expr, b, nodes, members);
                 let t = match v {
                     V::Dur(d) => {
                         let lo = V::Qty(*lo, *unit);
@@ -208,72 +236,131 @@ impl Evaluator {
                         _ => None,
                     },
                 };
-                let t = if *negated { t.map(|x| !x) } else { t };
-                (V::Bool(t), if t.is_some() { Vec::new() } else { needs })
+                V::Bool(if *negated { t.map(|x| !x) } else { t })
             }
-            Expr::InStratum { node, stratum, negated } => match nodes.get(*node as usize) {
-                Some(NodeValue::Strata { members, .. }) => match members.get(*stratum as usize) {
-                    Some((t, needs)) => {
-                        let t = if *negated { t.map(|x| !x) } else { *t };
-                        (V::Bool(t), needs.clone())
-                    }
-                    None => (V::Unknown, Vec::new()),
-                },
-                _ => (V::Unknown, Vec::new()),
+            Expr::InStratum { node, stratum, negated } => {
+                let t = nodes
+                    .get(*node as usize)
+                    .and_then(|n| members.get(n.first_member as usize + *stratum as usize))
+                    .copied()
+                    .flatten();
+                V::Bool(if *negated { t.map(|x| !x) } else { t })
+            }
+            Expr::IsValue { expr, value, negated } => match self.expr(expr, b, nodes, members) {
+                V::Enum(Some(s)) => V::Bool(Some((s == value) != *negated)),
+                _ => V::Bool(None),
             },
-            Expr::IsValue { expr, value, negated } => {
-                let (v, needs) = self.expr(expr, b, nodes);
-                let t = match v {
-                    V::Enum(Some(s)) => Some((s == value) != *negated),
-                    _ => None,
-                };
-                (V::Bool(t), if t.is_some() { Vec::new() } else { needs })
-            }
             Expr::SetTest { expr, op, values, mask } => {
-                let (v, needs) = self.expr(expr, b, nodes);
-                let t = match (&v, op) {
+                let v = self.expr(expr, b, nodes, members);
+                V::Bool(match (&v, op) {
                     (V::Set(Some(items)), SetOp::AnyOf) => Some(items & mask != 0),
                     (V::Set(Some(items)), SetOp::NoneOf) => Some(items & mask == 0),
                     (V::Set(Some(items)), SetOp::AllOf) => Some(items & mask == *mask),
                     (V::Enum(Some(s)), SetOp::AnyOf) => Some(values.iter().any(|x| x == s)),
                     (V::Enum(Some(s)), SetOp::NoneOf) => Some(!values.iter().any(|x| x == s)),
                     _ => None,
-                };
-                (V::Bool(t), if t.is_some() { Vec::new() } else { needs })
+                })
+            }
+            Expr::Sum { terms } if terms.iter().all(|(_, t)| matches!(t, Expr::Points(_))) => {
+                // A score: add the items' point intervals directly.
+                let (mut lo, mut hi) = (0.0, 0.0);
+                for (plus, t) in terms {
+                    let Expr::Points(i) = t else { continue };
+                    let Some((a, z)) = self.artifact.inputs.get(*i as usize).and_then(|x| value::points_of(x, b.get(*i)))
+                    else {
+                        return V::Unknown;
+                    };
+                    if *plus {
+                        lo += a;
+                        hi += z;
+                    } else {
+                        lo -= z;
+                        hi -= a;
+                    }
+                }
+                V::Num(lo, hi)
             }
             Expr::Sum { terms } => {
-                let mut acc: Option<(V<'e>, Vec<u32>)> = None;
+                let mut acc: Option<V<'e>> = None;
                 for (plus, t) in terms {
-                    let (v, n) = self.expr(t, b, nodes);
+                    let v = self.expr(t, b, nodes, members);
                     acc = Some(match acc {
-                        None if *plus => (v, n),
-                        None => (value::negate(v), n),
-                        Some((a, an)) => (value::add(a, v, *plus), merge(an, &n)),
+                        None if *plus => v,
+                        None => value::negate(v),
+                        Some(a) => value::add(a, v, *plus),
                     });
                 }
-                let (v, needs) = acc.unwrap_or((V::Num(0.0, 0.0), Vec::new()));
-                let decided = v.is_known();
-                (v, if decided { Vec::new() } else { needs })
+                acc.unwrap_or(V::Num(0.0, 0.0))
             }
         }
     }
 
-    fn input(&self, i: u32, b: &Bound) -> (V<'_>, Vec<u32>) {
-        let Some(input) = self.artifact.inputs.get(i as usize) else { return (V::Unknown, Vec::new()) };
-        match b.get(i) {
-            Some(v) => (value::of_bound(v, input), Vec::new()),
-            None => (value::unknown_of(input), vec![i]),
+    /// Adds the needs of `e` when its value is undecided.
+    fn needs_if_unknown(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Vec<u32>) {
+        if !self.expr(e, b, nodes, members).is_known() {
+            self.needs(e, b, nodes, members, out);
         }
     }
 
-    fn points(&self, i: u32, b: &Bound) -> (V<'_>, Vec<u32>) {
-        let Some(input) = self.artifact.inputs.get(i as usize) else { return (V::Unknown, Vec::new()) };
-        match (value::points_of(input, b.get(i)), b.get(i)) {
-            (Some((lo, hi)), Some(_)) => (V::Num(lo, hi), Vec::new()),
-            (Some((lo, hi)), None) => (V::Num(lo, hi), vec![i]),
-            (None, _) => (V::Unknown, vec![i]),
+    /// The inputs that would decide an undecided expression: for `and` and
+    /// `or`, those of its undecided parts; elsewhere those of its operands.
+    /// Nodes contribute the needs computed when they were evaluated, so
+    /// this never recurses through definitions.
+    fn needs(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Vec<u32>) {
+        match e {
+            Expr::Input(i) | Expr::Points(i) => {
+                if b.get(*i).is_none() {
+                    out.push(*i);
+                }
+            }
+            Expr::Node(n) | Expr::InStratum { node: n, .. } => {
+                if let Some(node) = nodes.get(*n as usize) {
+                    out.extend_from_slice(&node.needs);
+                }
+            }
+            Expr::Labeled { expr, .. } | Expr::Not(expr) => self.needs(expr, b, nodes, members, out),
+            Expr::And(xs) | Expr::Or(xs) => {
+                for x in xs {
+                    self.needs_if_unknown(x, b, nodes, members, out);
+                }
+            }
+            Expr::Compare { lhs, rhs, .. } => {
+                self.needs(lhs, b, nodes, members, out);
+                self.needs(rhs, b, nodes, members, out);
+            }
+            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => {
+                self.needs(expr, b, nodes, members, out)
+            }
+            Expr::Sum { terms } => {
+                for (_, t) in terms {
+                    self.needs(t, b, nodes, members, out);
+                }
+            }
+            Expr::Bool(_) | Expr::Quantity { .. } | Expr::Date(_) | Expr::Text(_) => {}
         }
     }
+
+    fn input(&self, i: u32, b: &Bound) -> V<'_> {
+        let Some(input) = self.artifact.inputs.get(i as usize) else { return V::Unknown };
+        match b.get(i) {
+            Some(v) => value::of_bound(v, input),
+            None => value::unknown_of(input),
+        }
+    }
+
+    fn points(&self, i: u32, b: &Bound) -> V<'_> {
+        let Some(input) = self.artifact.inputs.get(i as usize) else { return V::Unknown };
+        match value::points_of(input, b.get(i)) {
+            Some((lo, hi)) => V::Num(lo, hi),
+            None => V::Unknown,
+        }
+    }
+}
+
+/// Sorts and dedups a list of input indices.
+fn finish(needs: &mut Vec<u32>) {
+    needs.sort_unstable();
+    needs.dedup();
 }
 
 fn add_duration(date: i64, d: guidepath_ir::Duration, plus: bool) -> i64 {
@@ -305,6 +392,10 @@ fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
         (V::Bool(a), V::Bool(b)) => ord(Some((*a)?.cmp(&(*b)?))),
         _ => {
             let ((a0, a1), (b0, b1)) = (l.interval()?, r.interval()?);
+            if a0 == a1 && b0 == b1 {
+                // Both known: an ordinary comparison.
+                return ord(a0.partial_cmp(&b0));
+            }
             // Decided when every pair of values in the intervals agrees.
             let all =
                 |f: &dyn Fn(f64, f64) -> bool| [(a0, b0), (a0, b1), (a1, b0), (a1, b1)].iter().all(|(x, y)| f(*x, *y));
@@ -342,9 +433,11 @@ fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
 }
 
 // ------------------------------------------------------------------ output --
+// ------------------------------------------------------------------ output --
 
+/// One evaluation's result in its documented JSON shape.
 #[derive(Serialize)]
-struct Out<'a> {
+pub struct Report<'a> {
     guideline: GuidelineOut<'a>,
     strata: BTreeMap<&'a str, Option<&'a str>>,
     scores: BTreeMap<&'a str, serde_json::Value>,
@@ -394,6 +487,14 @@ impl<'e> Outcome<'e> {
         needs.iter().filter_map(|i| self.ev.artifact.inputs.get(*i as usize).map(|x| x.path.as_str())).collect()
     }
 
+    /// The inputs that would decide `e`, empty when it is decided.
+    fn needs_of(&self, e: &Expr) -> Vec<u32> {
+        let mut out = Vec::new();
+        self.ev.needs_if_unknown(e, &self.bound, &self.nodes, &self.members, &mut out);
+        finish(&mut out);
+        out
+    }
+
     fn node_index(&self, id: &str) -> Option<usize> {
         self.ev.artifact.nodes.iter().position(|n| n.id == id)
     }
@@ -402,16 +503,16 @@ impl<'e> Outcome<'e> {
     /// undecided.
     pub fn recommendation(&self, id: &str) -> Option<Tri> {
         let i = self.ev.artifact.recommendations.iter().position(|r| r.id == id)?;
-        self.recs.get(i).map(|r| r.0)
+        self.recs.get(i).copied()
     }
 
     /// The chosen stratum of a stratification (`None` inside when undecided
     /// or outside every stratum).
     pub fn stratum(&self, id: &str) -> Option<Option<&'e str>> {
         let i = self.node_index(id)?;
-        match (&self.nodes[i], &self.ev.artifact.nodes[i].kind) {
-            (NodeValue::Strata { chosen, .. }, NodeKind::Stratify { strata, .. }) => {
-                Some(chosen.and_then(|c| strata.get(c as usize)).map(|s| s.name.as_str()))
+        match &self.ev.artifact.nodes[i].kind {
+            NodeKind::Stratify { strata, .. } => {
+                Some(self.nodes[i].chosen.and_then(|c| strata.get(c as usize)).map(|s| s.name.as_str()))
             }
             _ => None,
         }
@@ -419,8 +520,8 @@ impl<'e> Outcome<'e> {
 
     /// A condition's value (definitions that are conditions).
     pub fn condition(&self, id: &str) -> Option<Tri> {
-        match &self.nodes[self.node_index(id)?] {
-            NodeValue::Value(V::Bool(t), _) => Some(*t),
+        match &self.nodes[self.node_index(id)?].value {
+            V::Bool(t) => Some(*t),
             _ => None,
         }
     }
@@ -428,10 +529,7 @@ impl<'e> Outcome<'e> {
     /// A number's interval (scores and numeric definitions); equal bounds
     /// when it is known.
     pub fn number(&self, id: &str) -> Option<(f64, f64)> {
-        match &self.nodes[self.node_index(id)?] {
-            NodeValue::Value(v, _) => v.interval(),
-            _ => None,
-        }
+        self.nodes[self.node_index(id)?].value.interval()
     }
 
     /// A step's due date (days since 1970-01-01), `None` inside when unknown.
@@ -453,33 +551,46 @@ impl<'e> Outcome<'e> {
         self.bound.as_ref()
     }
 
-    /// The result as JSON (see docs/eval.md); byte-identical for the same
-    /// artifact and patient.
+    /// The result in its documented shape (docs/eval.md), ready to
+    /// serialise: `serde_json::to_writer(w, &outcome.report(false))` writes
+    /// it without building a JSON tree, fields in the documented order.
+    /// Byte-identical for the same artifact and patient.
+    pub fn report(&self, explain: bool) -> Report<'_> {
+        self.build(explain.then(|| explain::explain(self)))
+    }
+
+    /// The result as a JSON value.
     pub fn to_json(&self) -> serde_json::Value {
-        self.build(None)
+        self.value(false)
     }
 
     /// The result with `explanation`: every rule's conditions with their
     /// values, the data they used and where they are written.
     pub fn to_json_explained(&self) -> serde_json::Value {
-        self.build(Some(explain::explain(self)))
+        self.value(true)
     }
 
-    fn build(&self, explanation: Option<serde_json::Value>) -> serde_json::Value {
+    fn value(&self, explain: bool) -> serde_json::Value {
+        // Plain data with string keys: serialising cannot fail.
+        serde_json::to_value(self.report(explain)).unwrap_or(serde_json::Value::Null)
+    }
+
+    fn build(&self, explanation: Option<serde_json::Value>) -> Report<'_> {
         let art = &self.ev.artifact;
         let mut strata = BTreeMap::new();
         let mut scores = BTreeMap::new();
         let mut needs = BTreeMap::new();
         for (node, value) in art.nodes.iter().zip(&self.nodes) {
-            match (&node.kind, value) {
-                (NodeKind::Stratify { strata: list, .. }, NodeValue::Strata { chosen, needs: n, .. }) => {
-                    strata.insert(node.id.as_str(), chosen.and_then(|c| list.get(c as usize)).map(|s| s.name.as_str()));
+            let n = &value.needs;
+            match &node.kind {
+                NodeKind::Stratify { strata: list, .. } => {
+                    strata.insert(node.id.as_str(), value.chosen.and_then(|c| list.get(c as usize)).map(|s| s.name.as_str()));
                     if !n.is_empty() {
                         needs.insert(node.id.as_str(), self.paths(n));
                     }
                 }
-                (NodeKind::Score { .. }, NodeValue::Value(v, n)) => {
-                    let json = match v.interval() {
+                NodeKind::Score { .. } => {
+                    let json = match value.value.interval() {
                         Some((lo, hi)) if lo == hi => num(lo),
                         Some((lo, hi)) => serde_json::json!({ "min": num(lo), "max": num(hi) }),
                         None => serde_json::Value::Null,
@@ -496,7 +607,7 @@ impl<'e> Outcome<'e> {
             .recommendations
             .iter()
             .zip(&self.recs)
-            .map(|(r, (t, n))| RecOut { id: &r.id, direction: r.direction, applies: *t, needs: self.paths(n) })
+            .map(|(r, t)| RecOut { id: &r.id, direction: r.direction, applies: *t, needs: self.paths(&self.needs_of(&r.when)) })
             .collect();
         let mut deadlines = Vec::new();
         let mut k = 0;
@@ -514,7 +625,7 @@ impl<'e> Outcome<'e> {
                 k += 1;
             }
         }
-        let out = Out {
+        Report {
             guideline: GuidelineOut { id: &art.guideline.id, version: art.guideline.version.as_deref() },
             strata,
             scores,
@@ -522,8 +633,6 @@ impl<'e> Outcome<'e> {
             deadlines,
             needs,
             explanation,
-        };
-        // Plain data with string keys: serialising cannot fail.
-        serde_json::to_value(out).unwrap_or(serde_json::Value::Null)
+        }
     }
 }

@@ -55,60 +55,7 @@ impl<'e> V<'e> {
     }
 }
 
-/// The union of two sorted lists of input indices.
-pub fn merge(mut a: Vec<u32>, b: &[u32]) -> Vec<u32> {
-    if b.is_empty() {
-        return a;
-    }
-    a.extend_from_slice(b);
-    a.sort_unstable();
-    a.dedup();
-    a
-}
-
-/// Kleene conjunction: false if any part is false; true if all are true;
-/// otherwise unknown, needing what the unknown parts need.
-pub fn and<I: IntoIterator<Item = (Tri, Vec<u32>)>>(parts: I) -> (Tri, Vec<u32>) {
-    let mut needs = Vec::new();
-    let mut unknown = false;
-    for (t, n) in parts {
-        match t {
-            Some(false) => return (Some(false), Vec::new()),
-            Some(true) => {}
-            None => {
-                unknown = true;
-                needs = merge(needs, &n);
-            }
-        }
-    }
-    if unknown {
-        (None, needs)
-    } else {
-        (Some(true), Vec::new())
-    }
-}
-
-/// Kleene disjunction.
-pub fn or<I: IntoIterator<Item = (Tri, Vec<u32>)>>(parts: I) -> (Tri, Vec<u32>) {
-    let mut needs = Vec::new();
-    let mut unknown = false;
-    for (t, n) in parts {
-        match t {
-            Some(true) => return (Some(true), Vec::new()),
-            Some(false) => {}
-            None => {
-                unknown = true;
-                needs = merge(needs, &n);
-            }
-        }
-    }
-    if unknown {
-        (None, needs)
-    } else {
-        (Some(false), Vec::new())
-    }
-}
-
+/// Kleene conjunction of two values.
 pub fn and_tri(a: Tri, b: Tri) -> Tri {
     match (a, b) {
         (Some(false), _) | (_, Some(false)) => Some(false),
@@ -203,3 +150,4 @@ pub fn points_of(input: &Input, v: Option<&Value>) -> Option<(f64, f64)> {
         _ => None,
     }
 }
+
