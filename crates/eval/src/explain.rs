@@ -138,7 +138,7 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
             _ => {}
         }
     }
-    for (r, t) in art.recommendations.iter().zip(&out.recs) {
+    for (r, t) in art.recommendations.iter().zip(out.recs()) {
         rules.push(json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": r.at.to_string(), "conditions": conditions(out, &r.when) }));
     }
     J::Array(rules)

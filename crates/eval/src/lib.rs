@@ -30,7 +30,7 @@ use guidepath_ir::{Anchor, CmpOp, Expr, NodeKind, SetOp};
 use serde::Serialize;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use value::{Tri, V};
+use value::{Needs, Tri, V};
 
 /// A loaded artifact, ready to evaluate patients.
 pub struct Evaluator {
@@ -47,9 +47,11 @@ pub struct Evaluator {
 pub struct Outcome<'e> {
     ev: &'e Evaluator,
     nodes: Vec<NodeValue<'e>>,
-    /// Stratum memberships of all stratifications, one after another.
+    /// Stratum memberships of all stratifications, one after another,
+    /// then whether each recommendation applies (one allocation for both).
     members: Vec<Tri>,
-    recs: Vec<Tri>,
+    /// Where the recommendations start in `members`.
+    recs_at: usize,
     deadlines: Vec<Deadline>,
     bound: std::borrow::Cow<'e, Bound>,
 }
@@ -58,7 +60,7 @@ struct NodeValue<'e> {
     /// For a stratification: whether the patient's stratum is decided.
     value: V<'e>,
     /// Inputs that would decide an undecided node (empty when decided).
-    needs: Vec<u32>,
+    needs: Needs,
     /// For a stratification: its first membership in `members` and the
     /// chosen stratum.
     first_member: u32,
@@ -68,7 +70,7 @@ struct NodeValue<'e> {
 struct Deadline {
     pathway_applies: Tri,
     due: Option<i64>,
-    needs: Vec<u32>,
+    needs: Needs,
 }
 
 impl Evaluator {
@@ -109,15 +111,23 @@ impl Evaluator {
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
         let b: &Bound = &bound;
         let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(self.artifact.nodes.len());
-        let mut members: Vec<Tri> = Vec::new();
+        let strata: usize = self
+            .artifact
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Stratify { strata, .. } => strata.len(),
+                _ => 0,
+            })
+            .sum();
+        let mut members: Vec<Tri> = Vec::with_capacity(strata + self.artifact.recommendations.len());
         for node in &self.artifact.nodes {
             let v = match &node.kind {
                 NodeKind::Define { expr } | NodeKind::Score { expr } => {
                     let value = self.expr(expr, b, &nodes, &members);
-                    let mut needs = Vec::new();
+                    let mut needs = Needs::default();
                     if !value.is_known() {
                         self.needs(expr, b, &nodes, &members, &mut needs);
-                        finish(&mut needs);
                     }
                     NodeValue { value, needs, first_member: 0, chosen: None }
                 }
@@ -130,7 +140,7 @@ impl Evaluator {
                     }
                     let mine = &members[first as usize..];
                     let chosen = mine.iter().position(|m| *m == Some(true)).map(|i| i as u32);
-                    let mut needs = Vec::new();
+                    let mut needs = Needs::default();
                     if chosen.is_none() && mine.iter().any(Option::is_none) {
                         for (k, s) in strata.iter().enumerate() {
                             if mine[k].is_none() {
@@ -140,7 +150,6 @@ impl Evaluator {
                                 self.needs_if_unknown(&s.when, b, &nodes, &members, &mut needs);
                             }
                         }
-                        finish(&mut needs);
                     }
                     // A stratification is not a value; expressions refer to
                     // its strata through `members`.
@@ -149,23 +158,27 @@ impl Evaluator {
             };
             nodes.push(v);
         }
-        let recs = self.artifact.recommendations.iter().map(|r| self.cond(&r.when, b, &nodes, &members)).collect();
+        let recs_at = members.len();
+        for r in &self.artifact.recommendations {
+            let t = self.cond(&r.when, b, &nodes, &members);
+            members.push(t);
+        }
         let mut deadlines: Vec<Deadline> = Vec::new();
         for p in &self.artifact.pathways {
             let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
             let first = deadlines.len();
             for s in &p.steps {
                 let (due, needs) = match &s.limit {
-                    None => (None, Vec::new()),
+                    None => (None, Needs::default()),
                     Some(limit) => {
                         let (anchor, needs) = match limit.anchor {
                             Anchor::Input(i) => match b.get(i) {
-                                Some(Value::Date(d)) => (Some(*d), Vec::new()),
-                                _ => (None, vec![i]),
+                                Some(Value::Date(d)) => (Some(*d), Needs::default()),
+                                _ => (None, Needs::one(i)),
                             },
                             Anchor::Step(j) => match deadlines.get(first + j as usize) {
                                 Some(Deadline { due, needs, .. }) => (*due, needs.clone()),
-                                None => (None, Vec::new()),
+                                None => (None, Needs::default()),
                             },
                         };
                         (anchor.map(|d| add_duration(d, limit.amount, true)), needs)
@@ -174,7 +187,7 @@ impl Evaluator {
                 deadlines.push(Deadline { pathway_applies: applies, due, needs });
             }
         }
-        Outcome { ev: self, nodes, members, recs, deadlines, bound }
+        Outcome { ev: self, nodes, members, recs_at, deadlines, bound }
     }
 
     fn cond(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri]) -> Tri {
@@ -266,7 +279,8 @@ impl Evaluator {
                 let (mut lo, mut hi) = (0.0, 0.0);
                 for (plus, t) in terms {
                     let Expr::Points(i) = t else { continue };
-                    let Some((a, z)) = self.artifact.inputs.get(*i as usize).and_then(|x| value::points_of(x, b.get(*i)))
+                    let Some((a, z)) =
+                        self.artifact.inputs.get(*i as usize).and_then(|x| value::points_of(x, b.get(*i)))
                     else {
                         return V::Unknown;
                     };
@@ -296,7 +310,7 @@ impl Evaluator {
     }
 
     /// Adds the needs of `e` when its value is undecided.
-    fn needs_if_unknown(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Vec<u32>) {
+    fn needs_if_unknown(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Needs) {
         if !self.expr(e, b, nodes, members).is_known() {
             self.needs(e, b, nodes, members, out);
         }
@@ -306,16 +320,16 @@ impl Evaluator {
     /// `or`, those of its undecided parts; elsewhere those of its operands.
     /// Nodes contribute the needs computed when they were evaluated, so
     /// this never recurses through definitions.
-    fn needs(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Vec<u32>) {
+    fn needs(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Needs) {
         match e {
             Expr::Input(i) | Expr::Points(i) => {
                 if b.get(*i).is_none() {
-                    out.push(*i);
+                    out.insert(*i);
                 }
             }
             Expr::Node(n) | Expr::InStratum { node: n, .. } => {
                 if let Some(node) = nodes.get(*n as usize) {
-                    out.extend_from_slice(&node.needs);
+                    out.extend(&node.needs);
                 }
             }
             Expr::Labeled { expr, .. } | Expr::Not(expr) => self.needs(expr, b, nodes, members, out),
@@ -355,12 +369,6 @@ impl Evaluator {
             None => V::Unknown,
         }
     }
-}
-
-/// Sorts and dedups a list of input indices.
-fn finish(needs: &mut Vec<u32>) {
-    needs.sort_unstable();
-    needs.dedup();
 }
 
 fn add_duration(date: i64, d: guidepath_ir::Duration, plus: bool) -> i64 {
@@ -483,16 +491,26 @@ pub(crate) fn num(x: f64) -> serde_json::Value {
 }
 
 impl<'e> Outcome<'e> {
-    fn paths(&self, needs: &[u32]) -> Vec<&'e str> {
-        needs.iter().filter_map(|i| self.ev.artifact.inputs.get(*i as usize).map(|x| x.path.as_str())).collect()
+    fn paths(&self, needs: &Needs) -> Vec<&'e str> {
+        if needs.is_empty() {
+            return Vec::new();
+        }
+        needs
+            .sorted()
+            .iter()
+            .filter_map(|i| self.ev.artifact.inputs.get(*i as usize).map(|x| x.path.as_str()))
+            .collect()
     }
 
     /// The inputs that would decide `e`, empty when it is decided.
-    fn needs_of(&self, e: &Expr) -> Vec<u32> {
-        let mut out = Vec::new();
+    fn needs_of(&self, e: &Expr) -> Needs {
+        let mut out = Needs::default();
         self.ev.needs_if_unknown(e, &self.bound, &self.nodes, &self.members, &mut out);
-        finish(&mut out);
         out
+    }
+
+    fn recs(&self) -> &[Tri] {
+        self.members.get(self.recs_at..).unwrap_or(&[])
     }
 
     fn node_index(&self, id: &str) -> Option<usize> {
@@ -503,7 +521,7 @@ impl<'e> Outcome<'e> {
     /// undecided.
     pub fn recommendation(&self, id: &str) -> Option<Tri> {
         let i = self.ev.artifact.recommendations.iter().position(|r| r.id == id)?;
-        self.recs.get(i).copied()
+        self.recs().get(i).copied()
     }
 
     /// The chosen stratum of a stratification (`None` inside when undecided
@@ -584,7 +602,10 @@ impl<'e> Outcome<'e> {
             let n = &value.needs;
             match &node.kind {
                 NodeKind::Stratify { strata: list, .. } => {
-                    strata.insert(node.id.as_str(), value.chosen.and_then(|c| list.get(c as usize)).map(|s| s.name.as_str()));
+                    strata.insert(
+                        node.id.as_str(),
+                        value.chosen.and_then(|c| list.get(c as usize)).map(|s| s.name.as_str()),
+                    );
                     if !n.is_empty() {
                         needs.insert(node.id.as_str(), self.paths(n));
                     }
@@ -606,8 +627,13 @@ impl<'e> Outcome<'e> {
         let recommendations = art
             .recommendations
             .iter()
-            .zip(&self.recs)
-            .map(|(r, t)| RecOut { id: &r.id, direction: r.direction, applies: *t, needs: self.paths(&self.needs_of(&r.when)) })
+            .zip(self.recs())
+            .map(|(r, t)| RecOut {
+                id: &r.id,
+                direction: r.direction,
+                applies: *t,
+                needs: self.paths(&self.needs_of(&r.when)),
+            })
             .collect();
         let mut deadlines = Vec::new();
         let mut k = 0;

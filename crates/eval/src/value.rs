@@ -151,3 +151,66 @@ pub fn points_of(input: &Input, v: Option<&Value>) -> Option<(f64, f64)> {
     }
 }
 
+/// A set of input indices: what would decide an undecided result. Inputs
+/// below 128 are bits, so most guidelines never allocate for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Needs {
+    small: u128,
+    large: Vec<u32>,
+}
+
+impl Needs {
+    pub fn one(i: u32) -> Needs {
+        let mut n = Needs::default();
+        n.insert(i);
+        n
+    }
+
+    pub fn insert(&mut self, i: u32) {
+        if i < 128 {
+            self.small |= 1 << i;
+        } else if !self.large.contains(&i) {
+            self.large.push(i);
+        }
+    }
+
+    pub fn extend(&mut self, other: &Needs) {
+        self.small |= other.small;
+        for i in &other.large {
+            if !self.large.contains(i) {
+                self.large.push(*i);
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.small == 0 && self.large.is_empty()
+    }
+
+    /// The indices in ascending order.
+    pub fn sorted(&self) -> Vec<u32> {
+        let mut out: Vec<u32> = (0..128).filter(|i| self.small & (1 << i) != 0).collect();
+        let mut large = self.large.clone();
+        large.sort_unstable();
+        out.extend(large);
+        out
+    }
+}
+
+#[cfg(test)]
+mod needs_tests {
+    use super::Needs;
+
+    #[test]
+    fn bits_and_overflow() {
+        let mut n = Needs::one(3);
+        n.insert(200);
+        n.insert(0);
+        let mut m = Needs::one(127);
+        m.insert(200);
+        m.insert(130);
+        n.extend(&m);
+        assert_eq!(n.sorted(), vec![0, 3, 127, 130, 200]);
+        assert!(Needs::default().is_empty());
+    }
+}
