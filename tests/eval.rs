@@ -221,3 +221,19 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
         ]
     })
 }
+
+/// The embedding example in `guidepath-eval`'s documentation runs against
+/// `crates/eval/tests/data/mini.json`; it must be what the compiler makes of
+/// `mini.guide` today, or the example documents a stale format.
+#[test]
+fn the_documented_example_artifact_is_current() {
+    let ev = evaluator(std::path::Path::new("crates/eval/tests/data/mini.guide"));
+    let fresh = serde_json::to_value(ev.artifact()).unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("crates/eval/tests/data/mini.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        fresh, stored,
+        "regenerate with: guidepath compile crates/eval/tests/data/mini.guide -o crates/eval/tests/data/mini.json"
+    );
+}
