@@ -794,21 +794,7 @@ impl<'a> Checker<'a> {
                         _ => {}
                     }
                 }
-                ExprKind::Not(x) | ExprKind::Paren(x) => todo.push(x),
-                ExprKind::And(xs) | ExprKind::Or(xs) => todo.extend(xs.iter()),
-                ExprKind::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
-                ExprKind::InRange { expr, .. } | ExprKind::Is { expr, .. } | ExprKind::SetTest { expr, .. } => {
-                    todo.push(expr)
-                }
-                ExprKind::Sum { first, rest } => {
-                    todo.push(first);
-                    todo.extend(rest.iter().map(|(_, t)| t));
-                }
-                ExprKind::Bool(_)
-                | ExprKind::Quantity(_)
-                | ExprKind::Date(_)
-                | ExprKind::Text(_)
-                | ExprKind::Set(_) => {}
+                _ => e.push_children(&mut todo),
             }
         }
         out

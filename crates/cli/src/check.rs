@@ -8,19 +8,29 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-pub fn run(paths: Vec<PathBuf>, format: Format, deny_warnings: bool) -> ExitCode {
+/// The guideline files named by `paths` (default: the current folder), or
+/// exit status 2 with a message when a path cannot be read or holds none.
+pub fn files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExitCode> {
     let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
     let mut files = Vec::new();
     for p in &paths {
         if let Err(e) = collect(p, &mut files) {
             eprintln!("error: cannot read `{}`: {e}", p.display());
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     }
     if files.is_empty() {
         eprintln!("error: no .{EXTENSION} files in {}", list(&paths));
-        return ExitCode::from(2);
+        return Err(ExitCode::from(2));
     }
+    Ok(files)
+}
+
+pub fn run(paths: Vec<PathBuf>, format: Format, deny_warnings: bool) -> ExitCode {
+    let files = match files(paths) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     let checked = guidepath_check::check(&Disk, &files);
     if let Some((p, e)) = checked.load_errors.first() {
         eprintln!("error: cannot read `{}`: {e}", p.display());
@@ -50,7 +60,7 @@ fn list(paths: &[PathBuf]) -> String {
 
 /// Files named directly are taken whatever their extension; folders are
 /// searched recursively for `*.guide`, in sorted order so output is stable.
-pub fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if meta.is_file() {
         out.push(normalize(path));

@@ -1,26 +1,17 @@
 //! `guidepath test`: run inline tests.
 
-use crate::check::collect;
 use crate::eval::compile_source;
-use guidepath_check::{Expectation, Expected, Target, TestCase, EXTENSION};
+use guidepath_check::{Expectation, Expected, Target, TestCase};
 use guidepath_eval::{Evaluator, Outcome};
 use guidepath_ir::calendar::format_date;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(paths: Vec<PathBuf>) -> ExitCode {
-    let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
-    let mut files = Vec::new();
-    for p in &paths {
-        if let Err(e) = collect(p, &mut files) {
-            eprintln!("error: cannot read `{}`: {e}", p.display());
-            return ExitCode::from(2);
-        }
-    }
-    if files.is_empty() {
-        eprintln!("error: no .{EXTENSION} files found");
-        return ExitCode::from(2);
-    }
+    let files = match crate::check::files(paths) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
         let lowered = match compile_source(file) {

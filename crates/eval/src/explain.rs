@@ -35,12 +35,7 @@ fn inputs_of(out: &Outcome<'_>, e: &Expr) -> BTreeSet<u32> {
                     None => {}
                 }
             }
-            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
-            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
-            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter()),
-            Expr::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
-            Expr::Sum { terms } => todo.extend(terms.iter().map(|(_, t)| t)),
-            _ => {}
+            other => other.push_children(&mut todo),
         }
     }
     found

@@ -262,6 +262,28 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// Pushes this expression's direct sub-expressions onto a worklist, so
+    /// walks over expressions can use an explicit stack.
+    pub fn push_children<'a>(&'a self, todo: &mut Vec<&'a Expr>) {
+        match self {
+            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
+            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
+            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter()),
+            Expr::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
+            Expr::Sum { terms } => todo.extend(terms.iter().map(|(_, x)| x)),
+            Expr::Bool(_)
+            | Expr::Quantity { .. }
+            | Expr::Date(_)
+            | Expr::Text(_)
+            | Expr::Input(_)
+            | Expr::Points(_)
+            | Expr::Node(_)
+            | Expr::InStratum { .. } => {}
+        }
+    }
+}
+
 /// Why an artifact cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArtifactError {
@@ -409,14 +431,11 @@ fn check_expr(
                 Some(Some(count)) if (*node as usize) < before && (*stratum as usize) < *count => {}
                 _ => return bad(format!("stratum {stratum} of node {node} does not exist")),
             },
-            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push((x, d)),
-            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => {
-                todo.push((expr, d))
+            _ => {
+                let mut children = Vec::new();
+                e.push_children(&mut children);
+                todo.extend(children.into_iter().map(|x| (x, d)));
             }
-            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter().map(|x| (x, d))),
-            Expr::Compare { lhs, rhs, .. } => todo.extend([(&**lhs, d), (&**rhs, d)]),
-            Expr::Sum { terms } => todo.extend(terms.iter().map(|(_, x)| (x, d))),
-            _ => {}
         }
     }
     Ok(())

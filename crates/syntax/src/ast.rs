@@ -462,6 +462,31 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Pushes this expression's direct sub-expressions onto a worklist, so
+    /// walks over expressions can use an explicit stack.
+    pub fn push_children<'a>(&'a self, todo: &mut Vec<&'a Expr>) {
+        match &self.kind {
+            ExprKind::Not(x) | ExprKind::Paren(x) => todo.push(x),
+            ExprKind::And(xs) | ExprKind::Or(xs) => todo.extend(xs.iter()),
+            ExprKind::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
+            ExprKind::InRange { expr, .. } | ExprKind::Is { expr, .. } | ExprKind::SetTest { expr, .. } => {
+                todo.push(expr)
+            }
+            ExprKind::Sum { first, rest } => {
+                todo.push(first);
+                todo.extend(rest.iter().map(|(_, t)| t));
+            }
+            ExprKind::Bool(_)
+            | ExprKind::Quantity(_)
+            | ExprKind::Date(_)
+            | ExprKind::Text(_)
+            | ExprKind::Name(_)
+            | ExprKind::Set(_) => {}
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
     Bool(bool),

@@ -340,17 +340,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                         out.push(ent);
                     }
                 }
-                ExprKind::Not(x) | ExprKind::Paren(x) => todo.push(x),
-                ExprKind::And(xs) | ExprKind::Or(xs) => todo.extend(xs.iter()),
-                ExprKind::Compare { lhs, rhs, .. } => todo.extend([&**lhs, &**rhs]),
-                ExprKind::InRange { expr, .. } | ExprKind::Is { expr, .. } | ExprKind::SetTest { expr, .. } => {
-                    todo.push(expr)
-                }
-                ExprKind::Sum { first, rest } => {
-                    todo.push(first);
-                    todo.extend(rest.iter().map(|(_, t)| t));
-                }
-                _ => {}
+                _ => e.push_children(&mut todo),
             }
         }
         out
