@@ -134,3 +134,48 @@ pub fn evaluator_from_text(text: &str) -> guidepath_eval::Evaluator {
     };
     guidepath_eval::Evaluator::new(lowered.artifact).expect("a fresh artifact is valid")
 }
+
+/// Generated patients for benchmarks and profiling.
+pub mod workloads {
+    use serde_json::{json, Value};
+
+    /// Skåne patients that exercise every branch; every fifth lacks the
+    /// Linton score.
+    pub fn skane(n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                let site = ["neck", "low_back", "other", "shoulders"][i % 4];
+                let mut p = json!({
+                    "age": 14 + (i % 60),
+                    "pain_duration": format!("P{}M", 1 + i % 14),
+                    "pain_sites": [site],
+                    "referral_date": format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                    "very_pronounced_symptoms": i % 7 == 0,
+                    "very_long_sick_leave": false,
+                    "previous_treatment_failed": i % 11 == 0,
+                });
+                if i % 5 != 0 {
+                    p["linton_score"] = json!(i % 101);
+                }
+                p
+            })
+            .collect()
+    }
+
+    /// STarT Back answers; one item in nine is left unanswered.
+    pub fn start_back(n: usize) -> Vec<Value> {
+        (0..n)
+            .map(|i| {
+                let mut items = serde_json::Map::new();
+                for q in 1..=8 {
+                    if (i + q) % 9 != 0 {
+                        items.insert(format!("q{q}"), json!((i >> q) & 1 == 1));
+                    }
+                }
+                let q9 = ["not_at_all", "slightly", "moderately", "very_much", "extremely"][i % 5];
+                items.insert("q9".into(), json!(q9));
+                json!({ "start_back": items })
+            })
+            .collect()
+    }
+}

@@ -5,54 +5,15 @@
 //! BENCHMARKS.md with the machine and date.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use guidepath_tests::{evaluator, root};
-use serde_json::json;
+use guidepath_tests::{evaluator, root, workloads};
 use std::hint::black_box;
 use std::io::{BufRead, Write};
-
-/// Patients that exercise every branch: known, partly known, boundaries.
-fn skane_patients(n: usize) -> Vec<serde_json::Value> {
-    (0..n)
-        .map(|i| {
-            let site = ["neck", "low_back", "other", "shoulders"][i % 4];
-            let mut p = json!({
-                "age": 14 + (i % 60),
-                "pain_duration": format!("P{}M", 1 + i % 14),
-                "pain_sites": [site],
-                "referral_date": format!("2024-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
-                "very_pronounced_symptoms": i % 7 == 0,
-                "very_long_sick_leave": false,
-                "previous_treatment_failed": i % 11 == 0,
-            });
-            if i % 5 != 0 {
-                p["linton_score"] = json!(i % 101);
-            }
-            p
-        })
-        .collect()
-}
-
-fn start_back_patients(n: usize) -> Vec<serde_json::Value> {
-    (0..n)
-        .map(|i| {
-            let mut items = serde_json::Map::new();
-            for q in 1..=8 {
-                if (i + q) % 9 != 0 {
-                    items.insert(format!("q{q}"), json!((i >> q) & 1 == 1));
-                }
-            }
-            let q9 = ["not_at_all", "slightly", "moderately", "very_much", "extremely"][i % 5];
-            items.insert("q9".into(), json!(q9));
-            json!({ "start_back": items })
-        })
-        .collect()
-}
 
 fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("evaluate_bound");
     for (name, file, patients) in [
-        ("skane_mms", "guidelines/se/skane_mms.guide", skane_patients(1024)),
-        ("start_back", "guidelines/instruments/start_back.guide", start_back_patients(1024)),
+        ("skane_mms", "guidelines/se/skane_mms.guide", workloads::skane(1024)),
+        ("start_back", "guidelines/instruments/start_back.guide", workloads::start_back(1024)),
     ] {
         let ev = evaluator(&root().join(file));
         let bound: Vec<_> = patients.iter().map(|p| ev.bind(p).expect("valid patients")).collect();
@@ -70,7 +31,7 @@ fn bench(c: &mut Criterion) {
     // The clone of the bound data is part of each iteration above; measure
     // it alone so it can be subtracted.
     let ev = evaluator(&root().join("guidelines/se/skane_mms.guide"));
-    let bound: Vec<_> = skane_patients(1024).iter().map(|p| ev.bind(p).expect("valid")).collect();
+    let bound: Vec<_> = workloads::skane(1024).iter().map(|p| ev.bind(p).expect("valid")).collect();
     let mut g = c.benchmark_group("clone_bound");
     g.throughput(Throughput::Elements(bound.len() as u64));
     g.bench_function("skane_mms", |b| {
@@ -84,7 +45,7 @@ fn bench(c: &mut Criterion) {
 
     // NDJSON end to end, in memory.
     let mut input = Vec::new();
-    for p in skane_patients(10_000) {
+    for p in workloads::skane(10_000) {
         writeln!(input, "{p}").expect("writing to memory");
     }
     let mut g = c.benchmark_group("ndjson");
