@@ -1491,6 +1491,9 @@ impl<'a> Checker<'a> {
                     .help("list its values: `enum site { neck, low_back }`"),
             );
         }
+        if e.values.len() > guidepath_ir::MAX_ENUM_VALUES {
+            self.report(f, too_many_values(&e.name, e.values.len()));
+        }
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for v in &e.values {
             if let Some(prev) = seen.insert(&v.name.name, v.name.span) {
@@ -1587,6 +1590,9 @@ impl<'a> Checker<'a> {
                             .label("no options")
                             .help("list the answers with their points: `choice { no = 0, yes = 1 }`"),
                     );
+                }
+                if opts.len() > guidepath_ir::MAX_ENUM_VALUES {
+                    self.report(f, too_many_values(&item.name, opts.len()));
                 }
                 let mut seen: HashMap<&str, Span> = HashMap::new();
                 for o in opts {
@@ -2275,6 +2281,17 @@ fn duplicate(name: &ast::Ident, prev: Span, what: &str) -> Diagnostic {
         .label("declared again here")
         .related(prev, "first declared here")
         .help("remove or rename one of them")
+}
+
+fn too_many_values(name: &ast::Ident, count: usize) -> Diagnostic {
+    let max = guidepath_ir::MAX_ENUM_VALUES;
+    Diagnostic::new(
+        Code::TooManyValues,
+        name.span,
+        format!("`{}` has {count} values; at most {max} are supported", name.name),
+    )
+    .label("too many values")
+    .help("split it into several enums, or use a text field")
 }
 
 fn incomparable(span: Span, a: TimeFamily, b: TimeFamily) -> Diagnostic {

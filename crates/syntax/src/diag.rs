@@ -143,6 +143,8 @@ codes! {
     WrongKind = "E0206", "wrong-kind", Error;
     /// An entry that must be given is missing (a recommendation's `when`).
     Missing = "E0207", "missing-entry", Error;
+    /// An enum or choice item with more values than the evaluator supports (64).
+    TooManyValues = "E0208", "too-many-values", Error;
     /// Two operands or an operand and its context have incompatible types.
     TypeMismatch = "E0301", "type-mismatch", Error;
     /// A type name that does not exist.
