@@ -56,8 +56,7 @@ fn bench(c: &mut Criterion) {
             let mut out = Vec::with_capacity(input.len() * 4);
             for line in input.lines() {
                 let line = line.expect("in-memory lines");
-                let v: serde_json::Value = serde_json::from_str(&line).expect("valid JSON");
-                let o = ev.evaluate_json(&v).expect("valid patients");
+                let o = ev.evaluate_str(&line).expect("valid patients");
                 serde_json::to_writer(&mut out, &o.report(false)).expect("writing to memory");
                 out.push(b'\n');
             }

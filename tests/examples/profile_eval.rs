@@ -11,6 +11,20 @@ fn main() {
         ("guidelines/se/skane_mms.guide", workloads::skane(1000))
     };
     let ev = evaluator(&root().join(file));
+    if std::env::args().nth(2).as_deref() == Some("ndjson") {
+        let lines: Vec<String> = patients.iter().map(|p| p.to_string()).collect();
+        let mut out = Vec::new();
+        for _ in 0..20 {
+            out.clear();
+            for l in &lines {
+                let o = ev.evaluate_str(l).expect("valid");
+                serde_json::to_writer(&mut out, &o.report(false)).expect("in memory");
+                out.push(b'\n');
+            }
+        }
+        println!("{}", out.len());
+        return;
+    }
     let bound: Vec<_> = patients.iter().map(|p| ev.bind(p).expect("valid")).collect();
     let mut decided = 0usize;
     for _ in 0..20 {

@@ -2,7 +2,7 @@
 
 use crate::{render, Format};
 use guidepath_check::{Disk, Lowered, Severity};
-use guidepath_eval::{BindError, Evaluator};
+use guidepath_eval::{BindError, Evaluator, InputError};
 use guidepath_ir::Artifact;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
@@ -225,25 +225,23 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, explain: bool) -> Exit
             continue;
         }
         records += 1;
-        let written = match serde_json::from_str::<serde_json::Value>(&line) {
-            Err(e) => {
+        let written = match evaluator.evaluate_str(&line) {
+            // Serialised straight from the result: no JSON tree per line.
+            Ok(o) => serde_json::to_writer(&mut out, &o.report(explain))
+                .map_err(std::io::Error::other)
+                .and_then(|_| out.write_all(b"\n")),
+            Err(InputError::Json(e)) => {
                 bad += 1;
                 let rec = serde_json::json!({ "line": line_no, "error": format!("not JSON: {e}") });
                 writeln!(out, "{rec}")
             }
-            Ok(data) => match evaluator.evaluate_json(&data) {
-                // Serialised straight from the result: no JSON tree per line.
-                Ok(o) => serde_json::to_writer(&mut out, &o.report(explain))
-                    .map_err(std::io::Error::other)
-                    .and_then(|_| out.write_all(b"\n")),
-                Err(errors) => {
-                    bad += 1;
-                    let rec = serde_json::json!({
-                        "line": line_no, "error": "invalid patient data", "errors": bind_errors(&errors)
-                    });
-                    writeln!(out, "{rec}")
-                }
-            },
+            Err(InputError::Data(errors)) => {
+                bad += 1;
+                let rec = serde_json::json!({
+                    "line": line_no, "error": "invalid patient data", "errors": bind_errors(&errors)
+                });
+                writeln!(out, "{rec}")
+            }
         };
         if written.is_err() {
             return ExitCode::from(2);

@@ -165,3 +165,125 @@ fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
         (ValueType::Set { .. }, other) => Err(format!("expected a list, found {}", describe(other))),
     }
 }
+
+/// Input paths as a tree of object keys, for reading patient JSON straight
+/// into bound values.
+#[derive(Debug, Default)]
+pub(crate) struct PathTree {
+    children: Vec<(String, PathNode)>,
+}
+
+#[derive(Debug)]
+enum PathNode {
+    Input(u32),
+    Object(PathTree),
+}
+
+impl PathTree {
+    pub(crate) fn new(paths: &[Vec<String>]) -> PathTree {
+        let mut root = PathTree::default();
+        for (i, path) in paths.iter().enumerate() {
+            let mut node = &mut root;
+            for (k, seg) in path.iter().enumerate() {
+                let last = k + 1 == path.len();
+                let pos = match node.children.iter().position(|(s, _)| s == seg) {
+                    Some(p) => p,
+                    None => {
+                        let child =
+                            if last { PathNode::Input(i as u32) } else { PathNode::Object(PathTree::default()) };
+                        node.children.push((seg.clone(), child));
+                        node.children.len() - 1
+                    }
+                };
+                match &mut node.children[pos].1 {
+                    PathNode::Object(t) if !last => node = t,
+                    // A path that is a prefix of another cannot come from
+                    // the compiler; the slow path reports it as data errors.
+                    _ => break,
+                }
+            }
+        }
+        root
+    }
+
+    fn get(&self, key: &str) -> Option<&PathNode> {
+        self.children.iter().find(|(s, _)| s == key).map(|(_, n)| n)
+    }
+}
+
+/// Reads one patient's JSON text straight into bound values, skipping
+/// fields the guideline does not use without building a JSON tree. Returns
+/// `None` on anything unusual (invalid JSON, a value that does not fit),
+/// so the caller can take the thorough path and report it exactly.
+pub(crate) fn bind_str_fast(art: &Artifact, tree: &PathTree, text: &str) -> Option<Bound> {
+    use serde::de::DeserializeSeed;
+    let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
+    let mut de = serde_json::Deserializer::from_str(text);
+    let seed = ObjectSeed { art, tree, values: &mut values, root: true };
+    seed.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    Some(Bound { values })
+}
+
+struct ObjectSeed<'a> {
+    art: &'a Artifact,
+    tree: &'a PathTree,
+    values: &'a mut Vec<Option<Value>>,
+    /// The patient itself must be an object; below it `null` is unknown.
+    root: bool,
+}
+
+/// Gives up on the fast path (the thorough path will explain why).
+fn give_up<E: serde::de::Error>() -> E {
+    E::custom("not on the fast path")
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for ObjectSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        // `null` where an object may be: everything below it is unknown.
+        if self.root {
+            Err(give_up())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match self.tree.get(&key) {
+                Some(PathNode::Input(i)) => {
+                    let raw: J = map.next_value()?;
+                    let slot = self.values.get_mut(*i as usize).ok_or_else(give_up)?;
+                    *slot = match raw {
+                        J::Null => None,
+                        v => {
+                            let input = self.art.inputs.get(*i as usize).ok_or_else(give_up)?;
+                            Some(convert(input, &v).map_err(|_| give_up::<A::Error>())?)
+                        }
+                    };
+                }
+                Some(PathNode::Object(t)) => {
+                    map.next_value_seed(ObjectSeed { art: self.art, tree: t, values: &mut *self.values, root: false })?
+                }
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -36,6 +36,16 @@ use value::{Needs, Tri, V};
 pub struct Evaluator {
     artifact: Artifact,
     paths: Vec<Vec<String>>,
+    tree: bind::PathTree,
+}
+
+/// Why a patient given as JSON text could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputError {
+    /// The text is not JSON.
+    Json(String),
+    /// The JSON does not fit the guideline's inputs.
+    Data(Vec<BindError>),
 }
 
 /// The result of one evaluation. Borrowing the evaluator keeps names and
@@ -77,8 +87,10 @@ impl Evaluator {
     /// Checks the artifact (schema, references, hash) and prepares it.
     pub fn new(artifact: Artifact) -> Result<Evaluator, ArtifactError> {
         artifact.check()?;
-        let paths = artifact.inputs.iter().map(|i| i.path.split('.').map(str::to_string).collect()).collect();
-        Ok(Evaluator { artifact, paths })
+        let paths: Vec<Vec<String>> =
+            artifact.inputs.iter().map(|i| i.path.split('.').map(str::to_string).collect()).collect();
+        let tree = bind::PathTree::new(&paths);
+        Ok(Evaluator { artifact, paths, tree })
     }
 
     /// Reads an artifact from JSON.
@@ -94,6 +106,23 @@ impl Evaluator {
     /// its field path.
     pub fn bind(&self, patient: &serde_json::Value) -> Result<Bound, Vec<BindError>> {
         bind::bind(&self.artifact, &self.paths, patient)
+    }
+
+    /// Reads and validates one patient given as JSON text. Valid data is
+    /// read straight into bound values, without building a JSON tree;
+    /// anything else is reported exactly as [`Evaluator::bind`] would.
+    pub fn bind_str(&self, text: &str) -> Result<Bound, InputError> {
+        if let Some(b) = bind::bind_str_fast(&self.artifact, &self.tree, text) {
+            return Ok(b);
+        }
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
+        self.bind(&value).map_err(InputError::Data)
+    }
+
+    /// Binds JSON text and evaluates.
+    pub fn evaluate_str(&self, text: &str) -> Result<Outcome<'_>, InputError> {
+        let bound = self.bind_str(text)?;
+        Ok(self.run(std::borrow::Cow::Owned(bound)))
     }
 
     /// Binds and evaluates.

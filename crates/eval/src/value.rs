@@ -189,7 +189,12 @@ impl Needs {
 
     /// The indices in ascending order.
     pub fn sorted(&self) -> Vec<u32> {
-        let mut out: Vec<u32> = (0..128).filter(|i| self.small & (1 << i) != 0).collect();
+        let mut out: Vec<u32> = Vec::with_capacity(self.small.count_ones() as usize + self.large.len());
+        let mut bits = self.small;
+        while bits != 0 {
+            out.push(bits.trailing_zeros());
+            bits &= bits - 1;
+        }
         let mut large = self.large.clone();
         large.sort_unstable();
         out.extend(large);
