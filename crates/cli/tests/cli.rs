@@ -80,8 +80,9 @@ fn usage_and_io_errors_exit_2() {
 fn a_folder_is_searched_recursively_with_a_summary() {
     let (code, out, _) = guidepath(&["check", "tests/corpus/modules"]);
     assert_eq!(code, 1);
-    // cycle_a, cycle_b, lib/national, lib/screening, regional_alias, use_not_found, uses_instrument
-    assert!(out.contains("checked 7 files"), "{out}");
+    // cycle_a, cycle_b, lib/national, lib/screening, regional_alias, regional_uses_national,
+    // use_not_found, uses_instrument
+    assert!(out.contains("checked 8 files"), "{out}");
 }
 
 fn guidepath_stdin(args: &[&str], input: &str) -> (i32, String, String) {
@@ -207,4 +208,18 @@ fn compile_refuses_a_guideline_with_errors() {
     assert_eq!(code, 1);
     assert!(out.is_empty());
     assert!(err.contains("did you mean `linton_score`?"), "{err}");
+}
+
+#[test]
+fn inline_tests_of_clean_corpus_files_pass() {
+    // Files that use an instrument, a module under an alias, and every
+    // construct of the language.
+    let (code, out, err) = guidepath(&[
+        "test",
+        "tests/corpus/ok",
+        "tests/corpus/modules/uses_instrument.guide",
+        "tests/corpus/modules/regional_uses_national.guide",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("3 passed, 0 failed"), "{out}");
 }

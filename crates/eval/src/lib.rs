@@ -197,6 +197,10 @@ impl Evaluator {
             let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
             let first = deadlines.len();
             for s in &p.steps {
+                let applies = match &s.when {
+                    Some(w) => value::and_tri(applies, self.cond(w, b, &nodes, &members)),
+                    None => applies,
+                };
                 let (due, needs) = match &s.limit {
                     None => (None, Needs::default()),
                     Some(limit) => {
@@ -213,6 +217,8 @@ impl Evaluator {
                         (anchor.map(|d| add_duration(d, limit.amount, true)), needs)
                     }
                 };
+                // A step that does not apply has no deadline.
+                let (due, needs) = if applies == Some(false) { (None, Needs::default()) } else { (due, needs) };
                 deadlines.push(Deadline { pathway_applies: applies, due, needs });
             }
         }

@@ -156,6 +156,9 @@ pub struct Pathway {
 pub struct Step {
     pub id: String,
     pub title: Option<String>,
+    /// The step applies only when this holds (and its pathway applies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Expr>,
     pub limit: Option<Limit>,
     pub if_missed: Option<String>,
     pub at: Loc,
@@ -393,6 +396,9 @@ impl Artifact {
                 check(w, all, &format!("pathway `{}`", p.id))?;
             }
             for (i, s) in p.steps.iter().enumerate() {
+                if let Some(w) = &s.when {
+                    check(w, all, &format!("step `{}`", s.id))?;
+                }
                 match s.limit.as_ref().map(|l| &l.anchor) {
                     Some(Anchor::Input(k)) if *k as usize >= inputs => {
                         return Err(ArtifactError::Invalid(format!("step `{}` anchors on input {k}", s.id)))

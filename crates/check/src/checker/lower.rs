@@ -640,9 +640,11 @@ impl<'c, 'a> Lower<'c, 'a> {
                 };
                 Some(ir::Limit { amount, anchor })
             });
+            let when = s.when.as_ref().map(|w| self.labeled(cx, w));
             steps.push(ir::Step {
                 id: s.name.name.clone(),
                 title: s.title.as_ref().map(|t| t.value.clone()),
+                when,
                 limit,
                 if_missed: s.if_missed.first().map(|m| m.text.value.clone()),
                 at: self.loc(cx.file, s.name.span),
