@@ -91,9 +91,10 @@ pub fn render(checked: &Checked, file: FileId) -> String {
     s
 }
 
-/// Checks one corpus file from disk (so its `use`s resolve).
+/// Checks and analyses one corpus file from disk (so its `use`s resolve),
+/// as `guidepath check` does.
 pub fn check_file(path: &Path) -> (Checked, FileId) {
-    let checked = guidepath_check::check(&Disk, &[path.to_path_buf()]);
+    let checked = guidepath_analysis::check_and_analyse(&Disk, &[path.to_path_buf()]);
     let id = checked.roots.first().copied().unwrap_or(0);
     (checked, id)
 }

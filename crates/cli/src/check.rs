@@ -31,7 +31,7 @@ pub fn run(paths: Vec<PathBuf>, format: Format, deny_warnings: bool) -> ExitCode
         Ok(f) => f,
         Err(code) => return code,
     };
-    let checked = guidepath_check::check(&Disk, &files);
+    let checked = guidepath_analysis::check_and_analyse(&Disk, &files);
     if let Some((p, e)) = checked.load_errors.first() {
         eprintln!("error: cannot read `{}`: {e}", p.display());
         return ExitCode::from(2);

@@ -27,6 +27,13 @@ pub struct Bound {
 }
 
 impl Bound {
+    /// Bound data from values in the artifact's input order; missing or
+    /// surplus entries are unknown or ignored. The caller vouches that each
+    /// value fits its input (as [`crate::Evaluator::bind`] would check).
+    pub fn from_values(values: Vec<Option<Value>>) -> Bound {
+        Bound { values }
+    }
+
     pub fn get(&self, input: u32) -> Option<&Value> {
         self.values.get(input as usize).and_then(Option::as_ref)
     }

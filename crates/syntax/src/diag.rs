@@ -169,6 +169,10 @@ codes! {
     Cycle = "E0601", "cycle", Error;
     /// A test value or expectation that does not fit its target.
     BadTest = "E0801", "invalid-test", Error;
+    /// Two strata of one stratification both hold for some patient (a witness is given).
+    StrataOverlap = "E0901", "strata-overlap", Error;
+    /// Some patient of the population is in no stratum (a witness is given).
+    StrataGap = "E0902", "strata-gap", Error;
     /// A definition, input or `use` that nothing refers to.
     Unused = "W0701", "unused", Warning;
     /// Guideline or instrument metadata that is missing.

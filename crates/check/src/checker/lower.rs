@@ -411,7 +411,8 @@ impl<'c, 'a> Lower<'c, 'a> {
         let at = self.loc(cx.file, e.name_span());
         let kind = match e {
             Entity::Define(_, _, d) => ir::NodeKind::Define { expr: self.labeled(cx, &d.expr) },
-            Entity::Score(_, _, s) => ir::NodeKind::Score { expr: self.expr(cx, &s.expr) },
+            // A score of one item is that item's points, like every term of a sum.
+            Entity::Score(_, _, s) => ir::NodeKind::Score { expr: self.term(cx, &s.expr) },
             Entity::Strat(_, _, s) => {
                 let population = s.population.as_ref().map(|p| match self.resolve(cx, p) {
                     Some(ent) => self.name(ent),

@@ -1,0 +1,268 @@
+//! Candidate values for each input: few, readable, and covering every case
+//! the guideline's conditions can tell apart.
+
+use guidepath_eval::Value;
+use guidepath_ir::calendar::format_date;
+use guidepath_ir::{Artifact, Duration, Expr, Input, NodeKind, Scoring, ValueType};
+use std::collections::BTreeSet;
+
+pub struct Candidates {
+    per_input: Vec<Vec<Value>>,
+}
+
+impl Candidates {
+    pub fn of(&self, input: u32) -> &[Value] {
+        self.per_input.get(input as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What an input is compared with, as written.
+#[derive(Default)]
+struct Constants {
+    numbers: Vec<f64>,
+    durations: Vec<(f64, guidepath_ir::Unit)>,
+    dates: Vec<i64>,
+    texts: Vec<String>,
+}
+
+fn every_expr(art: &Artifact) -> Vec<&Expr> {
+    let mut roots: Vec<&Expr> = Vec::new();
+    for n in &art.nodes {
+        match &n.kind {
+            NodeKind::Define { expr } | NodeKind::Score { expr } => roots.push(expr),
+            NodeKind::Stratify { population, strata } => {
+                roots.extend(population.iter());
+                roots.extend(strata.iter().map(|s| &s.when));
+            }
+        }
+    }
+    roots.extend(art.recommendations.iter().map(|r| &r.when));
+    for p in &art.pathways {
+        roots.extend(p.when.iter());
+        roots.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
+    }
+    let mut all = Vec::new();
+    let mut todo = roots;
+    while let Some(e) = todo.pop() {
+        all.push(e);
+        e.push_children(&mut todo);
+    }
+    all
+}
+
+pub fn for_inputs(art: &Artifact) -> Candidates {
+    let mut consts: Vec<Constants> = art.inputs.iter().map(|_| Constants::default()).collect();
+    for e in every_expr(art) {
+        let mut note = |i: u32, other: &Expr| {
+            let Some(c) = consts.get_mut(i as usize) else { return };
+            match other {
+                Expr::Quantity { value, unit: Some(u) } if u.time_family().is_some() => {
+                    c.durations.push((*value, *u));
+                    c.numbers.push(*value);
+                }
+                Expr::Quantity { value, .. } => c.numbers.push(*value),
+                Expr::Date(d) => c.dates.push(*d),
+                Expr::Text(t) => c.texts.push(t.clone()),
+                _ => {}
+            }
+        };
+        match e {
+            Expr::Compare { lhs, rhs, .. } => match (&**lhs, &**rhs) {
+                (Expr::Input(i), other) | (other, Expr::Input(i)) => note(*i, other),
+                _ => {}
+            },
+            Expr::InRange { expr, lo, hi, unit, .. } => {
+                if let Expr::Input(i) = &**expr {
+                    note(*i, &Expr::Quantity { value: *lo, unit: *unit });
+                    note(*i, &Expr::Quantity { value: *hi, unit: *unit });
+                }
+            }
+            _ => {}
+        }
+    }
+    let per_input = art.inputs.iter().zip(&consts).map(|(input, c)| values_for(input, c)).collect();
+    Candidates { per_input }
+}
+
+fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
+    if let Some(scoring) = &input.scoring {
+        return match scoring {
+            Scoring::Boolean => vec![Value::Bool(false), Value::Bool(true)],
+            Scoring::Integer { lo, hi, .. } => {
+                let (lo, hi) = (lo.ceil() as i64, hi.floor() as i64);
+                (lo..=hi.min(lo + 1000)).map(|x| Value::Num(x as f64)).collect()
+            }
+            Scoring::Choice { points } => (0..points.len() as u32).map(Value::Enum).collect(),
+        };
+    }
+    match &input.ty {
+        ValueType::Boolean => vec![Value::Bool(false), Value::Bool(true)],
+        ValueType::Integer => numbers(&c.numbers, input.range, true).into_iter().map(Value::Num).collect(),
+        ValueType::Decimal => numbers(&c.numbers, input.range, false).into_iter().map(Value::Num).collect(),
+        ValueType::Date => {
+            let mut out: Vec<i64> = Vec::new();
+            for d in &c.dates {
+                for x in [*d, d - 1, d + 1] {
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+            }
+            if out.is_empty() {
+                // 2024-01-01: any date serves when none is compared with.
+                out.push(19_723);
+            }
+            out.into_iter().map(Value::Date).collect()
+        }
+        ValueType::Duration => {
+            let mut out: Vec<Duration> = Vec::new();
+            for (v, u) in &c.durations {
+                for x in [*v, v - 1.0, v + 1.0] {
+                    if let Some(d) = Duration::of(x.max(0.0), *u) {
+                        if !out.contains(&d) {
+                            out.push(d);
+                        }
+                    }
+                }
+            }
+            if !out.contains(&Duration::default()) {
+                out.push(Duration::default());
+            }
+            out.into_iter().map(Value::Duration).collect()
+        }
+        ValueType::Text => {
+            let mut out: Vec<Value> = Vec::new();
+            for t in &c.texts {
+                let v = Value::Text(t.clone());
+                if !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+            out.push(Value::Text(String::new()));
+            out
+        }
+        ValueType::Enum { values } => (0..values.len() as u32).map(Value::Enum).collect(),
+        ValueType::Set { values } => {
+            let n = values.len().min(64);
+            if n <= 6 {
+                (0..(1u64 << n)).map(Value::Set).collect()
+            } else {
+                let mut v = vec![Value::Set(0)];
+                v.extend((0..n).map(|k| Value::Set(1 << k)));
+                v.push(Value::Set(if n == 64 { u64::MAX } else { (1 << n) - 1 }));
+                v
+            }
+        }
+    }
+}
+
+/// The constants, a value between each two neighbours, and one beyond each
+/// end, inside the range: every case a comparison with these constants can
+/// tell apart. Constants come first, so witnesses show boundary values.
+fn numbers(consts: &[f64], range: Option<(f64, f64)>, integer: bool) -> Vec<f64> {
+    let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+    let inside = |x: f64| x >= lo && x <= hi && (!integer || x.fract() == 0.0);
+    let mut ks: Vec<f64> = Vec::new();
+    for c in consts {
+        let xs = if integer && c.fract() != 0.0 { vec![c.floor(), c.ceil()] } else { vec![*c] };
+        for x in xs {
+            if inside(x) && !ks.contains(&x) {
+                ks.push(x);
+            }
+        }
+    }
+    ks.sort_by(f64::total_cmp);
+    let mut out = ks.clone();
+    let step = 1.0;
+    for w in ks.windows(2) {
+        let mid = if integer { w[0] + 1.0 } else { (w[0] + w[1]) / 2.0 };
+        if mid < w[1] && inside(mid) && !out.contains(&mid) {
+            out.push(mid);
+        }
+    }
+    if let (Some(first), Some(last)) = (ks.first(), ks.last()) {
+        for x in [first - step, last + step] {
+            if inside(x) && !out.contains(&x) {
+                out.push(x);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(if lo.is_finite() { lo } else { 0.0 });
+    }
+    out
+}
+
+/// The inputs an expression reads, through the nodes it uses, in input
+/// order.
+pub fn inputs_read(art: &Artifact, e: &Expr) -> Vec<u32> {
+    let mut seen_nodes = BTreeSet::new();
+    let mut found = BTreeSet::new();
+    let mut todo: Vec<&Expr> = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Input(i) | Expr::Points(i) => {
+                found.insert(*i);
+            }
+            Expr::Node(n) | Expr::InStratum { node: n, .. } if seen_nodes.insert(*n) => {
+                match art.nodes.get(*n as usize).map(|n| &n.kind) {
+                    Some(NodeKind::Define { expr } | NodeKind::Score { expr }) => todo.push(expr),
+                    Some(NodeKind::Stratify { population, strata }) => {
+                        todo.extend(population.iter());
+                        todo.extend(strata.iter().map(|s| &s.when));
+                    }
+                    None => {}
+                }
+            }
+            other => other.push_children(&mut todo),
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// Values as patient JSON, nested by input path.
+pub fn to_json(art: &Artifact, values: &[Option<Value>]) -> serde_json::Value {
+    let mut root = serde_json::Map::new();
+    for (input, v) in art.inputs.iter().zip(values) {
+        let Some(v) = v else { continue };
+        let names = match &input.ty {
+            ValueType::Enum { values } | ValueType::Set { values } => values.as_slice(),
+            _ => &[],
+        };
+        let json = match v {
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Num(x) if x.fract() == 0.0 => serde_json::Value::from(*x as i64),
+            Value::Num(x) => {
+                serde_json::Number::from_f64(*x).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            }
+            Value::Date(d) => serde_json::Value::String(format_date(*d)),
+            Value::Duration(d) => serde_json::Value::String(d.to_iso()),
+            Value::Text(t) => serde_json::Value::String(t.clone()),
+            Value::Enum(k) => {
+                names.get(*k as usize).map_or(serde_json::Value::Null, |s| serde_json::Value::String(s.clone()))
+            }
+            Value::Set(mask) => serde_json::Value::Array(
+                names
+                    .iter()
+                    .enumerate()
+                    .filter(|(k, _)| *k < 64 && mask & (1 << k) != 0)
+                    .map(|(_, s)| serde_json::Value::String(s.clone()))
+                    .collect(),
+            ),
+        };
+        let mut map = &mut root;
+        let parts: Vec<&str> = input.path.split('.').collect();
+        for (k, part) in parts.iter().enumerate() {
+            if k + 1 == parts.len() {
+                map.insert(part.to_string(), json.clone());
+            } else {
+                let slot = map.entry(part.to_string()).or_insert_with(|| serde_json::Value::Object(Default::default()));
+                match slot {
+                    serde_json::Value::Object(m) => map = m,
+                    _ => break,
+                }
+            }
+        }
+    }
+    serde_json::Value::Object(root)
+}
