@@ -103,6 +103,59 @@ pub fn analyse(compiled: &Compiled) -> Vec<Diagnostic> {
         }
         let _ = index;
     }
+    out.extend(recommendations(art, &file.ast, &cands));
+    out
+}
+
+/// Contradicting recommendations and recommendations no patient can meet.
+fn recommendations(art: &Artifact, file: &ast::File, cands: &candidates::Candidates) -> Vec<Diagnostic> {
+    let decl = |id: &str| {
+        file.items.iter().find_map(|i| match i {
+            ast::Item::Recommend(r) if r.name.name == id => Some(r),
+            _ => None,
+        })
+    };
+    let mut out = Vec::new();
+    for (i, a) in art.recommendations.iter().enumerate() {
+        let Some(da) = decl(&a.id) else { continue };
+        if let Search::None = search_goal(art, a.when.clone(), cands) {
+            out.push(
+                Diagnostic::new(
+                    Code::Unreachable,
+                    da.name.span,
+                    format!("no patient can meet the condition of `{}`", a.id),
+                )
+                .label("never applies")
+                .help("every case within the declared ranges was tried; check the thresholds and the declared ranges"),
+            );
+        }
+        for b in &art.recommendations[i + 1..] {
+            if a.action != b.action || a.direction == b.direction {
+                continue;
+            }
+            let Some(db) = decl(&b.id) else { continue };
+            let goal = Expr::And(vec![a.when.clone(), b.when.clone()]);
+            if let Some(w) = witness(art, goal, cands) {
+                let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
+                out.push(
+                    Diagnostic::new(
+                        Code::Contradiction,
+                        db.name.span,
+                        format!(
+                            "`{}` recommends for and `{}` against `{}` for the same patient",
+                            pro.id, con.id, a.action
+                        ),
+                    )
+                    .label("applies together with the other")
+                    .related(da.name.span, "contradicted here")
+                    .help(format!(
+                        "for example this patient, for whom both apply: {}\nnarrow one condition so they cannot meet",
+                        serde_json::to_string(&w.json).unwrap_or_default()
+                    )),
+                );
+            }
+        }
+    }
     out
 }
 
@@ -166,8 +219,24 @@ fn source_value(s: &str) -> String {
     format!("\"{s}\"")
 }
 
+/// What a search found.
+enum Search {
+    Witness(Witness),
+    /// Every case was tried: no patient meets the condition.
+    None,
+    /// The budget ran out first: nothing can be said.
+    Undecided,
+}
+
 /// Searches for a patient for whom `goal` holds.
 fn witness(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Option<Witness> {
+    match search_goal(art, goal, cands) {
+        Search::Witness(w) => Some(w),
+        Search::None | Search::Undecided => None,
+    }
+}
+
+fn search_goal(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Search {
     let mut probe = art.clone();
     probe.recommendations = vec![Recommendation {
         id: "__goal".into(),
@@ -181,12 +250,12 @@ fn witness(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Option
     }];
     probe.pathways.clear();
     probe.seal();
-    let ev = Evaluator::new(probe).ok()?;
+    let Ok(ev) = Evaluator::new(probe) else { return Search::Undecided };
     let relevant = candidates::inputs_read(art, &goal);
     let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
     let mut budget = BUDGET;
     if !search(&ev, &relevant, cands, 0, &mut values, &mut budget) {
-        return None;
+        return if budget == 0 { Search::Undecided } else { Search::None };
     }
     // Make the witness concrete: an input the goal no longer depends on
     // takes its first candidate (true stays true as data is added).
@@ -197,9 +266,9 @@ fn witness(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Option
     }
     let bound = Bound::from_values(values.clone());
     if ev.evaluate(&bound).recommendation("__goal") != Some(Some(true)) {
-        return None;
+        return Search::Undecided;
     }
-    Some(Witness { json: candidates::to_json(art, &values) })
+    Search::Witness(Witness { json: candidates::to_json(art, &values) })
 }
 
 fn search(

@@ -173,6 +173,10 @@ codes! {
     StrataOverlap = "E0901", "strata-overlap", Error;
     /// Some patient of the population is in no stratum (a witness is given).
     StrataGap = "E0902", "strata-gap", Error;
+    /// A recommendation for and one against the same action both apply to some patient.
+    Contradiction = "E0903", "contradicting-recommendations", Error;
+    /// A recommendation that no patient within the declared ranges can meet.
+    Unreachable = "W0904", "unreachable-recommendation", Warning;
     /// A definition, input or `use` that nothing refers to.
     Unused = "W0701", "unused", Warning;
     /// Guideline or instrument metadata that is missing.
