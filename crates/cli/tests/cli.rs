@@ -223,3 +223,34 @@ fn inline_tests_of_clean_corpus_files_pass() {
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("3 passed, 0 failed"), "{out}");
 }
+
+/// A copy of the Skåne guideline with one line changed, in a fresh folder.
+fn skane_variant(name: &str, from: &str, to: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("guidepath-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = std::fs::read_to_string(root().join("guidelines/se/skane_mms.guide")).unwrap();
+    assert!(text.contains(from), "the Skåne guideline still has `{from}`");
+    let file = dir.join("skane.guide");
+    std::fs::write(&file, text.replacen(from, to, 1)).unwrap();
+    file
+}
+
+#[test]
+fn a_gap_and_an_overlap_in_skane_come_with_a_50_point_witness() {
+    for (name, from, to, code) in [
+        ("gap", "primary_care   when linton_score <= 50", "primary_care   when linton_score <= 49", "E0902"),
+        ("overlap", "consider_level when linton_score > 50", "consider_level when linton_score >= 50", "E0901"),
+    ] {
+        let file = skane_variant(name, from, to);
+        let path = file.to_str().unwrap();
+        let (code_h, human, _) = guidepath(&["check", path]);
+        assert_eq!(code_h, 1, "{human}");
+        assert!(human.contains(code) && human.contains("\"linton_score\":50"), "{human}");
+        let (_, out, _) = guidepath(&["check", "--format", "json", path]);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let d = v["files"][0]["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == code).expect(code);
+        let help = d["help"].as_str().unwrap();
+        assert!(help.contains("\"linton_score\":50"), "{help}");
+        let _ = std::fs::remove_dir_all(file.parent().unwrap());
+    }
+}
