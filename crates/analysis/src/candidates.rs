@@ -4,7 +4,6 @@
 use guidepath_eval::Value;
 use guidepath_ir::calendar::format_date;
 use guidepath_ir::{Artifact, Duration, Expr, Input, NodeKind, Scoring, ValueType};
-use std::collections::BTreeSet;
 
 pub struct Candidates {
     per_input: Vec<Vec<Value>>,
@@ -191,33 +190,6 @@ fn numbers(consts: &[f64], range: Option<(f64, f64)>, integer: bool) -> Vec<f64>
         out.push(if lo.is_finite() { lo } else { 0.0 });
     }
     out
-}
-
-/// The inputs an expression reads, through the nodes it uses, in input
-/// order.
-pub fn inputs_read(art: &Artifact, e: &Expr) -> Vec<u32> {
-    let mut seen_nodes = BTreeSet::new();
-    let mut found = BTreeSet::new();
-    let mut todo: Vec<&Expr> = vec![e];
-    while let Some(e) = todo.pop() {
-        match e {
-            Expr::Input(i) | Expr::Points(i) => {
-                found.insert(*i);
-            }
-            Expr::Node(n) | Expr::InStratum { node: n, .. } if seen_nodes.insert(*n) => {
-                match art.nodes.get(*n as usize).map(|n| &n.kind) {
-                    Some(NodeKind::Define { expr } | NodeKind::Score { expr }) => todo.push(expr),
-                    Some(NodeKind::Stratify { population, strata }) => {
-                        todo.extend(population.iter());
-                        todo.extend(strata.iter().map(|s| &s.when));
-                    }
-                    None => {}
-                }
-            }
-            other => other.push_children(&mut todo),
-        }
-    }
-    found.into_iter().collect()
 }
 
 /// Values as patient JSON, nested by input path.

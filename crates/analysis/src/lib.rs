@@ -251,7 +251,7 @@ fn search_goal(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Se
     probe.pathways.clear();
     probe.seal();
     let Ok(ev) = Evaluator::new(probe) else { return Search::Undecided };
-    let relevant = candidates::inputs_read(art, &goal);
+    let relevant = art.inputs_read(&goal);
     let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
     let mut budget = BUDGET;
     if !search(&ev, &relevant, cands, 0, &mut values, &mut budget) {

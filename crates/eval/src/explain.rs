@@ -5,7 +5,6 @@ use crate::value::V;
 use crate::Outcome;
 use guidepath_ir::{Expr, NodeKind};
 use serde_json::{json, Value as J};
-use std::collections::BTreeSet;
 
 fn tri(t: Option<bool>) -> J {
     match t {
@@ -14,36 +13,9 @@ fn tri(t: Option<bool>) -> J {
     }
 }
 
-/// Input indices an expression reads, through the nodes it uses.
-fn inputs_of(out: &Outcome<'_>, e: &Expr) -> BTreeSet<u32> {
-    let nodes = &out.ev.artifact.nodes;
-    let mut seen_nodes = BTreeSet::new();
-    let mut found = BTreeSet::new();
-    let mut todo: Vec<&Expr> = vec![e];
-    while let Some(e) = todo.pop() {
-        match e {
-            Expr::Input(i) | Expr::Points(i) => {
-                found.insert(*i);
-            }
-            Expr::Node(n) | Expr::InStratum { node: n, .. } if seen_nodes.insert(*n) => {
-                match nodes.get(*n as usize).map(|n| &n.kind) {
-                    Some(NodeKind::Define { expr } | NodeKind::Score { expr }) => todo.push(expr),
-                    Some(NodeKind::Stratify { population, strata }) => {
-                        todo.extend(population.iter());
-                        todo.extend(strata.iter().map(|s| &s.when));
-                    }
-                    None => {}
-                }
-            }
-            other => other.push_children(&mut todo),
-        }
-    }
-    found
-}
-
 fn data(out: &Outcome<'_>, e: &Expr) -> J {
     let mut m = serde_json::Map::new();
-    for i in inputs_of(out, e) {
+    for i in out.ev.artifact.inputs_read(e) {
         let Some(input) = out.ev.artifact.inputs.get(i as usize) else { continue };
         let v = match out.bound.get(i) {
             None => J::Null,

@@ -448,6 +448,33 @@ fn check_expr(
 }
 
 impl Artifact {
+    /// The inputs an expression reads, directly or through the nodes it
+    /// uses, in input order.
+    pub fn inputs_read(&self, e: &Expr) -> Vec<u32> {
+        let mut seen_nodes = std::collections::BTreeSet::new();
+        let mut found = std::collections::BTreeSet::new();
+        let mut todo: Vec<&Expr> = vec![e];
+        while let Some(e) = todo.pop() {
+            match e {
+                Expr::Input(i) | Expr::Points(i) => {
+                    found.insert(*i);
+                }
+                Expr::Node(n) | Expr::InStratum { node: n, .. } if seen_nodes.insert(*n) => {
+                    match self.nodes.get(*n as usize).map(|n| &n.kind) {
+                        Some(NodeKind::Define { expr } | NodeKind::Score { expr }) => todo.push(expr),
+                        Some(NodeKind::Stratify { population, strata }) => {
+                            todo.extend(population.iter());
+                            todo.extend(strata.iter().map(|s| &s.when));
+                        }
+                        None => {}
+                    }
+                }
+                other => other.push_children(&mut todo),
+            }
+        }
+        found.into_iter().collect()
+    }
+
     /// SHA-256 of the canonical JSON of this artifact with `content_hash`
     /// empty, as lowercase hex.
     pub fn compute_hash(&self) -> String {
