@@ -237,20 +237,29 @@ fn witness(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Option
 }
 
 fn search_goal(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Search {
-    let mut probe = art.clone();
-    probe.recommendations = vec![Recommendation {
-        id: "__goal".into(),
-        title: None,
-        direction: Direction::For,
-        action: "__goal".into(),
-        strength: None,
-        certainty: None,
-        when: goal.clone(),
-        at: Loc { file: String::new(), line: 0, column: 0 },
-    }];
-    probe.pathways.clear();
-    probe.seal();
-    let Ok(ev) = Evaluator::new(probe) else { return Search::Undecided };
+    // The question as the only recommendation of a copy of the artifact's
+    // inputs and nodes (its own recommendations and pathways are not needed).
+    let probe = Artifact {
+        schema: art.schema.clone(),
+        guideline: art.guideline.clone(),
+        source_hash: art.source_hash.clone(),
+        content_hash: String::new(),
+        inputs: art.inputs.clone(),
+        nodes: art.nodes.clone(),
+        recommendations: vec![Recommendation {
+            id: "__goal".into(),
+            title: None,
+            direction: Direction::For,
+            action: "__goal".into(),
+            strength: None,
+            certainty: None,
+            when: goal.clone(),
+            at: Loc { file: String::new(), line: 0, column: 0 },
+        }],
+        pathways: Vec::new(),
+    };
+    // Built here from a checked artifact: no hash to verify.
+    let Ok(ev) = Evaluator::new_in_process(probe) else { return Search::Undecided };
     let relevant = art.inputs_read(&goal);
     let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
     let mut budget = BUDGET;

@@ -87,10 +87,22 @@ impl Evaluator {
     /// Checks the artifact (schema, references, hash) and prepares it.
     pub fn new(artifact: Artifact) -> Result<Evaluator, ArtifactError> {
         artifact.check()?;
+        Ok(Evaluator::prepare(artifact))
+    }
+
+    /// For an artifact built in this process (e.g. a derived query): checks
+    /// its schema and references, which keep evaluation safe, but not its
+    /// content hash, which guards artifacts that travel.
+    pub fn new_in_process(artifact: Artifact) -> Result<Evaluator, ArtifactError> {
+        artifact.validate()?;
+        Ok(Evaluator::prepare(artifact))
+    }
+
+    fn prepare(artifact: Artifact) -> Evaluator {
         let paths: Vec<Vec<String>> =
             artifact.inputs.iter().map(|i| i.path.split('.').map(str::to_string).collect()).collect();
         let tree = bind::PathTree::new(&paths);
-        Ok(Evaluator { artifact, paths, tree })
+        Evaluator { artifact, paths, tree }
     }
 
     /// Reads an artifact from JSON.
