@@ -18,7 +18,7 @@
 
 mod candidates;
 
-use guidepath_check::{check, Checked, Compiled, Diagnostic, FileId, FileSystem, Severity};
+use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem};
 use guidepath_eval::{Bound, Evaluator, Value};
 use guidepath_ir::{Artifact, Direction, Expr, Loc, NodeKind, Recommendation};
 use guidepath_syntax::{ast, Code};
@@ -29,17 +29,12 @@ const BUDGET: usize = 200_000;
 
 /// Checks the files like [`guidepath_check::check`], then analyses every
 /// root file that has no errors and adds the findings to its diagnostics.
+/// One check run serves both.
 pub fn check_and_analyse(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
-    let mut checked = check(fs, paths);
-    let roots: Vec<FileId> = checked.roots.clone();
-    for root in roots {
-        let clean = checked.diagnostics[root].iter().all(|d| d.severity != Severity::Error);
-        if !clean {
-            continue;
-        }
-        let path = checked.db.file(root).path.clone();
-        let compiled = guidepath_check::compile(fs, &path);
-        let found = analyse(&compiled);
+    let (mut checked, lowered) = check_and_lower(fs, paths);
+    for (k, lowered) in lowered.iter().enumerate() {
+        let (Some(lowered), Some(&root)) = (lowered, checked.roots.get(k)) else { continue };
+        let found = analyse_file(&checked.db.file(root).ast, &lowered.artifact);
         let diags = &mut checked.diagnostics[root];
         diags.extend(found);
         diags.sort_by_key(|d| (d.label.span.start, d.label.span.end, d.code));
@@ -51,13 +46,16 @@ pub fn check_and_analyse(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
 pub fn analyse(compiled: &Compiled) -> Vec<Diagnostic> {
     let Some(lowered) = &compiled.lowered else { return Vec::new() };
     let Some(&root) = compiled.checked.roots.first() else { return Vec::new() };
-    let file = compiled.checked.db.file(root);
-    let art = &lowered.artifact;
+    analyse_file(&compiled.checked.db.file(root).ast, &lowered.artifact)
+}
+
+/// Findings for one file, given its syntax (for locations) and its artifact.
+fn analyse_file(file: &ast::File, art: &Artifact) -> Vec<Diagnostic> {
     let cands = candidates::for_inputs(art);
     let mut out = Vec::new();
-    for (index, node) in art.nodes.iter().enumerate() {
+    for node in &art.nodes {
         let NodeKind::Stratify { population, strata } = &node.kind else { continue };
-        let Some(decl) = find_stratify(&file.ast, &node.id) else { continue };
+        let Some(decl) = find_stratify(file, &node.id) else { continue };
         let pop = population.clone();
         let with_pop = |mut parts: Vec<Expr>| {
             if let Some(p) = &pop {
@@ -101,9 +99,8 @@ pub fn analyse(compiled: &Compiled) -> Vec<Diagnostic> {
                 .help(witness_help(&w, &node.id, "no stratum holds")),
             );
         }
-        let _ = index;
     }
-    out.extend(recommendations(art, &file.ast, &cands));
+    out.extend(recommendations(art, file, &cands));
     out
 }
 

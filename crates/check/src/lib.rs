@@ -39,8 +39,9 @@ impl Checked {
     }
 }
 
-/// Checks the given files and every file they `use`.
-pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
+/// The given files (the roots, each once, in order) and every file they
+/// `use`; files that cannot be read are listed apart.
+fn load(fs: &dyn FileSystem, paths: &[PathBuf]) -> (SourceDb, Vec<FileId>, Vec<(PathBuf, std::io::Error)>) {
     let mut db = SourceDb::default();
     let mut roots = Vec::new();
     let mut load_errors = Vec::new();
@@ -55,6 +56,12 @@ pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
         }
     }
     db.load_uses(fs);
+    (db, roots, load_errors)
+}
+
+/// Checks the given files and every file they `use`.
+pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
+    let (db, roots, load_errors) = load(fs, paths);
     let diagnostics = checker::Checker::new(&db, fs).run();
     Checked { db, diagnostics, roots, load_errors }
 }
@@ -65,6 +72,26 @@ pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
 pub struct Compiled {
     pub checked: Checked,
     pub lowered: Option<Lowered>,
+}
+
+/// Checks the given files like [`check`] and lowers each root file that has
+/// no errors, from the same run (nothing is loaded or checked twice).
+/// `lowered[i]` belongs to `checked.roots[i]`.
+pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<Option<Lowered>>) {
+    let (db, roots, load_errors) = load(fs, paths);
+    let (diagnostics, lowered) = {
+        let mut checker = checker::Checker::new(&db, fs);
+        let diagnostics = checker.run();
+        let lowered = roots
+            .iter()
+            .map(|&r| {
+                let clean = diagnostics[r].iter().all(|d| d.severity != Severity::Error);
+                clean.then(|| checker.lower(r))
+            })
+            .collect();
+        (diagnostics, lowered)
+    };
+    (Checked { db, diagnostics, roots, load_errors }, lowered)
 }
 
 /// Checks `path` (and what it uses) and, if there are no errors, lowers it

@@ -255,28 +255,8 @@ impl Evaluator {
             Expr::Node(n) => nodes.get(*n as usize).map_or(V::Unknown, |n| n.value.clone()),
             Expr::Labeled { expr, .. } => self.expr(expr, b, nodes, members),
             Expr::Not(x) => V::Bool(self.cond(x, b, nodes, members).map(|v| !v)),
-            Expr::And(xs) => {
-                let mut unknown = false;
-                for x in xs {
-                    match self.cond(x, b, nodes, members) {
-                        Some(false) => return V::Bool(Some(false)),
-                        Some(true) => {}
-                        None => unknown = true,
-                    }
-                }
-                V::Bool(if unknown { None } else { Some(true) })
-            }
-            Expr::Or(xs) => {
-                let mut unknown = false;
-                for x in xs {
-                    match self.cond(x, b, nodes, members) {
-                        Some(true) => return V::Bool(Some(true)),
-                        Some(false) => {}
-                        None => unknown = true,
-                    }
-                }
-                V::Bool(if unknown { None } else { Some(false) })
-            }
+            Expr::And(xs) => V::Bool(self.kleene(xs, false, b, nodes, members)),
+            Expr::Or(xs) => V::Bool(self.kleene(xs, true, b, nodes, members)),
             Expr::Compare { op, lhs, rhs } => {
                 let l = self.expr(lhs, b, nodes, members);
                 let r = self.expr(rhs, b, nodes, members);
@@ -353,6 +333,24 @@ impl Evaluator {
                 }
                 acc.unwrap_or(V::Num(0.0, 0.0))
             }
+        }
+    }
+
+    /// Kleene `and` (`decisive` false) or `or` (`decisive` true): the
+    /// decisive value of any part decides; otherwise unknown if any part is.
+    fn kleene(&self, xs: &[Expr], decisive: bool, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri]) -> Tri {
+        let mut unknown = false;
+        for x in xs {
+            match self.cond(x, b, nodes, members) {
+                Some(v) if v == decisive => return Some(decisive),
+                Some(_) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown {
+            None
+        } else {
+            Some(!decisive)
         }
     }
 
