@@ -85,3 +85,62 @@ fn shipped_guidelines_are_clean() {
     }
     assert!(out.is_empty(), "shipped guidelines have diagnostics:\n{out}");
 }
+
+/// Every witness of the analysis, run through the evaluator on its own,
+/// shows what its finding claims (read from the explained result, not from
+/// the analysis).
+#[test]
+fn witnesses_re_evaluate_to_their_finding() {
+    use guidepath_tests::evaluator;
+    use serde_json::Value;
+    let mut checked_witnesses = 0;
+    for path in guide_files(&root().join("tests/corpus/analysis")) {
+        let (checked, id) = check_file(&path);
+        for d in &checked.diagnostics[id] {
+            let Some(w) = &d.witness else { continue };
+            let patient: Value = serde_json::from_str(&w.patient).expect("a witness is JSON");
+            let ev = evaluator(&path);
+            let out = ev.evaluate_json(&patient).expect("a witness binds");
+            let report = out.to_json_explained();
+            let names: Vec<&str> = d.message.split('`').skip(1).step_by(2).collect();
+            let strata_true = |rule: &str| -> Option<usize> {
+                let e = report["explanation"].as_array()?.iter().find(|e| e["rule"] == rule)?;
+                let strata = e["strata"].as_array()?;
+                // The population, when there is one, is listed first and must hold.
+                let population_holds = strata.iter().all(|s| s.get("stratum").is_some() || s["value"] == true);
+                population_holds
+                    .then(|| strata.iter().filter(|s| s.get("stratum").is_some() && s["value"] == true).count())
+            };
+            let where_ = format!("{}: {} {}", path.display(), d.code, d.message);
+            match d.code {
+                Code::StrataOverlap => assert_eq!(strata_true(names[2]), Some(2), "{where_}"),
+                Code::StrataGap => assert_eq!(strata_true(names[0]), Some(0), "{where_}"),
+                Code::Contradiction if names.len() == 3 && !d.message.contains("used guideline") => {
+                    assert_eq!(out.recommendation(names[0]), Some(Some(true)), "{where_}");
+                    assert_eq!(out.recommendation(names[1]), Some(Some(true)), "{where_}");
+                }
+                Code::Contradiction => {
+                    // Across files: this file's recommendation applies here,
+                    // the used file's one to the same patient's data there.
+                    assert_eq!(out.recommendation(names[0]), Some(Some(true)), "{where_}");
+                    let (alias, rec) = names[2].split_once('.').expect("an imported id has its alias");
+                    let used = evaluator(&path.parent().unwrap().join("lib/national_back_pain.guide"));
+                    let theirs = used.evaluate_json(&patient[alias]).expect("the used file's data binds");
+                    assert_eq!(theirs.recommendation(rec), Some(Some(true)), "{where_}");
+                }
+                Code::LimitBeforeStart => {
+                    let due = |s: &str| out.due(s).flatten().expect("both steps are due");
+                    assert!(due(names[0]) < due(names[1]), "{where_}");
+                }
+                Code::LimitBeyondPathway => {
+                    let due = out.due(names[0]).flatten().expect("the step is due");
+                    let shown = guidepath_ir::calendar::format_date(due);
+                    assert!(d.help.as_deref().unwrap_or("").contains(&shown), "{where_}");
+                }
+                other => panic!("{where_}: no re-evaluation written for {other}"),
+            }
+            checked_witnesses += 1;
+        }
+    }
+    assert!(checked_witnesses >= 8, "only {checked_witnesses} witnesses were re-evaluated");
+}

@@ -7,11 +7,30 @@ use guidepath_ir::{Artifact, Duration, Expr, Input, NodeKind, Scoring, ValueType
 
 pub struct Candidates {
     per_input: Vec<Vec<Value>>,
+    /// Whether an input's candidates are every value it can take.
+    complete: Vec<bool>,
 }
 
 impl Candidates {
     pub fn of(&self, input: u32) -> &[Value] {
         self.per_input.get(input as usize).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn complete(&self, input: u32) -> bool {
+        self.complete.get(input as usize).copied().unwrap_or(false)
+    }
+}
+
+/// Items, booleans, enums and small sets are tried with every value.
+fn is_complete(input: &Input) -> bool {
+    match &input.scoring {
+        Some(Scoring::Integer { lo, hi, .. }) => hi - lo <= 1000.0,
+        Some(_) => true,
+        None => match &input.ty {
+            ValueType::Boolean | ValueType::Enum { .. } => true,
+            ValueType::Set { values } => values.len() <= 6,
+            _ => false,
+        },
     }
 }
 
@@ -80,7 +99,7 @@ pub fn for_inputs(art: &Artifact) -> Candidates {
         }
     }
     let per_input = art.inputs.iter().zip(&consts).map(|(input, c)| values_for(input, c)).collect();
-    Candidates { per_input }
+    Candidates { per_input, complete: art.inputs.iter().map(is_complete).collect() }
 }
 
 fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
@@ -100,10 +119,12 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
         ValueType::Decimal => numbers(&c.numbers, input.range, false).into_iter().map(Value::Num).collect(),
         ValueType::Date => {
             let mut out: Vec<i64> = Vec::new();
-            for d in &c.dates {
-                for x in [*d, d - 1, d + 1] {
-                    if !out.contains(&x) {
-                        out.push(x);
+            for pass in [&[0][..], &[-1, 1][..]] {
+                for d in &c.dates {
+                    for delta in pass {
+                        if !out.contains(&(d + delta)) {
+                            out.push(d + delta);
+                        }
                     }
                 }
             }
@@ -114,12 +135,15 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
             out.into_iter().map(Value::Date).collect()
         }
         ValueType::Duration => {
+            // The constants first, so that witnesses show boundary values.
             let mut out: Vec<Duration> = Vec::new();
-            for (v, u) in &c.durations {
-                for x in [*v, v - 1.0, v + 1.0] {
-                    if let Some(d) = Duration::of(x.max(0.0), *u) {
-                        if !out.contains(&d) {
-                            out.push(d);
+            for pass in [&[0.0][..], &[-1.0, 1.0][..]] {
+                for (v, u) in &c.durations {
+                    for delta in pass {
+                        if let Some(d) = Duration::of((v + delta).max(0.0), *u) {
+                            if !out.contains(&d) {
+                                out.push(d);
+                            }
                         }
                     }
                 }

@@ -10,22 +10,28 @@
 //! one at a time and evaluates the condition with the evaluator's
 //! three-valued semantics on the partial patient: as soon as it is false the
 //! branch is abandoned, as soon as it is true the patient is a witness. So
-//! every finding is confirmed by the evaluator itself, and a search that
-//! finds nothing has covered every case.
+//! every finding is confirmed by the evaluator itself. A search that finds
+//! nothing is a proof only inside the fragment where the candidates cover
+//! every case (see [`search::Analysis::outside`]); elsewhere the question is
+//! reported as not analysed, with the reason.
 //!
-//! This first part of the analysis covers stratifications: overlapping
-//! strata (E0901) and patients of the population in no stratum (E0902).
+//! Findings: overlapping strata (E0901), patients of the population in no
+//! stratum (E0902), contradicting recommendations, also across files
+//! (E0903), unreachable (W0904) and redundant (W0905) recommendations,
+//! comparisons that are always true or false (W0906), and time limits that
+//! cannot be kept (E0907, E0908). `allow kind in name because "…"` accepts a
+//! finding; an `allow` that accepts nothing is itself reported (W0911).
 
 mod candidates;
+mod limits;
+mod search;
+mod witness;
 
-use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem};
-use guidepath_eval::{Bound, Evaluator, Value};
-use guidepath_ir::{Artifact, Direction, Expr, Loc, NodeKind, Recommendation};
-use guidepath_syntax::{ast, Code};
+use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem, Lowered, SourceFile};
+use guidepath_ir::{Artifact, Direction, Expr, Loc, NodeKind};
+use guidepath_syntax::{ast, Code, Span};
+use search::{Analysis, Answer};
 use std::path::PathBuf;
-
-/// Most evaluations one question may take before it is left undecided.
-const BUDGET: usize = 200_000;
 
 /// Checks the files like [`guidepath_check::check`], then analyses every
 /// root file that has no errors and adds the findings to its diagnostics.
@@ -34,7 +40,7 @@ pub fn check_and_analyse(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
     let (mut checked, lowered) = check_and_lower(fs, paths);
     for (k, lowered) in lowered.iter().enumerate() {
         let (Some(lowered), Some(&root)) = (lowered, checked.roots.get(k)) else { continue };
-        let found = analyse_file(&checked.db.file(root).ast, &lowered.artifact);
+        let found = analyse_file(checked.db.file(root), lowered);
         let diags = &mut checked.diagnostics[root];
         diags.extend(found);
         diags.sort_by_key(|d| (d.label.span.start, d.label.span.end, d.code));
@@ -46,19 +52,108 @@ pub fn check_and_analyse(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
 pub fn analyse(compiled: &Compiled) -> Vec<Diagnostic> {
     let Some(lowered) = &compiled.lowered else { return Vec::new() };
     let Some(&root) = compiled.checked.roots.first() else { return Vec::new() };
-    analyse_file(&compiled.checked.db.file(root).ast, &lowered.artifact)
+    analyse_file(compiled.checked.db.file(root), lowered)
 }
 
-/// Findings for one file, given its syntax (for locations) and its artifact.
-fn analyse_file(file: &ast::File, art: &Artifact) -> Vec<Diagnostic> {
-    let cands = candidates::for_inputs(art);
-    let mut out = Vec::new();
+/// Findings for one file, given its source and what it compiled to.
+fn analyse_file(file: &SourceFile, lowered: &Lowered) -> Vec<Diagnostic> {
+    let an = Analysis::new(&lowered.artifact);
+    let mut f = Findings { file, found: Vec::new(), notes: Vec::new() };
+    strata(&an, &mut f);
+    recommendations(&an, &mut f);
+    if let Some(with_imports) = &lowered.with_imports {
+        across_files(&Analysis::new(with_imports), lowered.artifact.recommendations.len(), &mut f);
+    }
+    constants(&an, &mut f);
+    limits::check(&an, &mut f);
+    f.finish()
+}
+
+/// A finding and the declarations it involves (an `allow` in any of them
+/// accepts it).
+struct Finding {
+    diag: Diagnostic,
+    targets: Vec<String>,
+}
+
+struct Findings<'a> {
+    file: &'a SourceFile,
+    found: Vec<Finding>,
+    /// Questions not analysed: the declaration, where, and why.
+    notes: Vec<(String, Span, String)>,
+}
+
+impl Findings<'_> {
+    fn add(&mut self, diag: Diagnostic, targets: &[&str]) {
+        self.found.push(Finding { diag, targets: targets.iter().map(|t| t.to_string()).collect() });
+    }
+
+    fn not_analysed(&mut self, target: &str, span: Span, why: String) {
+        if !self.notes.iter().any(|(t, _, _)| t == target) {
+            self.notes.push((target.to_string(), span, why));
+        }
+    }
+
+    /// Applies the file's `allow`s and adds one note per declaration that
+    /// was not fully analysed.
+    fn finish(self) -> Vec<Diagnostic> {
+        let allows: Vec<&ast::Allow> = self
+            .file
+            .ast
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                ast::Item::Allow(a) => Some(a),
+                _ => None,
+            })
+            .collect();
+        let mut used = vec![false; allows.len()];
+        let mut out = Vec::new();
+        for f in self.found {
+            let accepted = allows.iter().position(|a| {
+                Code::allowed_by(&a.kind.name).is_some_and(|codes| codes.contains(&f.diag.code))
+                    && f.targets.contains(&a.target.dotted())
+            });
+            match accepted {
+                Some(k) => used[k] = true,
+                None => out.push(f.diag),
+            }
+        }
+        for (a, used) in allows.iter().zip(used) {
+            if !used {
+                out.push(
+                    Diagnostic::new(
+                        Code::UnusedAllow,
+                        a.kind.span.join(a.target.span),
+                        format!("nothing to allow: the analysis finds no `{}` in `{}`", a.kind.name, a.target.dotted()),
+                    )
+                    .label("accepts nothing")
+                    .help("remove the `allow`, so that it cannot hide a finding the next change brings"),
+                );
+            }
+        }
+        for (target, span, why) in self.notes {
+            out.push(
+                Diagnostic::new(Code::NotAnalysed, span, format!("`{target}` was not fully analysed: {why}"))
+                    .label("not analysed")
+                    .help(
+                        "the analysis proves properties of comparisons of inputs with constants and of sums of \
+                         questionnaire items; for this condition it reports what it finds, but finding nothing \
+                         is no proof",
+                    ),
+            );
+        }
+        out
+    }
+}
+
+fn strata(an: &Analysis, f: &mut Findings) {
+    let art = an.art;
     for node in &art.nodes {
         let NodeKind::Stratify { population, strata } = &node.kind else { continue };
-        let Some(decl) = find_stratify(file, &node.id) else { continue };
-        let pop = population.clone();
+        let Some(decl) = find_stratify(&f.file.ast, &node.id) else { continue };
         let with_pop = |mut parts: Vec<Expr>| {
-            if let Some(p) = &pop {
+            if let Some(p) = population {
                 parts.insert(0, p.clone());
             }
             Expr::And(parts)
@@ -66,57 +161,98 @@ fn analyse_file(file: &ast::File, art: &Artifact) -> Vec<Diagnostic> {
         // Overlaps: strata i and j both hold.
         for i in 0..strata.len() {
             for j in i + 1..strata.len() {
-                let goal = with_pop(vec![strata[i].when.clone(), strata[j].when.clone()]);
-                if let Some(w) = witness(art, goal, &cands) {
-                    let (a, b) = (&decl.strata[i], &decl.strata[j]);
-                    out.push(
-                        Diagnostic::new(
-                            Code::StrataOverlap,
-                            b.name.span,
-                            format!("strata `{}` and `{}` of `{}` overlap", a.name.name, b.name.name, node.id),
-                        )
-                        .label(format!("`{}` also holds for this patient", a.name.name))
-                        .related(a.name.span, "overlaps with this stratum")
-                        .help(witness_help(&w, &node.id, "both strata hold")),
-                    );
+                let (Some(a), Some(b)) = (decl.strata.get(i), decl.strata.get(j)) else { continue };
+                match an.ask(&with_pop(vec![strata[i].when.clone(), strata[j].when.clone()])) {
+                    Answer::Witness(w) => {
+                        let json = candidates::to_json(art, &w);
+                        let test = witness::test_block(
+                            &format!("in both `{}` and `{}` of `{}`", a.name.name, b.name.name, node.id),
+                            &json,
+                            &format!("or `{}`: decide which, then make the strata exclusive", b.name.name),
+                            &[format!("{} is {}", node.id, a.name.name)],
+                        );
+                        f.add(
+                            Diagnostic::new(
+                                Code::StrataOverlap,
+                                b.name.span,
+                                format!("strata `{}` and `{}` of `{}` overlap", a.name.name, b.name.name, node.id),
+                            )
+                            .label(format!("`{}` also holds for this patient", a.name.name))
+                            .related(a.name.span, "overlaps with this stratum")
+                            .help(witness_help(&json, "both strata hold", &test))
+                            .witness(witness::json_text(&json), Some(test)),
+                            &[&node.id],
+                        );
+                    }
+                    Answer::NotAnalysed(why) => f.not_analysed(&node.id, decl.name.span, why),
+                    Answer::None => {}
                 }
             }
         }
         // Gaps: the population holds and no stratum does.
         let goal = with_pop(strata.iter().map(|s| Expr::Not(Box::new(s.when.clone()))).collect());
-        if let Some(w) = witness(art, goal, &cands) {
-            out.push(
-                Diagnostic::new(
-                    Code::StrataGap,
-                    decl.name.span,
-                    format!(
-                        "a patient {}is in no stratum of `{}`",
-                        if pop.is_some() { "of the population " } else { "" },
-                        node.id
-                    ),
-                )
-                .label("no stratum holds for this patient")
-                .help(witness_help(&w, &node.id, "no stratum holds")),
-            );
+        match an.ask(&goal) {
+            Answer::Witness(w) => {
+                let json = candidates::to_json(art, &w);
+                let names: Vec<String> = decl.strata.iter().map(|s| format!("`{}`", s.name.name)).collect();
+                let first = decl.strata.first().map_or("…", |s| s.name.name.as_str());
+                let test = witness::test_block(
+                    &format!("in no stratum of `{}`", node.id),
+                    &json,
+                    &format!("one of {}: decide which, then widen its condition", names.join(", ")),
+                    &[format!("{} is {first}", node.id)],
+                );
+                f.add(
+                    Diagnostic::new(
+                        Code::StrataGap,
+                        decl.name.span,
+                        format!(
+                            "a patient {}is in no stratum of `{}`",
+                            if population.is_some() { "of the population " } else { "" },
+                            node.id
+                        ),
+                    )
+                    .label("no stratum holds for this patient")
+                    .help(witness_help(&json, "no stratum holds", &test))
+                    .witness(witness::json_text(&json), Some(test)),
+                    &[&node.id],
+                );
+            }
+            Answer::NotAnalysed(why) => f.not_analysed(&node.id, decl.name.span, why),
+            Answer::None => {}
         }
     }
-    out.extend(recommendations(art, file, &cands));
-    out
 }
 
-/// Contradicting recommendations and recommendations no patient can meet.
-fn recommendations(art: &Artifact, file: &ast::File, cands: &candidates::Candidates) -> Vec<Diagnostic> {
-    let decl = |id: &str| {
-        file.items.iter().find_map(|i| match i {
-            ast::Item::Recommend(r) if r.name.name == id => Some(r),
-            _ => None,
-        })
-    };
-    let mut out = Vec::new();
-    for (i, a) in art.recommendations.iter().enumerate() {
-        let Some(da) = decl(&a.id) else { continue };
-        if let Search::None = search_goal(art, a.when.clone(), cands) {
-            out.push(
+fn witness_help(json: &serde_json::Value, what: &str, test: &str) -> String {
+    format!(
+        "for example this patient, for whom {what}: {}\nadd it as a test once you have decided what it should get:\n{}",
+        witness::json_text(json),
+        indent(test)
+    )
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
+
+fn find_rec<'a>(file: &'a ast::File, id: &str) -> Option<&'a ast::Recommend> {
+    file.items.iter().find_map(|i| match i {
+        ast::Item::Recommend(r) if r.name.name == id => Some(r),
+        _ => None,
+    })
+}
+
+/// Unreachable, contradicting and redundant recommendations of one file.
+fn recommendations(an: &Analysis, f: &mut Findings) {
+    let art = an.art;
+    let recs = &art.recommendations;
+    let mut reachable = vec![false; recs.len()];
+    for (i, a) in recs.iter().enumerate() {
+        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        match an.ask(&a.when) {
+            Answer::Witness(_) => reachable[i] = true,
+            Answer::None => f.add(
                 Diagnostic::new(
                     Code::Unreachable,
                     da.name.span,
@@ -124,36 +260,247 @@ fn recommendations(art: &Artifact, file: &ast::File, cands: &candidates::Candida
                 )
                 .label("never applies")
                 .help("every case within the declared ranges was tried; check the thresholds and the declared ranges"),
-            );
+                &[&a.id],
+            ),
+            Answer::NotAnalysed(why) => f.not_analysed(&a.id, da.name.span, why),
         }
-        for b in &art.recommendations[i + 1..] {
+    }
+    for (i, a) in recs.iter().enumerate() {
+        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        for b in &recs[i + 1..] {
             if a.action != b.action || a.direction == b.direction {
                 continue;
             }
-            let Some(db) = decl(&b.id) else { continue };
-            let goal = Expr::And(vec![a.when.clone(), b.when.clone()]);
-            if let Some(w) = witness(art, goal, cands) {
-                let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
-                out.push(
+            let Some(db) = find_rec(&f.file.ast, &b.id) else { continue };
+            match an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
+                Answer::Witness(w) => {
+                    let json = candidates::to_json(art, &w);
+                    let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
+                    let test = witness::test_block(
+                        &format!("`{}` or `{}`", pro.id, con.id),
+                        &json,
+                        "or the other way round: decide which, then narrow the other's `when`",
+                        &[format!("{} applies", pro.id), format!("{} does not apply", con.id)],
+                    );
+                    f.add(
+                        Diagnostic::new(
+                            Code::Contradiction,
+                            db.name.span,
+                            format!(
+                                "`{}` recommends for and `{}` against `{}` for the same patient",
+                                pro.id, con.id, a.action
+                            ),
+                        )
+                        .label("applies together with the other")
+                        .related(da.name.span, "contradicted here")
+                        .help(format!(
+                            "for example this patient, for whom both apply: {}\nnarrow one condition so they cannot meet",
+                            witness::json_text(&json)
+                        ))
+                        .witness(witness::json_text(&json), Some(test)),
+                        &[&a.id, &b.id],
+                    );
+                }
+                Answer::NotAnalysed(why) => f.not_analysed(&b.id, db.name.span, why),
+                Answer::None => {}
+            }
+        }
+    }
+    // Redundant: `a` applies only where `b` (same action, direction and
+    // strength) applies. Of two with equivalent conditions, the later one
+    // is reported.
+    let implies = |i: usize, j: usize| {
+        let goal = Expr::And(vec![recs[i].when.clone(), Expr::Not(Box::new(recs[j].when.clone()))]);
+        matches!(an.ask(&goal), Answer::None)
+    };
+    for (i, a) in recs.iter().enumerate() {
+        if !reachable[i] {
+            continue;
+        }
+        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        for (j, b) in recs.iter().enumerate() {
+            let same = a.action == b.action && a.direction == b.direction && a.strength == b.strength;
+            if i == j || !same || !implies(i, j) || (j > i && implies(j, i)) {
+                continue;
+            }
+            let Some(db) = find_rec(&f.file.ast, &b.id) else { continue };
+            f.add(
+                Diagnostic::new(
+                    Code::Redundant,
+                    da.name.span,
+                    format!("`{}` applies only where `{}` already recommends the same", a.id, b.id),
+                )
+                .label("adds nothing")
+                .related(db.name.span, "covers every patient of the other")
+                .help(format!(
+                    "every patient who meets the condition of `{}` also meets that of `{}`; remove one, or \
+                     give them different actions or strengths",
+                    a.id, b.id
+                )),
+                &[&a.id, &b.id],
+            );
+            break;
+        }
+    }
+}
+
+/// Contradictions between this file's recommendations (the first `own` of
+/// the artifact) and those of the files it uses.
+fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
+    let recs = &an.art.recommendations;
+    let (mine, theirs) = recs.split_at(own.min(recs.len()));
+    for a in mine {
+        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        for b in theirs {
+            if a.action != b.action || a.direction == b.direction {
+                continue;
+            }
+            if let Answer::Witness(w) = an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
+                let json = candidates::to_json(an.art, &w);
+                let (dir, other) = match a.direction {
+                    Direction::For => ("for", "against"),
+                    Direction::Against => ("against", "for"),
+                };
+                f.add(
                     Diagnostic::new(
                         Code::Contradiction,
-                        db.name.span,
+                        da.name.span,
                         format!(
-                            "`{}` recommends for and `{}` against `{}` for the same patient",
-                            pro.id, con.id, a.action
+                            "`{}` recommends {dir} `{}` where `{}` of a used guideline recommends {other} it",
+                            a.id, a.action, b.id
                         ),
                     )
-                    .label("applies together with the other")
-                    .related(da.name.span, "contradicted here")
+                    .label("contradicts the used guideline")
                     .help(format!(
-                        "for example this patient, for whom both apply: {}\nnarrow one condition so they cannot meet",
-                        serde_json::to_string(&w.json).unwrap_or_default()
-                    )),
+                        "`{}` is at {}; for example this patient meets both: {}\nnarrow this condition, or state \
+                         the regional exception with `allow contradiction in {} because \"…\"`",
+                        b.id,
+                        relative_to(&f.file.path, &b.at),
+                        witness::json_text(&json),
+                        a.id
+                    ))
+                    .witness(witness::json_text(&json), None),
+                    &[&a.id],
                 );
             }
         }
     }
-    out
+}
+
+/// A location in another file, relative to this file's folder when it is
+/// inside it (so messages do not depend on where the checkout is).
+fn relative_to(file: &std::path::Path, at: &Loc) -> String {
+    let other = std::path::Path::new(&at.file);
+    let rel = file.parent().and_then(|dir| other.strip_prefix(dir).ok()).unwrap_or(other);
+    format!("{}:{}:{}", rel.display(), at.line, at.column)
+}
+
+/// Comparisons that are always true or always false within the declared
+/// ranges, in the conditions this file writes.
+fn constants(an: &Analysis, f: &mut Findings) {
+    let art = an.art;
+    let path = f.file.path.display().to_string();
+    let mut roots: Vec<(&str, &Expr)> = Vec::new();
+    for n in &art.nodes {
+        match &n.kind {
+            NodeKind::Define { expr } => roots.push((&n.id, expr)),
+            NodeKind::Score { .. } => {}
+            NodeKind::Stratify { population, strata } => {
+                roots.extend(population.iter().map(|p| (n.id.as_str(), p)));
+                roots.extend(strata.iter().map(|s| (n.id.as_str(), &s.when)));
+            }
+        }
+    }
+    roots.extend(art.recommendations.iter().map(|r| (r.id.as_str(), &r.when)));
+    let step_ids: Vec<(String, &Expr)> = art
+        .pathways
+        .iter()
+        .flat_map(|p| {
+            let own = p.when.iter().map(|w| (p.id.clone(), w));
+            own.chain(p.steps.iter().filter_map(|s| s.when.as_ref().map(|w| (format!("{}.{}", p.id, s.id), w))))
+        })
+        .collect();
+    roots.extend(step_ids.iter().map(|(id, e)| (id.as_str(), *e)));
+    for (owner, root) in roots {
+        let mut todo: Vec<(&Expr, Option<(&Loc, &str)>)> = vec![(root, None)];
+        while let Some((e, at)) = todo.pop() {
+            match e {
+                Expr::Labeled { text, at: loc, expr } => todo.push((expr, Some((loc, text)))),
+                Expr::Not(x) => todo.push((x, at)),
+                Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter().map(|x| (x, at))),
+                Expr::Compare { .. } | Expr::InRange { .. } => {
+                    let Some((loc, text)) = at else { continue };
+                    let Some(span) = span_at(f.file, &path, loc, text) else { continue };
+                    if art.inputs_read(e).is_empty() || an.outside(e).is_some() {
+                        continue;
+                    }
+                    let never_false = matches!(an.ask(&Expr::Not(Box::new(e.clone()))), Answer::None);
+                    let never_true = !never_false && matches!(an.ask(e), Answer::None);
+                    if never_false || never_true {
+                        let what = if never_false { "true" } else { "false" };
+                        f.add(
+                            Diagnostic::new(
+                                Code::ConstantComparison,
+                                span,
+                                format!("`{}` is always {what} within the declared ranges", show(art, e)),
+                            )
+                            .label(format!("always {what}"))
+                            .help(format!(
+                                "no patient within the declared ranges makes it {}; check the threshold, or \
+                                 remove the comparison",
+                                if never_false { "false" } else { "true" }
+                            )),
+                            &[owner],
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The span of a labelled condition, from its location and text.
+fn span_at(file: &SourceFile, path: &str, loc: &Loc, text: &str) -> Option<Span> {
+    if loc.file != path || loc.line == 0 {
+        return None;
+    }
+    let start = file.lines.line_start(loc.line as usize - 1) as usize;
+    let line = file.text.get(start..)?;
+    let col = line.char_indices().nth(loc.column as usize - 1).map(|(i, _)| i)?;
+    let from = start + col;
+    (file.text.get(from..from + text.len())? == text).then(|| Span::new(from, from + text.len()))
+}
+
+/// A comparison as text, for messages.
+fn show(art: &Artifact, e: &Expr) -> String {
+    match e {
+        Expr::Labeled { text, .. } => text.clone(),
+        Expr::Input(i) | Expr::Points(i) => art.inputs.get(*i as usize).map_or("?".into(), |x| x.path.clone()),
+        Expr::Node(k) => art.nodes.get(*k as usize).map_or("?".into(), |n| n.id.clone()),
+        Expr::Quantity { value, unit } => match unit {
+            Some(u) => format!("{value} {}", u.name()),
+            None => format!("{value}"),
+        },
+        Expr::Date(d) => guidepath_ir::calendar::format_date(*d),
+        Expr::Text(t) => format!("\"{t}\""),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Compare { op, lhs, rhs } => format!("{} {} {}", show(art, lhs), op.symbol(), show(art, rhs)),
+        Expr::InRange { expr, lo, hi, negated, .. } => {
+            format!("{}{} in {lo}..{hi}", show(art, expr), if *negated { " not" } else { "" })
+        }
+        Expr::Sum { terms } => {
+            let mut s = String::new();
+            for (k, (plus, t)) in terms.iter().enumerate() {
+                if k > 0 {
+                    s.push_str(if *plus { " + " } else { " - " });
+                }
+                s.push_str(&show(art, t));
+            }
+            s
+        }
+        _ => "…".into(),
+    }
 }
 
 fn find_stratify<'a>(file: &'a ast::File, id: &str) -> Option<&'a ast::Stratify> {
@@ -165,143 +512,4 @@ fn find_stratify<'a>(file: &'a ast::File, id: &str) -> Option<&'a ast::Stratify>
         }
         _ => None,
     })
-}
-
-/// A witness as patient JSON.
-struct Witness {
-    json: serde_json::Value,
-}
-
-fn witness_help(w: &Witness, strat: &str, what: &str) -> String {
-    let data = serde_json::to_string(&w.json).unwrap_or_default();
-    let given = given_text(&w.json, "");
-    format!(
-        "for example this patient, for whom {what}: {data}\nadd it as a test once you have decided what it should get:\n  test \"{strat}\" {{ given {{ {given} }} expect {strat} is … }}"
-    )
-}
-
-/// The witness in the language's own `given` syntax.
-fn given_text(v: &serde_json::Value, prefix: &str) -> String {
-    let serde_json::Value::Object(m) = v else { return String::new() };
-    let mut parts = Vec::new();
-    for (k, v) in m {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        match v {
-            serde_json::Value::Object(_) => parts.push(given_text(v, &key)),
-            serde_json::Value::Array(items) => {
-                let names: Vec<String> = items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
-                parts.push(format!("{key}: [{}]", names.join(", ")));
-            }
-            serde_json::Value::String(s) => parts.push(format!("{key}: {}", source_value(s))),
-            other => parts.push(format!("{key}: {other}")),
-        }
-    }
-    parts.join(", ")
-}
-
-/// A patient string as written in source: dates and enum values bare,
-/// ISO durations as `N unit`.
-fn source_value(s: &str) -> String {
-    if let Some(d) = guidepath_ir::Duration::parse_iso(s) {
-        return match (d.months, d.days, d.minutes) {
-            (m, 0, 0) if m % 12 == 0 && m != 0 => format!("{} years", m / 12),
-            (m, 0, 0) => format!("{m} months"),
-            (0, d, 0) => format!("{d} days"),
-            _ => format!("\"{s}\""),
-        };
-    }
-    if guidepath_ir::calendar::parse_date(s).is_some() || s.chars().all(|c| c.is_alphanumeric() || c == '_') {
-        return s.to_string();
-    }
-    format!("\"{s}\"")
-}
-
-/// What a search found.
-enum Search {
-    Witness(Witness),
-    /// Every case was tried: no patient meets the condition.
-    None,
-    /// The budget ran out first: nothing can be said.
-    Undecided,
-}
-
-/// Searches for a patient for whom `goal` holds.
-fn witness(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Option<Witness> {
-    match search_goal(art, goal, cands) {
-        Search::Witness(w) => Some(w),
-        Search::None | Search::Undecided => None,
-    }
-}
-
-fn search_goal(art: &Artifact, goal: Expr, cands: &candidates::Candidates) -> Search {
-    // The question as the only recommendation of a copy of the artifact's
-    // inputs and nodes (its own recommendations and pathways are not needed).
-    let probe = Artifact {
-        schema: art.schema.clone(),
-        guideline: art.guideline.clone(),
-        source_hash: art.source_hash.clone(),
-        content_hash: String::new(),
-        inputs: art.inputs.clone(),
-        nodes: art.nodes.clone(),
-        recommendations: vec![Recommendation {
-            id: "__goal".into(),
-            title: None,
-            direction: Direction::For,
-            action: "__goal".into(),
-            strength: None,
-            certainty: None,
-            when: goal.clone(),
-            at: Loc { file: String::new(), line: 0, column: 0 },
-        }],
-        pathways: Vec::new(),
-    };
-    // Built here from a checked artifact: no hash to verify.
-    let Ok(ev) = Evaluator::new_in_process(probe) else { return Search::Undecided };
-    let relevant = art.inputs_read(&goal);
-    let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
-    let mut budget = BUDGET;
-    if !search(&ev, &relevant, cands, 0, &mut values, &mut budget) {
-        return if budget == 0 { Search::Undecided } else { Search::None };
-    }
-    // Make the witness concrete: an input the goal no longer depends on
-    // takes its first candidate (true stays true as data is added).
-    for &i in &relevant {
-        if values[i as usize].is_none() {
-            values[i as usize] = cands.of(i).first().cloned();
-        }
-    }
-    let bound = Bound::from_values(values.clone());
-    if ev.evaluate(&bound).recommendation("__goal") != Some(Some(true)) {
-        return Search::Undecided;
-    }
-    Search::Witness(Witness { json: candidates::to_json(art, &values) })
-}
-
-fn search(
-    ev: &Evaluator,
-    relevant: &[u32],
-    cands: &candidates::Candidates,
-    k: usize,
-    values: &mut Vec<Option<Value>>,
-    budget: &mut usize,
-) -> bool {
-    if *budget == 0 {
-        return false;
-    }
-    *budget -= 1;
-    let bound = Bound::from_values(values.clone());
-    match ev.evaluate(&bound).recommendation("__goal") {
-        Some(Some(true)) => return true,
-        Some(Some(false)) | None => return false,
-        Some(None) => {}
-    }
-    let Some(&input) = relevant.get(k) else { return false };
-    for c in cands.of(input) {
-        values[input as usize] = Some(c.clone());
-        if search(ev, relevant, cands, k + 1, values, budget) {
-            return true;
-        }
-    }
-    values[input as usize] = None;
-    false
 }

@@ -1382,6 +1382,7 @@ impl<'a> Checker<'a> {
                 ast::Item::Recommend(r) => self.recommend(cx, r),
                 ast::Item::Pathway(p) => self.pathway(cx, p),
                 ast::Item::Test(t) => self.test(cx, t),
+                ast::Item::Allow(a) => self.allow(f, a),
                 ast::Item::Use(_) | ast::Item::Input(_) | ast::Item::Error(_) => {}
             }
         }
@@ -1707,6 +1708,40 @@ impl<'a> Checker<'a> {
                 Diagnostic::new(Code::Missing, r.name.span, format!("recommendation `{}` has no `when`", r.name.name))
                     .label("applies to whom?")
                     .help("say who it applies to: `when target_population and …`"),
+            );
+        }
+    }
+
+    /// `allow kind in target because "reason"`: the kind must be a finding,
+    /// the target a declaration of this file, the reason written out.
+    fn allow(&mut self, f: FileId, a: &'a ast::Allow) {
+        if Code::allowed_by(&a.kind.name).is_none() {
+            let kinds: Vec<&str> = guidepath_syntax::FINDING_KINDS.iter().map(|(k, _)| *k).collect();
+            self.report(f, unknown_value(&a.kind.name, a.kind.span, "the findings an `allow` accepts", kinds));
+        }
+        let targets = allow_targets(&self.db.files[f].ast);
+        let target = a.target.dotted();
+        if !targets.contains(&target) {
+            let d = Diagnostic::new(
+                Code::UnknownName,
+                a.target.span,
+                format!("`{target}` is not a declaration of this file"),
+            )
+            .label("nothing to allow here");
+            self.report(
+                f,
+                match suggest(&target, targets.iter().map(String::as_str)) {
+                    Some(s) => d.help(format!("did you mean `{s}`?")).fix(a.target.span, s),
+                    None => d.help("name a stratification, recommendation, definition, pathway or step of this file"),
+                },
+            );
+        }
+        if a.reason.value.trim().is_empty() {
+            self.report(
+                f,
+                Diagnostic::new(Code::Missing, a.reason.span, "an `allow` needs a reason")
+                    .label("empty reason")
+                    .help("say why the finding is accepted, for the next reader of the guideline"),
             );
         }
     }
@@ -2252,6 +2287,31 @@ fn unknown_name(name: &str, span: Span, owner: Option<&str>, candidates: Vec<&st
             None => "declare it in `input { … }` or with `define`, or `use` the file that declares it".into(),
         }),
     }
+}
+
+/// The names an `allow` in `file` can point at: its stratifications
+/// (also inside instruments, as `instrument.name`), recommendations,
+/// definitions, pathways and steps (as `pathway.step`).
+pub fn allow_targets(file: &ast::File) -> Vec<String> {
+    let mut out = Vec::new();
+    for item in &file.items {
+        match item {
+            ast::Item::Stratify(s) => out.push(s.name.name.clone()),
+            ast::Item::Recommend(r) => out.push(r.name.name.clone()),
+            ast::Item::Define(d) => out.push(d.name.name.clone()),
+            ast::Item::Pathway(p) => {
+                out.push(p.name.name.clone());
+                out.extend(p.steps.iter().map(|s| format!("{}.{}", p.name.name, s.name.name)));
+            }
+            ast::Item::Instrument(ins) => {
+                out.extend(ins.strats.iter().map(|s| format!("{}.{}", ins.name.name, s.name.name)));
+                out.extend(ins.defines.iter().map(|d| format!("{}.{}", ins.name.name, d.name.name)));
+                out.extend(ins.scores.iter().map(|d| format!("{}.{}", ins.name.name, d.name.name)));
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn unknown_value(name: &str, span: Span, owner: &str, values: Vec<&str>) -> Diagnostic {

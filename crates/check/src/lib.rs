@@ -14,7 +14,7 @@ mod fuzzy;
 mod graph;
 mod types;
 
-pub use checker::{Entity, Expectation, Expected, Key, Lowered, Target, TestCase};
+pub use checker::{allow_targets, Entity, Expectation, Expected, Key, Lowered, Target, TestCase};
 pub use db::{Disk, FileId, FileSystem, MemoryFs, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;
 pub use guidepath_syntax::{Code, Diagnostic, Severity};

@@ -26,7 +26,15 @@ pub fn files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExitCode> {
     Ok(files)
 }
 
-pub fn run(paths: Vec<PathBuf>, format: Format, deny_warnings: bool) -> ExitCode {
+/// What `check` prints.
+pub enum Output {
+    /// The diagnostics, for people or tools.
+    Report(Format),
+    /// Only the witness `test` blocks of the consistency findings.
+    WitnessTests,
+}
+
+pub fn run(paths: Vec<PathBuf>, output: Output, deny_warnings: bool) -> ExitCode {
     let files = match files(paths) {
         Ok(f) => f,
         Err(code) => return code,
@@ -36,9 +44,10 @@ pub fn run(paths: Vec<PathBuf>, format: Format, deny_warnings: bool) -> ExitCode
         eprintln!("error: cannot read `{}`: {e}", p.display());
         return ExitCode::from(2);
     }
-    let out = match format {
-        Format::Human => render::human(&checked),
-        Format::Json => render::json(&checked),
+    let out = match output {
+        Output::Report(Format::Human) => render::human(&checked),
+        Output::Report(Format::Json) => render::json(&checked),
+        Output::WitnessTests => render::witness_tests(&checked),
     };
     let mut stdout = std::io::stdout().lock();
     if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {

@@ -39,6 +39,10 @@ enum Command {
         /// Treat warnings as errors for the exit status.
         #[arg(long)]
         deny_warnings: bool,
+        /// Print the witness patients of the consistency findings as `test`
+        /// blocks, ready to paste, instead of the diagnostics.
+        #[arg(long, conflicts_with = "format")]
+        witness_tests: bool,
     },
     /// Compile a guideline to the artifact the evaluator runs.
     ///
@@ -88,7 +92,10 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, format, deny_warnings } => check::run(paths, format, deny_warnings),
+        Command::Check { paths, format, deny_warnings, witness_tests } => {
+            let output = if witness_tests { check::Output::WitnessTests } else { check::Output::Report(format) };
+            check::run(paths, output, deny_warnings)
+        }
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
         Command::Eval { guideline, patient, ndjson, explain, format } => {
             eval::run(&guideline, patient.as_deref(), ndjson, explain, format)

@@ -36,6 +36,7 @@ impl miette::Diagnostic for Report<'_> {
         Some(match self.diag.severity {
             Severity::Error => miette::Severity::Error,
             Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
         })
     }
 
@@ -87,12 +88,37 @@ pub fn human(checked: &Checked) -> String {
     let files = checked.db.files.len();
     let errors = checked.count(Severity::Error);
     let warnings = checked.count(Severity::Warning);
+    let notes = match checked.count(Severity::Note) {
+        0 => String::new(),
+        n => format!(", {n} note{}", plural(n)),
+    };
     out.push_str(&format!(
-        "checked {files} file{}: {errors} error{}, {warnings} warning{}\n",
+        "checked {files} file{}: {errors} error{}, {warnings} warning{}{notes}\n",
         plural(files),
         plural(errors),
         plural(warnings)
     ));
+    out
+}
+
+/// The witness tests of every finding that has one, ready to paste into
+/// the file they belong to.
+pub fn witness_tests(checked: &Checked) -> String {
+    let mut out = String::new();
+    for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {
+        for d in diags {
+            let Some(test) = d.witness.as_ref().and_then(|w| w.test.as_deref()) else { continue };
+            let at = file.lines.line_col(&file.text, d.label.span.start);
+            out.push_str(&format!(
+                "// {}:{}:{}: {} {}\n{test}\n",
+                file.path.display(),
+                at.line,
+                at.column,
+                d.code,
+                d.message
+            ));
+        }
+    }
     out
 }
 
@@ -117,6 +143,7 @@ struct JsonSummary {
     files: usize,
     errors: usize,
     warnings: usize,
+    notes: usize,
 }
 
 #[derive(Serialize)]
@@ -135,6 +162,15 @@ struct JsonDiagnostic<'a> {
     related: Vec<JsonLabel<'a>>,
     help: Option<&'a str>,
     fix: Option<JsonFix<'a>>,
+    /// Findings of the consistency analysis: the patient that shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    witness: Option<JsonWitness<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWitness<'a> {
+    patient: serde_json::Value,
+    test: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -179,6 +215,10 @@ pub fn json(checked: &Checked) -> String {
                     related: d.related.iter().map(|l| json_label(file, l)).collect(),
                     help: d.help.as_deref(),
                     fix: d.fix.as_ref().map(|f| JsonFix { span: f.span, replacement: &f.replacement }),
+                    witness: d.witness.as_ref().map(|w| JsonWitness {
+                        patient: serde_json::from_str(&w.patient).unwrap_or(serde_json::Value::Null),
+                        test: w.test.as_deref(),
+                    }),
                 })
                 .collect(),
         })
@@ -190,6 +230,7 @@ pub fn json(checked: &Checked) -> String {
             files: checked.db.files.len(),
             errors: checked.count(Severity::Error),
             warnings: checked.count(Severity::Warning),
+            notes: checked.count(Severity::Note),
         },
     };
     // Serialising plain structs of strings and numbers cannot fail.

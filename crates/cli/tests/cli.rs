@@ -244,3 +244,33 @@ fn a_gap_and_an_overlap_in_skane_come_with_a_50_point_witness() {
         let _ = std::fs::remove_dir_all(file.parent().unwrap());
     }
 }
+
+#[test]
+fn witness_tests_paste_into_the_guideline_and_run() {
+    let file = skane_variant(
+        "witness-tests",
+        "primary_care   when linton_score <= 50",
+        "primary_care   when linton_score <= 49",
+    );
+    let path = file.to_str().unwrap();
+    let (code, tests, err) = guidepath(&["check", "--witness-tests", path]);
+    assert_eq!(code, 1, "the gap is still an error: {err}");
+    assert!(tests.contains("test \"in no stratum of `care_level`\""), "{tests}");
+    assert!(tests.contains("linton_score: 50"), "{tests}");
+    // The JSON output carries the same witness.
+    let (_, out, _) = guidepath(&["check", "--format", "json", path]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let d = v["files"][0]["diagnostics"].as_array().unwrap().iter().find(|d| d["code"] == "E0902").unwrap();
+    assert_eq!(d["witness"]["patient"]["linton_score"], 50, "{d}");
+    // Pasted into the file, the test parses, checks and runs: it fails
+    // until the working group decides and mends the strata.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\n{tests}")).unwrap();
+    let (_, checked, _) = guidepath(&["check", path]);
+    assert!(checked.contains("1 error,") && checked.contains("E0902"), "only the gap remains:\n{checked}");
+    let (code, ran, _) = guidepath(&["test", path]);
+    assert_eq!(code, 1, "{ran}");
+    assert!(ran.contains("skane.guide: in no stratum of `care_level`"), "{ran}");
+    assert!(ran.contains("because linton_score <= 49 = false  {\"linton_score\":50}"), "{ran}");
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
+}

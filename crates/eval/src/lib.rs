@@ -25,7 +25,7 @@ mod value;
 pub use bind::{BindError, Bound, Value};
 pub use guidepath_ir::{Artifact, ArtifactError};
 
-use guidepath_ir::calendar::{add_months, format_date};
+use guidepath_ir::calendar::{add_duration, format_date};
 use guidepath_ir::{Anchor, CmpOp, Expr, NodeKind, SetOp};
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -416,11 +416,6 @@ impl Evaluator {
     }
 }
 
-fn add_duration(date: i64, d: guidepath_ir::Duration, plus: bool) -> i64 {
-    let sign = if plus { 1 } else { -1 };
-    add_months(date, sign * d.months) + sign * (d.days + d.minutes.div_euclid(24 * 60))
-}
-
 /// Three-valued comparison; `None` when the values do not decide it.
 fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
     let ord = |o: Option<Ordering>| -> Tri {
@@ -595,7 +590,23 @@ impl<'e> Outcome<'e> {
         self.nodes[self.node_index(id)?].value.interval()
     }
 
+    /// The due date of a step of one pathway (days since 1970-01-01),
+    /// `None` inside when unknown or when the step does not apply.
+    pub fn due_in(&self, pathway: &str, step: &str) -> Option<Option<i64>> {
+        let mut k = 0;
+        for p in &self.ev.artifact.pathways {
+            for s in &p.steps {
+                if p.id == pathway && s.id == step {
+                    return self.deadlines.get(k).map(|d| d.due);
+                }
+                k += 1;
+            }
+        }
+        None
+    }
+
     /// A step's due date (days since 1970-01-01), `None` inside when unknown.
+    /// With steps of one name in several pathways, the first pathway's.
     pub fn due(&self, step: &str) -> Option<Option<i64>> {
         let mut k = 0;
         for p in &self.ev.artifact.pathways {

@@ -72,6 +72,13 @@ pub fn add_months(days: i64, months: i64) -> i64 {
     days_from_civil(ny, nm, nd)
 }
 
+/// A date plus (or minus) a duration: months first, clamped to the month's
+/// last day, then days; minutes count in whole days.
+pub fn add_duration(days: i64, d: crate::Duration, plus: bool) -> i64 {
+    let sign = if plus { 1 } else { -1 };
+    add_months(days, sign * d.months) + sign * (d.days + d.minutes.div_euclid(24 * 60))
+}
+
 /// Reads `YYYY-MM-DD` into days since 1970-01-01, if it is a real date.
 pub fn parse_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();

@@ -90,6 +90,7 @@ pub enum Item {
     Recommend(Recommend),
     Pathway(Pathway),
     Test(TestDecl),
+    Allow(Allow),
     /// Text that did not parse; the parser has reported why.
     Error(Span),
 }
@@ -107,6 +108,7 @@ impl Item {
             Item::Recommend(x) => x.span,
             Item::Pathway(x) => x.span,
             Item::Test(x) => x.span,
+            Item::Allow(x) => x.span,
             Item::Error(s) => *s,
         }
     }
@@ -136,6 +138,17 @@ pub struct Meta {
     pub kind: MetaKind,
     /// The keyword, for diagnostics about the entry as a whole.
     pub keyword: Span,
+    pub span: Span,
+}
+
+/// `allow gap in care_level because "…"`: a finding of the consistency
+/// analysis accepted with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Allow {
+    /// The kind of finding: `overlap`, `gap`, `contradiction`, … or its code.
+    pub kind: Ident,
+    pub target: Path,
+    pub reason: Text,
     pub span: Span,
 }
 

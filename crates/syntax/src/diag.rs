@@ -14,6 +14,9 @@ use serde::Serialize;
 pub enum Severity {
     Error,
     Warning,
+    /// Information that is not a problem in the guideline, such as a
+    /// question the analysis could not answer.
+    Note,
 }
 
 /// A labelled span in the diagnostic's file.
@@ -43,6 +46,17 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// An edit that applies the help, when there is exactly one obvious one.
     pub fix: Option<Fix>,
+    /// For findings of the consistency analysis: the patient that shows it.
+    pub witness: Option<Witness>,
+}
+
+/// A witness patient of a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Witness {
+    /// The patient as JSON, in the shape the evaluator reads.
+    pub patient: String,
+    /// The patient as a ready-to-paste `test` block, where one helps.
+    pub test: Option<String>,
 }
 
 impl Diagnostic {
@@ -56,6 +70,7 @@ impl Diagnostic {
             related: Vec::new(),
             help: None,
             fix: None,
+            witness: None,
         }
     }
 
@@ -76,6 +91,11 @@ impl Diagnostic {
 
     pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
         self.fix = Some(Fix { span, replacement: replacement.into() });
+        self
+    }
+
+    pub fn witness(mut self, patient: impl Into<String>, test: Option<String>) -> Diagnostic {
+        self.witness = Some(Witness { patient: patient.into(), test });
         self
     }
 
@@ -177,10 +197,44 @@ codes! {
     Contradiction = "E0903", "contradicting-recommendations", Error;
     /// A recommendation that no patient within the declared ranges can meet.
     Unreachable = "W0904", "unreachable-recommendation", Warning;
+    /// A recommendation that applies only where another with the same action, direction and strength applies.
+    Redundant = "W0905", "redundant-recommendation", Warning;
+    /// A comparison that is always true or always false within the declared ranges.
+    ConstantComparison = "W0906", "constant-comparison", Warning;
+    /// A step that must be done before a step it follows can start.
+    LimitBeforeStart = "E0907", "limit-before-start", Error;
+    /// A step whose time limit ends after its pathway's.
+    LimitBeyondPathway = "E0908", "limit-beyond-pathway", Error;
+    /// A question the analysis could not answer, and why.
+    NotAnalysed = "N0910", "not-analysed", Note;
+    /// An `allow` that no finding needs.
+    UnusedAllow = "W0911", "unused-allow", Warning;
     /// A definition, input or `use` that nothing refers to.
     Unused = "W0701", "unused", Warning;
     /// Guideline or instrument metadata that is missing.
     IncompleteMetadata = "W0702", "incomplete-metadata", Warning;
+}
+
+/// The kinds of finding an `allow` can accept, with their codes.
+pub const FINDING_KINDS: &[(&str, &[Code])] = &[
+    ("overlap", &[Code::StrataOverlap]),
+    ("gap", &[Code::StrataGap]),
+    ("contradiction", &[Code::Contradiction]),
+    ("unreachable", &[Code::Unreachable]),
+    ("redundant", &[Code::Redundant]),
+    ("constant", &[Code::ConstantComparison]),
+    ("limit", &[Code::LimitBeforeStart, Code::LimitBeyondPathway]),
+];
+
+impl Code {
+    /// The codes an `allow` of this kind (a name from [`FINDING_KINDS`] or
+    /// a code such as `E0902`) accepts.
+    pub fn allowed_by(kind: &str) -> Option<&'static [Code]> {
+        if let Some((_, codes)) = FINDING_KINDS.iter().find(|(k, _)| *k == kind) {
+            return Some(codes);
+        }
+        FINDING_KINDS.iter().flat_map(|(_, codes)| codes.iter()).find(|c| c.as_str() == kind).map(std::slice::from_ref)
+    }
 }
 
 impl Serialize for Code {

@@ -9,6 +9,6 @@ pub mod diag;
 mod parser;
 pub mod span;
 
-pub use diag::{Code, Diagnostic, Fix, Label, Severity};
+pub use diag::{Code, Diagnostic, Fix, Label, Severity, Witness, FINDING_KINDS};
 pub use parser::{parse, Parsed, MAX_FILE_BYTES, MAX_NESTING};
 pub use span::{LineCol, LineIndex, Span};

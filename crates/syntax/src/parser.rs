@@ -503,6 +503,7 @@ impl<'t> Builder<'t> {
                 Rule::recommend => self.recommend(p).map(Item::Recommend),
                 Rule::pathway => self.pathway(p).map(Item::Pathway),
                 Rule::test_decl => self.test_decl(p).map(Item::Test),
+                Rule::allow_decl => self.allow_decl(p).map(Item::Allow),
                 _ => None,
             };
             items.push(item.unwrap_or(Item::Error(span)));
@@ -686,6 +687,20 @@ impl<'t> Builder<'t> {
             }
         }
         Some(Use { path: path?, alias, span })
+    }
+
+    fn allow_decl(&mut self, p: Pair<'_, Rule>) -> Option<Allow> {
+        let span = span_of(&p);
+        let (mut kind, mut target, mut reason) = (None, None, None);
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::ident => kind = Some(self.ident(q)),
+                Rule::path => target = Some(self.path(q)),
+                Rule::text => reason = Some(self.text(q)),
+                _ => {}
+            }
+        }
+        Some(Allow { kind: kind?, target: target?, reason: reason?, span })
     }
 
     fn input_block(&mut self, p: Pair<'_, Rule>) -> InputBlock {

@@ -55,11 +55,16 @@ pub enum Expected {
 pub struct Lowered {
     pub artifact: ir::Artifact,
     pub tests: Vec<TestCase>,
+    /// For the consistency analysis across files: the artifact again, with
+    /// the recommendations of the files the root uses appended (their ids
+    /// are `alias.name`). `None` when those files recommend nothing.
+    pub with_imports: Option<ir::Artifact>,
 }
 
 pub(super) struct Lower<'c, 'a> {
     ch: &'c mut Checker<'a>,
     root: FileId,
+    with_imports: bool,
     prefixes: HashMap<FileId, String>,
     inputs: Vec<ir::Input>,
     input_index: HashMap<Key, u32>,
@@ -70,9 +75,40 @@ pub(super) struct Lower<'c, 'a> {
 impl<'a> Checker<'a> {
     /// Lowers `root` (and what it uses) to an artifact with its tests.
     pub(crate) fn lower(&mut self, root: FileId) -> Lowered {
+        let mut lowered = self.lower_one(root, false);
+        let imports_recommend = self.db.files.iter().enumerate().any(|(f, file)| {
+            f != root && self.reaches(root, f) && file.ast.items.iter().any(|i| matches!(i, ast::Item::Recommend(_)))
+        });
+        if imports_recommend {
+            lowered.with_imports = Some(self.lower_one(root, true).artifact);
+        }
+        lowered
+    }
+
+    /// Whether `from` uses `to`, directly or through other files.
+    fn reaches(&self, from: FileId, to: FileId) -> bool {
+        let mut seen = vec![from];
+        let mut i = 0;
+        while i < seen.len() {
+            let f = seen[i];
+            i += 1;
+            for t in self.modules[f].imports.iter().filter_map(|imp| imp.file) {
+                if t == to {
+                    return true;
+                }
+                if !seen.contains(&t) {
+                    seen.push(t);
+                }
+            }
+        }
+        false
+    }
+
+    fn lower_one(&mut self, root: FileId, with_imports: bool) -> Lowered {
         let mut l = Lower {
             ch: self,
             root,
+            with_imports,
             prefixes: HashMap::new(),
             inputs: Vec::new(),
             input_index: HashMap::new(),
@@ -133,6 +169,27 @@ impl<'c, 'a> Lower<'c, 'a> {
                 _ => {}
             }
         }
+        // The recommendations of used files, for the analysis across files.
+        let mut imported: Vec<(FileId, &'a ast::Recommend)> = Vec::new();
+        if self.with_imports {
+            let mut files: Vec<FileId> = self.prefixes.keys().copied().filter(|f| *f != self.root).collect();
+            files.sort_by(|a, b| db.files[*a].path.cmp(&db.files[*b].path));
+            for f in files {
+                for item in &db.files[f].ast.items {
+                    if let ast::Item::Recommend(r) = item {
+                        imported.push((f, r));
+                    }
+                }
+            }
+        }
+        for &(f, r) in &imported {
+            let cx = Cx { file: f, instrument: None };
+            for e in &r.entries {
+                if let ast::RecEntryKind::When(w) = &e.kind {
+                    roots.extend(self.entities_in(cx, w));
+                }
+            }
+        }
         for e in self.dependency_order(roots) {
             self.node(e);
         }
@@ -148,6 +205,10 @@ impl<'c, 'a> Lower<'c, 'a> {
                 _ => {}
             }
         }
+        for &(f, r) in &imported {
+            // Ids of used files' declarations carry their alias already.
+            recommendations.push(self.recommendation(Cx { file: f, instrument: None }, r));
+        }
         // An instrument file's own tests run against its own artifact.
         let artifact = ir::Artifact {
             schema: ir::Artifact::schema_version(),
@@ -161,7 +222,7 @@ impl<'c, 'a> Lower<'c, 'a> {
         };
         let mut artifact = artifact;
         artifact.seal();
-        Lowered { artifact, tests }
+        Lowered { artifact, tests, with_imports: None }
     }
 
     /// `""` for the root file, `alias.` for files it uses (breadth first).

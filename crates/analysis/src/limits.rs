@@ -1,0 +1,243 @@
+//! Time limits that cannot be kept.
+//!
+//! A step is due at its anchor (a date input, or the due date of an earlier
+//! step) plus its limit, with the evaluator's calendar arithmetic. Two
+//! findings:
+//! - E0907: a step is due before a step it comes after (by `after` or by
+//!   its anchor) is due, so it cannot be planned once the earlier step has
+//!   used its time;
+//! - E0908: a step is due after the time limit of its whole pathway.
+//!
+//! Whether this happens can depend on the calendar (1 month against 30
+//! days), so the check looks for a date on which it does: the anchor dates
+//! are set to each day of four years (every pattern of month lengths and a
+//! leap year) for a patient to whom the steps apply, and the evaluator
+//! computes the due dates. The first such date is the witness.
+
+use crate::search::Answer;
+use crate::{candidates, witness, Analysis, Findings};
+use guidepath_eval::{Bound, Evaluator, Value};
+use guidepath_ir::calendar::{add_duration, days_from_civil, format_date};
+use guidepath_ir::{Anchor, Artifact, Duration, Expr, Unit};
+use guidepath_syntax::{ast, Code, Diagnostic};
+
+/// The anchor dates tried: four years from this day.
+const FIRST_DAY: (i32, u8, u8) = (2025, 1, 1);
+const DAYS: i64 = 4 * 365 + 1;
+
+pub(crate) fn check(an: &Analysis, f: &mut Findings) {
+    let art = an.art;
+    if art.pathways.is_empty() {
+        return;
+    }
+    // Built from a checked artifact: no hash to verify.
+    let Ok(ev) = Evaluator::new_in_process(art.clone()) else { return };
+    let file = &f.file.ast;
+    for item in &file.items {
+        let ast::Item::Pathway(p) = item else { continue };
+        let Some(ip) = art.pathways.iter().find(|x| x.id == p.name.name) else { continue };
+        let names: Vec<&str> = p.steps.iter().map(|s| s.name.name.as_str()).collect();
+        // The steps each step comes after, directly.
+        let before: Vec<Vec<usize>> = p
+            .steps
+            .iter()
+            .map(|s| {
+                let mut v: Vec<usize> =
+                    s.after.iter().filter_map(|a| names.iter().position(|n| *n == a.name)).collect();
+                for l in &s.limits {
+                    if let [one] = l.anchor.segments.as_slice() {
+                        v.extend(names.iter().position(|n| *n == one.name));
+                    }
+                }
+                v
+            })
+            .collect();
+        // The date inputs the pathway's limits count from.
+        let mut anchors: Vec<u32> = ip
+            .steps
+            .iter()
+            .filter_map(|s| match s.limit.as_ref()?.anchor {
+                Anchor::Input(i) => Some(i),
+                Anchor::Step(_) => None,
+            })
+            .collect();
+        let whole = p.limits.first().and_then(|l| pathway_limit(art, p, l));
+        if let Some((_, PathwayAnchor::Input(i))) = &whole {
+            anchors.push(*i);
+        }
+        let cx = Cx { art, ev: &ev, an, p, ip, anchors: &anchors };
+        for (s, step) in p.steps.iter().enumerate() {
+            let Some(limit) = step.limits.first() else { continue };
+            // Every step it comes after, through other steps too.
+            let mut earlier: Vec<usize> = Vec::new();
+            let mut todo = before[s].clone();
+            while let Some(e) = todo.pop() {
+                if e != s && !earlier.contains(&e) {
+                    earlier.push(e);
+                    todo.extend(before[e].iter().copied());
+                }
+            }
+            earlier.sort_unstable();
+            for e in earlier {
+                let other = &p.steps[e];
+                let Some(other_limit) = other.limits.first() else { continue };
+                let found = cx.find(&[s, e], |out| {
+                    let (due, due_other) =
+                        (out.due_in(ip_id(ip), &step.name.name)?, out.due_in(ip_id(ip), &other.name.name)?);
+                    let (due, due_other) = (due?, due_other?);
+                    (due < due_other).then(|| {
+                        format!(
+                            "`{}` is due {} and `{}`, which comes after it, {}",
+                            other.name.name,
+                            format_date(due_other),
+                            step.name.name,
+                            format_date(due)
+                        )
+                    })
+                });
+                if let Some((json, what)) = found {
+                    f.add(
+                        Diagnostic::new(
+                            Code::LimitBeforeStart,
+                            limit.span,
+                            format!(
+                                "`{}` can be due before `{}`, which it comes after",
+                                step.name.name, other.name.name
+                            ),
+                        )
+                        .label("ends too early")
+                        .related(other_limit.span, "the earlier step may take until here")
+                        .help(format!(
+                            "for example for this patient {what}: {}\nlengthen this limit, or count it from `{}`",
+                            witness::json_text(&json),
+                            other.name.name
+                        ))
+                        .witness(witness::json_text(&json), None),
+                        &[&p.name.name, &format!("{}.{}", p.name.name, step.name.name)],
+                    );
+                    break;
+                }
+            }
+            // Longer than the whole pathway.
+            let Some((whole_limit, whole_anchor)) = &whole else { continue };
+            let Some(pl) = p.limits.first() else { continue };
+            let found = cx.find(&[s], |out| {
+                let due = out.due_in(ip_id(ip), &step.name.name)??;
+                let from = match whole_anchor {
+                    PathwayAnchor::Input(i) => out.input_date(*i)?,
+                    PathwayAnchor::Step(name) => out.due_in(ip_id(ip), name)??,
+                };
+                let end = add_duration(from, *whole_limit, true);
+                (due > end).then(|| {
+                    format!(
+                        "the pathway ends {} and `{}` is due {}",
+                        format_date(end),
+                        step.name.name,
+                        format_date(due)
+                    )
+                })
+            });
+            if let Some((json, what)) = found {
+                f.add(
+                    Diagnostic::new(
+                        Code::LimitBeyondPathway,
+                        limit.span,
+                        format!("`{}` can be due after the time limit of pathway `{}`", step.name.name, p.name.name),
+                    )
+                    .label("ends after the pathway")
+                    .related(pl.span, "the pathway's limit")
+                    .help(format!(
+                        "for example for this patient {what}: {}\nshorten the step's limit or lengthen the pathway's",
+                        witness::json_text(&json)
+                    ))
+                    .witness(witness::json_text(&json), None),
+                    &[&p.name.name, &format!("{}.{}", p.name.name, step.name.name)],
+                );
+            }
+        }
+    }
+}
+
+fn ip_id(p: &guidepath_ir::Pathway) -> &str {
+    &p.id
+}
+
+enum PathwayAnchor {
+    Input(u32),
+    Step(String),
+}
+
+/// The pathway's own limit: its length and what it counts from.
+fn pathway_limit(art: &Artifact, p: &ast::Pathway, l: &ast::TimeLimit) -> Option<(Duration, PathwayAnchor)> {
+    let unit = Unit::parse(&l.amount.unit.as_ref()?.name)?;
+    let amount = Duration::of(l.amount.number.value, unit)?;
+    let name = l.anchor.dotted();
+    if p.steps.iter().any(|s| s.name.name == name) {
+        return Some((amount, PathwayAnchor::Step(name)));
+    }
+    let i = art.inputs.iter().position(|x| x.path == name)?;
+    Some((amount, PathwayAnchor::Input(u32::try_from(i).ok()?)))
+}
+
+struct Cx<'a> {
+    art: &'a Artifact,
+    ev: &'a Evaluator,
+    an: &'a Analysis<'a>,
+    p: &'a ast::Pathway,
+    ip: &'a guidepath_ir::Pathway,
+    anchors: &'a [u32],
+}
+
+/// What one evaluation shows about the pathway.
+struct Dates<'a> {
+    outcome: guidepath_eval::Outcome<'a>,
+    values: &'a [Option<Value>],
+}
+
+impl Dates<'_> {
+    fn due_in(&self, pathway: &str, step: &str) -> Option<Option<i64>> {
+        self.outcome.due_in(pathway, step)
+    }
+
+    fn input_date(&self, i: u32) -> Option<i64> {
+        match self.values.get(i as usize)? {
+            Some(Value::Date(d)) => Some(*d),
+            _ => None,
+        }
+    }
+}
+
+impl Cx<'_> {
+    /// A patient to whom the pathway and the given steps apply, with the
+    /// anchor dates set to the first day on which `violated` says what goes
+    /// wrong; the patient as JSON and what went wrong.
+    fn find(
+        &self,
+        steps: &[usize],
+        violated: impl Fn(&Dates) -> Option<String>,
+    ) -> Option<(serde_json::Value, String)> {
+        let mut parts: Vec<Expr> = self.ip.when.iter().cloned().collect();
+        for &s in steps {
+            let id = &self.p.steps.get(s)?.name.name;
+            if let Some(w) = self.ip.steps.iter().find(|x| &x.id == id).and_then(|x| x.when.clone()) {
+                parts.push(w);
+            }
+        }
+        let Answer::Witness(mut values) = self.an.ask(&Expr::And(parts)) else { return None };
+        let first = days_from_civil(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2);
+        for day in first..first + DAYS {
+            for &i in self.anchors {
+                if let Some(slot) = values.get_mut(i as usize) {
+                    *slot = Some(Value::Date(day));
+                }
+            }
+            let bound = Bound::from_values(values.clone());
+            let outcome = self.ev.evaluate(&bound);
+            let dates = Dates { outcome, values: &values };
+            if let Some(what) = violated(&dates) {
+                return Some((candidates::to_json(self.art, &values), what));
+            }
+        }
+        None
+    }
+}
