@@ -50,7 +50,7 @@ pub fn compile(file: &Path, output: Option<&Path>, yaml: bool) -> ExitCode {
     };
     match output {
         Some(p) => {
-            if let Err(e) = write_atomically(p, text.as_bytes()) {
+            if let Err(e) = crate::atomic::write(p, text.as_bytes()) {
                 eprintln!("error: cannot write `{}`: {e}", p.display());
                 return ExitCode::from(2);
             }
@@ -62,24 +62,6 @@ pub fn compile(file: &Path, output: Option<&Path>, yaml: bool) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// Writes to a temporary file beside `path` and renames it over, so a crash
-/// never leaves half an artifact.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("artifact");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// An evaluator from a guideline or an artifact file.

@@ -1,7 +1,9 @@
 //! `guidepath`: check, compile, evaluate and test clinical guideline rules.
 
+mod atomic;
 mod check;
 mod eval;
+mod fmt;
 mod render;
 mod test;
 
@@ -80,6 +82,20 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Format guideline files in the canonical layout, in place.
+    ///
+    /// Line breaks are kept; indentation, spacing, aligned columns and blank
+    /// lines are set. Files with syntax errors are left alone.
+    ///
+    /// Exit status: 0 done (with --check: nothing would change), 1 a file
+    /// would change (--check) or has syntax errors, 2 usage or I/O errors.
+    Fmt {
+        /// Files or folders (searched recursively for *.guide). Default: the current folder.
+        paths: Vec<PathBuf>,
+        /// Change nothing; list the files that would change.
+        #[arg(long)]
+        check: bool,
+    },
     /// Run the inline tests of guideline files.
     ///
     /// Exit status: 0 all passed, 1 a test failed or a file has errors, 2 usage or I/O errors.
@@ -96,6 +112,7 @@ fn main() -> ExitCode {
             let output = if witness_tests { check::Output::WitnessTests } else { check::Output::Report(format) };
             check::run(paths, output, deny_warnings)
         }
+        Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
         Command::Eval { guideline, patient, ndjson, explain, format } => {
             eval::run(&guideline, patient.as_deref(), ndjson, explain, format)

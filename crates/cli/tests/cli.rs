@@ -274,3 +274,38 @@ fn witness_tests_paste_into_the_guideline_and_run() {
     assert!(ran.contains("because linton_score <= 49 = false  {\"linton_score\":50}"), "{ran}");
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
+
+#[test]
+fn fmt_check_lists_files_that_would_change_and_fmt_rewrites_them() {
+    let (code, out, err) = guidepath(&["fmt", "--check", "guidelines"]);
+    assert_eq!(code, 0, "the shipped guidelines are formatted: {out}{err}");
+    let dir = std::env::temp_dir().join(format!("guidepath-cli-fmt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let messy = dir.join("messy.guide");
+    let broken = dir.join("broken.guide");
+    std::fs::write(&messy, "input{\nage:integer years in 0..130\n}\ndefine adult=age>=18\n").unwrap();
+    std::fs::write(&broken, "input { age integer }\n").unwrap();
+    let d = dir.to_str().unwrap();
+    let (code, out, err) = guidepath(&["fmt", "--check", d]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("would reformat") && out.contains("messy.guide"), "{out}");
+    assert!(err.contains("broken.guide") && err.contains("syntax error"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "input{\nage:integer years in 0..130\n}\ndefine adult=age>=18\n"
+    );
+    let (code, _, err) = guidepath(&["fmt", d]);
+    assert_eq!(code, 1, "the broken file is reported: {err}");
+    assert_eq!(
+        std::fs::read_to_string(&messy).unwrap(),
+        "input {\n  age : integer years in 0..130\n}\ndefine adult = age >= 18\n"
+    );
+    assert_eq!(std::fs::read_to_string(&broken).unwrap(), "input { age integer }\n", "left alone");
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary files are left");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -6,6 +6,7 @@
 
 pub mod ast;
 pub mod diag;
+pub mod lexer;
 mod parser;
 pub mod span;
 

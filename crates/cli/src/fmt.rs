@@ -1,0 +1,48 @@
+//! `guidepath fmt`.
+
+use crate::check::files;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub fn run(paths: Vec<PathBuf>, check: bool) -> ExitCode {
+    let files = match files(paths) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let (mut changed, mut broken) = (0usize, 0usize);
+    for path in &files {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        };
+        let formatted = match guidepath_fmt::format(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("error: `{}` not formatted: {e} (see `guidepath check`)", path.display());
+                broken += 1;
+                continue;
+            }
+        };
+        if formatted == text {
+            continue;
+        }
+        changed += 1;
+        if check {
+            println!("would reformat {}", path.display());
+        } else if let Err(e) = crate::atomic::write(path, formatted.as_bytes()) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    let n = files.len();
+    let verb = if check { "would reformat" } else { "reformatted" };
+    eprintln!("{verb} {changed} of {n} file{}", if n == 1 { "" } else { "s" });
+    if broken > 0 || (check && changed > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

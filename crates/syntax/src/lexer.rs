@@ -1,0 +1,190 @@
+//! A flat token stream of a guideline's text, comments included.
+//!
+//! The parser works on the grammar; this lexer serves tools that need every
+//! token as written: the formatter (which only changes the space between
+//! tokens) and the language server's semantic colouring. It never fails:
+//! a character it does not know is a one-character `Punct`.
+
+use crate::span::Span;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A name or keyword.
+    Word,
+    /// A number, with its sign when the sign belongs to it: `-3`, `0.5`.
+    Number,
+    /// `2024-01-31`.
+    Date,
+    /// A string with its quotes (unterminated: up to the end of the line).
+    String,
+    /// `// …` up to the end of the line.
+    Comment,
+    /// Operators and brackets: `{`, `<=`, `..`, `,`.
+    Punct,
+    /// A line break (`\n`; a `\r` before it belongs to it).
+    Newline,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    pub kind: TokenKind,
+    pub span: Span,
+}
+
+impl Token {
+    pub fn text(self, text: &str) -> &str {
+        self.span.text(text)
+    }
+}
+
+fn is_word_start(c: char) -> bool {
+    c == '_' || c.is_alphabetic()
+}
+
+fn is_word_char(c: char) -> bool {
+    c == '_' || c.is_alphanumeric()
+}
+
+/// Whether a token ends a value, so that a `-` after it is an operator.
+fn ends_value(kind: TokenKind, text: &str) -> bool {
+    match kind {
+        TokenKind::Word | TokenKind::Number | TokenKind::Date | TokenKind::String => true,
+        TokenKind::Punct => matches!(text, ")" | "]" | "}"),
+        TokenKind::Comment | TokenKind::Newline => false,
+    }
+}
+
+/// Splits `text` into tokens; spaces and tabs between them are dropped.
+pub fn lex(text: &str) -> Vec<Token> {
+    let bytes = text.as_bytes();
+    let mut out: Vec<Token> = Vec::new();
+    let mut i = 0;
+    let push = |out: &mut Vec<Token>, kind, a: usize, b: usize| out.push(Token { kind, span: Span::new(a, b) });
+    while i < text.len() {
+        let Some(c) = text[i..].chars().next() else { break };
+        let start = i;
+        match c {
+            ' ' | '\t' | '\u{FEFF}' => i += c.len_utf8(),
+            '\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                push(&mut out, TokenKind::Newline, i, i + 2);
+                i += 2;
+            }
+            '\n' => {
+                push(&mut out, TokenKind::Newline, i, i + 1);
+                i += 1;
+            }
+            '/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find(['\n', '\r']).map_or(text.len(), |k| i + k);
+                push(&mut out, TokenKind::Comment, i, end);
+                i = end;
+            }
+            '"' => {
+                let mut j = i + 1;
+                loop {
+                    match bytes.get(j) {
+                        None | Some(b'\n') => break,
+                        Some(b'"') => {
+                            j += 1;
+                            break;
+                        }
+                        Some(b'\\') if bytes.get(j + 1).is_some_and(|b| *b != b'\n') => {
+                            j += 1;
+                            j += text[j..].chars().next().map_or(1, char::len_utf8);
+                        }
+                        Some(_) => j += text[j..].chars().next().map_or(1, char::len_utf8),
+                    }
+                }
+                push(&mut out, TokenKind::String, i, j);
+                i = j;
+            }
+            '0'..='9' => {
+                i = number_end(bytes, i);
+                // A date: four digits, `-`, two digits, `-`, two digits.
+                if i - start == 4
+                    && bytes.get(i) == Some(&b'-')
+                    && bytes.get(i + 1..i + 3).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                    && bytes.get(i + 3) == Some(&b'-')
+                    && bytes.get(i + 4..i + 6).is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+                {
+                    i += 6;
+                    push(&mut out, TokenKind::Date, start, i);
+                } else {
+                    push(&mut out, TokenKind::Number, start, i);
+                }
+            }
+            '-' if bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+                && !out
+                    .iter()
+                    .rev()
+                    .find(|t| t.kind != TokenKind::Comment)
+                    .is_some_and(|t| ends_value(t.kind, t.text(text))) =>
+            {
+                i = number_end(bytes, i + 1);
+                push(&mut out, TokenKind::Number, start, i);
+            }
+            c if is_word_start(c) => {
+                i += c.len_utf8();
+                while let Some(d) = text[i..].chars().next().filter(|d| is_word_char(*d)) {
+                    i += d.len_utf8();
+                }
+                push(&mut out, TokenKind::Word, start, i);
+            }
+            _ => {
+                let two = text.get(i..i + 2).unwrap_or("");
+                let len = if matches!(two, "<=" | ">=" | "!=" | "..") { 2 } else { c.len_utf8() };
+                push(&mut out, TokenKind::Punct, i, i + len);
+                i += len;
+            }
+        }
+    }
+    out
+}
+
+/// The end of the digits (and a fraction) starting at `i`; `0..5` stays
+/// three tokens.
+fn number_end(bytes: &[u8], mut i: usize) -> usize {
+    while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
+        lex(text).into_iter().map(|t| (t.kind, t.text(text))).collect()
+    }
+
+    #[test]
+    fn ranges_dates_signs_and_comments() {
+        use TokenKind::*;
+        assert_eq!(
+            kinds("x in 0..10 // c\nd = 2024-01-31 - -3 \"a\\\"b\""),
+            vec![
+                (Word, "x"),
+                (Word, "in"),
+                (Number, "0"),
+                (Punct, ".."),
+                (Number, "10"),
+                (Comment, "// c"),
+                (Newline, "\n"),
+                (Word, "d"),
+                (Punct, "="),
+                (Date, "2024-01-31"),
+                (Punct, "-"),
+                (Number, "-3"),
+                (String, "\"a\\\"b\""),
+            ]
+        );
+        assert_eq!(kinds("a -3"), vec![(Word, "a"), (Punct, "-"), (Number, "3")]);
+        assert_eq!(kinds("smärta_ø"), vec![(Word, "smärta_ø")]);
+    }
+}

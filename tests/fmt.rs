@@ -1,0 +1,150 @@
+//! The formatter over the corpus and the shipped guidelines: idempotent,
+//! only layout changes, the same diagnostics on the same lines, the same
+//! compiled rules; and one layout whatever the spacing it starts from.
+
+use guidepath_check::{Disk, FileSystem};
+use guidepath_syntax::lexer::{lex, TokenKind};
+use guidepath_tests::{guide_files, root};
+use proptest::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Every corpus and shipped file the formatter accepts, with its text.
+fn formattable() -> Vec<(PathBuf, String)> {
+    let mut files = guide_files(&root().join("tests/corpus"));
+    files.extend(guide_files(&root().join("guidelines")));
+    files
+        .into_iter()
+        .filter_map(|p| {
+            let text = std::fs::read_to_string(&p).ok()?;
+            guidepath_fmt::format(&text).is_ok().then_some((p, text))
+        })
+        .collect()
+}
+
+/// The disk, with one file replaced.
+struct Overlay<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl FileSystem for Overlay<'_> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        if path == self.path {
+            Ok(self.text.to_string())
+        } else {
+            Disk.read(path)
+        }
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path == self.path || Disk.is_file(path)
+    }
+}
+
+/// (code, line) of each diagnostic, and the compiled rules without
+/// locations, condition texts and hashes (which name the layout).
+fn meaning(path: &Path, text: &str) -> (Vec<(String, u32)>, Option<serde_json::Value>) {
+    let fs = Overlay { path, text };
+    let checked = guidepath_analysis::check_and_analyse(&fs, &[path.to_path_buf()]);
+    let id = checked.roots[0];
+    let file = checked.db.file(id);
+    let diags = checked.diagnostics[id]
+        .iter()
+        .map(|d| (d.code.as_str().to_string(), file.lines.line_col(&file.text, d.label.span.start).line))
+        .collect();
+    let compiled = guidepath_check::compile(&fs, path);
+    let artifact = compiled.lowered.map(|l| {
+        let mut v = serde_json::to_value(&l.artifact).expect("an artifact serialises");
+        strip(&mut v);
+        v
+    });
+    (diags, artifact)
+}
+
+fn strip(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for k in ["at", "text", "source_hash", "content_hash"] {
+                m.remove(k);
+            }
+            m.values_mut().for_each(strip);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
+
+#[test]
+fn formatting_keeps_meaning_and_is_idempotent() {
+    let files = formattable();
+    assert!(files.len() >= 50, "only {} files to format", files.len());
+    for (path, text) in &files {
+        let once = guidepath_fmt::format(text).unwrap();
+        let twice = guidepath_fmt::format(&once).expect("formatted text parses");
+        assert_eq!(once, twice, "{} is not formatted in one pass", path.display());
+        assert!(guidepath_fmt::same_tokens(text, &once), "{}: tokens changed", path.display());
+        assert_eq!(meaning(path, text), meaning(path, &once), "{}: meaning changed", path.display());
+    }
+}
+
+#[test]
+fn shipped_guidelines_are_formatted() {
+    for path in guide_files(&root().join("guidelines")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(guidepath_fmt::format(&text).unwrap(), text, "run `guidepath fmt {}`", path.display());
+    }
+}
+
+/// The text with its spacing changed: each space between two tokens on a
+/// line becomes 1 to 4 spaces or tabs, lines get random indentation and
+/// line ends, a blank line becomes several. Tokens that touch keep
+/// touching; line breaks stay where they are (they are the author's).
+fn respace(text: &str, seed: &[u8]) -> String {
+    let mut pick = seed.iter().copied().cycle();
+    let mut next = move || pick.next().unwrap_or(0);
+    let tokens = lex(text);
+    let mut out = String::new();
+    let mut prev_end: Option<usize> = None;
+    let mut blank = false;
+    for t in tokens {
+        match t.kind {
+            TokenKind::Newline => {
+                out.push_str(if next() % 3 == 0 { "\r\n" } else { "\n" });
+                if blank && next() % 2 == 0 {
+                    out.push_str(&" \n".repeat(usize::from(next() % 3)));
+                }
+                blank = prev_end.is_none();
+                prev_end = None;
+                continue;
+            }
+            _ => {
+                match prev_end {
+                    None => out.push_str(&" ".repeat(usize::from(next() % 7))),
+                    Some(end) if end < t.span.start as usize => {
+                        let n = 1 + usize::from(next() % 4);
+                        out.push_str(&if next() % 4 == 0 { "\t".repeat(n) } else { " ".repeat(n) });
+                    }
+                    Some(_) => {}
+                }
+                out.push_str(t.text(text));
+                prev_end = Some(t.span.end as usize);
+                blank = false;
+            }
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn one_layout_whatever_the_spacing(k in 0usize..1000, seed in prop::collection::vec(any::<u8>(), 1..64)) {
+        let files = formattable();
+        let (path, text) = &files[k % files.len()];
+        let messy = respace(text, &seed);
+        let want = guidepath_fmt::format(text).unwrap();
+        let got = guidepath_fmt::format(&messy);
+        prop_assert!(got.is_ok(), "{}: respaced text does not parse", path.display());
+        prop_assert_eq!(got.unwrap(), want, "{}", path.display());
+    }
+}
