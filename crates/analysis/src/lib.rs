@@ -39,13 +39,91 @@ use std::path::PathBuf;
 pub fn check_and_analyse(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
     let (mut checked, lowered) = check_and_lower(fs, paths);
     for (k, lowered) in lowered.iter().enumerate() {
-        let (Some(lowered), Some(&root)) = (lowered, checked.roots.get(k)) else { continue };
-        let found = analyse_file(checked.db.file(root), lowered);
+        let Some(&root) = checked.roots.get(k) else { continue };
+        let found = match lowered {
+            Some(lowered) => analyse_file(checked.db.file(root), lowered),
+            None => analyse_without_errors(fs, &checked, root),
+        };
         let diags = &mut checked.diagnostics[root];
         diags.extend(found);
         diags.sort_by_key(|d| (d.label.span.start, d.label.span.end, d.code));
     }
     checked
+}
+
+/// Rounds of removing declarations with errors before giving up.
+const REPAIR_ROUNDS: usize = 4;
+
+/// A file with errors is analysed without the declarations that have them
+/// (and those that then fail for want of them): they are blanked out, so
+/// every offset stays where it was and each finding points into the text as
+/// written. Only when the errors are all in the file itself.
+fn analyse_without_errors(fs: &dyn FileSystem, checked: &Checked, root: guidepath_check::FileId) -> Vec<Diagnostic> {
+    let is_error = |d: &Diagnostic| d.severity == guidepath_syntax::Severity::Error;
+    let elsewhere = checked.diagnostics.iter().enumerate().any(|(f, ds)| f != root && ds.iter().any(is_error));
+    if elsewhere {
+        return Vec::new();
+    }
+    let source = checked.db.file(root);
+    let path = source.path.clone();
+    let mut text = source.text.clone();
+    let mut errors: Vec<Span> = checked.diagnostics[root].iter().filter(|d| is_error(d)).map(|d| d.span()).collect();
+    let mut ast = source.ast.clone();
+    for _ in 0..REPAIR_ROUNDS {
+        for item in &ast.items {
+            let span = item.span();
+            if errors.iter().any(|e| e.start < span.end.max(span.start + 1) && e.end >= span.start) {
+                blank(&mut text, span);
+            }
+        }
+        let overlay = Repaired { inner: fs, path: &path, text: &text };
+        let (again, lowered) = check_and_lower(&overlay, std::slice::from_ref(&path));
+        let Some(&id) = again.roots.first() else { return Vec::new() };
+        match lowered.into_iter().next().flatten() {
+            Some(lowered) => return analyse_file(again.db.file(id), &lowered),
+            None => {
+                errors = again.diagnostics[id].iter().filter(|d| is_error(d)).map(|d| d.span()).collect();
+                ast = again.db.file(id).ast.clone();
+                if errors.is_empty() {
+                    return Vec::new();
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Replaces a span's text with spaces, keeping line breaks (and so every
+/// offset and line).
+fn blank(text: &mut String, span: Span) {
+    let Some(part) = text.get(span.range()) else { return };
+    let spaces: String = part.chars().map(|c| if c == '\n' { '\n' } else { ' ' }).collect();
+    // Multi-byte characters become one space each: pad to the byte length
+    // so that later offsets do not move.
+    let pad = part.len() - spaces.len();
+    let mut replacement = spaces;
+    replacement.push_str(&" ".repeat(pad));
+    text.replace_range(span.range(), &replacement);
+}
+
+/// The file system with one file's text replaced.
+struct Repaired<'a> {
+    inner: &'a dyn FileSystem,
+    path: &'a std::path::Path,
+    text: &'a str,
+}
+
+impl FileSystem for Repaired<'_> {
+    fn read(&self, path: &std::path::Path) -> std::io::Result<String> {
+        if path == self.path {
+            Ok(self.text.to_string())
+        } else {
+            self.inner.read(path)
+        }
+    }
+    fn is_file(&self, path: &std::path::Path) -> bool {
+        path == self.path || self.inner.is_file(path)
+    }
 }
 
 /// Findings for the root file of a compiled guideline.

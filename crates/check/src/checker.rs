@@ -80,6 +80,38 @@ impl<'a> Entity<'a> {
         }
     }
 
+    pub fn ref_kind(&self) -> RefKind {
+        match self {
+            Entity::Input(..) => RefKind::Input,
+            Entity::Enum(..) => RefKind::Enum,
+            Entity::Define(..) => RefKind::Define,
+            Entity::Strat(..) => RefKind::Strat,
+            Entity::Rec(..) => RefKind::Rec,
+            Entity::Pathway(..) => RefKind::Pathway,
+            Entity::Step(..) => RefKind::Step,
+            Entity::Instrument(..) => RefKind::Instrument,
+            Entity::Item(..) => RefKind::Item,
+            Entity::Score(..) => RefKind::Score,
+            Entity::Module(..) => RefKind::Module,
+        }
+    }
+
+    pub fn file(&self) -> FileId {
+        match self {
+            Entity::Input(f, ..)
+            | Entity::Enum(f, ..)
+            | Entity::Define(f, ..)
+            | Entity::Strat(f, ..)
+            | Entity::Rec(f, ..)
+            | Entity::Pathway(f, ..)
+            | Entity::Step(f, ..)
+            | Entity::Instrument(f, ..)
+            | Entity::Item(f, ..)
+            | Entity::Score(f, ..)
+            | Entity::Module(f) => *f,
+        }
+    }
+
     fn name_span(&self) -> Span {
         match self {
             Entity::Input(_, x) => x.name.span,
@@ -95,6 +127,35 @@ impl<'a> Entity<'a> {
             Entity::Module(_) => Span::default(),
         }
     }
+}
+
+/// A name in the text and the declaration it resolves to, for the language
+/// server (definition, references, rename, hover, colouring).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reference {
+    pub file: FileId,
+    /// The name as written (one segment of a dotted name).
+    pub span: Span,
+    pub target_file: FileId,
+    /// The declared name; empty for a used file (`use … as alias`).
+    pub target: Span,
+    pub kind: RefKind,
+}
+
+/// What a reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RefKind {
+    Input,
+    Enum,
+    Define,
+    Strat,
+    Rec,
+    Pathway,
+    Step,
+    Instrument,
+    Item,
+    Score,
+    Module,
 }
 
 struct Import {
@@ -160,6 +221,7 @@ pub struct Checker<'a> {
     /// Names offered in a "did you mean": not reported as unused, since the
     /// misspelling is the likelier mistake.
     suggested: HashSet<(FileId, String)>,
+    references: HashSet<Reference>,
 }
 
 impl<'a> Checker<'a> {
@@ -178,7 +240,25 @@ impl<'a> Checker<'a> {
             current: None,
             in_test: false,
             suggested: HashSet::new(),
+            references: HashSet::new(),
         }
+    }
+
+    /// Every resolved name, sorted by file and position.
+    pub fn references(&self) -> Vec<Reference> {
+        let mut v: Vec<Reference> = self.references.iter().copied().collect();
+        v.sort();
+        v
+    }
+
+    fn record(&mut self, file: FileId, span: Span, e: &Entity<'a>) {
+        self.references.insert(Reference {
+            file,
+            span,
+            target_file: e.file(),
+            target: e.name_span(),
+            kind: e.ref_kind(),
+        });
     }
 
     /// Runs all passes; returns each file's diagnostics, sorted by position.
@@ -655,6 +735,7 @@ impl<'a> Checker<'a> {
                 self.used_import_of(cx, t);
             }
         }
+        self.record(cx.file, first.span, &e);
         for (i, seg) in path.segments.iter().enumerate().skip(1) {
             let owner = &path.segments[..i];
             let owner_text = owner.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(".");
@@ -663,6 +744,7 @@ impl<'a> Checker<'a> {
                     if let Entity::Instrument(t, _) = next {
                         self.used_import_of(cx, t);
                     }
+                    self.record(cx.file, seg.span, &next);
                     e = next;
                 }
                 None if matches!(e, Entity::Instrument(..) | Entity::Module(..) | Entity::Pathway(..)) => {
@@ -1780,14 +1862,18 @@ impl<'a> Checker<'a> {
             }
             for a in &s.after {
                 match step_names.iter().position(|n| *n == a.name) {
-                    Some(j) => edges.push((i, j, a.span)),
+                    Some(j) => {
+                        self.record(f, a.span, &Entity::Step(f, p, &p.steps[j]));
+                        edges.push((i, j, a.span));
+                    }
                     None => self.report(f, unknown_step(a, p, &step_names)),
                 }
             }
             for m in &s.if_missed {
                 if let Some(t) = &m.then {
-                    if !step_names.contains(&t.name.as_str()) {
-                        self.report(f, unknown_step(t, p, &step_names));
+                    match p.steps.iter().find(|x| x.name.name == t.name) {
+                        Some(target) => self.record(f, t.span, &Entity::Step(f, p, target)),
+                        None => self.report(f, unknown_step(t, p, &step_names)),
                     }
                 }
             }
@@ -1849,6 +1935,7 @@ impl<'a> Checker<'a> {
         let anchor = &lim.anchor;
         if anchor.segments.len() == 1 {
             if let Some(j) = p.steps.iter().position(|s| s.name.name == anchor.segments[0].name) {
+                self.record(cx.file, anchor.segments[0].span, &Entity::Step(cx.file, p, &p.steps[j]));
                 if let Some(i) = step {
                     edges.push((i, j, anchor.span));
                 }

@@ -14,7 +14,7 @@ mod fuzzy;
 mod graph;
 mod types;
 
-pub use checker::{allow_targets, Entity, Expectation, Expected, Key, Lowered, Target, TestCase};
+pub use checker::{allow_targets, Entity, Expectation, Expected, Key, Lowered, RefKind, Reference, Target, TestCase};
 pub use db::{Disk, FileId, FileSystem, MemoryFs, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;
 pub use guidepath_syntax::{Code, Diagnostic, Severity};
@@ -31,6 +31,8 @@ pub struct Checked {
     pub roots: Vec<FileId>,
     /// Files that could not be read.
     pub load_errors: Vec<(PathBuf, std::io::Error)>,
+    /// Every resolved name (for the language server).
+    pub references: Vec<Reference>,
 }
 
 impl Checked {
@@ -62,8 +64,12 @@ fn load(fs: &dyn FileSystem, paths: &[PathBuf]) -> (SourceDb, Vec<FileId>, Vec<(
 /// Checks the given files and every file they `use`.
 pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
     let (db, roots, load_errors) = load(fs, paths);
-    let diagnostics = checker::Checker::new(&db, fs).run();
-    Checked { db, diagnostics, roots, load_errors }
+    let (diagnostics, references) = {
+        let mut checker = checker::Checker::new(&db, fs);
+        let diagnostics = checker.run();
+        (diagnostics, checker.references())
+    };
+    Checked { db, diagnostics, roots, load_errors, references }
 }
 
 /// A checked file and, when it has no errors, its compiled artifact and
@@ -79,9 +85,10 @@ pub struct Compiled {
 /// `lowered[i]` belongs to `checked.roots[i]`.
 pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<Option<Lowered>>) {
     let (db, roots, load_errors) = load(fs, paths);
-    let (diagnostics, lowered) = {
+    let (diagnostics, lowered, references) = {
         let mut checker = checker::Checker::new(&db, fs);
         let diagnostics = checker.run();
+        let references = checker.references();
         let lowered = roots
             .iter()
             .map(|&r| {
@@ -89,9 +96,9 @@ pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<
                 clean.then(|| checker.lower(r))
             })
             .collect();
-        (diagnostics, lowered)
+        (diagnostics, lowered, references)
     };
-    (Checked { db, diagnostics, roots, load_errors }, lowered)
+    (Checked { db, diagnostics, roots, load_errors, references }, lowered)
 }
 
 /// Checks `path` (and what it uses) and, if there are no errors, lowers it
@@ -107,7 +114,7 @@ pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
         }
     };
     db.load_uses(fs);
-    let (diagnostics, lowered) = {
+    let (diagnostics, lowered, references) = {
         let mut checker = checker::Checker::new(&db, fs);
         let diagnostics = checker.run();
         let clean = diagnostics.iter().flatten().all(|d| d.severity != Severity::Error);
@@ -115,9 +122,12 @@ pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
             Some(r) if clean => Some(checker.lower(r)),
             _ => None,
         };
-        (diagnostics, lowered)
+        (diagnostics, lowered, checker.references())
     };
-    Compiled { checked: Checked { db, diagnostics, roots: root.into_iter().collect(), load_errors }, lowered }
+    Compiled {
+        checked: Checked { db, diagnostics, roots: root.into_iter().collect(), load_errors, references },
+        lowered,
+    }
 }
 
 /// Checks one file held in memory (its `use`s resolve against nothing).

@@ -96,6 +96,8 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Run the language server on standard input and output (for editors).
+    Lsp,
     /// Run the inline tests of guideline files.
     ///
     /// Exit status: 0 all passed, 1 a test failed or a file has errors, 2 usage or I/O errors.
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
             check::run(paths, output, deny_warnings)
         }
         Command::Fmt { paths, check } => fmt::run(paths, check),
+        Command::Lsp => guidepath_lsp::run_stdio(),
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
         Command::Eval { guideline, patient, ndjson, explain, format } => {
             eval::run(&guideline, patient.as_deref(), ndjson, explain, format)

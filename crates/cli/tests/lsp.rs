@@ -1,0 +1,280 @@
+//! The language server end to end: the real `guidepath lsp` binary over
+//! stdio, driven like an editor drives it.
+
+#[path = "support/lsp_client.rs"]
+mod lsp_client;
+
+use lsp_client::{uri, Client};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A workspace in a temporary folder with the Skåne guideline changed to
+/// have a unit error (a time limit in kg) and a gap at 50 points, and a
+/// regional file that uses a national one.
+fn workspace(name: &str) -> (PathBuf, String) {
+    let dir = std::env::temp_dir().join(format!("guidepath-lsp-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    let skane = std::fs::read_to_string(root().join("guidelines/se/skane_mms.guide")).unwrap();
+    let skane = skane
+        .replacen("primary_care   when linton_score <= 50", "primary_care   when linton_score <= 49", 1)
+        .replacen("within 1 month after referral_date", "within 1 kg after referral_date", 1);
+    std::fs::write(dir.join("skane.guide"), &skane).unwrap();
+    std::fs::copy(root().join("tests/corpus/modules/lib/national.guide"), dir.join("lib/national.guide")).unwrap();
+    std::fs::copy(root().join("tests/corpus/modules/regional_uses_national.guide"), dir.join("regional.guide"))
+        .unwrap();
+    (dir, skane)
+}
+
+fn line_of(text: &str, needle: &str) -> u32 {
+    text.lines().position(|l| l.contains(needle)).unwrap_or_else(|| panic!("`{needle}` is in the text")) as u32
+}
+
+/// The UTF-16 position of the first `needle` on the line containing `line_has`.
+fn pos(text: &str, line_has: &str, needle: &str) -> Value {
+    let line = line_of(text, line_has);
+    let l = text.lines().nth(line as usize).unwrap();
+    let byte = l.find(needle).unwrap();
+    json!({ "line": line, "character": l[..byte].encode_utf16().count() })
+}
+
+fn codes(diags: &Value) -> Vec<(String, u64)> {
+    diags["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap_or("").to_string(), d["range"]["start"]["line"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn an_editing_session() {
+    let (dir, skane) = workspace("session");
+    let bin = env!("CARGO_BIN_EXE_guidepath");
+    let mut c = Client::start(bin, &dir);
+    let init = c.initialize(&uri(&dir));
+    assert!(init["result"]["capabilities"]["hoverProvider"] == true, "{init}");
+    let doc = uri(&dir.join("skane.guide"));
+    c.open(&doc, &skane);
+
+    // The unit error and the gap, on their lines, with the witness test.
+    let d = c.diagnostics(&doc, |p| p["version"] == 1);
+    let got = codes(&d);
+    assert!(got.contains(&("E0401".into(), line_of(&skane, "within 1 kg") as u64)), "{got:?}");
+    assert!(got.contains(&("E0902".into(), line_of(&skane, "stratify care_level") as u64)), "{got:?}");
+    assert_eq!(d["version"], 1);
+    let gap = d["diagnostics"].as_array().unwrap().iter().find(|x| x["code"] == "E0902").unwrap().clone();
+    assert!(gap["message"].as_str().unwrap().contains("no stratum"), "{gap}");
+
+    // The quick fix adds the witness test at the end of the file.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": doc }, "range": gap["range"], "context": { "diagnostics": [gap] } }),
+    );
+    let action = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Add the witness patient as a test")
+        .unwrap_or_else(|| panic!("{actions}"))
+        .clone();
+    let edit = &action["edit"]["changes"][&doc][0];
+    let inserted = edit["newText"].as_str().unwrap();
+    assert!(inserted.contains("linton_score: 50") && inserted.contains("test \""), "{inserted}");
+    assert_eq!(edit["range"]["start"]["line"].as_u64().unwrap(), skane.lines().count() as u64);
+
+    // Incremental change: the unit is mended; the error goes, the gap stays.
+    let at = pos(&skane, "within 1 kg", "kg");
+    let end = json!({ "line": at["line"], "character": at["character"].as_u64().unwrap() + 2 });
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": doc, "version": 2 },
+                "contentChanges": [{ "range": { "start": at, "end": end }, "text": "month" }] }),
+    );
+    let d = c.diagnostics(&doc, |p| p["version"] == 2);
+    let got = codes(&d);
+    assert!(!got.iter().any(|(c, _)| c == "E0401") && got.iter().any(|(c, _)| c == "E0902"), "{got:?}");
+    let text = skane.replacen("within 1 kg after", "within 1 month after", 1);
+
+    // Hover: an input's type, unit and range; a definition's formula.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": pos(&text, "primary_care   when", "linton_score") }),
+    );
+    let hover = h["result"]["contents"]["value"].as_str().unwrap_or_default();
+    assert!(hover.contains("integer points") && hover.contains("0..100"), "{h}");
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": pos(&text, "stratify care_level", "target_population") }),
+    );
+    assert!(h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("age in 16..70"), "{h}");
+
+    // Definition and references of `target_population`.
+    let at = pos(&text, "stratify care_level", "target_population");
+    let def = c.request("textDocument/definition", json!({ "textDocument": { "uri": doc }, "position": at }));
+    assert_eq!(
+        def["result"]["range"]["start"]["line"].as_u64().unwrap(),
+        line_of(&text, "define target_population") as u64
+    );
+    let refs = c.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": doc }, "position": at, "context": { "includeDeclaration": true } }),
+    );
+    let n = text.matches("target_population").count();
+    assert_eq!(refs["result"].as_array().unwrap().len(), n, "{refs}");
+
+    // Rename: every occurrence; a keyword is refused.
+    let r = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": doc }, "position": at, "newName": "population" }),
+    );
+    assert_eq!(r["result"]["changes"][&doc].as_array().unwrap().len(), n, "{r}");
+    let r =
+        c.request("textDocument/rename", json!({ "textDocument": { "uri": doc }, "position": at, "newName": "when" }));
+    assert!(r["error"].is_object(), "{r}");
+
+    // Completion: strata after `care_level is`; units after a number.
+    let p = pos(&text, "when target_population and care_level is consider_level", "consider_level");
+    let comp = c.request("textDocument/completion", json!({ "textDocument": { "uri": doc }, "position": p }));
+    let labels: Vec<&str> = comp["result"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"primary_care") && labels.contains(&"consider_level"), "{labels:?}");
+
+    // Outline, colouring, folding.
+    let sym = c.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": doc } }));
+    let names: Vec<&str> = sym["result"].as_array().unwrap().iter().filter_map(|s| s["name"].as_str()).collect();
+    assert!(names.contains(&"care_level") && names.contains(&"mms_referral"), "{names:?}");
+    let toks = c.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": doc } }));
+    assert!(toks["result"]["data"].as_array().unwrap().len() > 500, "{toks}");
+    let folds = c.request("textDocument/foldingRange", json!({ "textDocument": { "uri": doc } }));
+    assert!(folds["result"].as_array().unwrap().len() > 10);
+    let ws = c.request("workspace/symbol", json!({ "query": "national" }));
+    assert!(ws["result"].as_array().unwrap().iter().any(|s| s["name"] == "national_advice"), "{ws}");
+
+    // Across files: definition of a name from the used file.
+    let regional = std::fs::read_to_string(dir.join("regional.guide")).unwrap();
+    let reg = uri(&dir.join("regional.guide"));
+    c.open(&reg, &regional);
+    let def = c.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": reg }, "position": pos(&regional, "recommend quit", "population") }),
+    );
+    assert!(def["result"]["uri"].as_str().unwrap().ends_with("lib/national.guide"), "{def}");
+
+    // Formatting a messy document.
+    let messy = uri(&dir.join("messy.guide"));
+    c.open(&messy, "input{\nage:integer years in 0..130\n}\ndefine adult=age>=18\nrecommend r \"R\" { when adult }\n");
+    let f = c.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": messy }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let new = f["result"][0]["newText"].as_str().unwrap();
+    assert!(new.starts_with("input {\n  age : integer years in 0..130\n}\ndefine adult = age >= 18\n"), "{new}");
+
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn positions_count_utf16_past_nordic_letters() {
+    let (dir, _) = workspace("utf16");
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    c.initialize(&uri(&dir));
+    let text = "guideline t.t \"Smärta\" { issuer \"Region Skåne\" version \"1\" status draft language sv source \"x\" }\ninput { ålder : integer years in 0..130 }\ndefine vuxen \"Målgrupp för ÅÄÖ 𝕏\" = ålder >= 18 and åldr < 70\nrecommend r \"R\" { when vuxen }\n";
+    let doc = uri(&dir.join("utf16.guide"));
+    c.open(&doc, text);
+    let d = c.diagnostics(&doc, |p| p["version"] == 1);
+    let e = d["diagnostics"].as_array().unwrap().iter().find(|x| x["code"] == "E0201").unwrap().clone();
+    assert_eq!(e["range"]["start"], pos(text, "define vuxen", "åldr"), "{e}");
+    // The quick fix replaces exactly the misspelt name.
+    let a = c.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": doc }, "range": e["range"], "context": { "diagnostics": [e] } }),
+    );
+    let fix = a["result"].as_array().unwrap().iter().find(|x| x["isPreferred"] == true).unwrap().clone();
+    assert_eq!(fix["title"], "Replace with `ålder`");
+    assert_eq!(
+        fix["edit"]["changes"][&doc][0]["range"]["end"]["character"].as_u64().unwrap(),
+        e["range"]["end"]["character"].as_u64().unwrap()
+    );
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": pos(text, "define vuxen", "ålder >=") }),
+    );
+    assert!(h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("`ålder`"), "{h}");
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A long session of random edits (inserts of fragments, deletions,
+/// replacements, sometimes in the middle of a character's UTF-16 pair)
+/// never stops the server, and it ends with fresh diagnostics.
+#[test]
+fn random_edits_never_stop_the_server() {
+    let (dir, skane) = workspace("random");
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    c.initialize(&uri(&dir));
+    let doc = uri(&dir.join("skane.guide"));
+    c.open(&doc, &skane);
+    let fragments = [
+        "{",
+        "}",
+        "\n",
+        " and ",
+        "när ",
+        "\"",
+        "å",
+        "𝕏",
+        "within ",
+        "3 months",
+        "//",
+        ":",
+        "is ",
+        "stratify x {",
+        "(",
+        "50",
+    ];
+    let mut seed: u64 = 0x9e3779b97f4a7c15;
+    let mut rand = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n.max(1)
+    };
+    let lines = skane.lines().count() as u64;
+    for version in 2..302 {
+        let (l1, c1) = (rand(lines + 3), rand(90));
+        let (l2, c2) = if rand(3) == 0 { (l1 + rand(3), rand(90)) } else { (l1, c1) };
+        let text = if rand(4) == 0 { "" } else { fragments[rand(fragments.len() as u64) as usize] };
+        c.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": doc, "version": version },
+                    "contentChanges": [{ "range": { "start": { "line": l1, "character": c1 }, "end": { "line": l2, "character": c2 } }, "text": text }] }),
+        );
+        if version % 50 == 0 {
+            let h = c.request(
+                "textDocument/hover",
+                json!({ "textDocument": { "uri": doc }, "position": { "line": l1, "character": c1 } }),
+            );
+            assert!(h.get("result").is_some() || h.get("error").is_some(), "{h}");
+            let comp = c.request(
+                "textDocument/completion",
+                json!({ "textDocument": { "uri": doc }, "position": { "line": l2, "character": c2 } }),
+            );
+            assert!(comp.get("result").is_some(), "{comp}");
+        }
+    }
+    // Back to a known text: the diagnostics that arrive belong to it.
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": doc, "version": 1000 }, "contentChanges": [{ "text": skane }] }),
+    );
+    let d = c.diagnostics(&doc, |p| p["version"] == 1000);
+    let got = codes(&d);
+    assert!(got.iter().any(|(c, _)| c == "E0902") && got.iter().any(|(c, _)| c == "E0401"), "{got:?}");
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,0 +1,161 @@
+//! A minimal language-server client over stdio for tests and benchmarks:
+//! starts the real `guidepath lsp` binary and speaks JSON-RPC with
+//! Content-Length framing.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+pub struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    incoming: Receiver<Value>,
+    next_id: i64,
+    /// Notifications seen while waiting for something else.
+    pub notifications: Vec<Value>,
+}
+
+impl Client {
+    pub fn start(bin: &str, root: &std::path::Path) -> Client {
+        let mut child = Command::new(bin)
+            .arg("lsp")
+            .current_dir(root)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the guidepath binary starts");
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, incoming) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        len = v.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0u8; len];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let Ok(msg) = serde_json::from_slice::<Value>(&body) else { return };
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        Client { child, stdin, incoming, next_id: 1, notifications: Vec::new() }
+    }
+
+    fn send(&mut self, msg: &Value) {
+        let body = serde_json::to_string(msg).expect("a message serialises");
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).expect("the server reads");
+        self.stdin.flush().expect("the server reads");
+    }
+
+    pub fn notify(&mut self, method: &str, params: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request and returns its response (`result` or `error`).
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(msg) if msg["id"] == json!(id) && msg.get("method").is_none() => return msg,
+                Ok(msg) if msg.get("method").is_some() && msg.get("id").is_some() => {
+                    // A request from the server (e.g. registering capabilities): answer it.
+                    let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
+                    self.send(&reply);
+                }
+                Ok(msg) => self.notifications.push(msg),
+                Err(RecvTimeoutError::Timeout) => panic!("no response to {method} within 30 s"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server exited during {method}"),
+            }
+        }
+    }
+
+    /// Waits for `publishDiagnostics` for `uri` that satisfies `ok`, and
+    /// returns its params.
+    pub fn diagnostics(&mut self, uri: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        if let Some(k) = self.notifications.iter().rposition(|m| is_diag_for(m, uri) && ok(&m["params"])) {
+            let m = self.notifications.remove(k);
+            self.notifications.retain(|m| !is_diag_for(m, uri));
+            return m["params"].clone();
+        }
+        self.notifications.retain(|m| !is_diag_for(m, uri));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) if is_diag_for(&m, uri) && ok(&m["params"]) => return m["params"].clone(),
+                Ok(m) if is_diag_for(&m, uri) => {}
+                Ok(m) => self.notifications.push(m),
+                Err(_) => panic!("no matching diagnostics for {uri} within 30 s"),
+            }
+        }
+    }
+
+    pub fn initialize(&mut self, root_uri: &str) -> Value {
+        let r = self.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root_uri, "capabilities": {},
+                    "workspaceFolders": [{ "uri": root_uri, "name": "ws" }] }),
+        );
+        self.notify("initialized", json!({}));
+        r
+    }
+
+    pub fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "guidepath", "version": 1, "text": text } }),
+        );
+    }
+
+    /// `shutdown`, `exit`, and the end of the server's input, as editors
+    /// do it; the server's exit status.
+    pub fn shutdown(mut self) -> std::process::ExitStatus {
+        let _ = self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let Client { mut child, stdin, .. } = self;
+        drop(stdin);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("the server did not exit after `exit`");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn is_diag_for(m: &Value, uri: &str) -> bool {
+    m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+}
+
+/// A file URI for a path.
+pub fn uri(path: &std::path::Path) -> String {
+    format!("file://{}", path.display())
+}

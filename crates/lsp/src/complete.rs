@@ -1,0 +1,156 @@
+//! Completion in context: keywords that may start an entry of the block the
+//! cursor is in, members after `name.`, values after `is`, units after a
+//! number, names in scope in expressions.
+
+use crate::index::{members, names_in_scope, target_at, values};
+use guidepath_check::{Checked, FileId};
+use guidepath_syntax::lexer::{lex, TokenKind};
+use tower_lsp::lsp_types::{CompletionItem, CompletionItemKind, SymbolKind};
+
+const TOP: &[&str] =
+    &["guideline", "use", "input", "enum", "instrument", "define", "stratify", "recommend", "pathway", "test", "allow"];
+const GUIDELINE: &[&str] = &["title", "issuer", "version", "status", "language", "source", "published"];
+const INSTRUMENT: &[&str] = &["title", "source", "language", "item", "score", "stratify", "define"];
+const RECOMMEND: &[&str] = &["when", "strength", "certainty", "rationale", "reference", "action", "level", "title"];
+const PATHWAY: &[&str] = &["step", "within", "when", "title"];
+const STEP: &[&str] = &["responsible", "within", "after", "when", "if missed"];
+const TEST: &[&str] = &["given", "expect"];
+const EXPRESSION: &[&str] = &["and", "or", "not", "is", "in", "any of", "all of", "none of", "true", "false"];
+const UNITS: &[&str] = &["years", "months", "weeks", "days", "hours", "minutes", "points", "kg", "cm", "percent"];
+const TYPES: &[&str] = &["boolean", "integer", "decimal", "date", "duration", "text", "set of"];
+const STRENGTHS: &[&str] = &["strong", "weak", "conditional", "good_practice"];
+const CERTAINTIES: &[&str] = &["high", "moderate", "low", "very_low"];
+const STATUSES: &[&str] = &["draft", "active", "retired", "superseded"];
+const EXPECTATIONS: &[&str] = &["applies", "does not apply", "undecided", "is", "due", "in"];
+const FINDINGS: &[&str] = &["overlap", "gap", "contradiction", "unreachable", "redundant", "constant", "limit"];
+
+fn items(words: &[&str], kind: CompletionItemKind) -> Vec<CompletionItem> {
+    words
+        .iter()
+        .map(|w| CompletionItem { label: w.to_string(), kind: Some(kind), ..CompletionItem::default() })
+        .collect()
+}
+
+fn symbol_kind(k: SymbolKind) -> CompletionItemKind {
+    match k {
+        SymbolKind::VARIABLE => CompletionItemKind::VARIABLE,
+        SymbolKind::FUNCTION | SymbolKind::PROPERTY => CompletionItemKind::FUNCTION,
+        SymbolKind::ENUM => CompletionItemKind::ENUM,
+        SymbolKind::ENUM_MEMBER => CompletionItemKind::ENUM_MEMBER,
+        SymbolKind::CLASS => CompletionItemKind::CLASS,
+        SymbolKind::FIELD => CompletionItemKind::FIELD,
+        SymbolKind::NAMESPACE => CompletionItemKind::MODULE,
+        SymbolKind::STRUCT => CompletionItemKind::STRUCT,
+        SymbolKind::EVENT => CompletionItemKind::EVENT,
+        _ => CompletionItemKind::TEXT,
+    }
+}
+
+/// Completions at byte `offset` of `file` (whose text may not parse).
+pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<CompletionItem> {
+    let text = &checked.db.file(file).text;
+    let offset = (offset as usize).min(text.len());
+    let before = text.get(..offset).unwrap_or("");
+    let tokens = lex(before);
+    let word = |i: usize| tokens.get(i).map_or("", |t| t.text(before));
+    // The word being typed (if the cursor touches one) is not context.
+    let mut last = tokens.len();
+    if tokens.last().is_some_and(|t| t.kind == TokenKind::Word && t.span.end as usize == before.len()) {
+        last -= 1;
+    }
+    let prev = last.checked_sub(1);
+    let prev_word = prev.map_or("", word);
+    let prev_kind = prev.and_then(|i| tokens.get(i)).map(|t| t.kind);
+    let at_line_start =
+        prev_kind.is_none_or(|k| k == TokenKind::Newline || k == TokenKind::Comment) || prev_word == "{";
+
+    // `owner.` → members.
+    if prev_word == "." {
+        if let Some(owner) = prev.and_then(|i| i.checked_sub(1)).and_then(|i| tokens.get(i)) {
+            if let Some(t) = target_at(checked, file, owner.span.start) {
+                return members(checked, &t)
+                    .into_iter()
+                    .map(|(n, k)| CompletionItem { label: n, kind: Some(symbol_kind(k)), ..CompletionItem::default() })
+                    .collect();
+            }
+        }
+        return Vec::new();
+    }
+    // `name is` → strata or enum values.
+    if prev_word == "is" {
+        if let Some(subject) = prev.and_then(|i| i.checked_sub(1)).and_then(|i| tokens.get(i)) {
+            if let Some(t) = target_at(checked, file, subject.span.start) {
+                let v = values(checked, &t);
+                if !v.is_empty() {
+                    return v
+                        .into_iter()
+                        .map(|n| CompletionItem {
+                            label: n,
+                            kind: Some(CompletionItemKind::ENUM_MEMBER),
+                            ..CompletionItem::default()
+                        })
+                        .collect();
+                }
+            }
+        }
+    }
+    match prev_word {
+        "strength" => return items(STRENGTHS, CompletionItemKind::ENUM_MEMBER),
+        "certainty" => return items(CERTAINTIES, CompletionItemKind::ENUM_MEMBER),
+        "status" => return items(STATUSES, CompletionItemKind::ENUM_MEMBER),
+        "allow" => return items(FINDINGS, CompletionItemKind::ENUM_MEMBER),
+        ":" if block(&tokens, before, last) == "input" => return items(TYPES, CompletionItemKind::KEYWORD),
+        _ => {}
+    }
+    if prev_kind == Some(TokenKind::Number) {
+        return items(UNITS, CompletionItemKind::UNIT);
+    }
+    if at_line_start {
+        let words = match block(&tokens, before, last) {
+            "" => TOP,
+            "guideline" => GUIDELINE,
+            "instrument" => INSTRUMENT,
+            "recommend" => RECOMMEND,
+            "pathway" => PATHWAY,
+            "step" => STEP,
+            "test" => TEST,
+            _ => &[],
+        };
+        if !words.is_empty() {
+            return items(words, CompletionItemKind::KEYWORD);
+        }
+    }
+    if block(&tokens, before, last) == "test"
+        && tokens.get(last.wrapping_sub(2)).is_some_and(|t| t.text(before) == "expect")
+    {
+        return items(EXPECTATIONS, CompletionItemKind::KEYWORD);
+    }
+    let mut out: Vec<CompletionItem> = names_in_scope(checked, file)
+        .into_iter()
+        .map(|(n, k)| CompletionItem { label: n, kind: Some(symbol_kind(k)), ..CompletionItem::default() })
+        .collect();
+    out.extend(items(EXPRESSION, CompletionItemKind::KEYWORD));
+    out
+}
+
+/// The keyword that opened the innermost `{` block before `last`: the first
+/// word of its line (`recommend`, `pathway`, `step`, …), `""` at the top.
+fn block<'t>(tokens: &[guidepath_syntax::lexer::Token], text: &'t str, last: usize) -> &'t str {
+    let mut depth = 0usize;
+    for i in (0..last.min(tokens.len())).rev() {
+        match tokens[i].text(text) {
+            "}" => depth += 1,
+            "{" if depth > 0 => depth -= 1,
+            "{" => {
+                // The first word of the line (or statement) this `{` is on.
+                let mut j = i;
+                while j > 0 && tokens[j - 1].kind != TokenKind::Newline {
+                    j -= 1;
+                }
+                return tokens.get(j).map_or("", |t| t.text(text));
+            }
+            _ => {}
+        }
+    }
+    ""
+}

@@ -1,0 +1,78 @@
+//! Between guidepath's byte spans and diagnostics and the protocol's UTF-16
+//! positions and diagnostics. The same `Diagnostic` values the CLI renders
+//! with miette are converted here; nothing is re-derived.
+
+use guidepath_syntax::{Diagnostic, LineIndex, Severity, Span};
+use tower_lsp::lsp_types::{self as lsp, NumberOrString, Position, Range, Url};
+
+/// Text with its line index, for position arithmetic.
+pub struct Text<'a> {
+    pub text: &'a str,
+    pub lines: LineIndex,
+}
+
+impl<'a> Text<'a> {
+    pub fn new(text: &'a str) -> Text<'a> {
+        Text { text, lines: LineIndex::new(text) }
+    }
+
+    pub fn position(&self, offset: u32) -> Position {
+        let (line, character) = self.lines.line_utf16(self.text, offset);
+        Position { line, character }
+    }
+
+    pub fn range(&self, span: Span) -> Range {
+        Range { start: self.position(span.start), end: self.position(span.end) }
+    }
+
+    pub fn offset(&self, p: Position) -> u32 {
+        self.lines.offset_utf16(self.text, p.line, p.character)
+    }
+
+    /// The end of the text, as a position.
+    pub fn end(&self) -> Position {
+        self.position(Span::new(self.text.len(), self.text.len()).start)
+    }
+}
+
+/// One diagnostic for the client. The machine-applicable fix and the
+/// witness test travel in `data`, so code actions need nothing else.
+pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Url) -> lsp::Diagnostic {
+    let mut message = d.message.clone();
+    if !d.label.message.is_empty() {
+        message.push_str(&format!(" ({})", d.label.message));
+    }
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    let related = d
+        .related
+        .iter()
+        .map(|l| lsp::DiagnosticRelatedInformation {
+            location: lsp::Location { uri: uri.clone(), range: text.range(l.span) },
+            message: l.message.clone(),
+        })
+        .collect::<Vec<_>>();
+    let mut data = serde_json::Map::new();
+    if let Some(fix) = &d.fix {
+        data.insert("fix".into(), serde_json::json!({ "range": text.range(fix.span), "newText": fix.replacement }));
+    }
+    if let Some(test) = d.witness.as_ref().and_then(|w| w.test.as_ref()) {
+        data.insert("witnessTest".into(), serde_json::Value::String(test.clone()));
+    }
+    lsp::Diagnostic {
+        range: text.range(d.label.span),
+        severity: Some(match d.severity {
+            Severity::Error => lsp::DiagnosticSeverity::ERROR,
+            Severity::Warning => lsp::DiagnosticSeverity::WARNING,
+            Severity::Note => lsp::DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.as_str().to_string())),
+        source: Some("guidepath".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        data: (!data.is_empty()).then_some(serde_json::Value::Object(data)),
+        ..lsp::Diagnostic::default()
+    }
+}

@@ -1,0 +1,398 @@
+//! Declarations, what a position names, and what to say about it.
+
+use guidepath_check::{Checked, FileId, RefKind, SourceFile};
+use guidepath_syntax::ast::{self, Item};
+use guidepath_syntax::Span;
+use tower_lsp::lsp_types::SymbolKind;
+
+/// A declaration in a file, with its parts (the outline).
+pub struct Decl {
+    pub name: String,
+    pub detail: Option<String>,
+    pub kind: SymbolKind,
+    pub name_span: Span,
+    pub span: Span,
+    pub children: Vec<Decl>,
+}
+
+fn decl(name: &ast::Ident, kind: SymbolKind, span: Span, detail: Option<String>) -> Decl {
+    Decl { name: name.name.clone(), detail, kind, name_span: name.span, span, children: Vec::new() }
+}
+
+fn title(t: &Option<ast::Text>) -> Option<String> {
+    t.as_ref().map(|t| t.value.clone())
+}
+
+/// The declarations of a file, nested as written.
+pub fn decls(file: &ast::File) -> Vec<Decl> {
+    let mut out = Vec::new();
+    for item in &file.items {
+        match item {
+            Item::Guideline(g) => out.push(Decl {
+                name: g.id.dotted(),
+                detail: title(&g.title),
+                kind: SymbolKind::MODULE,
+                name_span: g.id.span,
+                span: g.span,
+                children: Vec::new(),
+            }),
+            Item::Use(u) => {
+                let name = u.alias.as_ref().map_or_else(|| u.path.dotted(), |a| a.name.clone());
+                out.push(Decl {
+                    name,
+                    detail: Some(format!("use {}", u.path.dotted())),
+                    kind: SymbolKind::NAMESPACE,
+                    name_span: u.alias.as_ref().map_or(u.path.span, |a| a.span),
+                    span: u.span,
+                    children: Vec::new(),
+                })
+            }
+            Item::Input(block) => {
+                for f in &block.fields {
+                    out.push(decl(&f.name, SymbolKind::VARIABLE, f.span, Some("input".into())));
+                }
+            }
+            Item::Enum(e) => {
+                let mut d = decl(&e.name, SymbolKind::ENUM, e.span, title(&e.title));
+                d.children = e.values.iter().map(|v| decl(&v.name, SymbolKind::ENUM_MEMBER, v.span, None)).collect();
+                out.push(d);
+            }
+            Item::Instrument(ins) => {
+                let mut d = decl(&ins.name, SymbolKind::CLASS, ins.span, title(&ins.title));
+                d.children
+                    .extend(ins.items.iter().map(|i| decl(&i.name, SymbolKind::FIELD, i.span, Some("item".into()))));
+                d.children.extend(
+                    ins.scores.iter().map(|s| decl(&s.name, SymbolKind::PROPERTY, s.span, Some("score".into()))),
+                );
+                d.children.extend(ins.strats.iter().map(stratify));
+                d.children
+                    .extend(ins.defines.iter().map(|x| decl(&x.name, SymbolKind::FUNCTION, x.span, title(&x.title))));
+                out.push(d);
+            }
+            Item::Define(x) => out.push(decl(&x.name, SymbolKind::FUNCTION, x.span, title(&x.title))),
+            Item::Stratify(s) => out.push(stratify(s)),
+            Item::Recommend(r) => {
+                let dir = match r.direction {
+                    ast::Direction::For => "recommend for",
+                    ast::Direction::Against => "recommend against",
+                };
+                out.push(decl(&r.name, SymbolKind::EVENT, r.span, Some(dir.into())))
+            }
+            Item::Pathway(p) => {
+                let mut d = decl(&p.name, SymbolKind::STRUCT, p.span, title(&p.title));
+                d.children =
+                    p.steps.iter().map(|s| decl(&s.name, SymbolKind::FIELD, s.span, title(&s.title))).collect();
+                out.push(d);
+            }
+            Item::Test(t) => out.push(Decl {
+                name: t.name.value.clone(),
+                detail: Some("test".into()),
+                kind: SymbolKind::STRING,
+                name_span: t.name.span,
+                span: t.span,
+                children: Vec::new(),
+            }),
+            Item::Allow(_) | Item::Error(_) => {}
+        }
+    }
+    out
+}
+
+fn stratify(s: &ast::Stratify) -> Decl {
+    let mut d = decl(&s.name, SymbolKind::ENUM, s.span, title(&s.title));
+    d.children = s.strata.iter().map(|x| decl(&x.name, SymbolKind::ENUM_MEMBER, x.span, title(&x.title))).collect();
+    d
+}
+
+/// Every declaration of a file, flattened.
+pub fn flat(decls: &[Decl]) -> Vec<&Decl> {
+    let mut out = Vec::new();
+    let mut todo: Vec<&Decl> = decls.iter().rev().collect();
+    while let Some(d) = todo.pop() {
+        out.push(d);
+        todo.extend(d.children.iter().rev());
+    }
+    out
+}
+
+/// What a position names: a declaration (its file and name span) and the
+/// span of the name under the cursor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub file: FileId,
+    pub name: Span,
+    pub at: Span,
+    pub kind: Option<RefKind>,
+}
+
+fn covers(span: Span, offset: u32) -> bool {
+    span.start <= offset && offset <= span.end
+}
+
+/// The declaration named at `offset` in `file`: a reference, or a
+/// declaration's own name.
+pub fn target_at(checked: &Checked, file: FileId, offset: u32) -> Option<Target> {
+    if let Some(r) = checked.references.iter().find(|r| r.file == file && covers(r.span, offset)) {
+        return Some(Target { file: r.target_file, name: r.target, at: r.span, kind: Some(r.kind) });
+    }
+    let decls = decls(&checked.db.file(file).ast);
+    let d = flat(&decls).into_iter().find(|d| covers(d.name_span, offset) && d.kind != SymbolKind::STRING)?;
+    Some(Target { file, name: d.name_span, at: d.name_span, kind: None })
+}
+
+/// Every place that names the target, its declaration first.
+pub fn occurrences(checked: &Checked, t: &Target) -> Vec<(FileId, Span)> {
+    let mut out = vec![(t.file, t.name)];
+    for r in &checked.references {
+        if r.target_file == t.file && r.target == t.name && !out.contains(&(r.file, r.span)) {
+            out.push((r.file, r.span));
+        }
+    }
+    out
+}
+
+/// The language a file's texts should be shown in: its `language`.
+fn language(file: &ast::File) -> Option<&str> {
+    file.items.iter().find_map(|i| match i {
+        Item::Guideline(g) => g.meta.iter().find_map(|m| match &m.kind {
+            ast::MetaKind::Language(l) => Some(l.name.as_str()),
+            _ => None,
+        }),
+        _ => None,
+    })
+}
+
+/// Of several texts (titles in different languages), the one in `lang`,
+/// else the first.
+fn pick<'t>(texts: impl IntoIterator<Item = &'t ast::Text>, lang: Option<&str>) -> Option<&'t str> {
+    let texts: Vec<&ast::Text> = texts.into_iter().collect();
+    texts
+        .iter()
+        .find(|t| t.lang.as_ref().map(|l| l.name.as_str()) == lang && lang.is_some())
+        .or(texts.first())
+        .map(|t| t.value.as_str())
+}
+
+/// Markdown describing the declaration whose name is at `name` in `file`,
+/// with texts in the language of the file being read (`reader`).
+pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<String> {
+    let lang = language(reader).or_else(|| language(&file.ast));
+    let src = |s: Span| s.text(&file.text).to_string();
+    let code = |s: String| format!("\n```guidepath\n{s}\n```");
+    let line = |head: String, text: Option<&str>| match text {
+        Some(t) => format!("{head} — {t}"),
+        None => head,
+    };
+    for item in &file.ast.items {
+        match item {
+            Item::Input(block) => {
+                for f in &block.fields {
+                    if f.name.span == name {
+                        let mut s = format!("**input** `{}` : `{}`", f.name.name, src(f.ty.span));
+                        if let Some(r) = &f.range {
+                            s.push_str(&format!(" in `{}`", src(r.span)));
+                        }
+                        if let Some(p) = f.presence {
+                            s.push_str(match p {
+                                ast::Presence::Required => ", required",
+                                ast::Presence::Optional => ", optional",
+                            });
+                        }
+                        if let Some(d) = &f.description {
+                            s.push_str(&format!("\n\n{}", d.value));
+                        }
+                        return Some(s);
+                    }
+                }
+            }
+            Item::Enum(e) if e.name.span == name => {
+                let values: Vec<String> = e.values.iter().map(|v| format!("`{}`", v.name.name)).collect();
+                return Some(format!(
+                    "{}\n\nvalues: {}",
+                    line(format!("**enum** `{}`", e.name.name), pick(e.title.iter(), lang)),
+                    values.join(", ")
+                ));
+            }
+            Item::Define(d) if d.name.span == name => {
+                let head = line(format!("**definition** `{}`", d.name.name), pick(d.title.iter(), lang));
+                return Some(format!("{head}{}", code(src(d.expr.span))));
+            }
+            Item::Stratify(s) if s.name.span == name => return Some(describe_strat(s, None, &src, lang)),
+            Item::Recommend(r) if r.name.span == name => {
+                let dir = match r.direction {
+                    ast::Direction::For => "for",
+                    ast::Direction::Against => "against",
+                };
+                let mut s = line(format!("**recommendation {dir}** `{}`", r.name.name), pick(r.title.iter(), lang));
+                for e in &r.entries {
+                    match &e.kind {
+                        ast::RecEntryKind::When(w) => s.push_str(&code(format!("when {}", src(w.span)))),
+                        ast::RecEntryKind::Strength(x) => s.push_str(&format!("\n\nstrength `{}`", x.name)),
+                        ast::RecEntryKind::Action(x) => s.push_str(&format!("\n\naction `{}`", x.name)),
+                        _ => {}
+                    }
+                }
+                return Some(s);
+            }
+            Item::Pathway(p) => {
+                if p.name.span == name {
+                    let steps: Vec<String> = p.steps.iter().map(|s| format!("`{}`", s.name.name)).collect();
+                    let head = line(format!("**pathway** `{}`", p.name.name), pick(p.title.iter(), lang));
+                    return Some(format!("{head}\n\nsteps: {}", steps.join(" → ")));
+                }
+                for st in &p.steps {
+                    if st.name.span == name {
+                        let mut s = line(
+                            format!("**step** `{}` of `{}`", st.name.name, p.name.name),
+                            pick(st.title.iter(), lang),
+                        );
+                        for l in &st.limits {
+                            s.push_str(&format!("\n\n{}", src(l.span)));
+                        }
+                        for r in &st.responsible {
+                            s.push_str(&format!("\n\nresponsible: {}", r.value));
+                        }
+                        return Some(s);
+                    }
+                }
+            }
+            Item::Instrument(ins) => {
+                if ins.name.span == name {
+                    let head = line(format!("**instrument** `{}`", ins.name.name), pick(ins.title.iter(), lang));
+                    let items: Vec<String> = ins.items.iter().map(|i| format!("`{}`", i.name.name)).collect();
+                    let scores: Vec<String> = ins.scores.iter().map(|i| format!("`{}`", i.name.name)).collect();
+                    return Some(format!("{head}\n\nitems: {}\n\nscores: {}", items.join(", "), scores.join(", ")));
+                }
+                for it in &ins.items {
+                    if it.name.span == name {
+                        let ty = match &it.ty {
+                            ast::ItemType::Boolean(_) => "boolean (1 point for true)".to_string(),
+                            ast::ItemType::Integer(r) => format!("integer in {}", src(r.span)),
+                            ast::ItemType::Choice(opts, _) => {
+                                let o: Vec<String> =
+                                    opts.iter().map(|o| format!("`{}` = {}", o.name.name, o.points.text)).collect();
+                                format!("choice: {}", o.join(", "))
+                            }
+                        };
+                        let rev = if it.reverse.is_some() { ", reverse scored" } else { "" };
+                        let head = format!("**item** `{}.{}` : {ty}{rev}", ins.name.name, it.name.name);
+                        return Some(line(head, pick(it.texts.iter(), lang)));
+                    }
+                }
+                for sc in &ins.scores {
+                    if sc.name.span == name {
+                        let head = line(
+                            format!("**score** `{}.{}`", ins.name.name, sc.name.name),
+                            pick(sc.title.iter(), lang),
+                        );
+                        return Some(format!("{head}{}", code(src(sc.expr.span))));
+                    }
+                }
+                for s in &ins.strats {
+                    if s.name.span == name {
+                        return Some(describe_strat(s, Some(&ins.name.name), &src, lang));
+                    }
+                }
+                for d in &ins.defines {
+                    if d.name.span == name {
+                        let head = line(
+                            format!("**definition** `{}.{}`", ins.name.name, d.name.name),
+                            pick(d.title.iter(), lang),
+                        );
+                        return Some(format!("{head}{}", code(src(d.expr.span))));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn describe_strat(s: &ast::Stratify, owner: Option<&str>, src: &dyn Fn(Span) -> String, lang: Option<&str>) -> String {
+    let name = match owner {
+        Some(o) => format!("{o}.{}", s.name.name),
+        None => s.name.name.clone(),
+    };
+    let mut out = format!("**stratification** `{name}`");
+    if let Some(t) = pick(s.title.iter(), lang) {
+        out.push_str(&format!(" — {t}"));
+    }
+    if let Some(p) = &s.population {
+        out.push_str(&format!(" of `{}`", p.dotted()));
+    }
+    out.push_str("\n```guidepath\n");
+    for st in &s.strata {
+        out.push_str(&format!("{} when {}\n", st.name.name, src(st.when.span)));
+    }
+    out.push_str("```");
+    out
+}
+
+/// The names a position may complete to, in scope of `file`.
+pub fn names_in_scope(checked: &Checked, file: FileId) -> Vec<(String, SymbolKind)> {
+    let mut out: Vec<(String, SymbolKind)> = Vec::new();
+    for d in decls(&checked.db.file(file).ast) {
+        if d.kind == SymbolKind::STRING || d.kind == SymbolKind::MODULE {
+            continue;
+        }
+        out.push((d.name.clone(), d.kind));
+    }
+    // Instruments of used files, by their own names.
+    for r in checked.references.iter().filter(|r| r.file == file && r.kind == RefKind::Instrument) {
+        let text = r.span.text(&checked.db.file(file).text).to_string();
+        if !out.iter().any(|(n, _)| *n == text) {
+            out.push((text, SymbolKind::CLASS));
+        }
+    }
+    out
+}
+
+/// Members after `owner.`: an instrument's items, scores, stratifications
+/// and definitions, or the declarations of a used file.
+pub fn members(checked: &Checked, target: &Target) -> Vec<(String, SymbolKind)> {
+    let file = checked.db.file(target.file);
+    match target.kind {
+        Some(RefKind::Module) => decls(&file.ast)
+            .into_iter()
+            .filter(|d| !matches!(d.kind, SymbolKind::STRING | SymbolKind::MODULE | SymbolKind::NAMESPACE))
+            .map(|d| (d.name, d.kind))
+            .collect(),
+        Some(RefKind::Instrument) | None => decls(&file.ast)
+            .into_iter()
+            .find(|d| d.name_span == target.name && d.kind == SymbolKind::CLASS)
+            .map(|d| d.children.into_iter().map(|c| (c.name, c.kind)).collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The values after `name is`: a stratification's strata or an enum
+/// input's values.
+pub fn values(checked: &Checked, target: &Target) -> Vec<String> {
+    let file = checked.db.file(target.file);
+    let all = decls(&file.ast);
+    let flat = flat(&all);
+    if let Some(d) = flat.iter().find(|d| d.name_span == target.name && d.kind == SymbolKind::ENUM) {
+        return d.children.iter().map(|c| c.name.clone()).collect();
+    }
+    // An input of an enum type (or set of one): the enum's values, wherever
+    // it is declared.
+    let ty_name = file.ast.items.iter().find_map(|i| match i {
+        Item::Input(b) => b.fields.iter().find(|f| f.name.span == target.name).map(|f| match &f.ty.name {
+            ast::TypeName::Named(n) | ast::TypeName::SetOf(n) => n.name.clone(),
+        }),
+        _ => None,
+    });
+    let Some(ty) = ty_name else { return Vec::new() };
+    for f in &checked.db.files {
+        for i in &f.ast.items {
+            if let Item::Enum(e) = i {
+                if e.name.name == ty {
+                    return e.values.iter().map(|v| v.name.name.clone()).collect();
+                }
+            }
+        }
+    }
+    Vec::new()
+}

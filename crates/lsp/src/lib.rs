@@ -1,0 +1,542 @@
+//! The guidepath language server (`guidepath lsp`, stdio).
+//!
+//! Diagnostics come from the same `check_and_analyse` as `guidepath check`
+//! and are converted, never re-derived. They are computed on a worker
+//! thread that always takes the newest state of the documents, so a slow
+//! analysis never holds up typing: edits queue, the worker skips to the
+//! latest, and results for an older state are never published after a
+//! newer one. Requests (hover, definition, …) check the current texts
+//! without the analysis, which takes milliseconds, and share the result
+//! until the next edit.
+//!
+//! Open documents overlay the disk: a `use` of an open file reads the
+//! editor's text. The workspace's `*.guide` files are checked too, so a
+//! file that uses the one being edited shows its new diagnostics.
+
+mod complete;
+mod convert;
+mod index;
+mod tokens;
+
+use convert::Text;
+use guidepath_check::{Checked, Disk, FileId, FileSystem, EXTENSION};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+use tower_lsp::jsonrpc::{Error, Result};
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer, LspService, Server};
+
+/// Most workspace files checked along with the open ones.
+const MAX_WORKSPACE_FILES: usize = 2000;
+
+/// Runs the server on standard input and output until the client exits.
+pub fn run_stdio() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the language server: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let (service, socket) = LspService::new(Backend::new);
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+    });
+    // The reader of standard input may still be blocked in a read that
+    // never returns; do not wait for it.
+    runtime.shutdown_background();
+    std::process::ExitCode::SUCCESS
+}
+
+struct Doc {
+    text: String,
+    version: i32,
+}
+
+#[derive(Default)]
+struct State {
+    docs: HashMap<PathBuf, Doc>,
+    workspace: Vec<PathBuf>,
+    /// Bumped on every change; results are tagged with it.
+    generation: u64,
+    /// The last check of the current texts, for requests.
+    checked: Option<(u64, Arc<Checked>)>,
+}
+
+/// The open documents over the disk.
+struct Overlay {
+    docs: HashMap<PathBuf, String>,
+}
+
+impl FileSystem for Overlay {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self.docs.get(path) {
+            Some(t) => Ok(t.clone()),
+            None => Disk.read(path),
+        }
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.docs.contains_key(path) || Disk.is_file(path)
+    }
+}
+
+/// One state of the documents, for the diagnostics worker.
+struct Job {
+    docs: HashMap<PathBuf, (String, i32)>,
+    roots: Vec<PathBuf>,
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Backend {
+    fn new(client: Client) -> Backend {
+        let (tx, rx) = mpsc::channel::<Job>();
+        let worker_client = client.clone();
+        let handle = tokio::runtime::Handle::current();
+        std::thread::spawn(move || diagnostics_worker(rx, worker_client, handle));
+        Backend { client, state: Arc::new(Mutex::new(State::default())), jobs: tx }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the state half-made
+        // (every update is a single assignment), so a poisoned lock is used.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues the diagnostics of the current state.
+    fn changed(&self) {
+        let job = {
+            let mut st = self.lock();
+            st.generation += 1;
+            st.checked = None;
+            let mut roots: Vec<PathBuf> = st.docs.keys().cloned().collect();
+            roots.sort();
+            for w in &st.workspace {
+                if !roots.contains(w) {
+                    roots.push(w.clone());
+                }
+            }
+            Job { docs: st.docs.iter().map(|(p, d)| (p.clone(), (d.text.clone(), d.version))).collect(), roots }
+        };
+        // The worker lives as long as the server; a send can fail only
+        // while shutting down, when diagnostics no longer matter.
+        let _ = self.jobs.send(job);
+    }
+
+    /// The current texts checked (without the analysis), shared until the
+    /// next change.
+    async fn checked(&self) -> Arc<Checked> {
+        let (generation, docs, roots) = {
+            let st = self.lock();
+            if let Some((g, c)) = &st.checked {
+                if *g == st.generation {
+                    return c.clone();
+                }
+            }
+            let docs: HashMap<PathBuf, String> = st.docs.iter().map(|(p, d)| (p.clone(), d.text.clone())).collect();
+            let mut roots: Vec<PathBuf> = docs.keys().cloned().collect();
+            roots.sort();
+            roots.extend(st.workspace.iter().filter(|w| !docs.contains_key(*w)).cloned());
+            (st.generation, docs, roots)
+        };
+        let checked = tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { docs }, &roots))
+            .await
+            .map(Arc::new)
+            .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])));
+        let mut st = self.lock();
+        if st.generation == generation {
+            st.checked = Some((generation, checked.clone()));
+        }
+        checked
+    }
+
+    fn doc_text(&self, path: &Path) -> Option<String> {
+        self.lock().docs.get(path).map(|d| d.text.clone())
+    }
+}
+
+fn path_of(uri: &Url) -> Result<PathBuf> {
+    uri.to_file_path().map_err(|_| Error::invalid_params(format!("not a file: {uri}")))
+}
+
+fn uri_of(path: &Path) -> Option<Url> {
+    Url::from_file_path(path).ok()
+}
+
+fn file_id(checked: &Checked, path: &Path) -> Option<FileId> {
+    checked.db.files.iter().position(|f| f.path == path)
+}
+
+/// The worker: takes the newest job, checks and analyses, publishes each
+/// file's diagnostics with the version they belong to.
+fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtime::Handle) {
+    let mut published: Vec<PathBuf> = Vec::new();
+    while let Ok(mut job) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            job = newer;
+        }
+        let overlay = Overlay { docs: job.docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+        // The checker and the analysis do not panic on any input; should one
+        // ever, the server keeps running and says so instead of going quiet.
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            guidepath_analysis::check_and_analyse(&overlay, &job.roots)
+        }));
+        let Ok(checked) = run else {
+            rt.block_on(client.log_message(MessageType::ERROR, "guidepath: the check failed; please report this"));
+            continue;
+        };
+        let mut out: Vec<(Url, Vec<Diagnostic>, Option<i32>)> = Vec::new();
+        let mut now: Vec<PathBuf> = Vec::new();
+        for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {
+            let Some(uri) = uri_of(&file.path) else { continue };
+            let text = Text::new(&file.text);
+            let lsp: Vec<Diagnostic> = diags.iter().map(|d| convert::diagnostic(d, &text, &uri)).collect();
+            let version = job.docs.get(&file.path).map(|(_, v)| *v);
+            if lsp.is_empty() && !published.contains(&file.path) {
+                continue;
+            }
+            if !lsp.is_empty() {
+                now.push(file.path.clone());
+            }
+            out.push((uri, lsp, version));
+        }
+        // Files that had diagnostics and are no longer checked: clear them.
+        for p in &published {
+            if !checked.db.files.iter().any(|f| &f.path == p) {
+                if let Some(uri) = uri_of(p) {
+                    out.push((uri, Vec::new(), None));
+                }
+            }
+        }
+        published = now;
+        rt.block_on(async {
+            for (uri, diags, version) in out {
+                client.publish_diagnostics(uri, diags, version).await;
+            }
+        });
+    }
+}
+
+/// The `*.guide` files under the workspace folders.
+fn workspace_files(folders: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo: Vec<PathBuf> = folders.to_vec();
+    while let Some(dir) = todo.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for e in entries {
+            let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            if e.is_dir() {
+                todo.push(e);
+            } else if e.extension().is_some_and(|x| x == EXTENSION) {
+                out.push(e);
+                if out.len() >= MAX_WORKSPACE_FILES {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
+    match change.range {
+        None => *text = change.text,
+        Some(range) => {
+            let t = Text::new(text);
+            let (a, b) = (t.offset(range.start) as usize, t.offset(range.end) as usize);
+            let (a, b) = (a.min(b), a.max(b));
+            text.replace_range(a..b, &change.text);
+        }
+    }
+}
+
+fn location(checked: &Checked, file: FileId, span: guidepath_syntax::Span) -> Option<Location> {
+    let f = checked.db.file(file);
+    Some(Location { uri: uri_of(&f.path)?, range: Text::new(&f.text).range(span) })
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let mut folders: Vec<PathBuf> =
+            params.workspace_folders.unwrap_or_default().iter().filter_map(|f| f.uri.to_file_path().ok()).collect();
+        #[allow(deprecated)] // root_uri: still what many clients send
+        if folders.is_empty() {
+            folders.extend(params.root_uri.and_then(|u| u.to_file_path().ok()));
+        }
+        self.lock().workspace = workspace_files(&folders);
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into(), " ".into()]),
+                    ..CompletionOptions::default()
+                }),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                document_formatting_provider: Some(OneOf::Left(true)),
+                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+                    SemanticTokensOptions {
+                        legend: tokens::legend(),
+                        full: Some(SemanticTokensFullOptions::Bool(true)),
+                        ..SemanticTokensOptions::default()
+                    },
+                )),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo { name: "guidepath".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let files = self.lock().workspace.len();
+        self.client.log_message(MessageType::INFO, format!("guidepath: checking {files} workspace files")).await;
+        self.changed();
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let Ok(path) = path_of(&params.text_document.uri) else { return };
+        self.lock().docs.insert(path, Doc { text: params.text_document.text, version: params.text_document.version });
+        self.changed();
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Ok(path) = path_of(&params.text_document.uri) else { return };
+        {
+            let mut st = self.lock();
+            let Some(doc) = st.docs.get_mut(&path) else { return };
+            for change in params.content_changes {
+                apply_change(&mut doc.text, change);
+            }
+            doc.version = params.text_document.version;
+        }
+        self.changed();
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let Ok(path) = path_of(&params.text_document.uri) else { return };
+        self.lock().docs.remove(&path);
+        self.changed();
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {
+        self.changed();
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let pos = params.text_document_position_params;
+        let path = path_of(&pos.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let source = checked.db.file(file);
+        let text = Text::new(&source.text);
+        let Some(t) = index::target_at(&checked, file, text.offset(pos.position)) else { return Ok(None) };
+        let Some(value) = index::describe(checked.db.file(t.file), t.name, &source.ast) else { return Ok(None) };
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+            range: Some(text.range(t.at)),
+        }))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let pos = params.text_document_position_params;
+        let path = path_of(&pos.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
+        Ok(location(&checked, t.file, t.name).map(GotoDefinitionResponse::Scalar))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let pos = params.text_document_position;
+        let path = path_of(&pos.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
+        let mut occ = index::occurrences(&checked, &t);
+        if !params.context.include_declaration {
+            occ.remove(0);
+        }
+        Ok(Some(occ.into_iter().filter_map(|(f, s)| location(&checked, f, s)).collect()))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let pos = params.text_document_position;
+        let new = params.new_name;
+        let valid = new.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && new.chars().all(|c| c == '_' || c.is_alphanumeric())
+            && !tokens::KEYWORDS.contains(&new.as_str());
+        if !valid {
+            return Err(Error::invalid_params(format!(
+                "`{new}` is not a name (letters, digits and `_`, not a keyword)"
+            )));
+        }
+        let path = path_of(&pos.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
+        if t.name.is_empty() {
+            return Err(Error::invalid_params("a used file is renamed by renaming the file"));
+        }
+        let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+        for (f, span) in index::occurrences(&checked, &t) {
+            if let Some(loc) = location(&checked, f, span) {
+                changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text: new.clone() });
+            }
+        }
+        Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let pos = params.text_document_position;
+        let path = path_of(&pos.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        Ok(Some(CompletionResponse::Array(complete::complete(&checked, file, offset))))
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let path = path_of(&params.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let source = checked.db.file(file);
+        let text = Text::new(&source.text);
+        #[allow(deprecated)] // `deprecated` is a required field of the type
+        fn convert(d: index::Decl, text: &Text) -> DocumentSymbol {
+            DocumentSymbol {
+                name: d.name,
+                detail: d.detail,
+                kind: d.kind,
+                tags: None,
+                deprecated: None,
+                range: text.range(d.span),
+                selection_range: text.range(d.name_span),
+                children: Some(d.children.into_iter().map(|c| convert(c, text)).collect()),
+            }
+        }
+        let symbols = index::decls(&source.ast).into_iter().map(|d| convert(d, &text)).collect();
+        Ok(Some(DocumentSymbolResponse::Nested(symbols)))
+    }
+
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<Vec<SymbolInformation>>> {
+        let query = params.query.to_lowercase();
+        let checked = self.checked().await;
+        let mut out = Vec::new();
+        for (k, f) in checked.db.files.iter().enumerate() {
+            let decls = index::decls(&f.ast);
+            for d in index::flat(&decls) {
+                if d.kind == SymbolKind::STRING || !d.name.to_lowercase().contains(&query) {
+                    continue;
+                }
+                let Some(location) = location(&checked, k, d.name_span) else { continue };
+                #[allow(deprecated)] // `deprecated` is a required field of the type
+                out.push(SymbolInformation {
+                    name: d.name.clone(),
+                    kind: d.kind,
+                    tags: None,
+                    deprecated: None,
+                    location,
+                    container_name: f.path.file_stem().map(|s| s.to_string_lossy().into_owned()),
+                });
+            }
+        }
+        Ok(Some(out))
+    }
+
+    async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {
+        let path = path_of(&params.text_document.uri)?;
+        let Some(text) = self.doc_text(&path) else { return Ok(None) };
+        // A file with syntax errors is not formatted (the diagnostics say why).
+        let Ok(formatted) = guidepath_fmt::format(&text) else { return Ok(None) };
+        if formatted == text {
+            return Ok(Some(Vec::new()));
+        }
+        let t = Text::new(&text);
+        Ok(Some(vec![TextEdit {
+            range: Range { start: Position { line: 0, character: 0 }, end: t.end() },
+            new_text: formatted,
+        }]))
+    }
+
+    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
+        let path = path_of(&params.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+            result_id: None,
+            data: tokens::semantic(&checked, file),
+        })))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let path = path_of(&params.text_document.uri)?;
+        let Some(text) = self.doc_text(&path) else { return Ok(None) };
+        Ok(Some(tokens::folding(&text)))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let path = path_of(&uri)?;
+        let end = self.doc_text(&path).map(|t| Text::new(&t).end());
+        let mut out = Vec::new();
+        for d in params.context.diagnostics {
+            let Some(data) = &d.data else { continue };
+            if let Some(fix) = data.get("fix") {
+                let range: Option<Range> = fix.get("range").and_then(|r| serde_json::from_value(r.clone()).ok());
+                let new_text = fix.get("newText").and_then(|t| t.as_str()).map(str::to_string);
+                if let (Some(range), Some(new_text)) = (range, new_text) {
+                    let edit = TextEdit { range, new_text: new_text.clone() };
+                    out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: format!("Replace with `{new_text}`"),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![d.clone()]),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                            ..WorkspaceEdit::default()
+                        }),
+                        is_preferred: Some(true),
+                        ..CodeAction::default()
+                    }));
+                }
+            }
+            if let (Some(test), Some(end)) = (data.get("witnessTest").and_then(|t| t.as_str()), end) {
+                let edit = TextEdit { range: Range { start: end, end }, new_text: format!("\n{test}") };
+                out.push(CodeActionOrCommand::CodeAction(CodeAction {
+                    title: "Add the witness patient as a test".into(),
+                    kind: Some(CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![d.clone()]),
+                    edit: Some(WorkspaceEdit {
+                        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                        ..WorkspaceEdit::default()
+                    }),
+                    ..CodeAction::default()
+                }));
+            }
+        }
+        Ok(Some(out))
+    }
+}
