@@ -314,20 +314,25 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
-fn find_rec<'a>(file: &'a ast::File, id: &str) -> Option<&'a ast::Recommend> {
-    file.items.iter().find_map(|i| match i {
-        ast::Item::Recommend(r) if r.name.name == id => Some(r),
-        _ => None,
-    })
+/// A file's recommendations by name.
+fn recs_by_name(file: &ast::File) -> std::collections::HashMap<&str, &ast::Recommend> {
+    file.items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Recommend(r) => Some((r.name.name.as_str(), r)),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Unreachable, contradicting and redundant recommendations of one file.
 fn recommendations(an: &Analysis, f: &mut Findings) {
     let art = an.art;
+    let decls = recs_by_name(&f.file.ast);
     let recs = &art.recommendations;
     let mut reachable = vec![false; recs.len()];
     for (i, a) in recs.iter().enumerate() {
-        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
         match an.ask(&a.when) {
             Answer::Witness(_) => reachable[i] = true,
             Answer::None => f.add(
@@ -344,12 +349,12 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
         }
     }
     for (i, a) in recs.iter().enumerate() {
-        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
         for b in &recs[i + 1..] {
             if a.action != b.action || a.direction == b.direction {
                 continue;
             }
-            let Some(db) = find_rec(&f.file.ast, &b.id) else { continue };
+            let Some(db) = decls.get(b.id.as_str()).copied() else { continue };
             match an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
                 Answer::Witness(w) => {
                     let json = candidates::to_json(art, &w);
@@ -395,13 +400,13 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
         if !reachable[i] {
             continue;
         }
-        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
         for (j, b) in recs.iter().enumerate() {
             let same = a.action == b.action && a.direction == b.direction && a.strength == b.strength;
             if i == j || !same || !implies(i, j) || (j > i && implies(j, i)) {
                 continue;
             }
-            let Some(db) = find_rec(&f.file.ast, &b.id) else { continue };
+            let Some(db) = decls.get(b.id.as_str()).copied() else { continue };
             f.add(
                 Diagnostic::new(
                     Code::Redundant,
@@ -426,9 +431,10 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
 /// the artifact) and those of the files it uses.
 fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
     let recs = &an.art.recommendations;
+    let decls = recs_by_name(&f.file.ast);
     let (mine, theirs) = recs.split_at(own.min(recs.len()));
     for a in mine {
-        let Some(da) = find_rec(&f.file.ast, &a.id) else { continue };
+        let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
         for b in theirs {
             if a.action != b.action || a.direction == b.direction {
                 continue;
@@ -499,6 +505,8 @@ fn constants(an: &Analysis, f: &mut Findings) {
         })
         .collect();
     roots.extend(step_ids.iter().map(|(id, e)| (id.as_str(), *e)));
+    // The comparisons, where they are written.
+    let mut found: Vec<(&str, Span, &Expr)> = Vec::new();
     for (owner, root) in roots {
         let mut todo: Vec<(&Expr, Option<(&Loc, &str)>)> = vec![(root, None)];
         while let Some((e, at)) = todo.pop() {
@@ -509,32 +517,41 @@ fn constants(an: &Analysis, f: &mut Findings) {
                 Expr::Compare { .. } | Expr::InRange { .. } => {
                     let Some((loc, text)) = at else { continue };
                     let Some(span) = span_at(f.file, &path, loc, text) else { continue };
-                    if art.inputs_read(e).is_empty() || an.outside(e).is_some() {
-                        continue;
-                    }
-                    let never_false = matches!(an.ask(&Expr::Not(Box::new(e.clone()))), Answer::None);
-                    let never_true = !never_false && matches!(an.ask(e), Answer::None);
-                    if never_false || never_true {
-                        let what = if never_false { "true" } else { "false" };
-                        f.add(
-                            Diagnostic::new(
-                                Code::ConstantComparison,
-                                span,
-                                format!("`{}` is always {what} within the declared ranges", show(art, e)),
-                            )
-                            .label(format!("always {what}"))
-                            .help(format!(
-                                "no patient within the declared ranges makes it {}; check the threshold, or \
-                                 remove the comparison",
-                                if never_false { "false" } else { "true" }
-                            )),
-                            &[owner],
-                        );
+                    if !art.inputs_read(e).is_empty() && an.outside(e).is_none() {
+                        found.push((owner, span, e));
                     }
                 }
                 _ => {}
             }
         }
+    }
+    let exprs: Vec<&Expr> = found.iter().map(|(_, _, e)| *e).collect();
+    let sides = an.sides(&exprs);
+    for ((owner, span, e), sides) in found.into_iter().zip(sides) {
+        let (can_true, can_false) = match sides {
+            Some(s) => s,
+            None => {
+                let can_false = !matches!(an.ask(&Expr::Not(Box::new(e.clone()))), Answer::None);
+                (can_false && !matches!(an.ask(e), Answer::None), can_false)
+            }
+        };
+        if can_true && can_false {
+            continue;
+        }
+        let what = if can_false { "false" } else { "true" };
+        let other = if can_false { "true" } else { "false" };
+        f.add(
+            Diagnostic::new(
+                Code::ConstantComparison,
+                span,
+                format!("`{}` is always {what} within the declared ranges", show(art, e)),
+            )
+            .label(format!("always {what}"))
+            .help(format!(
+                "no patient within the declared ranges makes it {other}; check the threshold, or remove the comparison"
+            )),
+            &[owner],
+        );
     }
 }
 

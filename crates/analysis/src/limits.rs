@@ -27,15 +27,15 @@ const DAYS: i64 = 4 * 365 + 1;
 
 pub(crate) fn check(an: &Analysis, f: &mut Findings) {
     let art = an.art;
-    if art.pathways.is_empty() {
-        return;
-    }
-    // Built from a checked artifact: no hash to verify.
-    let Ok(ev) = Evaluator::new_in_process(art.clone()) else { return };
     let file = &f.file.ast;
     for item in &file.items {
         let ast::Item::Pathway(p) = item else { continue };
         let Some(ip) = art.pathways.iter().find(|x| x.id == p.name.name) else { continue };
+        // The pathway alone, evaluated once per day tried. Built from a
+        // checked artifact: no hash to verify.
+        let Ok(ev) = Evaluator::new_in_process(an.pathway_probe(ip)) else { continue };
+        let bounds = due_bounds(ip);
+        let bound_of = |name: &str| ip.steps.iter().position(|s| s.id == name).and_then(|k| bounds[k]);
         let names: Vec<&str> = p.steps.iter().map(|s| s.name.name.as_str()).collect();
         // The steps each step comes after, directly.
         let before: Vec<Vec<usize>> = p
@@ -81,6 +81,14 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
             for e in earlier {
                 let other = &p.steps[e];
                 let Some(other_limit) = other.limits.first() else { continue };
+                // Days from the anchor date: when even the earliest this
+                // step can be due is not before the latest the other can,
+                // no date makes it so.
+                if let (Some((lo, _)), Some((_, hi))) = (bound_of(&step.name.name), bound_of(&other.name.name)) {
+                    if lo >= hi {
+                        continue;
+                    }
+                }
                 let found = cx.find(&[s, e], |out| {
                     let (due, due_other) =
                         (out.due_in(ip_id(ip), &step.name.name)?, out.due_in(ip_id(ip), &other.name.name)?);
@@ -121,6 +129,15 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
             // Longer than the whole pathway.
             let Some((whole_limit, whole_anchor)) = &whole else { continue };
             let Some(pl) = p.limits.first() else { continue };
+            let anchor_bounds = match whole_anchor {
+                PathwayAnchor::Input(_) => Some((0, 0)),
+                PathwayAnchor::Step(name) => bound_of(name),
+            };
+            if let (Some((_, hi)), Some((alo, _))) = (bound_of(&step.name.name), anchor_bounds) {
+                if hi <= alo + days_bounds(*whole_limit).0 {
+                    continue;
+                }
+            }
             let found = cx.find(&[s], |out| {
                 let due = out.due_in(ip_id(ip), &step.name.name)??;
                 let from = match whole_anchor {
@@ -156,6 +173,31 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
             }
         }
     }
+}
+
+/// The fewest and most days a duration adds to a date (a month adds 28 to
+/// 31 days whatever the clamping at the month's end).
+fn days_bounds(d: Duration) -> (i64, i64) {
+    let fixed = d.days + d.minutes.div_euclid(24 * 60);
+    let (a, b) = (d.months * 28, d.months * 31);
+    (fixed + a.min(b), fixed + a.max(b))
+}
+
+/// For each step (in the compiled order), the fewest and most days after
+/// its anchor date at which it can be due; `None` without a limit.
+fn due_bounds(p: &guidepath_ir::Pathway) -> Vec<Option<(i64, i64)>> {
+    let mut out: Vec<Option<(i64, i64)>> = Vec::with_capacity(p.steps.len());
+    for s in &p.steps {
+        let b = s.limit.as_ref().and_then(|l| {
+            let (lo, hi) = days_bounds(l.amount);
+            match l.anchor {
+                Anchor::Input(_) => Some((lo, hi)),
+                Anchor::Step(j) => out.get(j as usize).copied().flatten().map(|(a, b)| (a + lo, b + hi)),
+            }
+        });
+        out.push(b);
+    }
+    out
 }
 
 fn ip_id(p: &guidepath_ir::Pathway) -> &str {

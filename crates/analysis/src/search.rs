@@ -3,7 +3,7 @@
 
 use crate::candidates::{self, Candidates};
 use guidepath_eval::{Bound, Evaluator, Value};
-use guidepath_ir::{Artifact, Direction, Expr, Loc, NodeKind, Recommendation};
+use guidepath_ir::{Artifact, Direction, Expr, Loc, Node, NodeKind, Pathway, Recommendation};
 
 /// Most evaluations one question may take before it is left unanswered.
 const BUDGET: usize = 200_000;
@@ -99,10 +99,120 @@ impl<'a> Analysis<'a> {
     /// inputs and only the nodes the question reads (renumbered), so that
     /// each evaluation costs what the question needs, not what the whole
     /// guideline holds.
-    fn probe(&self, mut goal: Expr) -> Artifact {
+    fn probe(&self, goal: Expr) -> Artifact {
+        let mut rec = Recommendation {
+            id: GOAL.into(),
+            title: None,
+            direction: Direction::For,
+            action: GOAL.into(),
+            strength: None,
+            certainty: None,
+            when: goal,
+            at: Loc { file: String::new(), line: 0, column: 0 },
+        };
+        let nodes = self.pruned(&mut [&mut rec.when]);
+        self.artifact_with(nodes, vec![rec], Vec::new())
+    }
+
+    /// For conditions that each read one input and no other node: whether
+    /// each can be true and whether it can be false, trying every candidate
+    /// of its input. One evaluator per input serves all its conditions, so
+    /// thousands of comparisons cost a few dozen evaluations. `None` for a
+    /// condition this does not decide (the caller asks it on its own).
+    pub fn sides(&self, conds: &[&Expr]) -> Vec<Option<(bool, bool)>> {
+        let mut out = vec![None; conds.len()];
+        let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
+        for (k, e) in conds.iter().enumerate() {
+            let reads = self.art.inputs_read(e);
+            let mut todo: Vec<&Expr> = vec![e];
+            let mut nodes = false;
+            while let Some(x) = todo.pop() {
+                nodes |= matches!(x, Expr::Node(_) | Expr::InStratum { .. });
+                x.push_children(&mut todo);
+            }
+            if let ([i], false, None) = (reads.as_slice(), nodes, self.outside(e)) {
+                groups.entry(*i).or_default().push(k);
+            }
+        }
+        for (input, members) in groups {
+            let recs = members
+                .iter()
+                .map(|&k| Recommendation {
+                    id: format!("c{k}"),
+                    title: None,
+                    direction: Direction::For,
+                    action: format!("c{k}"),
+                    strength: None,
+                    certainty: None,
+                    when: conds[k].clone(),
+                    at: Loc { file: String::new(), line: 0, column: 0 },
+                })
+                .collect();
+            // Built here from a checked artifact: no hash to verify.
+            let Ok(ev) = Evaluator::new_in_process(self.artifact_with(Vec::new(), recs, Vec::new())) else { continue };
+            let mut seen = vec![(false, false); members.len()];
+            let mut values: Vec<Option<Value>> = vec![None; self.art.inputs.len()];
+            for c in self.cands.of(input) {
+                values[input as usize] = Some(c.clone());
+                let bound = Bound::from_values(values.clone());
+                let outcome = ev.evaluate(&bound);
+                for (slot, t) in seen.iter_mut().zip(outcome.recommendations_applied()) {
+                    match t {
+                        Some(true) => slot.0 = true,
+                        Some(false) => slot.1 = true,
+                        None => {}
+                    }
+                }
+            }
+            for (&k, s) in members.iter().zip(seen) {
+                out[k] = Some(s);
+            }
+        }
+        out
+    }
+
+    /// One pathway alone, with only the nodes its conditions read: for
+    /// evaluating its due dates many times.
+    pub fn pathway_probe(&self, pathway: &Pathway) -> Artifact {
+        let mut p = pathway.clone();
+        let mut exprs: Vec<&mut Expr> = Vec::new();
+        if let Some(w) = p.when.as_mut() {
+            exprs.push(w);
+        }
+        for s in &mut p.steps {
+            if let Some(w) = s.when.as_mut() {
+                exprs.push(w);
+            }
+        }
+        let nodes = self.pruned(&mut exprs);
+        self.artifact_with(nodes, Vec::new(), vec![p])
+    }
+
+    fn artifact_with(
+        &self,
+        nodes: Vec<Node>,
+        recommendations: Vec<Recommendation>,
+        pathways: Vec<Pathway>,
+    ) -> Artifact {
+        let art = self.art;
+        Artifact {
+            schema: art.schema.clone(),
+            guideline: art.guideline.clone(),
+            source_hash: art.source_hash.clone(),
+            content_hash: String::new(),
+            inputs: art.inputs.clone(),
+            nodes,
+            recommendations,
+            pathways,
+        }
+    }
+
+    /// The nodes the expressions read (transitively), renumbered, with the
+    /// expressions' references renumbered to match.
+    fn pruned(&self, exprs: &mut [&mut Expr]) -> Vec<Node> {
         let art = self.art;
         let mut needed = vec![false; art.nodes.len()];
-        let mut todo: Vec<&Expr> = vec![&goal];
+        let mut todo: Vec<&Expr> = exprs.iter().map(|e| &**e).collect();
         while let Some(e) = todo.pop() {
             if let Expr::Node(k) | Expr::InStratum { node: k, .. } = e {
                 if let Some(slot) = needed.get_mut(*k as usize) {
@@ -130,26 +240,10 @@ impl<'a> Analysis<'a> {
                 nodes.push(node);
             }
         }
-        renumber(&mut goal, &map);
-        Artifact {
-            schema: art.schema.clone(),
-            guideline: art.guideline.clone(),
-            source_hash: art.source_hash.clone(),
-            content_hash: String::new(),
-            inputs: art.inputs.clone(),
-            nodes,
-            recommendations: vec![Recommendation {
-                id: GOAL.into(),
-                title: None,
-                direction: Direction::For,
-                action: GOAL.into(),
-                strength: None,
-                certainty: None,
-                when: goal,
-                at: Loc { file: String::new(), line: 0, column: 0 },
-            }],
-            pathways: Vec::new(),
+        for e in exprs.iter_mut() {
+            renumber(e, &map);
         }
+        nodes
     }
 
     /// Why a "no" of the search would not be a proof for this condition:

@@ -553,6 +553,12 @@ impl<'e> Outcome<'e> {
         self.members.get(self.recs_at..).unwrap_or(&[])
     }
 
+    /// Whether each recommendation applies, in the artifact's order
+    /// (`None` when undecided): for callers that evaluate many at once.
+    pub fn recommendations_applied(&self) -> &[Tri] {
+        self.recs()
+    }
+
     fn node_index(&self, id: &str) -> Option<usize> {
         self.ev.artifact.nodes.iter().position(|n| n.id == id)
     }
