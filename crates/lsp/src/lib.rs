@@ -197,7 +197,9 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
             let text = Text::new(&file.text);
             let lsp: Vec<Diagnostic> = diags.iter().map(|d| convert::diagnostic(d, &text, &uri)).collect();
             let version = job.docs.get(&file.path).map(|(_, v)| *v);
-            if lsp.is_empty() && !published.contains(&file.path) {
+            // Open documents always hear back, with their version; other
+            // files only when there is something to say or to clear.
+            if lsp.is_empty() && version.is_none() && !published.contains(&file.path) {
                 continue;
             }
             if !lsp.is_empty() {

@@ -1,0 +1,116 @@
+//! Time from `didChange` to the `publishDiagnostics` of that version, with
+//! the real `guidepath lsp` binary over stdio, on a generated 5,000-line
+//! guideline (the consistency analysis included).
+//!
+//! `cargo bench -p guidepath-cli --bench lsp`; `GUIDEPATH_BENCH_QUICK=1`
+//! prints the median of 50 edits without criterion.
+
+#[path = "../tests/support/lsp_client.rs"]
+mod lsp_client;
+
+use criterion::{criterion_group, Criterion};
+use lsp_client::{uri, Client};
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+/// About 5,000 lines: 20 inputs, 100 stratifications, 1,070
+/// recommendations, a pathway of 20 steps, all in the shipped style.
+fn guideline() -> String {
+    let mut s = String::from(
+        "guideline bench.lsp \"Generated\" {\n  issuer \"bench\"\n  version \"1\"\n  status draft\n  language en\n  source \"generated\"\n}\n\ninput {\n",
+    );
+    for i in 0..10 {
+        s.push_str(&format!("  n{i} : integer points in 0..100 \"Score {i}\"\n"));
+    }
+    for i in 0..9 {
+        s.push_str(&format!("  b{i} : boolean \"Finding {i}\"\n"));
+    }
+    s.push_str("  referral_date : date \"Referral\"\n}\n\n");
+    for k in 0..100 {
+        let x = k % 10;
+        s.push_str(&format!(
+            "// Stratification {k}.\nstratify s{k} \"Level {k}\" by n{x} {{\n  low  when n{x} < 30\n  mid  when n{x} >= 30 and n{x} < 70\n  high when n{x} >= 70\n}}\n\n"
+        ));
+    }
+    for r in 0..1070 {
+        let (a, b) = (r % 10, r % 9);
+        let t = 10 + (r * 13) % 80;
+        s.push_str(&format!(
+            "recommend r{r} \"Recommendation {r}\" {{\n  when n{a} >= {t} and b{b}\n  action a{r}\n}}\n"
+        ));
+    }
+    s.push_str("\npathway p \"Pathway\" {\n  within 12 months after referral_date\n");
+    for i in 0..20 {
+        s.push_str(&format!("  step st{i} {{ within {} weeks after referral_date }}\n", 2 * (i + 1)));
+    }
+    s.push_str("}\n");
+    s
+}
+
+struct Session {
+    client: Client,
+    doc: String,
+    version: i64,
+    line: u32,
+}
+
+impl Session {
+    fn start() -> (Session, usize) {
+        let dir = std::env::temp_dir().join(format!("guidepath-bench-lsp-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temporary folder");
+        let text = guideline();
+        let lines = text.lines().count();
+        let path = dir.join("bench.guide");
+        std::fs::write(&path, &text).expect("the guideline is written");
+        let mut client = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+        client.initialize(&uri(&dir));
+        let doc = uri(&path);
+        client.open(&doc, &text);
+        client.diagnostics(&doc, |p| p["version"] == 1);
+        let line = text.lines().position(|l| l.contains("when n0 >= 10 and b0")).expect("the first rule") as u32;
+        (Session { client, doc, version: 1, line }, lines)
+    }
+
+    /// One edit (a threshold changes, 10 ↔ 11) and the wait for its diagnostics.
+    fn edit(&mut self) -> Duration {
+        self.version += 1;
+        let digit = if self.version % 2 == 0 { "1" } else { "0" };
+        let v = self.version;
+        let start = Instant::now();
+        self.client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": self.doc, "version": v },
+                    "contentChanges": [{ "range": { "start": { "line": self.line, "character": 15 },
+                                                    "end": { "line": self.line, "character": 16 } },
+                                         "text": digit }] }),
+        );
+        self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        start.elapsed()
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let (mut s, lines) = Session::start();
+    let mut group = c.benchmark_group("lsp");
+    group.sample_size(30);
+    group.bench_function(format!("didChange_to_publishDiagnostics_{lines}_lines"), |b| {
+        b.iter_custom(|iters| (0..iters).map(|_| s.edit()).sum())
+    });
+    group.finish();
+    let _ = s.client.shutdown();
+}
+
+criterion_group!(benches, bench);
+
+fn main() {
+    if std::env::var_os("GUIDEPATH_BENCH_QUICK").is_some() {
+        let (mut s, lines) = Session::start();
+        let mut times: Vec<Duration> = (0..50).map(|_| s.edit()).collect();
+        times.sort();
+        println!("{lines} lines: median {:?}, min {:?}, max {:?}", times[25], times[0], times[49]);
+        let _ = s.client.shutdown();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
