@@ -143,6 +143,44 @@ pub fn resolve_use(fs: &dyn FileSystem, from: &Path, path: &ast::Path) -> Result
     Err(tried)
 }
 
+/// Deepest folder nesting searched for guideline files (bounds symlink
+/// loops).
+const MAX_FOLDER_DEPTH: usize = 64;
+
+/// Adds the guideline files at `path` to `out`: a file is taken whatever
+/// its extension; a folder is searched for `*.guide` in sorted order (so
+/// output is stable), skipping hidden folders, `target` and `node_modules`,
+/// until `out` holds `limit` files.
+pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, limit: usize) -> std::io::Result<()> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>, limit: usize, depth: usize) -> std::io::Result<()> {
+        if depth > MAX_FOLDER_DEPTH {
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for e in entries {
+            if out.len() >= limit {
+                return Ok(());
+            }
+            let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with('.') || name == "target" || name == "node_modules" {
+                continue;
+            }
+            if e.is_dir() {
+                walk(&e, out, limit, depth + 1)?;
+            } else if e.extension().is_some_and(|x| x == EXTENSION) {
+                out.push(normalize(&e));
+            }
+        }
+        Ok(())
+    }
+    if std::fs::metadata(path)?.is_file() {
+        out.push(normalize(path));
+        return Ok(());
+    }
+    walk(path, out, limit, 0)
+}
+
 /// Drops `.` components so that one file has one path however it is reached.
 pub fn normalize(path: &Path) -> PathBuf {
     let out: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();

@@ -2,10 +2,10 @@
 
 use crate::render;
 use crate::Format;
-use guidepath_check::db::normalize;
+use guidepath_check::db::find_guides;
 use guidepath_check::{Disk, Severity, EXTENSION};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// The guideline files named by `paths` (default: the current folder), or
@@ -14,7 +14,7 @@ pub fn files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExitCode> {
     let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
     let mut files = Vec::new();
     for p in &paths {
-        if let Err(e) = collect(p, &mut files) {
+        if let Err(e) = find_guides(p, &mut files, usize::MAX) {
             eprintln!("error: cannot read `{}`: {e}", p.display());
             return Err(ExitCode::from(2));
         }
@@ -65,28 +65,4 @@ pub fn run(paths: Vec<PathBuf>, output: Output, deny_warnings: bool) -> ExitCode
 
 fn list(paths: &[PathBuf]) -> String {
     paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
-}
-
-/// Files named directly are taken whatever their extension; folders are
-/// searched recursively for `*.guide`, in sorted order so output is stable.
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    let meta = std::fs::metadata(path)?;
-    if meta.is_file() {
-        out.push(normalize(path));
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    entries.sort();
-    for e in entries {
-        let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "target" || name == "node_modules" {
-            continue;
-        }
-        if e.is_dir() {
-            collect(&e, out)?;
-        } else if e.extension().is_some_and(|x| x == EXTENSION) {
-            out.push(normalize(&e));
-        }
-    }
-    Ok(())
 }

@@ -19,7 +19,7 @@ mod index;
 mod tokens;
 
 use convert::Text;
-use guidepath_check::{Checked, Disk, FileId, FileSystem, EXTENSION};
+use guidepath_check::{Checked, Disk, FileId, FileSystem};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -155,6 +155,15 @@ impl Backend {
         checked
     }
 
+    /// The checked texts, the file and the byte offset of a position.
+    async fn at(&self, pos: &TextDocumentPositionParams) -> Result<Option<(Arc<Checked>, FileId, u32)>> {
+        let path = path_of(&pos.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        Ok(Some((checked, file, offset)))
+    }
+
     fn doc_text(&self, path: &Path) -> Option<String> {
         self.lock().docs.get(path).map(|d| d.text.clone())
     }
@@ -224,28 +233,12 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
     }
 }
 
-/// The `*.guide` files under the workspace folders.
+/// The `*.guide` files under the workspace folders (unreadable folders are
+/// skipped: the editor shows what can be read).
 fn workspace_files(folders: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let mut todo: Vec<PathBuf> = folders.to_vec();
-    while let Some(dir) = todo.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for e in entries {
-            let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
-                continue;
-            }
-            if e.is_dir() {
-                todo.push(e);
-            } else if e.extension().is_some_and(|x| x == EXTENSION) {
-                out.push(e);
-                if out.len() >= MAX_WORKSPACE_FILES {
-                    return out;
-                }
-            }
-        }
+    for f in folders {
+        let _ = guidepath_check::db::find_guides(f, &mut out, MAX_WORKSPACE_FILES);
     }
     out
 }
@@ -346,13 +339,12 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let pos = params.text_document_position_params;
-        let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked().await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let Some((checked, file, offset)) = self.at(&params.text_document_position_params).await? else {
+            return Ok(None);
+        };
         let source = checked.db.file(file);
         let text = Text::new(&source.text);
-        let Some(t) = index::target_at(&checked, file, text.offset(pos.position)) else { return Ok(None) };
+        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
         let Some(value) = index::describe(checked.db.file(t.file), t.name, &source.ast) else { return Ok(None) };
         Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
@@ -361,21 +353,15 @@ impl LanguageServer for Backend {
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let pos = params.text_document_position_params;
-        let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked().await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some((checked, file, offset)) = self.at(&params.text_document_position_params).await? else {
+            return Ok(None);
+        };
         let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
         Ok(location(&checked, t.file, t.name).map(GotoDefinitionResponse::Scalar))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let pos = params.text_document_position;
-        let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked().await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some((checked, file, offset)) = self.at(&params.text_document_position).await? else { return Ok(None) };
         let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
         let mut occ = index::occurrences(&checked, &t);
         if !params.context.include_declaration {
@@ -395,10 +381,7 @@ impl LanguageServer for Backend {
                 "`{new}` is not a name (letters, digits and `_`, not a keyword)"
             )));
         }
-        let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked().await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some((checked, file, offset)) = self.at(&pos).await? else { return Ok(None) };
         let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
         if t.name.is_empty() {
             return Err(Error::invalid_params("a used file is renamed by renaming the file"));
@@ -413,11 +396,7 @@ impl LanguageServer for Backend {
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let pos = params.text_document_position;
-        let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked().await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let Some((checked, file, offset)) = self.at(&params.text_document_position).await? else { return Ok(None) };
         Ok(Some(CompletionResponse::Array(complete::complete(&checked, file, offset))))
     }
 
