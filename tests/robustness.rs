@@ -197,3 +197,52 @@ proptest! {
         let _ = guidepath_check::check_text("t.guide", &text);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Damaged guidelines go through the whole analysis (files with errors
+    /// are analysed without their broken declarations): no panic, and every
+    /// finding points inside the file on character boundaries.
+    #[test]
+    fn damaged_guidelines_are_analysed_without_panic(
+        file in 0usize..6,
+        cut in 0.0f64..1.0,
+        insert in prop::collection::vec(0..FRAGMENTS.len(), 0..4),
+    ) {
+        let files = guide_files(&root().join("guidelines"));
+        let path = files[file % files.len()].clone();
+        let full = std::fs::read_to_string(&path).expect("shipped files are readable");
+        let mut at = (full.len() as f64 * cut) as usize;
+        while !full.is_char_boundary(at) {
+            at -= 1;
+        }
+        let extra: String = insert.iter().map(|i| FRAGMENTS[*i]).collect();
+        let text = format!("{}{extra}{}", &full[..at], &full[at..]);
+        let mut fs = MemoryFs::default();
+        for f in &files {
+            fs.files.insert(f.clone(), std::fs::read_to_string(f).expect("readable"));
+        }
+        fs.files.insert(path.clone(), text.clone());
+        let checked = guidepath_analysis::check_and_analyse(&fs, std::slice::from_ref(&path));
+        let id = checked.roots[0];
+        for d in &checked.diagnostics[id] {
+            prop_assert!(d.label.span.end as usize <= text.len(), "{d:?}");
+            prop_assert!(text.is_char_boundary(d.label.span.start as usize) && text.is_char_boundary(d.label.span.end as usize));
+        }
+    }
+
+    /// The formatter and its lexer take any text: a refusal or a layout
+    /// that keeps every token and formats to itself.
+    #[test]
+    fn the_formatter_takes_any_text(parts in prop::collection::vec(0..FRAGMENTS.len(), 0..40), noise in "\\PC{0,40}") {
+        let text: String = parts.iter().map(|i| FRAGMENTS[*i]).collect::<String>() + &noise;
+        for t in guidepath_syntax::lexer::lex(&text) {
+            prop_assert!(text.is_char_boundary(t.span.start as usize) && text.is_char_boundary(t.span.end as usize));
+        }
+        if let Ok(once) = guidepath_fmt::format(&text) {
+            prop_assert!(guidepath_fmt::same_tokens(&text, &once));
+            prop_assert_eq!(guidepath_fmt::format(&once).ok(), Some(once));
+        }
+    }
+}

@@ -370,6 +370,14 @@ mod tests {
     }
 
     #[test]
+    fn keeps_lines_ended_by_a_lone_carriage_return() {
+        // Found while writing the robustness tests: old Mac line ends were
+        // read as spaces and the whole file joined into one line.
+        let got = format("input {\r  age : integer years\r}\rdefine a = age >= 1\r").unwrap();
+        assert_eq!(got, "input {\n  age : integer years\n}\ndefine a = age >= 1\n");
+    }
+
+    #[test]
     fn refuses_syntax_errors() {
         assert!(matches!(format("input { age integer }"), Err(FormatError::Syntax(_))));
     }

@@ -21,7 +21,7 @@ pub enum TokenKind {
     Comment,
     /// Operators and brackets: `{`, `<=`, `..`, `,`.
     Punct,
-    /// A line break (`\n`; a `\r` before it belongs to it).
+    /// A line break: `\n`, `\r\n` or a lone `\r`.
     Newline,
 }
 
@@ -70,6 +70,11 @@ pub fn lex(text: &str) -> Vec<Token> {
                 i += 2;
             }
             '\n' => {
+                push(&mut out, TokenKind::Newline, i, i + 1);
+                i += 1;
+            }
+            // A lone carriage return (old Mac line ends) breaks the line too.
+            '\r' => {
                 push(&mut out, TokenKind::Newline, i, i + 1);
                 i += 1;
             }
