@@ -163,6 +163,11 @@ fn an_editing_session() {
         json!({ "textDocument": { "uri": reg }, "position": pos(&regional, "recommend quit", "population") }),
     );
     assert!(def["result"]["uri"].as_str().unwrap().ends_with("lib/national.guide"), "{def}");
+    // Members of the used file after `nat.`.
+    let p = pos(&regional, "recommend quit", "population");
+    let comp = c.request("textDocument/completion", json!({ "textDocument": { "uri": reg }, "position": p }));
+    let labels: Vec<&str> = comp["result"].as_array().unwrap().iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"population") && labels.contains(&"age"), "{labels:?}");
 
     // Formatting a messy document.
     let messy = uri(&dir.join("messy.guide"));
