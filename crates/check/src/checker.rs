@@ -156,6 +156,8 @@ pub enum RefKind {
     Item,
     Score,
     Module,
+    /// One stratum of a stratification (`care_level is primary_care`).
+    Stratum,
 }
 
 struct Import {
@@ -1314,9 +1316,33 @@ impl<'a> Checker<'a> {
         };
         let name = value.dotted();
         if value.segments.len() == 1 && values.contains(&name.as_str()) {
+            if let Ty::Strat(s) = t {
+                self.record_stratum(f, value.span, s, &name);
+            }
             return;
         }
         self.report(f, unknown_value(&name, value.span, &owner, values));
+    }
+
+    /// Records `is name` as a reference to the stratum `name` of `s`.
+    fn record_stratum(&mut self, file: FileId, span: Span, s: &'a ast::Stratify, name: &str) {
+        let Some(stratum) = s.strata.iter().find(|x| x.name.name == name) else { return };
+        let owner = self.db.files.iter().position(|f| {
+            f.ast.items.iter().any(|i| match i {
+                ast::Item::Stratify(x) => std::ptr::eq(x, s),
+                ast::Item::Instrument(ins) => ins.strats.iter().any(|x| std::ptr::eq(x, s)),
+                _ => false,
+            })
+        });
+        if let Some(target_file) = owner {
+            self.references.insert(Reference {
+                file,
+                span,
+                target_file,
+                target: stratum.name.span,
+                kind: RefKind::Stratum,
+            });
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -2126,7 +2152,9 @@ impl<'a> Checker<'a> {
             (_, K::Undecided) => true,
             (Entity::Rec(..), K::Applies | K::DoesNotApply) => true,
             (Entity::Strat(_, _, s), K::Is(v)) => {
-                if !s.strata.iter().any(|x| x.name.name == v.name) {
+                if s.strata.iter().any(|x| x.name.name == v.name) {
+                    self.record_stratum(f, v.span, s, &v.name);
+                } else {
                     let values = s.strata.iter().map(|x| x.name.name.as_str()).collect();
                     self.report(f, unknown_value(&v.name, v.span, &format!("stratification `{target}`"), values));
                 }

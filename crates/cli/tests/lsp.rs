@@ -137,6 +137,19 @@ fn an_editing_session() {
         c.request("textDocument/rename", json!({ "textDocument": { "uri": doc }, "position": at, "newName": "when" }));
     assert!(r["error"].is_object(), "{r}");
 
+    // Strata are names too: hover, and rename in conditions and tests.
+    let at = pos(&text, "when target_population and care_level is primary_care", "primary_care");
+    let h = c.request("textDocument/hover", json!({ "textDocument": { "uri": doc }, "position": at }));
+    assert!(
+        h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("**stratum** `primary_care`"),
+        "{h}"
+    );
+    let r = c.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": doc }, "position": at, "newName": "mms_primary" }),
+    );
+    assert_eq!(r["result"]["changes"][&doc].as_array().unwrap().len(), text.matches("primary_care").count(), "{r}");
+
     // Completion: strata after `care_level is`; units after a number.
     let p = pos(&text, "when target_population and care_level is consider_level", "consider_level");
     let comp = c.request("textDocument/completion", json!({ "textDocument": { "uri": doc }, "position": p }));
@@ -280,6 +293,29 @@ fn random_edits_never_stop_the_server() {
     let d = c.diagnostics(&doc, |p| p["version"] == 1000);
     let got = codes(&d);
     assert!(got.iter().any(|(c, _)| c == "E0902") && got.iter().any(|(c, _)| c == "E0401"), "{got:?}");
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Editing a used file re-checks the files that use it, open or not.
+#[test]
+fn an_edit_reaches_the_files_that_use_the_edited_one() {
+    let (dir, _) = workspace("users");
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    c.initialize(&uri(&dir));
+    let national = std::fs::read_to_string(dir.join("lib/national.guide")).unwrap();
+    let nat = uri(&dir.join("lib/national.guide"));
+    let reg = uri(&dir.join("regional.guide"));
+    c.open(&nat, &national);
+    c.diagnostics(&nat, |p| p["version"] == 1);
+    let renamed = national.replace("define population", "define adults").replace("when population", "when adults");
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": nat, "version": 2 }, "contentChanges": [{ "text": renamed }] }),
+    );
+    let d = c.diagnostics(&reg, |p| codes(p).iter().any(|(c, _)| c == "E0201"));
+    let regional = std::fs::read_to_string(dir.join("regional.guide")).unwrap();
+    assert!(codes(&d).contains(&("E0201".into(), line_of(&regional, "recommend quit") as u64)), "{d}");
     assert!(c.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -218,6 +218,11 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                 return Some(format!("{head}{}", code(src(d.expr.span))));
             }
             Item::Stratify(s) if s.name.span == name => return Some(describe_strat(s, None, &src, lang)),
+            Item::Stratify(s) => {
+                if let Some(d) = describe_stratum(s, None, name, &src, lang) {
+                    return Some(d);
+                }
+            }
             Item::Recommend(r) if r.name.span == name => {
                 let dir = match r.direction {
                     ast::Direction::For => "for",
@@ -292,6 +297,9 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                     if s.name.span == name {
                         return Some(describe_strat(s, Some(&ins.name.name), &src, lang));
                     }
+                    if let Some(d) = describe_stratum(s, Some(&ins.name.name), name, &src, lang) {
+                        return Some(d);
+                    }
                 }
                 for d in &ins.defines {
                     if d.name.span == name {
@@ -307,6 +315,27 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
         }
     }
     None
+}
+
+/// A stratum, when `name` is one: its condition and title.
+fn describe_stratum(
+    s: &ast::Stratify,
+    owner: Option<&str>,
+    name: Span,
+    src: &dyn Fn(Span) -> String,
+    lang: Option<&str>,
+) -> Option<String> {
+    let st = s.strata.iter().find(|x| x.name.span == name)?;
+    let strat = match owner {
+        Some(o) => format!("{o}.{}", s.name.name),
+        None => s.name.name.clone(),
+    };
+    let mut out = format!("**stratum** `{}` of `{strat}`", st.name.name);
+    if let Some(t) = pick(st.title.iter(), lang) {
+        out.push_str(&format!(" — {t}"));
+    }
+    out.push_str(&format!("\n```guidepath\nwhen {}\n```", src(st.when.span)));
+    Some(out)
 }
 
 fn describe_strat(s: &ast::Stratify, owner: Option<&str>, src: &dyn Fn(Span) -> String, lang: Option<&str>) -> String {
