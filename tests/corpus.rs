@@ -152,3 +152,34 @@ fn witnesses_re_evaluate_to_their_finding() {
     }
     assert!(checked_witnesses >= 8, "only {checked_witnesses} witnesses were re-evaluated");
 }
+
+/// The fix offered with a gap adds a stratum that takes exactly the
+/// patients the others leave out: applied, no gap remains and the new
+/// stratum overlaps none.
+#[test]
+fn the_missing_stratum_fix_closes_the_gap() {
+    let mut applied = 0;
+    for path in guide_files(&root().join("tests/corpus/analysis")) {
+        let (checked, id) = check_file(&path);
+        let text = &checked.db.file(id).text;
+        for d in checked.diagnostics[id].iter().filter(|d| d.code == Code::StrataGap) {
+            let Some(fix) = &d.fix else { continue };
+            let mut fixed = text.clone();
+            fixed.replace_range(fix.span.range(), &fix.replacement);
+            let mut fs = guidepath_check::MemoryFs::default();
+            fs.files.insert(path.clone(), fixed.clone());
+            let again = guidepath_analysis::check_and_analyse(&fs, std::slice::from_ref(&path));
+            let left: Vec<String> = again.diagnostics[again.roots[0]]
+                .iter()
+                .filter(|x| {
+                    matches!(x.code, Code::StrataGap | Code::Syntax)
+                        || (x.code == Code::StrataOverlap && x.message.contains("`unassigned`"))
+                })
+                .map(|x| format!("{} {}", x.code, x.message))
+                .collect();
+            assert!(left.is_empty(), "{}: after the fix:\n{fixed}\n{left:?}", path.display());
+            applied += 1;
+        }
+    }
+    assert!(applied >= 2, "only {applied} gaps had the fix");
+}

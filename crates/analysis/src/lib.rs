@@ -280,26 +280,52 @@ fn strata(an: &Analysis, f: &mut Findings) {
                     &format!("one of {}: decide which, then widen its condition", names.join(", ")),
                     &[format!("{} is {first}", node.id)],
                 );
-                f.add(
-                    Diagnostic::new(
-                        Code::StrataGap,
-                        decl.name.span,
-                        format!(
-                            "a patient {}is in no stratum of `{}`",
-                            if population.is_some() { "of the population " } else { "" },
-                            node.id
-                        ),
-                    )
-                    .label("no stratum holds for this patient")
-                    .help(witness_help(&json, "no stratum holds", &test))
-                    .witness(witness::json_text(&json), Some(test)),
-                    &[&node.id],
-                );
+                let mut d = Diagnostic::new(
+                    Code::StrataGap,
+                    decl.name.span,
+                    format!(
+                        "a patient {}is in no stratum of `{}`",
+                        if population.is_some() { "of the population " } else { "" },
+                        node.id
+                    ),
+                )
+                .label("no stratum holds for this patient")
+                .help(witness_help(&json, "no stratum holds", &test))
+                .witness(witness::json_text(&json), Some(test));
+                if let Some((at, line)) = missing_stratum(f.file, decl) {
+                    d = d.fix_titled(at, line, "Add a stratum for the patients no stratum takes");
+                }
+                f.add(d, &[&node.id]);
             }
             Answer::NotAnalysed(why) => f.not_analysed(&node.id, decl.name.span, why),
             Answer::None => {}
         }
     }
+}
+
+/// A stratum that takes exactly the patients the others leave out, to add
+/// before the stratification's closing brace: where, and the line.
+fn missing_stratum(file: &SourceFile, decl: &ast::Stratify) -> Option<(Span, String)> {
+    let text = &file.text;
+    let close = decl.span.end.checked_sub(1)? as usize;
+    if text.get(close..close + 1) != Some("}") {
+        return None;
+    }
+    let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+    if !text[line_start..close].trim().is_empty() {
+        return None;
+    }
+    let first = decl.strata.first()?;
+    let first_line = text[..first.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[first_line..first.span.start as usize];
+    let indent = if before.trim().is_empty() { before } else { "  " };
+    let mut name = "unassigned".to_string();
+    while decl.strata.iter().any(|s| s.name.name == name) {
+        name.push('_');
+    }
+    let conditions: Vec<String> = decl.strata.iter().map(|s| format!("not ({})", s.when.span.text(text))).collect();
+    let line = format!("{indent}{name} when {}\n", conditions.join(" and "));
+    Some((Span::new(line_start, line_start), line))
 }
 
 fn witness_help(json: &serde_json::Value, what: &str, test: &str) -> String {

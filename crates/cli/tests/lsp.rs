@@ -82,6 +82,14 @@ fn an_editing_session() {
         .find(|a| a["title"] == "Add the witness patient as a test")
         .unwrap_or_else(|| panic!("{actions}"))
         .clone();
+    let stratum = actions["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Add a stratum for the patients no stratum takes")
+        .unwrap_or_else(|| panic!("{actions}"));
+    let line = stratum["edit"]["changes"][&doc][0]["newText"].as_str().unwrap();
+    assert!(line.contains("unassigned when not (linton_score <= 49) and not (linton_score > 50)"), "{line}");
     let edit = &action["edit"]["changes"][&doc][0];
     let inserted = edit["newText"].as_str().unwrap();
     assert!(inserted.contains("linton_score: 50") && inserted.contains("test \""), "{inserted}");

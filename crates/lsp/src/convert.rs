@@ -56,7 +56,10 @@ pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Url) -> lsp::Diagnostic {
         .collect::<Vec<_>>();
     let mut data = serde_json::Map::new();
     if let Some(fix) = &d.fix {
-        data.insert("fix".into(), serde_json::json!({ "range": text.range(fix.span), "newText": fix.replacement }));
+        data.insert(
+            "fix".into(),
+            serde_json::json!({ "range": text.range(fix.span), "newText": fix.replacement, "title": fix.title }),
+        );
     }
     if let Some(test) = d.witness.as_ref().and_then(|w| w.test.as_ref()) {
         data.insert("witnessTest".into(), serde_json::Value::String(test.clone()));

@@ -490,16 +490,24 @@ impl LanguageServer for Backend {
                 let range: Option<Range> = fix.get("range").and_then(|r| serde_json::from_value(r.clone()).ok());
                 let new_text = fix.get("newText").and_then(|t| t.as_str()).map(str::to_string);
                 if let (Some(range), Some(new_text)) = (range, new_text) {
-                    let edit = TextEdit { range, new_text: new_text.clone() };
+                    // A plain replacement (a "did you mean") is the preferred
+                    // fix; a titled one (adding a stratum) is one choice of several.
+                    let titled = fix.get("title").and_then(|t| t.as_str());
+                    let preferred = titled.is_none();
+                    let title = match titled {
+                        Some(t) => t.to_string(),
+                        None => format!("Replace with `{new_text}`"),
+                    };
+                    let edit = TextEdit { range, new_text };
                     out.push(CodeActionOrCommand::CodeAction(CodeAction {
-                        title: format!("Replace with `{new_text}`"),
+                        title,
                         kind: Some(CodeActionKind::QUICKFIX),
                         diagnostics: Some(vec![d.clone()]),
                         edit: Some(WorkspaceEdit {
                             changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
                             ..WorkspaceEdit::default()
                         }),
-                        is_preferred: Some(true),
+                        is_preferred: Some(preferred),
                         ..CodeAction::default()
                     }));
                 }

@@ -31,6 +31,10 @@ pub struct Label {
 pub struct Fix {
     pub span: Span,
     pub replacement: String,
+    /// What the edit does, for an editor's menu; without one, editors say
+    /// "replace with `replacement`".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,7 +94,14 @@ impl Diagnostic {
     }
 
     pub fn fix(mut self, span: Span, replacement: impl Into<String>) -> Diagnostic {
-        self.fix = Some(Fix { span, replacement: replacement.into() });
+        self.fix = Some(Fix { span, replacement: replacement.into(), title: None });
+        self
+    }
+
+    /// A fix that is not a plain replacement (an insertion, say), with what
+    /// it does.
+    pub fn fix_titled(mut self, span: Span, replacement: impl Into<String>, title: impl Into<String>) -> Diagnostic {
+        self.fix = Some(Fix { span, replacement: replacement.into(), title: Some(title.into()) });
         self
     }
 
