@@ -18,7 +18,7 @@ use crate::search::Answer;
 use crate::{candidates, witness, Analysis, Findings};
 use guidepath_eval::{Bound, Evaluator, Value};
 use guidepath_ir::calendar::{add_duration, days_from_civil, format_date};
-use guidepath_ir::{Anchor, Artifact, Duration, Expr, Unit};
+use guidepath_ir::{Anchor, Artifact, Duration, Expr};
 use guidepath_syntax::{ast, Code, Diagnostic};
 
 /// The anchor dates tried: four years from this day.
@@ -61,8 +61,7 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
                 Anchor::Step(_) => None,
             })
             .collect();
-        let whole = p.limits.first().and_then(|l| pathway_limit(art, p, l));
-        if let Some((_, PathwayAnchor::Input(i))) = &whole {
+        if let Some(Anchor::Input(i)) = ip.limit.as_ref().map(|l| &l.anchor) {
             anchors.push(*i);
         }
         let cx = Cx { art, ev: &ev, an, p, ip, anchors: &anchors };
@@ -91,7 +90,7 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
                 }
                 let found = cx.find(&[s, e], |out| {
                     let (due, due_other) =
-                        (out.due_in(ip_id(ip), &step.name.name)?, out.due_in(ip_id(ip), &other.name.name)?);
+                        (out.due_in(&ip.id, &step.name.name)?, out.due_in(&ip.id, &other.name.name)?);
                     let (due, due_other) = (due?, due_other?);
                     (due < due_other).then(|| {
                         format!(
@@ -127,24 +126,23 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
                 }
             }
             // Longer than the whole pathway.
-            let Some((whole_limit, whole_anchor)) = &whole else { continue };
-            let Some(pl) = p.limits.first() else { continue };
-            let anchor_bounds = match whole_anchor {
-                PathwayAnchor::Input(_) => Some((0, 0)),
-                PathwayAnchor::Step(name) => bound_of(name),
+            let (Some(whole), Some(pl)) = (&ip.limit, p.limits.first()) else { continue };
+            let anchor_bounds = match whole.anchor {
+                Anchor::Input(_) => Some((0, 0)),
+                Anchor::Step(j) => bounds.get(j as usize).copied().flatten(),
             };
             if let (Some((_, hi)), Some((alo, _))) = (bound_of(&step.name.name), anchor_bounds) {
-                if hi <= alo + days_bounds(*whole_limit).0 {
+                if hi <= alo + days_bounds(whole.amount).0 {
                     continue;
                 }
             }
             let found = cx.find(&[s], |out| {
-                let due = out.due_in(ip_id(ip), &step.name.name)??;
-                let from = match whole_anchor {
-                    PathwayAnchor::Input(i) => out.input_date(*i)?,
-                    PathwayAnchor::Step(name) => out.due_in(ip_id(ip), name)??,
+                let due = out.due_in(&ip.id, &step.name.name)??;
+                let from = match whole.anchor {
+                    Anchor::Input(i) => out.input_date(i)?,
+                    Anchor::Step(j) => out.due_in(&ip.id, &ip.steps.get(j as usize)?.id)??,
                 };
-                let end = add_duration(from, *whole_limit, true);
+                let end = add_duration(from, whole.amount, true);
                 (due > end).then(|| {
                     format!(
                         "the pathway ends {} and `{}` is due {}",
@@ -175,12 +173,12 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
     }
 }
 
-/// The fewest and most days a duration adds to a date (a month adds 28 to
-/// 31 days whatever the clamping at the month's end).
+/// The fewest and most days a duration adds to a date: its bounds in
+/// minutes (a month is 28 to 31 days, whatever the clamping at the month's
+/// end) in whole days, as the calendar arithmetic counts minutes.
 fn days_bounds(d: Duration) -> (i64, i64) {
-    let fixed = d.days + d.minutes.div_euclid(24 * 60);
-    let (a, b) = (d.months * 28, d.months * 31);
-    (fixed + a.min(b), fixed + a.max(b))
+    let (lo, hi) = d.minutes_bounds();
+    (lo.div_euclid(24 * 60), hi.div_euclid(24 * 60))
 }
 
 /// For each step (in the compiled order), the fewest and most days after
@@ -198,27 +196,6 @@ fn due_bounds(p: &guidepath_ir::Pathway) -> Vec<Option<(i64, i64)>> {
         out.push(b);
     }
     out
-}
-
-fn ip_id(p: &guidepath_ir::Pathway) -> &str {
-    &p.id
-}
-
-enum PathwayAnchor {
-    Input(u32),
-    Step(String),
-}
-
-/// The pathway's own limit: its length and what it counts from.
-fn pathway_limit(art: &Artifact, p: &ast::Pathway, l: &ast::TimeLimit) -> Option<(Duration, PathwayAnchor)> {
-    let unit = Unit::parse(&l.amount.unit.as_ref()?.name)?;
-    let amount = Duration::of(l.amount.number.value, unit)?;
-    let name = l.anchor.dotted();
-    if p.steps.iter().any(|s| s.name.name == name) {
-        return Some((amount, PathwayAnchor::Step(name)));
-    }
-    let i = art.inputs.iter().position(|x| x.path == name)?;
-    Some((amount, PathwayAnchor::Input(u32::try_from(i).ok()?)))
 }
 
 struct Cx<'a> {

@@ -150,6 +150,11 @@ pub struct Pathway {
     pub id: String,
     pub when: Option<Expr>,
     pub steps: Vec<Step>,
+    /// The whole pathway's own limit (`within 6 months after referral_date`
+    /// at pathway level), for tools and the consistency analysis; the
+    /// evaluator reports the steps' due dates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Limit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -422,6 +427,15 @@ impl Artifact {
                     }
                     _ => {}
                 }
+            }
+            match p.limit.as_ref().map(|l| &l.anchor) {
+                Some(Anchor::Input(k)) if *k as usize >= inputs => {
+                    return Err(ArtifactError::Invalid(format!("pathway `{}` anchors on input {k}", p.id)))
+                }
+                Some(Anchor::Step(k)) if *k as usize >= p.steps.len() => {
+                    return Err(ArtifactError::Invalid(format!("pathway `{}` anchors on step {k}", p.id)))
+                }
+                _ => {}
             }
         }
         Ok(())

@@ -685,23 +685,13 @@ impl<'c, 'a> Lower<'c, 'a> {
         }
         order.extend((0..n).filter(|i| !placed[*i]));
         let position: HashMap<usize, u32> = order.iter().enumerate().map(|(k, i)| (*i, k as u32)).collect();
+        let step_at =
+            |name: &str| p.steps.iter().position(|x| x.name.name == name).and_then(|j| position.get(&j).copied());
         let mut steps = Vec::new();
         for &i in &order {
             let s = &p.steps[i];
-            let limit = s.limits.first().and_then(|l| {
-                let amount = ir::Duration::of(
-                    l.amount.number.value,
-                    l.amount.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name))?,
-                )?;
-                let anchor = match anchor_of(s) {
-                    Some(j) => ir::Anchor::Step(*position.get(&j)?),
-                    None => match self.resolve(cx, &l.anchor)? {
-                        ent @ Entity::Input(..) => ir::Anchor::Input(self.input(ent)),
-                        _ => return None,
-                    },
-                };
-                Some(ir::Limit { amount, anchor })
-            });
+            let limit =
+                s.limits.first().and_then(|l| self.limit(cx, l, anchor_of(s).and_then(|j| position.get(&j).copied())));
             let when = s.when.as_ref().map(|w| self.labeled(cx, w));
             steps.push(ir::Step {
                 id: s.name.name.clone(),
@@ -713,7 +703,30 @@ impl<'c, 'a> Lower<'c, 'a> {
             });
         }
         let when = p.when.as_ref().map(|w| self.labeled(cx, w));
-        ir::Pathway { id: p.name.name.clone(), when, steps }
+        let limit = p.limits.first().and_then(|l| {
+            let step = match l.anchor.segments.as_slice() {
+                [one] => step_at(&one.name),
+                _ => None,
+            };
+            self.limit(cx, l, step)
+        });
+        ir::Pathway { id: p.name.name.clone(), when, steps, limit }
+    }
+
+    /// `within amount after anchor`: counted from the step at `step` (its
+    /// place in the compiled order) when the anchor names one, else from the
+    /// date input it names.
+    fn limit(&mut self, cx: Cx<'a>, l: &'a ast::TimeLimit, step: Option<u32>) -> Option<ir::Limit> {
+        let amount =
+            ir::Duration::of(l.amount.number.value, l.amount.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name))?)?;
+        let anchor = match step {
+            Some(j) => ir::Anchor::Step(j),
+            None => match self.resolve(cx, &l.anchor)? {
+                ent @ Entity::Input(..) => ir::Anchor::Input(self.input(ent)),
+                _ => return None,
+            },
+        };
+        Some(ir::Limit { amount, anchor })
     }
 
     fn test(&mut self, cx: Cx<'a>, t: &'a ast::TestDecl) -> TestCase {
