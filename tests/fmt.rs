@@ -2,7 +2,7 @@
 //! only layout changes, the same diagnostics on the same lines, the same
 //! compiled rules; and one layout whatever the spacing it starts from.
 
-use guidepath_check::{Disk, FileSystem};
+use guidepath_check::{Disk, Overlay};
 use guidepath_syntax::lexer::{lex, TokenKind};
 use guidepath_tests::{guide_files, root};
 use proptest::prelude::*;
@@ -21,29 +21,10 @@ fn formattable() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// The disk, with one file replaced.
-struct Overlay<'a> {
-    path: &'a Path,
-    text: &'a str,
-}
-
-impl FileSystem for Overlay<'_> {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        if path == self.path {
-            Ok(self.text.to_string())
-        } else {
-            Disk.read(path)
-        }
-    }
-    fn is_file(&self, path: &Path) -> bool {
-        path == self.path || Disk.is_file(path)
-    }
-}
-
 /// (code, line) of each diagnostic, and the compiled rules without
 /// locations, condition texts and hashes (which name the layout).
 fn meaning(path: &Path, text: &str) -> (Vec<(String, u32)>, Option<serde_json::Value>) {
-    let fs = Overlay { path, text };
+    let fs = Overlay { base: Disk, files: [(path.to_path_buf(), text.to_string())].into() };
     let checked = guidepath_analysis::check_and_analyse(&fs, &[path.to_path_buf()]);
     let id = checked.roots[0];
     let file = checked.db.file(id);

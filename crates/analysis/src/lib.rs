@@ -27,7 +27,7 @@ mod limits;
 mod search;
 mod witness;
 
-use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem, Lowered, SourceFile};
+use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem, Lowered, Overlay, SourceFile};
 use guidepath_ir::{Artifact, Direction, Expr, Loc, NodeKind};
 use guidepath_syntax::{ast, Code, Span};
 use search::{Analysis, Answer};
@@ -76,7 +76,7 @@ fn analyse_without_errors(fs: &dyn FileSystem, checked: &Checked, root: guidepat
                 blank(&mut text, span);
             }
         }
-        let overlay = Repaired { inner: fs, path: &path, text: &text };
+        let overlay = Overlay { base: fs, files: [(path.clone(), text.clone())].into() };
         let (again, lowered) = check_and_lower(&overlay, std::slice::from_ref(&path));
         let Some(&id) = again.roots.first() else { return Vec::new() };
         match lowered.into_iter().next().flatten() {
@@ -104,26 +104,6 @@ fn blank(text: &mut String, span: Span) {
     let mut replacement = spaces;
     replacement.push_str(&" ".repeat(pad));
     text.replace_range(span.range(), &replacement);
-}
-
-/// The file system with one file's text replaced.
-struct Repaired<'a> {
-    inner: &'a dyn FileSystem,
-    path: &'a std::path::Path,
-    text: &'a str,
-}
-
-impl FileSystem for Repaired<'_> {
-    fn read(&self, path: &std::path::Path) -> std::io::Result<String> {
-        if path == self.path {
-            Ok(self.text.to_string())
-        } else {
-            self.inner.read(path)
-        }
-    }
-    fn is_file(&self, path: &std::path::Path) -> bool {
-        path == self.path || self.inner.is_file(path)
-    }
 }
 
 /// Findings for the root file of a compiled guideline.
@@ -374,61 +354,78 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
             Answer::NotAnalysed(why) => f.not_analysed(&a.id, da.name.span, why),
         }
     }
-    for (i, a) in recs.iter().enumerate() {
+    // Only recommendations of one action can contradict or make each other
+    // redundant: pairs are formed within these groups.
+    let mut by_action: std::collections::HashMap<&str, Vec<usize>> = std::collections::HashMap::new();
+    for (i, r) in recs.iter().enumerate() {
+        by_action.entry(r.action.as_str()).or_default().push(i);
+    }
+    let pairs: Vec<(usize, usize)> = {
+        let mut v: Vec<(usize, usize)> = by_action
+            .values()
+            .flat_map(|g| g.iter().enumerate().flat_map(move |(k, &i)| g[k + 1..].iter().map(move |&j| (i, j))))
+            .collect();
+        v.sort_unstable();
+        v
+    };
+    for &(i, j) in &pairs {
+        let (a, b) = (&recs[i], &recs[j]);
+        if a.direction == b.direction {
+            continue;
+        }
         let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
-        for b in &recs[i + 1..] {
-            if a.action != b.action || a.direction == b.direction {
-                continue;
+        let Some(db) = decls.get(b.id.as_str()).copied() else { continue };
+        match an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
+            Answer::Witness(w) => {
+                let json = candidates::to_json(art, &w);
+                let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
+                let test = witness::test_block(
+                    &format!("`{}` or `{}`", pro.id, con.id),
+                    &json,
+                    "or the other way round: decide which, then narrow the other's `when`",
+                    &[format!("{} applies", pro.id), format!("{} does not apply", con.id)],
+                );
+                f.add(
+                    Diagnostic::new(
+                        Code::Contradiction,
+                        db.name.span,
+                        format!(
+                            "`{}` recommends for and `{}` against `{}` for the same patient",
+                            pro.id, con.id, a.action
+                        ),
+                    )
+                    .label("applies together with the other")
+                    .related(da.name.span, "contradicted here")
+                    .help(format!(
+                        "for example this patient, for whom both apply: {}\nnarrow one condition so they cannot meet",
+                        witness::json_text(&json)
+                    ))
+                    .witness(witness::json_text(&json), Some(test)),
+                    &[&a.id, &b.id],
+                );
             }
-            let Some(db) = decls.get(b.id.as_str()).copied() else { continue };
-            match an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
-                Answer::Witness(w) => {
-                    let json = candidates::to_json(art, &w);
-                    let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
-                    let test = witness::test_block(
-                        &format!("`{}` or `{}`", pro.id, con.id),
-                        &json,
-                        "or the other way round: decide which, then narrow the other's `when`",
-                        &[format!("{} applies", pro.id), format!("{} does not apply", con.id)],
-                    );
-                    f.add(
-                        Diagnostic::new(
-                            Code::Contradiction,
-                            db.name.span,
-                            format!(
-                                "`{}` recommends for and `{}` against `{}` for the same patient",
-                                pro.id, con.id, a.action
-                            ),
-                        )
-                        .label("applies together with the other")
-                        .related(da.name.span, "contradicted here")
-                        .help(format!(
-                            "for example this patient, for whom both apply: {}\nnarrow one condition so they cannot meet",
-                            witness::json_text(&json)
-                        ))
-                        .witness(witness::json_text(&json), Some(test)),
-                        &[&a.id, &b.id],
-                    );
-                }
-                Answer::NotAnalysed(why) => f.not_analysed(&b.id, db.name.span, why),
-                Answer::None => {}
-            }
+            Answer::NotAnalysed(why) => f.not_analysed(&b.id, db.name.span, why),
+            Answer::None => {}
         }
     }
     // Redundant: `a` applies only where `b` (same action, direction and
     // strength) applies. Of two with equivalent conditions, the later one
-    // is reported.
-    let implies = |i: usize, j: usize| {
-        let goal = Expr::And(vec![recs[i].when.clone(), Expr::Not(Box::new(recs[j].when.clone()))]);
-        matches!(an.ask(&goal), Answer::None)
+    // is reported. Each direction of each pair is asked once.
+    let mut implied: std::collections::HashMap<(usize, usize), bool> = std::collections::HashMap::new();
+    let mut implies = |i: usize, j: usize| {
+        *implied.entry((i, j)).or_insert_with(|| {
+            let goal = Expr::And(vec![recs[i].when.clone(), Expr::Not(Box::new(recs[j].when.clone()))]);
+            matches!(an.ask(&goal), Answer::None)
+        })
     };
     for (i, a) in recs.iter().enumerate() {
         if !reachable[i] {
             continue;
         }
         let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
-        for (j, b) in recs.iter().enumerate() {
-            let same = a.action == b.action && a.direction == b.direction && a.strength == b.strength;
+        for &j in by_action.get(a.action.as_str()).map_or(&[][..], Vec::as_slice) {
+            let b = &recs[j];
+            let same = a.direction == b.direction && a.strength == b.strength;
             if i == j || !same || !implies(i, j) || (j > i && implies(j, i)) {
                 continue;
             }

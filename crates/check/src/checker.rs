@@ -25,11 +25,18 @@ pub use lower::{Expectation, Expected, Lowered, Target, TestCase};
 /// Identifies a declaration: its file and the start of its name.
 pub type Key = (FileId, u32);
 
-const BUILTIN_TYPES: &[&str] = &["boolean", "integer", "decimal", "date", "duration", "text"];
-const STATUSES: &[&str] = &["draft", "active", "retired", "superseded"];
-const LANGUAGES: &[&str] = &["da", "sv", "nb", "nn", "en", "fi", "de"];
-const STRENGTHS: &[&str] = &["strong", "weak", "conditional", "good_practice"];
-const CERTAINTIES: &[&str] = &["high", "moderate", "low", "very_low"];
+// The language's fixed vocabularies (the checker accepts these; the language
+// server completes them).
+/// Built-in field types.
+pub const BUILTIN_TYPES: &[&str] = &["boolean", "integer", "decimal", "date", "duration", "text"];
+/// Values of a guideline's `status`.
+pub const STATUSES: &[&str] = &["draft", "active", "retired", "superseded"];
+/// Language tags of texts and `language`.
+pub const LANGUAGES: &[&str] = &["da", "sv", "nb", "nn", "en", "fi", "de"];
+/// Values of a recommendation's `strength`.
+pub const STRENGTHS: &[&str] = &["strong", "weak", "conditional", "good_practice"];
+/// Values of a recommendation's `certainty`.
+pub const CERTAINTIES: &[&str] = &["high", "moderate", "low", "very_low"];
 
 /// A resolved name.
 #[derive(Debug, Clone, Copy)]

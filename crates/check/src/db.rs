@@ -40,6 +40,34 @@ impl FileSystem for MemoryFs {
     }
 }
 
+/// A file system read through another, with some files' texts replaced:
+/// an editor's open buffers over the disk, or a repaired copy of one file.
+pub struct Overlay<F> {
+    pub base: F,
+    pub files: HashMap<PathBuf, String>,
+}
+
+impl<F: FileSystem> FileSystem for Overlay<F> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        match self.files.get(path) {
+            Some(text) => Ok(text.clone()),
+            None => self.base.read(path),
+        }
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.files.contains_key(path) || self.base.is_file(path)
+    }
+}
+
+impl<F: FileSystem + ?Sized> FileSystem for &F {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        (**self).read(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        (**self).is_file(path)
+    }
+}
+
 /// One parsed source file.
 #[derive(Debug)]
 pub struct SourceFile {

@@ -14,8 +14,11 @@ mod fuzzy;
 mod graph;
 mod types;
 
-pub use checker::{allow_targets, Entity, Expectation, Expected, Key, Lowered, RefKind, Reference, Target, TestCase};
-pub use db::{Disk, FileId, FileSystem, MemoryFs, SourceDb, SourceFile, EXTENSION};
+pub use checker::{
+    allow_targets, Entity, Expectation, Expected, Key, Lowered, RefKind, Reference, Target, TestCase, BUILTIN_TYPES,
+    CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS,
+};
+pub use db::{Disk, FileId, FileSystem, MemoryFs, Overlay, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;
 pub use guidepath_syntax::{Code, Diagnostic, Severity};
 

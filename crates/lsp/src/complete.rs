@@ -3,8 +3,10 @@
 //! number, names in scope in expressions.
 
 use crate::index::{members, names_in_scope, target_at, values};
-use guidepath_check::{Checked, FileId};
+use guidepath_check::{Checked, FileId, BUILTIN_TYPES, CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS};
+use guidepath_ir::Unit;
 use guidepath_syntax::lexer::{lex, TokenKind};
+use guidepath_syntax::FINDING_KINDS;
 use tower_lsp::lsp_types::{CompletionItem, CompletionItemKind, SymbolKind};
 
 const TOP: &[&str] =
@@ -16,13 +18,7 @@ const PATHWAY: &[&str] = &["step", "within", "when", "title"];
 const STEP: &[&str] = &["responsible", "within", "after", "when", "if missed"];
 const TEST: &[&str] = &["given", "expect"];
 const EXPRESSION: &[&str] = &["and", "or", "not", "is", "in", "any of", "all of", "none of", "true", "false"];
-const UNITS: &[&str] = &["years", "months", "weeks", "days", "hours", "minutes", "points", "kg", "cm", "percent"];
-const TYPES: &[&str] = &["boolean", "integer", "decimal", "date", "duration", "text", "set of"];
-const STRENGTHS: &[&str] = &["strong", "weak", "conditional", "good_practice"];
-const CERTAINTIES: &[&str] = &["high", "moderate", "low", "very_low"];
-const STATUSES: &[&str] = &["draft", "active", "retired", "superseded"];
 const EXPECTATIONS: &[&str] = &["applies", "does not apply", "undecided", "is", "due", "in"];
-const FINDINGS: &[&str] = &["overlap", "gap", "contradiction", "unreachable", "redundant", "constant", "limit"];
 
 fn items(words: &[&str], kind: CompletionItemKind) -> Vec<CompletionItem> {
     words
@@ -98,12 +94,21 @@ pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<CompletionI
         "strength" => return items(STRENGTHS, CompletionItemKind::ENUM_MEMBER),
         "certainty" => return items(CERTAINTIES, CompletionItemKind::ENUM_MEMBER),
         "status" => return items(STATUSES, CompletionItemKind::ENUM_MEMBER),
-        "allow" => return items(FINDINGS, CompletionItemKind::ENUM_MEMBER),
-        ":" if block(&tokens, before, last) == "input" => return items(TYPES, CompletionItemKind::KEYWORD),
+        "language" => return items(LANGUAGES, CompletionItemKind::ENUM_MEMBER),
+        "allow" => {
+            let kinds: Vec<&str> = FINDING_KINDS.iter().map(|(k, _)| *k).collect();
+            return items(&kinds, CompletionItemKind::ENUM_MEMBER);
+        }
+        ":" if block(&tokens, before, last) == "input" => {
+            let mut types = BUILTIN_TYPES.to_vec();
+            types.push("set of");
+            return items(&types, CompletionItemKind::KEYWORD);
+        }
         _ => {}
     }
     if prev_kind == Some(TokenKind::Number) {
-        return items(UNITS, CompletionItemKind::UNIT);
+        let units: Vec<&str> = Unit::ALL.iter().map(|u| u.name()).collect();
+        return items(&units, CompletionItemKind::UNIT);
     }
     if at_line_start {
         let words = match block(&tokens, before, last) {

@@ -2,18 +2,26 @@
 //! positions and diagnostics. The same `Diagnostic` values the CLI renders
 //! with miette are converted here; nothing is re-derived.
 
+use guidepath_check::SourceFile;
 use guidepath_syntax::{Diagnostic, LineIndex, Severity, Span};
+use std::borrow::Cow;
 use tower_lsp::lsp_types::{self as lsp, NumberOrString, Position, Range, Url};
 
 /// Text with its line index, for position arithmetic.
 pub struct Text<'a> {
     pub text: &'a str,
-    pub lines: LineIndex,
+    pub lines: Cow<'a, LineIndex>,
 }
 
 impl<'a> Text<'a> {
+    /// A text that has no index yet (an open document's buffer).
     pub fn new(text: &'a str) -> Text<'a> {
-        Text { text, lines: LineIndex::new(text) }
+        Text { text, lines: Cow::Owned(LineIndex::new(text)) }
+    }
+
+    /// A checked file, with the index the database already built.
+    pub fn of(file: &'a SourceFile) -> Text<'a> {
+        Text { text: &file.text, lines: Cow::Borrowed(&file.lines) }
     }
 
     pub fn position(&self, offset: u32) -> Position {

@@ -183,6 +183,10 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
         Some(t) => format!("{head} — {t}"),
         None => head,
     };
+    // Definitions and scores: heading, title, and the formula as written.
+    let formula = |kind: &str, name: String, title: &Option<ast::Text>, expr: &ast::Expr| {
+        format!("{}{}", line(format!("**{kind}** `{name}`"), pick(title.iter(), lang)), code(src(expr.span)))
+    };
     for item in &file.ast.items {
         match item {
             Item::Input(block) => {
@@ -214,8 +218,7 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                 ));
             }
             Item::Define(d) if d.name.span == name => {
-                let head = line(format!("**definition** `{}`", d.name.name), pick(d.title.iter(), lang));
-                return Some(format!("{head}{}", code(src(d.expr.span))));
+                return Some(formula("definition", d.name.name.clone(), &d.title, &d.expr))
             }
             Item::Stratify(s) if s.name.span == name => return Some(describe_strat(s, None, &src, lang)),
             Item::Stratify(s) => {
@@ -284,14 +287,8 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                         return Some(line(head, pick(it.texts.iter(), lang)));
                     }
                 }
-                for sc in &ins.scores {
-                    if sc.name.span == name {
-                        let head = line(
-                            format!("**score** `{}.{}`", ins.name.name, sc.name.name),
-                            pick(sc.title.iter(), lang),
-                        );
-                        return Some(format!("{head}{}", code(src(sc.expr.span))));
-                    }
+                if let Some(sc) = ins.scores.iter().find(|x| x.name.span == name) {
+                    return Some(formula("score", qualified(Some(&ins.name.name), &sc.name), &sc.title, &sc.expr));
                 }
                 for s in &ins.strats {
                     if s.name.span == name {
@@ -301,20 +298,22 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                         return Some(d);
                     }
                 }
-                for d in &ins.defines {
-                    if d.name.span == name {
-                        let head = line(
-                            format!("**definition** `{}.{}`", ins.name.name, d.name.name),
-                            pick(d.title.iter(), lang),
-                        );
-                        return Some(format!("{head}{}", code(src(d.expr.span))));
-                    }
+                if let Some(d) = ins.defines.iter().find(|x| x.name.span == name) {
+                    return Some(formula("definition", qualified(Some(&ins.name.name), &d.name), &d.title, &d.expr));
                 }
             }
             _ => {}
         }
     }
     None
+}
+
+/// A name as written from outside its instrument: `start_back.total`.
+fn qualified(owner: Option<&str>, name: &ast::Ident) -> String {
+    match owner {
+        Some(o) => format!("{o}.{}", name.name),
+        None => name.name.clone(),
+    }
 }
 
 /// A stratum, when `name` is one: its condition and title.
@@ -326,11 +325,7 @@ fn describe_stratum(
     lang: Option<&str>,
 ) -> Option<String> {
     let st = s.strata.iter().find(|x| x.name.span == name)?;
-    let strat = match owner {
-        Some(o) => format!("{o}.{}", s.name.name),
-        None => s.name.name.clone(),
-    };
-    let mut out = format!("**stratum** `{}` of `{strat}`", st.name.name);
+    let mut out = format!("**stratum** `{}` of `{}`", st.name.name, qualified(owner, &s.name));
     if let Some(t) = pick(st.title.iter(), lang) {
         out.push_str(&format!(" — {t}"));
     }
@@ -339,11 +334,7 @@ fn describe_stratum(
 }
 
 fn describe_strat(s: &ast::Stratify, owner: Option<&str>, src: &dyn Fn(Span) -> String, lang: Option<&str>) -> String {
-    let name = match owner {
-        Some(o) => format!("{o}.{}", s.name.name),
-        None => s.name.name.clone(),
-    };
-    let mut out = format!("**stratification** `{name}`");
+    let mut out = format!("**stratification** `{}`", qualified(owner, &s.name));
     if let Some(t) = pick(s.title.iter(), lang) {
         out.push_str(&format!(" — {t}"));
     }

@@ -19,7 +19,7 @@ mod index;
 mod tokens;
 
 use convert::Text;
-use guidepath_check::{Checked, Disk, FileId, FileSystem};
+use guidepath_check::{Checked, Disk, FileId, Overlay};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
@@ -58,26 +58,22 @@ struct Doc {
 struct State {
     docs: HashMap<PathBuf, Doc>,
     workspace: Vec<PathBuf>,
-    /// Bumped on every change; results are tagged with it.
+    /// Bumped on every change; the cached check below belongs to one.
     generation: u64,
     /// The last check of the current texts, for requests.
     checked: Option<(u64, Arc<Checked>)>,
 }
 
-/// The open documents over the disk.
-struct Overlay {
-    docs: HashMap<PathBuf, String>,
-}
-
-impl FileSystem for Overlay {
-    fn read(&self, path: &Path) -> std::io::Result<String> {
-        match self.docs.get(path) {
-            Some(t) => Ok(t.clone()),
-            None => Disk.read(path),
-        }
-    }
-    fn is_file(&self, path: &Path) -> bool {
-        self.docs.contains_key(path) || Disk.is_file(path)
+impl State {
+    /// The open texts with their versions, and the files to check: the open
+    /// ones, then the rest of the workspace.
+    fn snapshot(&self) -> (HashMap<PathBuf, (String, i32)>, Vec<PathBuf>) {
+        let docs: HashMap<PathBuf, (String, i32)> =
+            self.docs.iter().map(|(p, d)| (p.clone(), (d.text.clone(), d.version))).collect();
+        let mut roots: Vec<PathBuf> = docs.keys().cloned().collect();
+        roots.sort();
+        roots.extend(self.workspace.iter().filter(|w| !docs.contains_key(*w)).cloned());
+        (docs, roots)
     }
 }
 
@@ -114,14 +110,8 @@ impl Backend {
             let mut st = self.lock();
             st.generation += 1;
             st.checked = None;
-            let mut roots: Vec<PathBuf> = st.docs.keys().cloned().collect();
-            roots.sort();
-            for w in &st.workspace {
-                if !roots.contains(w) {
-                    roots.push(w.clone());
-                }
-            }
-            Job { docs: st.docs.iter().map(|(p, d)| (p.clone(), (d.text.clone(), d.version))).collect(), roots }
+            let (docs, roots) = st.snapshot();
+            Job { docs, roots }
         };
         // The worker lives as long as the server; a send can fail only
         // while shutting down, when diagnostics no longer matter.
@@ -138,16 +128,15 @@ impl Backend {
                     return c.clone();
                 }
             }
-            let docs: HashMap<PathBuf, String> = st.docs.iter().map(|(p, d)| (p.clone(), d.text.clone())).collect();
-            let mut roots: Vec<PathBuf> = docs.keys().cloned().collect();
-            roots.sort();
-            roots.extend(st.workspace.iter().filter(|w| !docs.contains_key(*w)).cloned());
+            let (docs, roots) = st.snapshot();
+            let docs: HashMap<PathBuf, String> = docs.into_iter().map(|(p, (t, _))| (p, t)).collect();
             (st.generation, docs, roots)
         };
-        let checked = tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { docs }, &roots))
-            .await
-            .map(Arc::new)
-            .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])));
+        let checked =
+            tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
+                .await
+                .map(Arc::new)
+                .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])));
         let mut st = self.lock();
         if st.generation == generation {
             st.checked = Some((generation, checked.clone()));
@@ -160,7 +149,7 @@ impl Backend {
         let path = path_of(&pos.text_document.uri)?;
         let checked = self.checked().await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let offset = Text::new(&checked.db.file(file).text).offset(pos.position);
+        let offset = Text::of(checked.db.file(file)).offset(pos.position);
         Ok(Some((checked, file, offset)))
     }
 
@@ -184,12 +173,13 @@ fn file_id(checked: &Checked, path: &Path) -> Option<FileId> {
 /// The worker: takes the newest job, checks and analyses, publishes each
 /// file's diagnostics with the version they belong to.
 fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtime::Handle) {
-    let mut published: Vec<PathBuf> = Vec::new();
+    let mut published: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     while let Ok(mut job) = rx.recv() {
         while let Ok(newer) = rx.try_recv() {
             job = newer;
         }
-        let overlay = Overlay { docs: job.docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+        let overlay =
+            Overlay { base: Disk, files: job.docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
         // The checker and the analysis do not panic on any input; should one
         // ever, the server keeps running and says so instead of going quiet.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -200,10 +190,10 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
             continue;
         };
         let mut out: Vec<(Url, Vec<Diagnostic>, Option<i32>)> = Vec::new();
-        let mut now: Vec<PathBuf> = Vec::new();
+        let mut now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {
             let Some(uri) = uri_of(&file.path) else { continue };
-            let text = Text::new(&file.text);
+            let text = Text::of(file);
             let lsp: Vec<Diagnostic> = diags.iter().map(|d| convert::diagnostic(d, &text, &uri)).collect();
             let version = job.docs.get(&file.path).map(|(_, v)| *v);
             // Open documents always hear back, with their version; other
@@ -212,13 +202,14 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
                 continue;
             }
             if !lsp.is_empty() {
-                now.push(file.path.clone());
+                now.insert(file.path.clone());
             }
             out.push((uri, lsp, version));
         }
         // Files that had diagnostics and are no longer checked: clear them.
+        let checked_now: std::collections::HashSet<&PathBuf> = checked.db.files.iter().map(|f| &f.path).collect();
         for p in &published {
-            if !checked.db.files.iter().any(|f| &f.path == p) {
+            if !checked_now.contains(p) {
                 if let Some(uri) = uri_of(p) {
                     out.push((uri, Vec::new(), None));
                 }
@@ -257,7 +248,7 @@ fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
 
 fn location(checked: &Checked, file: FileId, span: guidepath_syntax::Span) -> Option<Location> {
     let f = checked.db.file(file);
-    Some(Location { uri: uri_of(&f.path)?, range: Text::new(&f.text).range(span) })
+    Some(Location { uri: uri_of(&f.path)?, range: Text::of(f).range(span) })
 }
 
 #[tower_lsp::async_trait]
@@ -343,7 +334,7 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let source = checked.db.file(file);
-        let text = Text::new(&source.text);
+        let text = Text::of(source);
         let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
         let Some(value) = index::describe(checked.db.file(t.file), t.name, &source.ast) else { return Ok(None) };
         Ok(Some(Hover {
@@ -405,7 +396,7 @@ impl LanguageServer for Backend {
         let checked = self.checked().await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
         let source = checked.db.file(file);
-        let text = Text::new(&source.text);
+        let text = Text::of(source);
         #[allow(deprecated)] // `deprecated` is a required field of the type
         fn convert(d: index::Decl, text: &Text) -> DocumentSymbol {
             DocumentSymbol {

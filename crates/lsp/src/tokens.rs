@@ -139,7 +139,7 @@ fn decl_type(kind: SymbolKind) -> Option<SemanticTokenType> {
 /// Semantic tokens of a file, relative-encoded as the protocol wants.
 pub fn semantic(checked: &Checked, file: FileId) -> Vec<SemanticToken> {
     let source = checked.db.file(file);
-    let text = Text::new(&source.text);
+    let text = Text::of(source);
     let mut names: HashMap<u32, SemanticTokenType> = HashMap::new();
     let all = decls(&source.ast);
     for d in flat(&all) {
@@ -231,4 +231,20 @@ pub fn folding(source: &str) -> Vec<FoldingRange> {
 
 fn comment_fold(a: u32, b: u32) -> FoldingRange {
     FoldingRange { start_line: a, end_line: b, kind: Some(FoldingRangeKind::Comment), ..FoldingRange::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The keyword list is the grammar's: every `kw_*` rule's word, and no
+    /// other.
+    #[test]
+    fn keywords_are_the_grammars() {
+        let grammar = include_str!("../../../grammar/guidepath.pest");
+        let mut words: Vec<&str> =
+            grammar.lines().filter(|l| l.starts_with("kw_")).filter_map(|l| l.split('"').nth(1)).collect();
+        let mut ours = super::KEYWORDS.to_vec();
+        words.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(ours, words);
+    }
 }
