@@ -132,7 +132,14 @@ fn witnesses_re_evaluate_to_their_finding() {
                     // the used file's one to the same patient's data there.
                     assert_eq!(out.recommendation(names[0]), Some(Some(true)), "{where_}");
                     let (alias, rec) = names[2].split_once('.').expect("an imported id has its alias");
-                    let used = evaluator(&path.parent().unwrap().join("lib/national_back_pain.guide"));
+                    // The file the alias names, found as the checker finds it.
+                    let used_path = checked.db.file(id).ast.items.iter().find_map(|i| match i {
+                        guidepath_syntax::ast::Item::Use(u) if u.alias.as_ref().is_some_and(|a| a.name == alias) => {
+                            guidepath_check::db::resolve_use(&guidepath_check::Disk, &path, &u.path).ok()
+                        }
+                        _ => None,
+                    });
+                    let used = evaluator(&used_path.expect("the alias names a used file"));
                     let theirs = used.evaluate_json(&patient[alias]).expect("the used file's data binds");
                     assert_eq!(theirs.recommendation(rec), Some(Some(true)), "{where_}");
                 }

@@ -230,7 +230,11 @@ pub struct Checker<'a> {
     /// Names offered in a "did you mean": not reported as unused, since the
     /// misspelling is the likelier mistake.
     suggested: HashSet<(FileId, String)>,
-    references: HashSet<Reference>,
+    /// Resolved names, in the order met (a name resolved twice, e.g. by
+    /// checking and lowering, is here twice; `references` dedupes).
+    references: Vec<Reference>,
+    /// The file of each stratification, by address (built when first needed).
+    strat_files: Option<HashMap<usize, FileId>>,
 }
 
 impl<'a> Checker<'a> {
@@ -249,19 +253,22 @@ impl<'a> Checker<'a> {
             current: None,
             in_test: false,
             suggested: HashSet::new(),
-            references: HashSet::new(),
+            references: Vec::new(),
+            strat_files: None,
         }
     }
 
-    /// Every resolved name, sorted by file and position.
-    pub fn references(&self) -> Vec<Reference> {
-        let mut v: Vec<Reference> = self.references.iter().copied().collect();
-        v.sort();
+    /// Every resolved name, sorted by file and position (taken: call once,
+    /// after `run`).
+    pub fn references(&mut self) -> Vec<Reference> {
+        let mut v = std::mem::take(&mut self.references);
+        v.sort_unstable();
+        v.dedup();
         v
     }
 
     fn record(&mut self, file: FileId, span: Span, e: &Entity<'a>) {
-        self.references.insert(Reference {
+        self.references.push(Reference {
             file,
             span,
             target_file: e.file(),
@@ -1334,15 +1341,30 @@ impl<'a> Checker<'a> {
     /// Records `is name` as a reference to the stratum `name` of `s`.
     fn record_stratum(&mut self, file: FileId, span: Span, s: &'a ast::Stratify, name: &str) {
         let Some(stratum) = s.strata.iter().find(|x| x.name.name == name) else { return };
-        let owner = self.db.files.iter().position(|f| {
-            f.ast.items.iter().any(|i| match i {
-                ast::Item::Stratify(x) => std::ptr::eq(x, s),
-                ast::Item::Instrument(ins) => ins.strats.iter().any(|x| std::ptr::eq(x, s)),
-                _ => false,
-            })
+        // Which file declares each stratification, found once (by address:
+        // the syntax trees do not move while the checker runs).
+        let db = self.db;
+        let owners = self.strat_files.get_or_insert_with(|| {
+            let mut m = HashMap::new();
+            for (f, src) in db.files.iter().enumerate() {
+                for item in &src.ast.items {
+                    match item {
+                        ast::Item::Stratify(x) => {
+                            m.insert(std::ptr::from_ref(x) as usize, f);
+                        }
+                        ast::Item::Instrument(ins) => {
+                            for x in &ins.strats {
+                                m.insert(std::ptr::from_ref(x) as usize, f);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            m
         });
-        if let Some(target_file) = owner {
-            self.references.insert(Reference {
+        if let Some(&target_file) = owners.get(&(std::ptr::from_ref(s) as usize)) {
+            self.references.push(Reference {
                 file,
                 span,
                 target_file,
