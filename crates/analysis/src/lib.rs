@@ -68,10 +68,9 @@ fn analyse_without_errors(fs: &dyn FileSystem, checked: &Checked, root: guidepat
     let path = source.path.clone();
     let mut text = source.text.clone();
     let mut errors: Vec<Span> = checked.diagnostics[root].iter().filter(|d| is_error(d)).map(|d| d.span()).collect();
-    let mut ast = source.ast.clone();
+    let mut items: Vec<Span> = source.ast.items.iter().map(ast::Item::span).collect();
     for _ in 0..REPAIR_ROUNDS {
-        for item in &ast.items {
-            let span = item.span();
+        for &span in &items {
             if errors.iter().any(|e| e.start < span.end.max(span.start + 1) && e.end >= span.start) {
                 blank(&mut text, span);
             }
@@ -83,7 +82,7 @@ fn analyse_without_errors(fs: &dyn FileSystem, checked: &Checked, root: guidepat
             Some(lowered) => return analyse_file(again.db.file(id), &lowered),
             None => {
                 errors = again.diagnostics[id].iter().filter(|d| is_error(d)).map(|d| d.span()).collect();
-                ast = again.db.file(id).ast.clone();
+                items = again.db.file(id).ast.items.iter().map(ast::Item::span).collect();
                 if errors.is_empty() {
                     return Vec::new();
                 }
