@@ -738,6 +738,11 @@ impl<'a> Checker<'a> {
     fn resolve(&mut self, cx: Cx<'a>, path: &'a ast::Path) -> Option<Entity<'a>> {
         let first = path.segments.first()?;
         let Some(mut e) = self.lookup(cx, &first.name) else {
+            // A name through a `use` whose file was not found: that `use` is
+            // reported; calling each name through it unknown would repeat it.
+            if self.modules[cx.file].imports.iter().any(|i| i.alias == first.name && i.file.is_none()) {
+                return None;
+            }
             let names = self.scope_names(cx);
             let d = unknown_name(&first.name, first.span, None, names);
             if let Some(fix) = &d.fix {
