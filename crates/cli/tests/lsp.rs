@@ -329,3 +329,69 @@ fn an_edit_reaches_the_files_that_use_the_edited_one() {
     assert!(c.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn files_created_and_deleted_on_disk_are_checked() {
+    let (dir, _) = workspace("watch");
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    let caps = json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
+    let init = c.initialize_with(&uri(&dir), caps);
+    assert_eq!(init["result"]["capabilities"]["textDocumentSync"]["save"], true, "{init}");
+    let watch = c.server_request("client/registerCapability");
+    assert_eq!(watch["params"]["registrations"][0]["method"], "workspace/didChangeWatchedFiles");
+    assert_eq!(watch["params"]["registrations"][0]["registerOptions"]["watchers"][0]["globPattern"], "**/*.guide");
+
+    // A new file with a misspelt name, written by another program.
+    let extra = dir.join("extra.guide");
+    std::fs::write(&extra, "input { age : integer years in 0..130 }\ndefine adult = agee >= 18\n").unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&extra), "type": 1 }] }));
+    let d = c.diagnostics(&uri(&extra), |p| !codes(p).is_empty());
+    assert!(codes(&d).contains(&("E0201".into(), 1)), "{d}");
+
+    // The national file goes: the regional file that uses it says so, and
+    // the deleted file's diagnostics (none here) are not published again.
+    std::fs::remove_file(dir.join("lib/national.guide")).unwrap();
+    let national = uri(&dir.join("lib/national.guide"));
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": national, "type": 3 }] }));
+    let regional = uri(&dir.join("regional.guide"));
+    let d = c.diagnostics(&regional, |p| codes(p).iter().any(|(c, _)| c == "E0204"));
+    assert!(codes(&d).iter().all(|(c, _)| c == "E0204" || c.starts_with('W')), "{d}");
+
+    // The misspelt file is deleted: its diagnostics are cleared.
+    std::fs::remove_file(&extra).unwrap();
+    c.notify("workspace/didChangeWatchedFiles", json!({ "changes": [{ "uri": uri(&extra), "type": 3 }] }));
+    c.diagnostics(&uri(&extra), |p| codes(p).is_empty());
+
+    // A folder added to the workspace brings its files.
+    let other = dir.with_file_name(format!("{}-other", dir.file_name().unwrap().to_string_lossy()));
+    let _ = std::fs::remove_dir_all(&other);
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("b.guide"), "define x = missing_thing\n").unwrap();
+    c.notify(
+        "workspace/didChangeWorkspaceFolders",
+        json!({ "event": { "added": [{ "uri": uri(&other), "name": "other" }], "removed": [] } }),
+    );
+    let d = c.diagnostics(&uri(&other.join("b.guide")), |p| !codes(p).is_empty());
+    assert!(codes(&d).iter().any(|(c, _)| c == "E0201"), "{d}");
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&other);
+}
+
+#[test]
+fn a_client_that_cannot_watch_finds_new_files_on_save() {
+    let (dir, _) = workspace("save");
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    c.initialize(&uri(&dir));
+    c.diagnostics(&uri(&dir.join("skane.guide")), |p| !codes(p).is_empty());
+    assert!(c.server_requests.iter().all(|r| r["method"] != "client/registerCapability"));
+    // The new file is written and saved; the editor only says so for the
+    // file it saved, which is not the new one here.
+    let extra = dir.join("extra.guide");
+    std::fs::write(&extra, "define x = agee\n").unwrap();
+    c.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri(&dir.join("skane.guide")) } }));
+    let d = c.diagnostics(&uri(&extra), |p| !codes(p).is_empty());
+    assert!(codes(&d).iter().any(|(c, _)| c == "E0201"), "{d}");
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

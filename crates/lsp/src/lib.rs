@@ -11,7 +11,10 @@
 //!
 //! Open documents overlay the disk: a `use` of an open file reads the
 //! editor's text. The workspace's `*.guide` files are checked too, so a
-//! file that uses the one being edited shows its new diagnostics.
+//! file that uses the one being edited shows its new diagnostics. The list
+//! of those files follows the disk: the server asks the client to watch
+//! `**/*.guide` and walks the folders again when one is created or deleted,
+//! when the folders change, and on save (for clients that cannot watch).
 
 mod complete;
 mod convert;
@@ -57,7 +60,11 @@ struct Doc {
 #[derive(Default)]
 struct State {
     docs: HashMap<PathBuf, Doc>,
+    /// The workspace folders, and the `*.guide` files found under them.
+    folders: Vec<PathBuf>,
     workspace: Vec<PathBuf>,
+    /// The client can register file watchers for us.
+    can_watch: bool,
     /// Bumped on every change; the cached check below belongs to one.
     generation: u64,
     /// The last check of the current texts, for requests.
@@ -155,6 +162,15 @@ impl Backend {
 
     fn doc_text(&self, path: &Path) -> Option<String> {
         self.lock().docs.get(path).map(|d| d.text.clone())
+    }
+
+    /// Walks the workspace folders again (files were created, deleted or
+    /// renamed) and queues the diagnostics of what is there now.
+    async fn rescan(&self) {
+        let folders = self.lock().folders.clone();
+        let files = tokio::task::spawn_blocking(move || workspace_files(&folders)).await.unwrap_or_default();
+        self.lock().workspace = files;
+        self.changed();
     }
 }
 
@@ -260,10 +276,27 @@ impl LanguageServer for Backend {
         if folders.is_empty() {
             folders.extend(params.root_uri.and_then(|u| u.to_file_path().ok()));
         }
-        self.lock().workspace = workspace_files(&folders);
+        let can_watch = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
+        {
+            let mut st = self.lock();
+            st.workspace = workspace_files(&folders);
+            st.folders = folders;
+            st.can_watch = can_watch;
+        }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
-                text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::INCREMENTAL)),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..TextDocumentSyncOptions::default()
+                })),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
@@ -284,6 +317,13 @@ impl LanguageServer for Backend {
                 )),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+                workspace: Some(WorkspaceServerCapabilities {
+                    workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                        supported: Some(true),
+                        change_notifications: Some(OneOf::Left(true)),
+                    }),
+                    file_operations: None,
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: "guidepath".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -291,9 +331,56 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let files = self.lock().workspace.len();
+        let (files, can_watch) = {
+            let st = self.lock();
+            (st.workspace.len(), st.can_watch)
+        };
+        if can_watch {
+            // Not awaited here: the client answers while it goes on sending
+            // the notifications that follow `initialized`.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let watch = DidChangeWatchedFilesRegistrationOptions {
+                    watchers: vec![FileSystemWatcher {
+                        glob_pattern: GlobPattern::String("**/*.guide".into()),
+                        kind: Some(WatchKind::Create | WatchKind::Delete),
+                    }],
+                };
+                let registration = Registration {
+                    id: "guidepath-watch-guides".into(),
+                    method: "workspace/didChangeWatchedFiles".into(),
+                    register_options: serde_json::to_value(watch).ok(),
+                };
+                if client.register_capability(vec![registration]).await.is_err() {
+                    client
+                        .log_message(
+                            MessageType::WARNING,
+                            "guidepath: files created outside the editor show up on save",
+                        )
+                        .await;
+                }
+            });
+        }
         self.client.log_message(MessageType::INFO, format!("guidepath: checking {files} workspace files")).await;
         self.changed();
+    }
+
+    async fn did_change_watched_files(&self, _: DidChangeWatchedFilesParams) {
+        self.rescan().await;
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut st = self.lock();
+            let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(|f| f.uri.to_file_path().ok()).collect();
+            st.folders.retain(|f| !removed.contains(f));
+            for f in params.event.added.iter().filter_map(|f| f.uri.to_file_path().ok()) {
+                if !st.folders.contains(&f) {
+                    st.folders.push(f);
+                }
+            }
+        }
+        self.rescan().await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -326,7 +413,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, _: DidSaveTextDocumentParams) {
-        self.changed();
+        // A saved new file, or one saved under a new name, joins the
+        // workspace even where the client cannot watch files.
+        self.rescan().await;
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {

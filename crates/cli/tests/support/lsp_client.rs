@@ -15,6 +15,8 @@ pub struct Client {
     next_id: i64,
     /// Notifications seen while waiting for something else.
     pub notifications: Vec<Value>,
+    /// Requests from the server (each answered with a null result).
+    pub server_requests: Vec<Value>,
 }
 
 impl Client {
@@ -57,7 +59,7 @@ impl Client {
                 }
             }
         });
-        Client { child, stdin, incoming, next_id: 1, notifications: Vec::new() }
+        Client { child, stdin, incoming, next_id: 1, notifications: Vec::new(), server_requests: Vec::new() }
     }
 
     fn send(&mut self, msg: &Value) {
@@ -80,11 +82,7 @@ impl Client {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.incoming.recv_timeout(left) {
                 Ok(msg) if msg["id"] == json!(id) && msg.get("method").is_none() => return msg,
-                Ok(msg) if msg.get("method").is_some() && msg.get("id").is_some() => {
-                    // A request from the server (e.g. registering capabilities): answer it.
-                    let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
-                    self.send(&reply);
-                }
+                Ok(msg) if is_server_request(&msg) => self.answer(msg),
                 Ok(msg) => self.notifications.push(msg),
                 Err(RecvTimeoutError::Timeout) => panic!("no response to {method} within 30 s"),
                 Err(RecvTimeoutError::Disconnected) => panic!("the server exited during {method}"),
@@ -107,16 +105,48 @@ impl Client {
             match self.incoming.recv_timeout(left) {
                 Ok(m) if is_diag_for(&m, uri) && ok(&m["params"]) => return m["params"].clone(),
                 Ok(m) if is_diag_for(&m, uri) => {}
+                Ok(m) if is_server_request(&m) => self.answer(m),
                 Ok(m) => self.notifications.push(m),
                 Err(_) => panic!("no matching diagnostics for {uri} within 30 s"),
             }
         }
     }
 
+    /// A request from the server (e.g. registering capabilities): answered
+    /// as a client that accepts it, and kept for the test to look at.
+    fn answer(&mut self, msg: Value) {
+        let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
+        self.send(&reply);
+        self.server_requests.push(msg);
+    }
+
+    /// Waits for a request from the server with this method (answered
+    /// already if it came earlier) and returns it.
+    #[allow(dead_code)] // not every user of this client waits for one
+    pub fn server_request(&mut self, method: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(r) = self.server_requests.iter().find(|r| r["method"] == method) {
+                return r.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.incoming.recv_timeout(left) {
+                Ok(m) if is_server_request(&m) => self.answer(m),
+                Ok(m) => self.notifications.push(m),
+                Err(_) => panic!("no {method} request from the server within 30 s"),
+            }
+        }
+    }
+
     pub fn initialize(&mut self, root_uri: &str) -> Value {
+        self.initialize_with(root_uri, json!({}))
+    }
+
+    /// `initialize` with the given client capabilities, then `initialized`.
+    pub fn initialize_with(&mut self, root_uri: &str, capabilities: Value) -> Value {
         let r = self.request(
             "initialize",
-            json!({ "processId": null, "rootUri": root_uri, "capabilities": {},
+            json!({ "processId": null, "rootUri": root_uri, "capabilities": capabilities,
                     "workspaceFolders": [{ "uri": root_uri, "name": "ws" }] }),
         );
         self.notify("initialized", json!({}));
@@ -149,6 +179,10 @@ impl Client {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+}
+
+fn is_server_request(m: &Value) -> bool {
+    m.get("method").is_some() && m.get("id").is_some()
 }
 
 fn is_diag_for(m: &Value, uri: &str) -> bool {
