@@ -377,7 +377,22 @@ impl<'a> Checker<'a> {
                 u.path.segments.last().cloned().unwrap_or(ast::Ident { name: String::new(), span: u.path.span })
             });
             let target = match resolve_use(self.fs, &file.path, &u.path) {
-                Ok(p) => db.lookup(&p),
+                Ok(p) => {
+                    let id = db.lookup(&p);
+                    if let (None, Some(why)) = (id, db.unreadable.get(&p)) {
+                        self.report(
+                            f,
+                            Diagnostic::new(
+                                Code::UseNotFound,
+                                u.path.span,
+                                format!("cannot read the file of `use {}`", u.path.dotted()),
+                            )
+                            .label("the file exists but cannot be read")
+                            .help(format!("`{}`: {why}", shown_path(&file.path, &p))),
+                        );
+                    }
+                    id
+                }
                 Err(tried) => {
                     // Shown relative to this file, as `use` paths are.
                     let rel = format!(
@@ -471,11 +486,7 @@ impl<'a> Checker<'a> {
                 if reaches(&edges, *t, f) {
                     let span =
                         self.modules[f].imports.iter().filter(|i| i.file.is_some()).nth(idx).map(|i| i.alias_span);
-                    // Name the other file relative to this one: `use` paths
-                    // are relative, and so stays the message.
-                    let here = self.db.files[f].path.parent().unwrap_or(std::path::Path::new(""));
-                    let there = &self.db.files[*t].path;
-                    let path = there.strip_prefix(here).unwrap_or(there).display().to_string();
+                    let path = shown_path(&self.db.files[f].path, &self.db.files[*t].path);
                     self.report(
                         f,
                         Diagnostic::new(Code::UseCycle, span.unwrap_or_default(), "files use each other in a cycle")
@@ -2421,6 +2432,22 @@ fn fmt_num(v: f64) -> String {
 
 fn fmt_interval(iv: &Interval) -> String {
     format!("`{}..{}`", fmt_num(iv.lo), fmt_num(iv.hi))
+}
+
+/// `to` named relative to the folder of `from`, the way `use` paths are
+/// (`../lib/national.guide`), so that messages do not depend on where the
+/// check was started.
+fn shown_path(from: &std::path::Path, to: &std::path::Path) -> String {
+    let mut up = String::new();
+    let mut dir = from.parent();
+    while let Some(d) = dir {
+        if let Ok(rest) = to.strip_prefix(d) {
+            return format!("{up}{}", rest.display());
+        }
+        up.push_str("../");
+        dir = d.parent();
+    }
+    to.display().to_string()
 }
 
 fn unknown_name(name: &str, span: Span, owner: Option<&str>, candidates: Vec<&str>) -> Diagnostic {

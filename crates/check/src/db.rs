@@ -18,11 +18,28 @@ pub struct Disk;
 
 impl FileSystem for Disk {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        std::fs::read_to_string(path)
+        let bytes = std::fs::read(path)?;
+        String::from_utf8(bytes).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()))
     }
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
     }
+}
+
+/// The error for text that is not UTF-8, saying where: a file saved in
+/// Latin-1 or Windows-1252 (common for Nordic text) fails at its first å,
+/// æ, ø, ä or ö, and the author needs to know that this is the cause.
+fn not_utf8(bytes: &[u8], valid: usize) -> std::io::Error {
+    let before = &bytes[..valid.min(bytes.len())];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    // `before` is valid UTF-8 up to `valid`, so its characters can be counted.
+    let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
+    let byte = bytes.get(valid).copied().unwrap_or(0);
+    std::io::Error::new(
+        std::io::ErrorKind::InvalidData,
+        format!("not UTF-8 text (byte 0x{byte:02x} at line {line}, column {column}); save the file as UTF-8"),
+    )
 }
 
 /// An in-memory file system, for tests and for editor buffers.
@@ -91,6 +108,9 @@ impl SourceFile {
 pub struct SourceDb {
     pub files: Vec<SourceFile>,
     by_path: HashMap<PathBuf, FileId>,
+    /// Files named by a `use` that exist but could not be read, with why;
+    /// the checker reports them at the `use`.
+    pub unreadable: HashMap<PathBuf, String>,
 }
 
 /// The file extension of guidepath sources.
@@ -141,7 +161,9 @@ impl SourceDb {
                 .collect();
             for t in targets {
                 // A file that cannot be read is reported at its `use`.
-                let _ = self.load(fs, &t);
+                if let Err(e) = self.load(fs, &t) {
+                    self.unreadable.insert(t, e.to_string());
+                }
             }
             next += 1;
         }

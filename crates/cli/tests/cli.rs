@@ -67,6 +67,29 @@ fn usage_and_io_errors_exit_2() {
 }
 
 #[test]
+fn text_that_is_not_utf8_is_named_with_its_line_and_column() {
+    // Latin-1 `å` (0xe5), as an editor set to Windows-1252 saves it.
+    let dir = std::env::temp_dir().join(format!("guidepath-cli-latin1-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("se")).unwrap();
+    std::fs::create_dir_all(dir.join("lib")).unwrap();
+    std::fs::write(dir.join("lib/nat.guide"), b"define x = true\n// Sm\xe5rta\n").unwrap();
+    std::fs::write(dir.join("se/main.guide"), "use lib.nat\nrecommend r \"R\" { when nat.x }\n").unwrap();
+    std::fs::write(dir.join("root.guide"), b"guideline a.b \"Sm\xe5rta\" { }\n").unwrap();
+    let main = dir.join("se/main.guide");
+    // A used file that cannot be read is an error at its `use` (it once
+    // passed with 0 errors), and nothing through it is reported again.
+    let (code, out, _) = guidepath(&["check", main.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("cannot read the file of `use lib.nat`"), "{out}");
+    assert!(out.contains("`../lib/nat.guide`: not UTF-8 text (byte 0xe5 at line 2, column 6)"), "{out}");
+    assert!(!out.contains("E0201") && !out.contains("W0904"), "{out}");
+    let (code, _, err) = guidepath(&["check", dir.join("root.guide").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not UTF-8 text (byte 0xe5 at line 1, column 18); save the file as UTF-8"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn a_folder_is_searched_recursively_with_a_summary() {
     let (code, out, _) = guidepath(&["check", "tests/corpus/modules"]);
     assert_eq!(code, 1);
