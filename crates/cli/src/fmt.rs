@@ -1,6 +1,7 @@
 //! `guidepath fmt`.
 
 use crate::check::files;
+use guidepath_check::{Disk, FileSystem};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +12,8 @@ pub fn run(paths: Vec<PathBuf>, check: bool) -> ExitCode {
     };
     let (mut changed, mut broken) = (0usize, 0usize);
     for path in &files {
-        let text = match std::fs::read_to_string(path) {
+        // Read as the checker reads, so a non-UTF-8 file is named the same way.
+        let text = match Disk.read(path) {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error: cannot read `{}`: {e}", path.display());
