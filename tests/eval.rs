@@ -3,12 +3,20 @@
 
 use guidepath_eval::Evaluator;
 use guidepath_ir::Artifact;
-use guidepath_tests::{evaluator, evaluator_from_text, root};
+use guidepath_tests::{evaluator, evaluator_from_text, guide_files, root};
 use proptest::prelude::*;
 use serde_json::json;
 
 fn skane() -> Evaluator {
     evaluator(&root().join("guidelines/se/skane_mms.guide"))
+}
+
+/// The item with this `id` in a list of a result.
+fn item<'v>(result: &'v serde_json::Value, list: &str, id: &str) -> &'v serde_json::Value {
+    result[list]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["id"] == id))
+        .unwrap_or_else(|| panic!("no `{id}` in `{list}` of {result}"))
 }
 
 #[test]
@@ -45,15 +53,18 @@ fn missing_data_is_unknown_and_says_what_decides_it() {
     let o = ev.evaluate_json(&json!({ "age": 40, "pain_duration": "P1Y", "pain_sites": ["neck"] })).unwrap();
     assert_eq!(o.stratum("care_level"), Some(None));
     let out = o.to_json();
-    assert_eq!(out["needs"]["care_level"], json!(["linton_score"]));
-    let rec = &out["recommendations"][0];
-    assert_eq!(rec["id"], "mms_referral");
+    let care = item(&out, "strata", "care_level");
+    assert_eq!(care["state"], "undecided");
+    assert_eq!(care["needs"], json!(["linton_score"]));
+    let rec = item(&out, "recommendations", "mms_referral");
     assert_eq!(rec["applies"], serde_json::Value::Null);
     assert!(rec["needs"].as_array().unwrap().contains(&json!("linton_score")));
-    // A false part decides the whole, whatever is missing.
+    // A false part decides the whole, whatever is missing: no needs.
     let o = ev.evaluate_json(&json!({ "age": 12 })).unwrap();
     assert_eq!(o.recommendation("mms_referral"), Some(Some(false)));
-    assert_eq!(o.to_json()["recommendations"][0]["needs"], json!([]));
+    let rec = item(&o.to_json(), "recommendations", "mms_referral").clone();
+    assert_eq!(rec["state"], "decided");
+    assert!(rec.get("needs").is_none(), "{rec}");
 }
 
 #[test]
@@ -64,12 +75,15 @@ fn partial_sums_are_intervals_and_decide_when_they_can() {
     assert_eq!(o.number("start_back.psychosocial"), Some((4.0, 5.0)));
     assert_eq!(o.stratum("start_back.risk"), Some(Some("high")));
     let out = o.to_json();
-    assert_eq!(out["scores"]["start_back.psychosocial"], json!({ "min": 4, "max": 5 }));
-    assert_eq!(out["strata"]["start_back.risk"], "high");
+    let psy = item(&out, "scores", "start_back.psychosocial");
+    assert_eq!((&psy["state"], &psy["min"], &psy["max"]), (&json!("undecided"), &json!(4), &json!(5)));
+    assert_eq!(psy["needs"], json!(["start_back.q9"]));
+    assert_eq!(item(&out, "strata", "start_back.risk")["stratum"], "high");
     // Two psychosocial items and nothing else: undecided, and q-items needed.
     let o = ev.evaluate_json(&json!({ "start_back": { "q5": true, "q6": false } })).unwrap();
     assert_eq!(o.stratum("start_back.risk"), Some(None));
-    let needs = &o.to_json()["needs"]["start_back.risk"];
+    let out = o.to_json();
+    let needs = &item(&out, "strata", "start_back.risk")["needs"];
     assert!(needs.as_array().unwrap().contains(&json!("start_back.q9")), "{needs}");
 }
 
@@ -85,21 +99,61 @@ fn months_and_days_compare_exactly_or_not_at_all() {
                                        // 90 days may or may not be 3 months: undecided, not guessed.
     let o = ev.evaluate_json(&base("P90D")).unwrap();
     assert_eq!(o.condition("target_population"), Some(None));
+    // Undecided with a reason, not with fields that would not decide it.
+    let out = o.to_json();
+    let care = item(&out, "strata", "care_level");
+    assert_eq!(care["needs"], json!([]), "{care}");
+    assert_eq!(care["reasons"][0]["condition"], "pain_duration >= 3 months");
+    assert_eq!(care["reasons"][0]["data"], json!({ "pain_duration": "P90D" }));
+    assert!(care["reasons"][0]["message"].as_str().unwrap().contains("28 to 31 days"), "{care}");
+}
+
+#[test]
+fn a_patient_outside_the_population_is_not_applicable_not_unknown() {
+    let ev = skane();
+    let child = json!({ "age": 10, "pain_duration": "P1Y", "pain_sites": ["neck"], "linton_score": 20,
+                        "referral_date": "2024-01-31" });
+    let out = ev.evaluate_json(&child).unwrap().to_json();
+    let care = item(&out, "strata", "care_level");
+    assert_eq!(care["state"], "not_applicable");
+    assert_eq!(care["because"][0]["condition"], "target_population");
+    let mms = item(&out, "pathways", "mms");
+    assert_eq!((&mms["state"], &mms["applies"]), (&json!("not_applicable"), &json!(false)));
+    let visit = item(mms, "steps", "first_visit");
+    assert_eq!(visit["state"], "not_applicable");
+    assert_eq!(visit["deadline"]["state"], "not_applicable");
+    assert_eq!(visit["deadline"]["due"], serde_json::Value::Null);
+    // The same patient without a Linton score is undecided, not outside.
+    let mut unknown = child.clone();
+    unknown["age"] = json!(null);
+    let out = ev.evaluate_json(&unknown).unwrap().to_json();
+    assert_eq!(item(&out, "strata", "care_level")["state"], "undecided");
 }
 
 #[test]
 fn deadlines_use_exact_calendar_arithmetic() {
     let ev = skane();
+    let eligible = json!({ "age": 45, "pain_duration": "P4M", "pain_sites": ["neck"] });
+    let deadline = |patient: &serde_json::Value| {
+        let o = ev.evaluate_json(patient).unwrap().to_json();
+        item(item(&o, "pathways", "mms"), "steps", "first_visit")["deadline"].clone()
+    };
     let due = |date: &str| {
-        let o = ev.evaluate_json(&json!({ "referral_date": date })).unwrap();
-        o.to_json()["deadlines"][0]["due"].clone()
+        let mut p = eligible.clone();
+        p["referral_date"] = json!(date);
+        deadline(&p)["due"].clone()
     };
     assert_eq!(due("2024-01-31"), json!("2024-02-29"));
     assert_eq!(due("2023-01-31"), json!("2023-02-28"));
     assert_eq!(due("2024-12-31"), json!("2025-01-31"));
-    let o = ev.evaluate_json(&json!({})).unwrap().to_json();
-    assert_eq!(o["deadlines"][0]["due"], serde_json::Value::Null);
-    assert_eq!(o["deadlines"][0]["needs"], json!(["referral_date"]));
+    let d = deadline(&eligible);
+    assert_eq!((&d["state"], &d["due"]), (&json!("undecided"), &serde_json::Value::Null));
+    assert_eq!(d["needs"], json!(["referral_date"]));
+    // A deadline is given only when the step applies: with the date and
+    // nothing else, the pathway's condition is open, and so is the date.
+    let d = deadline(&json!({ "referral_date": "2024-03-01" }));
+    assert_eq!((&d["state"], &d["due"]), (&json!("undecided"), &serde_json::Value::Null), "{d}");
+    assert_eq!(d["needs"], json!(["age", "pain_duration", "pain_sites"]));
 }
 
 #[test]
@@ -121,7 +175,8 @@ fn bad_patient_data_is_reported_by_field_path() {
     assert!(errors.iter().any(|e| e.path == "referral_date" && e.message.contains("not a date")));
     assert!(errors.iter().any(|e| e.path == "pain_duration" && e.message.contains("ISO 8601")));
     assert!(ev.evaluate_json(&json!([1, 2])).is_err());
-    assert!(ev.evaluate_json(&json!({ "start_back": 3 })).is_ok(), "unknown fields are ignored");
+    assert!(ev.evaluate_json(&json!({ "start_back": 3 })).is_ok(), "unknown fields are not data errors");
+    assert_eq!(ev.unknown_fields(&json!({ "ag": 3, "age": 4, "x": { "y": 1 } })), ["ag", "x"]);
 }
 
 #[test]
@@ -134,27 +189,96 @@ fn output_is_deterministic() {
 }
 
 #[test]
-fn artifacts_round_trip_and_reject_tampering_and_newer_schemas() {
+fn artifacts_round_trip_and_reject_tampering_and_other_schemas() {
     let ev = skane();
-    let text = serde_json::to_string_pretty(ev.artifact()).unwrap();
+    let text = ev.artifact().to_json();
     assert!(Evaluator::from_json(&text).is_ok());
     // Changing a threshold without re-sealing is detected.
     let tampered = text.replacen("\"value\": 50.0", "\"value\": 40.0", 1);
     assert_ne!(tampered, text, "the artifact holds the 50-point threshold");
     let err = Evaluator::from_json(&tampered).err().unwrap().to_string();
     assert!(err.contains("does not match its hash"), "{err}");
-    // A newer major schema is refused with a clear error.
-    let newer = text.replacen("\"schema\": \"1.0\"", "\"schema\": \"2.0\"", 1);
-    let err = Evaluator::from_json(&newer).err().unwrap().to_string();
-    assert!(err.contains("newer than this evaluator reads"), "{err}");
+    // So is a member added by hand, even one this reader does not know.
+    let added = text.replacen("\"pathways\": [", "\"comment\": \"ok\",\n  \"pathways\": [", 1);
+    let err = Evaluator::from_json(&added).err().unwrap().to_string();
+    assert!(err.contains("does not match its hash"), "{err}");
+    // A newer minor version with a new member, sealed as its writer seals
+    // it, loads; its new member is ignored.
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["schema"] = json!(format!("{}.7", guidepath_ir::SCHEMA_MAJOR));
+    v["codes"] = json!({ "loinc": "91349-1" });
+    v["content_hash"] = json!(guidepath_ir::content_hash(&v));
+    let newer_minor = Artifact::from_value(v.clone()).expect("a newer minor version loads");
+    assert_eq!(newer_minor.recommendations, ev.artifact().recommendations);
+    // The places and texts of `source` are not part of the rules.
+    v["source"]["places"] = json!([]);
+    assert!(Artifact::from_value(v).is_ok());
+    // A newer major schema is refused with a clear error, an older one too.
+    for (schema, says) in [("9.0", "newer than this evaluator reads"), ("1.0", "compile the guideline again")] {
+        let other = text.replacen(
+            &format!("\"schema\": \"{}\"", Artifact::schema_version()),
+            &format!("\"schema\": \"{schema}\""),
+            1,
+        );
+        let err = Evaluator::from_json(&other).err().unwrap().to_string();
+        assert!(err.contains(says), "{err}");
+    }
     // A reference to a node that is not evaluated earlier is refused.
-    let mut art: Artifact = serde_json::from_str(&text).unwrap();
+    let mut art = ev.artifact().clone();
     if let Some(r) = art.recommendations.first_mut() {
         r.when = guidepath_ir::Expr::Node(999);
     }
     art.seal();
     let err = Evaluator::new(art).err().unwrap().to_string();
     assert!(err.contains("invalid artifact"), "{err}");
+}
+
+/// JSON and YAML artifacts load back to the same artifact, for every
+/// shipped guideline and every corpus file that compiles, and evaluate to
+/// byte-identical results.
+#[test]
+fn json_and_yaml_artifacts_load_back_identically() {
+    let mut files = guide_files(&root().join("guidelines"));
+    files.extend(guide_files(&root().join("tests/corpus")));
+    let mut compiled = 0;
+    for path in files {
+        let Some(lowered) = guidepath_check::compile(&guidepath_check::Disk, &path).lowered else { continue };
+        compiled += 1;
+        let art = lowered.artifact;
+        let json = Artifact::from_json(&art.to_json()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let yaml = art.to_yaml().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let yaml = Artifact::from_yaml(&yaml).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(json, art, "{}", path.display());
+        assert_eq!(yaml, art, "{}", path.display());
+        let (a, b) = (Evaluator::new(json).unwrap(), Evaluator::new(yaml).unwrap());
+        for case in &lowered.tests {
+            let ra = serde_json::to_string(&a.evaluate_json(&case.patient).map(|o| o.to_json_explained()).ok());
+            let rb = serde_json::to_string(&b.evaluate_json(&case.patient).map(|o| o.to_json_explained()).ok());
+            assert_eq!(ra.unwrap(), rb.unwrap(), "{}: {}", path.display(), case.name);
+        }
+    }
+    assert!(compiled >= 30, "only {compiled} files compiled");
+}
+
+/// The content hash names the rules: compiling the same guideline from
+/// another folder, by another path or after `guidepath fmt` gives the same
+/// hash, and the artifact from any folder is the same text.
+#[test]
+fn the_content_hash_is_independent_of_folder_path_and_layout() {
+    let path = root().join("guidelines/se/skane_mms.guide");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let compile = |fs: &dyn guidepath_check::FileSystem, p: &std::path::Path| {
+        guidepath_check::compile(fs, p).lowered.expect("compiles").artifact
+    };
+    let plain = compile(&guidepath_check::Disk, &path);
+    let dotted = compile(&guidepath_check::Disk, &root().join("guidelines/se/../se/./skane_mms.guide"));
+    assert_eq!(plain.to_json(), dotted.to_json());
+    // Respaced and reflowed by hand: other places, the same rules.
+    let respaced = text.replace("  and pain_duration", "      and     pain_duration").replace("\n\n", "\n\n\n");
+    let fs = guidepath_check::Overlay { base: guidepath_check::Disk, files: [(path.clone(), respaced)].into() };
+    let moved = compile(&fs, &path);
+    assert_ne!(moved.source, plain.source);
+    assert_eq!(moved.content_hash, plain.content_hash);
 }
 
 #[test]
@@ -245,14 +369,13 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
 
 /// The embedding example in `guidepath-eval`'s documentation runs against
 /// `crates/eval/tests/data/mini.json`; it must be what the compiler makes of
-/// `mini.guide` today, or the example documents a stale format.
+/// `mini.guide` today, byte for byte, or the example documents a stale
+/// format.
 #[test]
 fn the_documented_example_artifact_is_current() {
-    let ev = evaluator(std::path::Path::new("crates/eval/tests/data/mini.guide"));
-    let fresh = serde_json::to_value(ev.artifact()).unwrap();
-    let stored: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join("crates/eval/tests/data/mini.json")).unwrap())
-            .unwrap();
+    let path = root().join("crates/eval/tests/data/mini.guide");
+    let fresh = guidepath_check::compile(&guidepath_check::Disk, &path).lowered.expect("compiles").artifact.to_json();
+    let stored = std::fs::read_to_string(root().join("crates/eval/tests/data/mini.json")).unwrap();
     assert_eq!(
         fresh, stored,
         "regenerate with: guidepath compile crates/eval/tests/data/mini.guide -o crates/eval/tests/data/mini.json"

@@ -28,7 +28,7 @@ mod search;
 mod witness;
 
 use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem, Lowered, Overlay, SourceFile};
-use guidepath_ir::{Artifact, Direction, Expr, Loc, NodeKind};
+use guidepath_ir::{Direction, Expr, NodeKind, Place};
 use guidepath_syntax::{ast, Code, Span};
 use search::{Analysis, Answer};
 use std::path::PathBuf;
@@ -481,7 +481,7 @@ fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
                         "`{}` is at {}; for example this patient meets both: {}\nnarrow this condition, or state \
                          the regional exception with `allow contradiction in {} because \"…\"`",
                         b.id,
-                        relative_to(&f.file.path, &b.at),
+                        an.art.place(b.at).map_or_else(|| "?".to_string(), |l| l.to_string()),
                         witness::json_text(&json),
                         a.id
                     ))
@@ -493,19 +493,10 @@ fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
     }
 }
 
-/// A location in another file, relative to this file's folder when it is
-/// inside it (so messages do not depend on where the checkout is).
-fn relative_to(file: &std::path::Path, at: &Loc) -> String {
-    let other = std::path::Path::new(&at.file);
-    let rel = file.parent().and_then(|dir| other.strip_prefix(dir).ok()).unwrap_or(other);
-    format!("{}:{}:{}", rel.display(), at.line, at.column)
-}
-
 /// Comparisons that are always true or always false within the declared
 /// ranges, in the conditions this file writes.
 fn constants(an: &Analysis, f: &mut Findings) {
     let art = an.art;
-    let path = f.file.path.display().to_string();
     let mut roots: Vec<(&str, &Expr)> = Vec::new();
     for n in &art.nodes {
         match &n.kind {
@@ -530,15 +521,15 @@ fn constants(an: &Analysis, f: &mut Findings) {
     // The comparisons, where they are written.
     let mut found: Vec<(&str, Span, &Expr)> = Vec::new();
     for (owner, root) in roots {
-        let mut todo: Vec<(&Expr, Option<(&Loc, &str)>)> = vec![(root, None)];
+        let mut todo: Vec<(&Expr, Option<&Place>)> = vec![(root, None)];
         while let Some((e, at)) = todo.pop() {
             match e {
-                Expr::Labeled { text, at: loc, expr } => todo.push((expr, Some((loc, text)))),
+                Expr::Labeled { at: place, expr } => todo.push((expr, art.source.places.get(*place as usize))),
                 Expr::Not(x) => todo.push((x, at)),
                 Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter().map(|x| (x, at))),
                 Expr::Compare { .. } | Expr::InRange { .. } => {
-                    let Some((loc, text)) = at else { continue };
-                    let Some(span) = span_at(f.file, &path, loc, text) else { continue };
+                    let Some(place) = at else { continue };
+                    let Some(span) = span_at(f.file, place) else { continue };
                     if !art.inputs_read(e).is_empty() && an.outside(e).is_none() {
                         found.push((owner, span, e));
                     }
@@ -566,7 +557,7 @@ fn constants(an: &Analysis, f: &mut Findings) {
             Diagnostic::new(
                 Code::ConstantComparison,
                 span,
-                format!("`{}` is always {what} within the declared ranges", show(art, e)),
+                format!("`{}` is always {what} within the declared ranges", art.show(e)),
             )
             .label(format!("always {what}"))
             .help(format!(
@@ -577,47 +568,18 @@ fn constants(an: &Analysis, f: &mut Findings) {
     }
 }
 
-/// The span of a labelled condition, from its location and text.
-fn span_at(file: &SourceFile, path: &str, loc: &Loc, text: &str) -> Option<Span> {
-    if loc.file != path || loc.line == 0 {
+/// The span of a labelled condition in the file analysed (the artifact's
+/// first source file), from its place and text.
+fn span_at(file: &SourceFile, place: &Place) -> Option<Span> {
+    if place.file != 0 || place.line == 0 || place.column == 0 {
         return None;
     }
-    let start = file.lines.line_start(loc.line as usize - 1) as usize;
+    let text = place.text.as_str();
+    let start = file.lines.line_start(place.line as usize - 1) as usize;
     let line = file.text.get(start..)?;
-    let col = line.char_indices().nth(loc.column as usize - 1).map(|(i, _)| i)?;
+    let col = line.char_indices().nth(place.column as usize - 1).map(|(i, _)| i)?;
     let from = start + col;
     (file.text.get(from..from + text.len())? == text).then(|| Span::new(from, from + text.len()))
-}
-
-/// A comparison as text, for messages.
-fn show(art: &Artifact, e: &Expr) -> String {
-    match e {
-        Expr::Labeled { text, .. } => text.clone(),
-        Expr::Input(i) | Expr::Points(i) => art.inputs.get(*i as usize).map_or("?".into(), |x| x.path.clone()),
-        Expr::Node(k) => art.nodes.get(*k as usize).map_or("?".into(), |n| n.id.clone()),
-        Expr::Quantity { value, unit } => match unit {
-            Some(u) => format!("{value} {}", u.name()),
-            None => format!("{value}"),
-        },
-        Expr::Date(d) => guidepath_ir::calendar::format_date(*d),
-        Expr::Text(t) => format!("\"{t}\""),
-        Expr::Bool(b) => b.to_string(),
-        Expr::Compare { op, lhs, rhs } => format!("{} {} {}", show(art, lhs), op.symbol(), show(art, rhs)),
-        Expr::InRange { expr, lo, hi, negated, .. } => {
-            format!("{}{} in {lo}..{hi}", show(art, expr), if *negated { " not" } else { "" })
-        }
-        Expr::Sum { terms } => {
-            let mut s = String::new();
-            for (k, (plus, t)) in terms.iter().enumerate() {
-                if k > 0 {
-                    s.push_str(if *plus { " + " } else { " - " });
-                }
-                s.push_str(&show(art, t));
-            }
-            s
-        }
-        _ => "…".into(),
-    }
 }
 
 fn find_stratify<'a>(file: &'a ast::File, id: &str) -> Option<&'a ast::Stratify> {

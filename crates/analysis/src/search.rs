@@ -3,7 +3,7 @@
 
 use crate::candidates::{self, Candidates};
 use guidepath_eval::{Bound, Evaluator, Value};
-use guidepath_ir::{Artifact, Direction, Expr, Loc, Node, NodeKind, Pathway, Recommendation};
+use guidepath_ir::{Artifact, Direction, Expr, Node, NodeKind, Pathway, Recommendation};
 
 /// Most evaluations one question may take before it is left unanswered.
 const BUDGET: usize = 200_000;
@@ -100,16 +100,7 @@ impl<'a> Analysis<'a> {
     /// each evaluation costs what the question needs, not what the whole
     /// guideline holds.
     fn probe(&self, goal: Expr) -> Artifact {
-        let mut rec = Recommendation {
-            id: GOAL.into(),
-            title: None,
-            direction: Direction::For,
-            action: GOAL.into(),
-            strength: None,
-            certainty: None,
-            when: goal,
-            at: Loc { file: String::new(), line: 0, column: 0 },
-        };
+        let mut rec = probe_rec(GOAL.into(), goal);
         let nodes = self.pruned(&mut [&mut rec.when]);
         self.artifact_with(nodes, vec![rec], Vec::new())
     }
@@ -135,19 +126,7 @@ impl<'a> Analysis<'a> {
             }
         }
         for (input, members) in groups {
-            let recs = members
-                .iter()
-                .map(|&k| Recommendation {
-                    id: format!("c{k}"),
-                    title: None,
-                    direction: Direction::For,
-                    action: format!("c{k}"),
-                    strength: None,
-                    certainty: None,
-                    when: conds[k].clone(),
-                    at: Loc { file: String::new(), line: 0, column: 0 },
-                })
-                .collect();
+            let recs = members.iter().map(|&k| probe_rec(format!("c{k}"), conds[k].clone())).collect();
             // Built here from a checked artifact: no hash to verify.
             let Ok(ev) = Evaluator::new_in_process(self.artifact_with(Vec::new(), recs, Vec::new())) else { continue };
             let mut seen = vec![(false, false); members.len()];
@@ -195,15 +174,16 @@ impl<'a> Analysis<'a> {
         pathways: Vec<Pathway>,
     ) -> Artifact {
         let art = self.art;
+        // Probes are evaluated, never explained: no source places.
         Artifact {
             schema: art.schema.clone(),
-            guideline: art.guideline.clone(),
-            source_hash: art.source_hash.clone(),
             content_hash: String::new(),
+            guideline: art.guideline.clone(),
             inputs: art.inputs.clone(),
             nodes,
             recommendations,
             pathways,
+            source: Default::default(),
         }
     }
 
@@ -257,7 +237,7 @@ impl<'a> Analysis<'a> {
                 None => format!("a condition {what}"),
             };
             match e {
-                Expr::Labeled { text, expr, .. } => todo.push((expr, Some(text))),
+                Expr::Labeled { at, expr } => todo.push((expr, Some(self.art.place_text(*at)))),
                 Expr::Not(x) => todo.push((x, label)),
                 Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter().map(|x| (x, label))),
                 Expr::Compare { lhs, rhs, .. } => match (self.operand(lhs), self.operand(rhs)) {
@@ -485,5 +465,22 @@ impl Search<'_> {
             }
         }
         false
+    }
+}
+
+/// A recommendation that asks a question of the evaluator.
+fn probe_rec(id: String, when: Expr) -> Recommendation {
+    Recommendation {
+        action: id.clone(),
+        id,
+        title: Default::default(),
+        direction: Direction::For,
+        strength: None,
+        certainty: None,
+        level: Default::default(),
+        rationale: Default::default(),
+        when,
+        // No place: probes are never explained.
+        at: u32::MAX,
     }
 }

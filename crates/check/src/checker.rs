@@ -376,9 +376,9 @@ impl<'a> Checker<'a> {
             let alias = u.alias.clone().unwrap_or_else(|| {
                 u.path.segments.last().cloned().unwrap_or(ast::Ident { name: String::new(), span: u.path.span })
             });
-            let target = match resolve_use(self.fs, &file.path, &u.path) {
+            let target = match resolve_use(self.fs, file, &u.path) {
                 Ok(p) => {
-                    let id = db.lookup(&p);
+                    let id = db.lookup(&self.fs.real(&p));
                     if let (None, Some(why)) = (id, db.unreadable.get(&p)) {
                         self.report(
                             f,
@@ -2193,9 +2193,28 @@ impl<'a> Checker<'a> {
         let Some(ent) = entity else { return };
         use ast::ExpectKind as K;
         let target = e.target.dotted();
+        if let K::Undecided(fields) = &e.kind {
+            for p in fields {
+                match self.resolve(cx, p) {
+                    Some(Entity::Input(..) | Entity::Item(..)) | None => {}
+                    Some(other) => self.report(
+                        f,
+                        Diagnostic::new(
+                            Code::BadTest,
+                            p.span,
+                            format!("`{}` is {}, not a field", p.dotted(), other.kind()),
+                        )
+                        .label("not a field")
+                        .help("after `because`, name the input fields that keep the result open"),
+                    ),
+                }
+            }
+        }
         let ok = match (&ent, &e.kind) {
-            (_, K::Undecided) => true,
+            (_, K::Undecided(_)) => true,
             (Entity::Rec(..), K::Applies | K::DoesNotApply) => true,
+            (Entity::Strat(..), K::NotApplicable) => true,
+            (Entity::Step(..) | Entity::Pathway(..), K::Applies | K::DoesNotApply | K::NotApplicable) => true,
             (Entity::Strat(_, _, s), K::Is(v)) => {
                 if s.strata.iter().any(|x| x.name.name == v.name) {
                     self.record_stratum(f, v.span, s, &v.name);
@@ -2254,12 +2273,13 @@ impl<'a> Checker<'a> {
         if !ok {
             let allowed = match ent {
                 Entity::Rec(..) => "`applies`, `does not apply` or `undecided`",
-                Entity::Strat(..) => "`is <stratum>` or `undecided`",
-                Entity::Step(..) => "`due <date>` or `undecided`",
+                Entity::Strat(..) => "`is <stratum>`, `not applicable` or `undecided`",
+                Entity::Step(..) => "`applies`, `not applicable`, `due <date>` or `undecided`",
+                Entity::Pathway(..) => "`applies`, `not applicable` or `undecided`",
                 Entity::Define(..) | Entity::Score(..) | Entity::Input(..) | Entity::Item(..) => {
                     "`applies`/`does not apply` for conditions, `= n` or `in a..b` for numbers, `is` for strata and enums"
                 }
-                _ => "nothing: only recommendations, strata, scores, definitions and steps have outcomes",
+                _ => "nothing: only recommendations, strata, scores, definitions, pathways and steps have outcomes",
             };
             self.report(
                 f,

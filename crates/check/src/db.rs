@@ -11,6 +11,16 @@ pub type FileId = usize;
 pub trait FileSystem {
     fn read(&self, path: &Path) -> std::io::Result<String>;
     fn is_file(&self, path: &Path) -> bool;
+    /// Where a file really is: an absolute path without links on the disk.
+    /// One file has one real path however it is named, and `use` is
+    /// resolved from it. Elsewhere, the path itself.
+    fn real(&self, path: &Path) -> PathBuf {
+        normalize(path)
+    }
+    /// The folder relative paths start from, where there is one.
+    fn current_dir(&self) -> Option<PathBuf> {
+        None
+    }
 }
 
 /// The real file system.
@@ -23,6 +33,16 @@ impl FileSystem for Disk {
     }
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
+    }
+    fn real(&self, path: &Path) -> PathBuf {
+        // A file that does not exist (yet) keeps its path, made absolute.
+        std::fs::canonicalize(path)
+            .or_else(|_| std::path::absolute(path))
+            .map(|p| normalize(&p))
+            .unwrap_or_else(|_| normalize(path))
+    }
+    fn current_dir(&self) -> Option<PathBuf> {
+        std::env::current_dir().ok()
     }
 }
 
@@ -74,6 +94,17 @@ impl<F: FileSystem> FileSystem for Overlay<F> {
     fn is_file(&self, path: &Path) -> bool {
         self.files.contains_key(path) || self.base.is_file(path)
     }
+    fn real(&self, path: &Path) -> PathBuf {
+        // An open buffer is known by the editor's path.
+        if self.files.contains_key(path) {
+            normalize(path)
+        } else {
+            self.base.real(path)
+        }
+    }
+    fn current_dir(&self) -> Option<PathBuf> {
+        self.base.current_dir()
+    }
 }
 
 impl<F: FileSystem + ?Sized> FileSystem for &F {
@@ -83,12 +114,22 @@ impl<F: FileSystem + ?Sized> FileSystem for &F {
     fn is_file(&self, path: &Path) -> bool {
         (**self).is_file(path)
     }
+    fn real(&self, path: &Path) -> PathBuf {
+        (**self).real(path)
+    }
+    fn current_dir(&self) -> Option<PathBuf> {
+        (**self).current_dir()
+    }
 }
 
 /// One parsed source file.
 #[derive(Debug)]
 pub struct SourceFile {
+    /// The path as named: as given for the files asked for, relative to
+    /// the current folder for used files when the files asked for were.
     pub path: PathBuf,
+    /// Where the file really is ([`FileSystem::real`]).
+    pub real: PathBuf,
     pub text: String,
     pub lines: LineIndex,
     pub ast: ast::File,
@@ -98,8 +139,27 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> SourceFile {
+        let real = normalize(&path);
+        SourceFile::at(path, real, text)
+    }
+
+    /// A file that could not be read: no text, and the error (E0104) as its
+    /// one diagnostic, so that it is reported among the others.
+    pub fn unreadable(path: PathBuf, real: PathBuf, why: &std::io::Error) -> SourceFile {
+        let mut f = SourceFile::at(path, real, String::new());
+        f.syntax = vec![Diagnostic::new(
+            guidepath_syntax::Code::Unreadable,
+            guidepath_syntax::Span::new(0, 0),
+            format!("cannot read this file: {why}"),
+        )
+        .label("unreadable")
+        .help("save the file as UTF-8 text that this user may read")];
+        f
+    }
+
+    pub fn at(path: PathBuf, real: PathBuf, text: String) -> SourceFile {
         let parsed = parse(&text);
-        SourceFile { lines: LineIndex::new(&text), path, text, ast: parsed.file, syntax: parsed.diagnostics }
+        SourceFile { lines: LineIndex::new(&text), path, real, text, ast: parsed.file, syntax: parsed.diagnostics }
     }
 }
 
@@ -107,6 +167,7 @@ impl SourceFile {
 #[derive(Debug, Default)]
 pub struct SourceDb {
     pub files: Vec<SourceFile>,
+    /// By real path, so a file named two ways is read once.
     by_path: HashMap<PathBuf, FileId>,
     /// Files named by a `use` that exist but could not be read, with why;
     /// the checker reports them at the `use`.
@@ -121,28 +182,51 @@ impl SourceDb {
         &self.files[id]
     }
 
-    pub fn lookup(&self, path: &Path) -> Option<FileId> {
-        self.by_path.get(path).copied()
+    /// The file whose real path this is.
+    pub fn lookup(&self, real: &Path) -> Option<FileId> {
+        self.by_path.get(real).copied()
     }
 
     /// Adds a file with known text (replacing nothing: a path is loaded once).
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
-        if let Some(id) = self.by_path.get(&path) {
+        let real = normalize(&path);
+        self.add_at(path, real, text)
+    }
+
+    fn add_at(&mut self, path: PathBuf, real: PathBuf, text: String) -> FileId {
+        if let Some(id) = self.by_path.get(&real) {
             return *id;
         }
         let id = self.files.len();
-        self.by_path.insert(path.clone(), id);
-        self.files.push(SourceFile::new(path, text));
+        self.by_path.insert(real.clone(), id);
+        self.files.push(SourceFile::at(path, real, text));
         id
     }
 
     /// Loads a file from `fs` unless it is loaded already.
     pub fn load(&mut self, fs: &dyn FileSystem, path: &Path) -> std::io::Result<FileId> {
-        if let Some(id) = self.by_path.get(path) {
+        let real = fs.real(path);
+        if let Some(id) = self.by_path.get(&real) {
             return Ok(*id);
         }
         let text = fs.read(path)?;
-        Ok(self.add(path.to_path_buf(), text))
+        Ok(self.add_at(normalize(path), real, text))
+    }
+
+    /// Loads a file asked for; one that cannot be read is added without
+    /// text and with its error as a diagnostic (E0104), so a folder's other
+    /// files are still checked.
+    pub fn load_root(&mut self, fs: &dyn FileSystem, path: &Path) -> Result<FileId, (FileId, std::io::Error)> {
+        match self.load(fs, path) {
+            Ok(id) => Ok(id),
+            Err(e) => {
+                let real = fs.real(path);
+                let id = self.files.len();
+                self.by_path.insert(real.clone(), id);
+                self.files.push(SourceFile::unreadable(normalize(path), real, &e));
+                Err((id, e))
+            }
+        }
     }
 
     /// Loads every file reachable through `use` from the loaded files.
@@ -155,7 +239,7 @@ impl SourceDb {
                 .items
                 .iter()
                 .filter_map(|item| match item {
-                    ast::Item::Use(u) => resolve_use(fs, &self.files[next].path, &u.path).ok(),
+                    ast::Item::Use(u) => resolve_use(fs, &self.files[next], &u.path).ok(),
                     _ => None,
                 })
                 .collect();
@@ -170,70 +254,152 @@ impl SourceDb {
     }
 }
 
-/// The file a `use a.b.c` names: `a/b/c.guide`, looked up from the using
-/// file's folder and then from each folder above it, nearest first. So
+/// The file a `use a.b.c` names: `a/b/c.guide`, looked up from the folder
+/// where the using file really is ([`FileSystem::real`]) and then from each
+/// folder above it, nearest first, whatever the current folder. So
 /// `guidelines/se/skane_mms.guide` finds `use instruments.orebro_sf` at
-/// `guidelines/instruments/orebro_sf.guide`.
-pub fn resolve_use(fs: &dyn FileSystem, from: &Path, path: &ast::Path) -> Result<PathBuf, Vec<PathBuf>> {
+/// `guidelines/instruments/orebro_sf.guide`. The path found is named like
+/// the using file: relative to the current folder when that one is.
+pub fn resolve_use(fs: &dyn FileSystem, from: &SourceFile, path: &ast::Path) -> Result<PathBuf, Vec<PathBuf>> {
     let mut rel = PathBuf::new();
     for seg in &path.segments {
         rel.push(&seg.name);
     }
     rel.set_extension(EXTENSION);
     let mut tried = Vec::new();
-    let mut dir = from.parent();
+    let mut dir = from.real.parent();
     while let Some(d) = dir {
         let candidate = normalize(&d.join(&rel));
         if fs.is_file(&candidate) {
-            return Ok(candidate);
+            return Ok(named_like(fs, &from.path, candidate));
         }
-        tried.push(candidate);
+        tried.push(named_like(fs, &from.path, candidate));
         dir = d.parent();
     }
     Err(tried)
 }
 
-/// Deepest folder nesting searched for guideline files (bounds symlink
-/// loops).
+/// `real` named relative to the current folder when `like` is relative.
+fn named_like(fs: &dyn FileSystem, like: &Path, real: PathBuf) -> PathBuf {
+    if like.is_absolute() || !real.is_absolute() {
+        return real;
+    }
+    match fs.current_dir() {
+        Some(cwd) => relative_path(&fs.real(&cwd), &real).unwrap_or(real),
+        None => real,
+    }
+}
+
+/// `to` relative to the folder `from`, both absolute (or both relative to
+/// one folder) and free of `.` and `..`: `../instruments/start_back.guide`.
+pub fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    let plain = |p: &Path| p.components().all(|c| !matches!(c, Component::ParentDir | Component::CurDir));
+    if from.is_absolute() != to.is_absolute() || !plain(from) || !plain(to) {
+        return None;
+    }
+    let a: Vec<_> = from.components().collect();
+    let b: Vec<_> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if from.is_absolute() && common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    Some(out)
+}
+
+/// Deepest folder nesting searched for guideline files.
 const MAX_FOLDER_DEPTH: usize = 64;
+
+/// A folder the search left out, and why.
+#[derive(Debug)]
+pub struct Skipped {
+    pub path: PathBuf,
+    pub why: String,
+}
 
 /// Adds the guideline files at `path` to `out`: a file is taken whatever
 /// its extension; a folder is searched for `*.guide` in sorted order (so
 /// output is stable), skipping hidden folders, `target` and `node_modules`,
-/// until `out` holds `limit` files.
-pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, limit: usize) -> std::io::Result<()> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>, limit: usize, depth: usize) -> std::io::Result<()> {
-        if depth > MAX_FOLDER_DEPTH {
-            return Ok(());
-        }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for e in entries {
-            if out.len() >= limit {
-                return Ok(());
-            }
-            let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with('.') || name == "target" || name == "node_modules" {
-                continue;
-            }
-            if e.is_dir() {
-                walk(&e, out, limit, depth + 1)?;
-            } else if e.extension().is_some_and(|x| x == EXTENSION) {
-                out.push(normalize(&e));
-            }
-        }
-        Ok(())
-    }
+/// until `out` holds `limit` files. Each folder is searched once however
+/// links reach it, so a link to a folder above ends; folders that cannot
+/// be read, loops and folders nested deeper than 64 are left out and
+/// returned. Only `path` itself failing to be read is an error.
+pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, limit: usize) -> std::io::Result<Vec<Skipped>> {
+    let mut skipped = Vec::new();
     if std::fs::metadata(path)?.is_file() {
         out.push(normalize(path));
-        return Ok(());
+        return Ok(skipped);
     }
-    walk(path, out, limit, 0)
+    let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    seen.insert(std::fs::canonicalize(path)?);
+    // Folders being searched, each with its sorted entries and the next
+    // one to look at: files and folders in one sorted order, as a
+    // recursive walk would take them.
+    let mut stack: Vec<(Vec<PathBuf>, usize)> = vec![(read_sorted(path)?, 0)];
+    while let Some((entries, next)) = stack.last_mut() {
+        let Some(e) = entries.get(*next).cloned() else {
+            stack.pop();
+            continue;
+        };
+        *next += 1;
+        if out.len() >= limit {
+            break;
+        }
+        let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') || name == "target" || name == "node_modules" {
+            continue;
+        }
+        if e.is_dir() {
+            let depth = stack.len();
+            match std::fs::canonicalize(&e) {
+                Ok(real) if !seen.insert(real.clone()) => skipped
+                    .push(Skipped { path: e, why: format!("is a link to `{}`, searched already", real.display()) }),
+                Ok(_) if depth > MAX_FOLDER_DEPTH => {
+                    skipped.push(Skipped { path: e, why: format!("is nested deeper than {MAX_FOLDER_DEPTH} folders") })
+                }
+                Ok(_) => match read_sorted(&e) {
+                    Ok(inner) => stack.push((inner, 0)),
+                    Err(err) => skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
+                },
+                Err(err) => skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
+            }
+        } else if e.extension().is_some_and(|x| x == EXTENSION) {
+            out.push(normalize(&e));
+        }
+    }
+    Ok(skipped)
 }
 
-/// Drops `.` components so that one file has one path however it is reached.
+fn read_sorted(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    entries.sort();
+    Ok(entries)
+}
+
+/// Drops `.` components, and `..` after a folder name, so that one file
+/// has one path however it is reached. (`a/../b` is `b` as written; the
+/// real path of a file is [`FileSystem::real`].)
 pub fn normalize(path: &Path) -> PathBuf {
-    let out: PathBuf = path.components().filter(|c| !matches!(c, std::path::Component::CurDir)).collect();
+    use std::path::Component;
+    let mut out: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(out.last(), Some(Component::Normal(_))) => {
+                out.pop();
+            }
+            Component::ParentDir if matches!(out.last(), Some(Component::RootDir | Component::Prefix(_))) => {}
+            c => out.push(c),
+        }
+    }
+    let out: PathBuf = out.into_iter().collect();
     if out.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {

@@ -32,7 +32,8 @@ pub struct Checked {
     pub diagnostics: Vec<Vec<Diagnostic>>,
     /// The files asked for, in the order asked (used files come after).
     pub roots: Vec<FileId>,
-    /// Files that could not be read.
+    /// Files asked for that could not be read; each is also in `db` with
+    /// its error as a diagnostic (E0104).
     pub load_errors: Vec<(PathBuf, std::io::Error)>,
     /// Every resolved name (for the language server).
     pub references: Vec<Reference>,
@@ -51,13 +52,15 @@ fn load(fs: &dyn FileSystem, paths: &[PathBuf]) -> (SourceDb, Vec<FileId>, Vec<(
     let mut roots = Vec::new();
     let mut load_errors = Vec::new();
     for p in paths {
-        match db.load(fs, p) {
-            Ok(id) => {
-                if !roots.contains(&id) {
-                    roots.push(id);
-                }
+        let id = match db.load_root(fs, p) {
+            Ok(id) => id,
+            Err((id, e)) => {
+                load_errors.push((p.clone(), e));
+                id
             }
-            Err(e) => load_errors.push((p.clone(), e)),
+        };
+        if !roots.contains(&id) {
+            roots.push(id);
         }
     }
     db.load_uses(fs);
@@ -109,9 +112,9 @@ pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<
 pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
     let mut db = SourceDb::default();
     let mut load_errors = Vec::new();
-    let root = match db.load(fs, path) {
+    let root = match db.load_root(fs, path) {
         Ok(id) => Some(id),
-        Err(e) => {
+        Err((_, e)) => {
             load_errors.push((path.to_path_buf(), e));
             None
         }

@@ -14,11 +14,21 @@ pub fn files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExitCode> {
     let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
     let mut files = Vec::new();
     for p in &paths {
-        if let Err(e) = find_guides(p, &mut files, usize::MAX) {
-            eprintln!("error: cannot read `{}`: {e}", p.display());
-            return Err(ExitCode::from(2));
+        match find_guides(p, &mut files, usize::MAX) {
+            Ok(skipped) => {
+                for s in skipped {
+                    eprintln!("warning: folder `{}` left out: it {}", s.path.display(), s.why);
+                }
+            }
+            Err(e) => {
+                eprintln!("error: cannot read `{}`: {e}", p.display());
+                return Err(ExitCode::from(2));
+            }
         }
     }
+    // A file named twice (a folder and a file in it) is read once.
+    let mut seen = std::collections::HashSet::new();
+    files.retain(|f| seen.insert(f.clone()));
     if files.is_empty() {
         eprintln!("error: no .{EXTENSION} files in {}", list(&paths));
         return Err(ExitCode::from(2));
@@ -39,11 +49,8 @@ pub fn run(paths: Vec<PathBuf>, output: Output, deny_warnings: bool) -> ExitCode
         Ok(f) => f,
         Err(code) => return code,
     };
+    // A file that cannot be read is one diagnostic among the others (E0104).
     let checked = guidepath_analysis::check_and_analyse(&Disk, &files);
-    if let Some((p, e)) = checked.load_errors.first() {
-        eprintln!("error: cannot read `{}`: {e}", p.display());
-        return ExitCode::from(2);
-    }
     let out = match output {
         Output::Report(Format::Human) => render::human(&checked),
         Output::Report(Format::Json) => render::json(&checked),

@@ -1,10 +1,11 @@
 //! `guidepath compile` and `guidepath eval`.
 
+use crate::patient::{self, Problem, Syntax, MAX_PATIENT_BYTES};
 use crate::{render, Format};
 use guidepath_check::{Disk, Lowered, Severity};
-use guidepath_eval::{BindError, Evaluator, InputError};
+use guidepath_eval::{BindError, Evaluator, ReportOptions};
 use guidepath_ir::Artifact;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read as _, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -36,17 +37,15 @@ pub fn compile(file: &Path, output: Option<&Path>, yaml: bool) -> ExitCode {
         Err(code) => return code,
     };
     let text = if yaml {
-        match serde_yaml::to_string(&lowered.artifact) {
+        match lowered.artifact.to_yaml() {
             Ok(t) => t,
             Err(e) => {
                 eprintln!("error: cannot write YAML: {e}");
-                return ExitCode::from(2);
+                return ExitCode::from(1);
             }
         }
     } else {
-        let mut t = serde_json::to_string_pretty(&lowered.artifact).unwrap_or_default();
-        t.push('\n');
-        t
+        lowered.artifact.to_json()
     };
     match output {
         Some(p) => {
@@ -78,28 +77,34 @@ pub fn load(path: &Path) -> Result<Evaluator, ExitCode> {
         eprintln!("error: cannot read `{}`: {e}", path.display());
         ExitCode::from(2)
     })?;
-    let result = if ext == "yaml" || ext == "yml" {
-        serde_yaml::from_str::<Artifact>(&text)
-            .map_err(|e| guidepath_ir::ArtifactError::Invalid(format!("not a guidepath artifact: {e}")))
-            .and_then(Evaluator::new)
-    } else {
-        Evaluator::from_json(&text)
-    };
+    let result = if ext == "yaml" || ext == "yml" { Artifact::from_yaml(&text) } else { Artifact::from_json(&text) }
+        .and_then(Evaluator::new);
     result.map_err(|e| {
         eprintln!("error: `{}`: {e}", path.display());
         ExitCode::from(2)
     })
 }
 
-/// Patient data as JSON, or YAML when it is not JSON.
-fn parse_patient(text: &str) -> Result<serde_json::Value, String> {
-    match serde_json::from_str(text) {
-        Ok(v) => Ok(v),
-        Err(json_err) => match serde_yaml::from_str::<serde_json::Value>(text) {
-            Ok(v) if v.is_object() => Ok(v),
-            _ => Err(format!("not JSON or YAML patient data: {json_err}")),
+/// `guidepath schema`.
+pub fn schema(guideline: Option<&Path>, strict: bool, result: bool) -> ExitCode {
+    let text = match guideline {
+        _ if result => guidepath_eval::schema::RESULT_SCHEMA_JSON.to_string(),
+        Some(g) => match load(g) {
+            Ok(ev) => {
+                let mut t =
+                    serde_json::to_string_pretty(&guidepath_eval::schema::patient_schema(ev.artifact(), strict))
+                        .unwrap_or_default();
+                t.push('\n');
+                t
+            }
+            Err(code) => return code,
         },
+        None => return ExitCode::from(2),
+    };
+    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
+        return ExitCode::from(2);
     }
+    ExitCode::SUCCESS
 }
 
 fn bind_errors(errors: &[BindError]) -> serde_json::Value {
@@ -108,25 +113,41 @@ fn bind_errors(errors: &[BindError]) -> serde_json::Value {
     )
 }
 
-pub fn run(guideline: &Path, patient: Option<&Path>, ndjson: bool, explain: bool, format: Option<Format>) -> ExitCode {
+/// How `guidepath eval` runs.
+pub struct Options<'a> {
+    pub ndjson: bool,
+    pub explain: bool,
+    pub format: Option<Format>,
+    pub strict: bool,
+    /// With `--ndjson`: the field that identifies a record, copied into
+    /// its result.
+    pub id: Option<&'a str>,
+    pub report: ReportOptions,
+}
+
+pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> ExitCode {
     let evaluator = match load(guideline) {
         Ok(e) => e,
         Err(code) => return code,
     };
     let from_stdin = patient.is_none_or(|p| p.as_os_str() == "-");
-    if ndjson {
-        return run_ndjson(&evaluator, patient.filter(|_| !from_stdin), explain);
+    if opts.ndjson {
+        return run_ndjson(&evaluator, patient.filter(|_| !from_stdin), opts);
     }
     let text = if from_stdin {
         let mut s = String::new();
-        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut s) {
+        if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin().take(MAX_PATIENT_BYTES as u64 + 1), &mut s)
+        {
             eprintln!("error: cannot read standard input: {e}");
             return ExitCode::from(2);
         }
         s
     } else {
         let p = patient.unwrap_or(Path::new("-"));
-        match std::fs::read_to_string(p) {
+        match std::fs::File::open(p).and_then(|f| {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut f.take(MAX_PATIENT_BYTES as u64 + 1), &mut s).map(|_| s)
+        }) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: cannot read `{}`: {e}", p.display());
@@ -134,29 +155,31 @@ pub fn run(guideline: &Path, patient: Option<&Path>, ndjson: bool, explain: bool
             }
         }
     };
-    let data = match parse_patient(&text) {
-        Ok(v) => v,
-        Err(e) => {
+    let syntax = Syntax::of(patient.filter(|_| !from_stdin), &text);
+    let read = match patient::read(&evaluator, &text, syntax, opts.strict) {
+        Ok(r) => r,
+        Err(Problem::Syntax(e)) => {
             eprintln!("error: {e}");
             return ExitCode::from(1);
         }
-    };
-    let outcome = match evaluator.evaluate_json(&data) {
-        Ok(o) => o,
-        Err(errors) => {
+        Err(Problem::Data(errors)) => {
             for e in &errors {
                 eprintln!("error: {e}");
             }
             return ExitCode::from(1);
         }
     };
-    let human =
-        format.unwrap_or(if std::io::stdout().is_terminal() { Format::Human } else { Format::Json }) == Format::Human;
+    for field in &read.unknown {
+        eprintln!("warning: {}", patient::unknown_warning(&evaluator, field));
+    }
+    let outcome = evaluator.evaluate(&read.bound);
+    let report = outcome.report_with(&ReportOptions { explain: opts.explain, ..opts.report.clone() });
+    let human = opts.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Human } else { Format::Json })
+        == Format::Human;
     let out = if human {
-        let json = if explain { outcome.to_json_explained() } else { outcome.to_json() };
-        render::outcome(&json)
+        render::outcome(&serde_json::to_value(&report).unwrap_or_default())
     } else {
-        let mut s = serde_json::to_string_pretty(&outcome.report(explain)).unwrap_or_default();
+        let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
         s.push('\n');
         s
     };
@@ -166,10 +189,22 @@ pub fn run(guideline: &Path, patient: Option<&Path>, ndjson: bool, explain: bool
     ExitCode::SUCCESS
 }
 
-/// One patient per line in, one result per line out, in constant memory.
-/// A bad line gives an error record with its line number; the batch goes on.
-fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, explain: bool) -> ExitCode {
-    let reader: Box<dyn BufRead> = match file {
+/// One NDJSON record's result: its line, its id when asked for, and the
+/// result.
+#[derive(serde::Serialize)]
+struct Record<'a> {
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<serde_json::Value>,
+    #[serde(flatten)]
+    report: guidepath_eval::Report<'a>,
+}
+
+/// One patient per line in, one line out for each line in, in constant
+/// memory: a result, an error record with the line number, or a blank
+/// line for a blank line. The batch goes on past bad lines.
+fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) -> ExitCode {
+    let mut reader: Box<dyn BufRead> = match file {
         Some(p) => match std::fs::File::open(p) {
             Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
@@ -187,42 +222,71 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, explain: bool) -> Exit
         );
         bar
     });
+    let report_opts = ReportOptions { explain: opts.explain, ..opts.report.clone() };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (mut records, mut bad) = (0u64, 0u64);
-    for (n, line) in reader.lines().enumerate() {
-        let line_no = n + 1;
-        let line = match line {
-            Ok(l) => l,
+    // Lines with fields the guideline does not read, and the first such field.
+    let mut unknown_lines = 0u64;
+    let mut first_unknown: Option<(u64, String)> = None;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        let line = match read_line(&mut reader, &mut buf) {
+            Ok(None) => break,
+            Ok(Some(l)) => l,
             Err(e) => {
-                bad += 1;
-                let rec = serde_json::json!({ "line": line_no, "error": format!("cannot read line: {e}") });
-                if writeln!(out, "{rec}").is_err() {
-                    return ExitCode::from(2);
-                }
-                continue;
+                eprintln!("error: cannot read input after line {line_no}: {e}");
+                let _ = out.flush();
+                return ExitCode::from(2);
             }
         };
-        if line.trim().is_empty() {
-            continue;
-        }
-        records += 1;
-        let written = match evaluator.evaluate_str(&line) {
-            // Serialised straight from the result: no JSON tree per line.
-            Ok(o) => serde_json::to_writer(&mut out, &o.report(explain))
-                .map_err(std::io::Error::other)
-                .and_then(|_| out.write_all(b"\n")),
-            Err(InputError::Json(e)) => {
+        line_no += 1;
+        let error = |message: String, errors: Option<serde_json::Value>| ErrorRecord {
+            line: line_no,
+            id: None,
+            error: message,
+            errors,
+        };
+        let written = match line {
+            Line::TooLong => {
                 bad += 1;
-                let rec = serde_json::json!({ "line": line_no, "error": format!("not JSON: {e}") });
-                writeln!(out, "{rec}")
+                records += 1;
+                let rec = error(format!("line is longer than {} MiB", MAX_PATIENT_BYTES >> 20), None);
+                rec.write(&mut out)
             }
-            Err(InputError::Data(errors)) => {
+            Line::NotUtf8 => {
                 bad += 1;
-                let rec = serde_json::json!({
-                    "line": line_no, "error": "invalid patient data", "errors": bind_errors(&errors)
-                });
-                writeln!(out, "{rec}")
+                records += 1;
+                error("not UTF-8 text".into(), None).write(&mut out)
+            }
+            Line::Text(text) if text.trim().is_empty() => writeln!(out),
+            Line::Text(text) => {
+                records += 1;
+                let id = opts.id.and_then(|field| record_id(text, field));
+                match patient::read(evaluator, text, Syntax::Json, opts.strict) {
+                    Ok(read) => {
+                        if let Some(field) = read.unknown.first() {
+                            unknown_lines += 1;
+                            first_unknown.get_or_insert_with(|| (line_no, field.clone()));
+                        }
+                        let o = evaluator.evaluate(&read.bound);
+                        let rec = Record { line: line_no, id, report: o.report_with(&report_opts) };
+                        // Serialised straight from the result: no JSON tree per line.
+                        serde_json::to_writer(&mut out, &rec)
+                            .map_err(std::io::Error::other)
+                            .and_then(|_| out.write_all(b"\n"))
+                    }
+                    Err(problem) => {
+                        bad += 1;
+                        let mut rec = match problem {
+                            Problem::Syntax(m) => error(m, None),
+                            Problem::Data(errors) => error("invalid patient data".into(), Some(bind_errors(&errors))),
+                        };
+                        rec.id = id;
+                        rec.write(&mut out)
+                    }
+                }
             }
         };
         if written.is_err() {
@@ -238,10 +302,137 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, explain: bool) -> Exit
     if let Some(p) = progress {
         p.finish_and_clear();
     }
+    if let Some((line, field)) = first_unknown {
+        eprintln!(
+            "warning: {unknown_lines} line{} with fields the guideline does not read; line {line}: {}",
+            if unknown_lines == 1 { "" } else { "s" },
+            patient::unknown_warning(evaluator, &field)
+        );
+    }
     if bad > 0 {
         eprintln!("{records} patients, {bad} with errors");
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// A line that gave no result: `{"line": N, "id": …, "error": "…", "errors": [{"path", "message"}]}`.
+#[derive(serde::Serialize)]
+struct ErrorRecord {
+    line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<serde_json::Value>,
+    error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<serde_json::Value>,
+}
+
+impl ErrorRecord {
+    fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, self).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    }
+}
+
+enum Line<'a> {
+    Text(&'a str),
+    TooLong,
+    NotUtf8,
+}
+
+/// The next line (without its line end), read in bounded memory: a line
+/// longer than [`MAX_PATIENT_BYTES`] is skipped to its end and reported.
+fn read_line<'b>(reader: &mut dyn BufRead, buf: &'b mut Vec<u8>) -> std::io::Result<Option<Line<'b>>> {
+    buf.clear();
+    let limit = MAX_PATIENT_BYTES as u64 + 1;
+    let n = reader.take(limit).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() != Some(&b'\n') && buf.len() as u64 >= limit {
+        // Skip the rest of the line, a piece at a time.
+        loop {
+            let (done, used) = {
+                let chunk = reader.fill_buf()?;
+                match chunk.iter().position(|b| *b == b'\n') {
+                    Some(i) => (true, i + 1),
+                    None => (chunk.is_empty(), chunk.len()),
+                }
+            };
+            reader.consume(used);
+            if done {
+                break;
+            }
+        }
+        return Ok(Some(Line::TooLong));
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    }
+    Ok(Some(match std::str::from_utf8(buf) {
+        Ok(t) => Line::Text(t),
+        Err(_) => Line::NotUtf8,
+    }))
+}
+
+/// The value at the dotted `field` of a JSON record, read without building
+/// the rest of it.
+fn record_id(text: &str, field: &str) -> Option<serde_json::Value> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    struct Find<'f>(&'f [&'f str]);
+    impl<'de> DeserializeSeed<'de> for Find<'_> {
+        type Value = Option<serde_json::Value>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            match self.0 {
+                [] => serde::Deserialize::deserialize(d).map(Some),
+                _ => d.deserialize_any(self),
+            }
+        }
+    }
+    impl<'de> Visitor<'de> for Find<'_> {
+        type Value = Option<serde_json::Value>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a record")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut found = None;
+            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if found.is_none() && self.0.first() == Some(&&*k) {
+                    found = map.next_value_seed(Find(&self.0[1..]))?;
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(found)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    let path: Vec<&str> = field.split('.').collect();
+    let mut de = serde_json::Deserializer::from_str(text);
+    Find(&path).deserialize(&mut de).ok().flatten()
 }

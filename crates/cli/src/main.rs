@@ -4,6 +4,7 @@ mod atomic;
 mod check;
 mod eval;
 mod fmt;
+mod patient;
 mod render;
 mod test;
 
@@ -81,6 +82,22 @@ enum Command {
         /// Output format. Default: human on a terminal, JSON otherwise (always JSON with --ndjson).
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// Refuse data with fields the guideline does not read, or without
+        /// its `required` fields (otherwise unknown fields are a warning,
+        /// and a missing field is unknown).
+        #[arg(long)]
+        strict: bool,
+        /// With --ndjson: copy this field of each record (a dotted path)
+        /// into its result as `id`.
+        #[arg(long, value_name = "FIELD", requires = "ndjson")]
+        id: Option<String>,
+        /// Titles in this language where the guideline has them (da, sv, nb, en, …).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
+        /// Include the longer texts: rationales, who is responsible, what
+        /// happens when a limit is missed.
+        #[arg(long)]
+        texts: bool,
     },
     /// Format guideline files in the canonical layout, in place.
     ///
@@ -98,6 +115,22 @@ enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// Print a JSON Schema: of the patient data a guideline reads, or of
+    /// the evaluation result (--result).
+    ///
+    /// Exit status: 0 printed, 1 the guideline has errors, 2 usage or I/O errors.
+    Schema {
+        /// A guideline (*.guide) or a compiled artifact (*.json, *.yaml).
+        #[arg(required_unless_present = "result", conflicts_with = "result")]
+        guideline: Option<PathBuf>,
+        /// The schema `guidepath eval --strict` applies: no fields the
+        /// guideline does not read, and its `required` fields present.
+        #[arg(long)]
+        strict: bool,
+        /// The schema of the evaluation result instead (any guideline).
+        #[arg(long)]
+        result: bool,
+    },
     /// Run the inline tests of guideline files.
     ///
     /// Exit status: 0 all passed, 1 a test failed or a file has errors, 2 usage or I/O errors.
@@ -108,6 +141,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // A reader that goes away (`guidepath test | head -1`) ends the process
+    // quietly, as it ends `cat`, instead of making every write fail.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default before any
+    // thread starts has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Check { paths, format, deny_warnings, witness_tests } => {
@@ -117,9 +158,18 @@ fn main() -> ExitCode {
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
-        Command::Eval { guideline, patient, ndjson, explain, format } => {
-            eval::run(&guideline, patient.as_deref(), ndjson, explain, format)
+        Command::Eval { guideline, patient, ndjson, explain, format, strict, id, lang, texts } => {
+            let opts = eval::Options {
+                ndjson,
+                explain,
+                format,
+                strict,
+                id: id.as_deref(),
+                report: guidepath_eval::ReportOptions { explain, lang, texts },
+            };
+            eval::run(&guideline, patient.as_deref(), &opts)
         }
         Command::Test { paths } => test::run(paths),
+        Command::Schema { guideline, strict, result } => eval::schema(guideline.as_deref(), strict, result),
     }
 }

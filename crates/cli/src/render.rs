@@ -239,55 +239,122 @@ pub fn json(checked: &Checked) -> String {
     s
 }
 
-/// An evaluation result for people.
+/// An evaluation result for people: every item with its state, and for
+/// one that is not decided, why.
 pub fn outcome(json: &serde_json::Value) -> String {
     use serde_json::Value as J;
     let mut s = String::new();
     let g = &json["guideline"];
-    s.push_str(&format!("{} {}\n", g["id"].as_str().unwrap_or(""), g["version"].as_str().unwrap_or("")));
-    let needs = |v: &J| -> String {
-        let list: Vec<&str> = v.as_array().map(|a| a.iter().filter_map(|x| x.as_str()).collect()).unwrap_or_default();
-        if list.is_empty() {
+    s.push_str(g["id"].as_str().unwrap_or(""));
+    if let Some(v) = g["version"].as_str() {
+        s.push_str(&format!(" {v}"));
+    }
+    if let Some(t) = g["title"].as_str() {
+        s.push_str(&format!(" \"{t}\""));
+    }
+    s.push('\n');
+    let list = |v: &J| -> Vec<String> {
+        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    };
+    // `(needs a, b; `x >= 3 months` cannot be decided for x = P90D)` or
+    // `(age in 16..70 is false)`.
+    let why = |item: &J| -> String {
+        let mut parts = Vec::new();
+        let needs = list(&item["needs"]);
+        if !needs.is_empty() {
+            parts.push(format!("needs {}", needs.join(", ")));
+        }
+        for r in item["reasons"].as_array().into_iter().flatten() {
+            let data: Vec<String> = r["data"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| format!("{k} = {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .collect();
+            parts.push(format!(
+                "`{}` cannot be decided for {}",
+                r["condition"].as_str().unwrap_or(""),
+                if data.is_empty() { "these values".to_string() } else { data.join(", ") }
+            ));
+        }
+        let because: Vec<String> = item["because"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["condition"].as_str().map(|t| format!("`{t}`")))
+            .collect();
+        if !because.is_empty() {
+            parts.push(format!("{} is false", because.join(" and ")));
+        }
+        if parts.is_empty() {
             String::new()
         } else {
-            format!(" (needs {})", list.join(", "))
+            format!(" ({})", parts.join("; "))
         }
     };
-    if let Some(strata) = json["strata"].as_object().filter(|m| !m.is_empty()) {
+    let state = |item: &J, decided: String| -> String {
+        match item["state"].as_str() {
+            Some("decided") => decided,
+            Some("not_applicable") => format!("not applicable{}", why(item)),
+            _ => format!("undecided{}", why(item)),
+        }
+    };
+    if let Some(strata) = json["strata"].as_array().filter(|a| !a.is_empty()) {
         s.push_str("strata:\n");
-        for (k, v) in strata {
-            let value = v.as_str().unwrap_or("undecided");
-            s.push_str(&format!("  {k}: {value}{}\n", needs(&json["needs"][k])));
+        for st in strata {
+            let decided = st["stratum"].as_str().unwrap_or("").to_string();
+            s.push_str(&format!("  {}: {}\n", st["id"].as_str().unwrap_or(""), state(st, decided)));
         }
     }
-    if let Some(scores) = json["scores"].as_object().filter(|m| !m.is_empty()) {
+    if let Some(scores) = json["scores"].as_array().filter(|a| !a.is_empty()) {
         s.push_str("scores:\n");
-        for (k, v) in scores {
-            let value = match v {
-                J::Object(m) => format!("{}..{}", m["min"], m["max"]),
-                other => other.to_string(),
+        for sc in scores {
+            let value = match sc["state"].as_str() {
+                Some("decided") => sc["value"].to_string(),
+                _ => format!("{}..{}, {}", sc["min"], sc["max"], state(sc, String::new())),
             };
-            s.push_str(&format!("  {k}: {value}{}\n", needs(&json["needs"][k])));
+            s.push_str(&format!("  {}: {value}\n", sc["id"].as_str().unwrap_or("")));
         }
     }
-    if let Some(recs) = json["recommendations"].as_array() {
+    let applies = |item: &J| -> (&'static str, String) {
+        match (item["state"].as_str(), &item["applies"]) {
+            (Some("decided"), J::Bool(true)) => ("+", "applies".into()),
+            (Some("decided"), _) => ("-", "does not apply".into()),
+            (Some("not_applicable"), _) => ("-", state(item, String::new())),
+            _ => ("?", state(item, String::new())),
+        }
+    };
+    if let Some(recs) = json["recommendations"].as_array().filter(|a| !a.is_empty()) {
         s.push_str("recommendations:\n");
         for r in recs {
-            let (mark, word) = match r["applies"] {
-                J::Bool(true) => ("+", "applies"),
-                J::Bool(false) => ("-", "does not apply"),
-                _ => ("?", "undecided"),
-            };
+            let (mark, word) = applies(r);
             let against = if r["direction"] == "against" { " (against)" } else { "" };
-            s.push_str(&format!("  {mark} {}{against} {word}{}\n", r["id"].as_str().unwrap_or(""), needs(&r["needs"])));
+            s.push_str(&format!("  {mark} {}{against} {word}\n", r["id"].as_str().unwrap_or("")));
         }
     }
-    if let Some(ds) = json["deadlines"].as_array().filter(|a| !a.is_empty()) {
-        s.push_str("deadlines:\n");
-        for d in ds {
-            let due = d["due"].as_str().map_or("unknown".to_string(), |x| format!("due {x}"));
-            let applies = if d["applies"] == J::Bool(false) { " (pathway does not apply)" } else { "" };
-            s.push_str(&format!("  {} {due}{applies}{}\n", d["id"].as_str().unwrap_or(""), needs(&d["needs"])));
+    if let Some(pathways) = json["pathways"].as_array().filter(|a| !a.is_empty()) {
+        s.push_str("pathways:\n");
+        for p in pathways {
+            let (mark, word) = applies(p);
+            s.push_str(&format!("  {mark} {} {word}\n", p["id"].as_str().unwrap_or("")));
+            for st in p["steps"].as_array().into_iter().flatten() {
+                let (mark, word) = applies(st);
+                let deadline = match st["deadline"].as_object() {
+                    None => String::new(),
+                    Some(d) => {
+                        let d = J::Object(d.clone());
+                        match d["state"].as_str() {
+                            Some("decided") => format!(", due {}", d["due"].as_str().unwrap_or("")),
+                            // A step that does not apply has no deadline: said once.
+                            Some("not_applicable") if st["state"] == "not_applicable" => String::new(),
+                            Some("not_applicable") => format!(", no deadline{}", why(&d)),
+                            _ if st["state"] == "undecided" && d["needs"] == st["needs"] => String::new(),
+                            _ => format!(", due date undecided{}", why(&d)),
+                        }
+                    }
+                };
+                s.push_str(&format!("    {mark} {} {word}{deadline}\n", st["id"].as_str().unwrap_or("")));
+            }
         }
     }
     if let Some(rules) = json["explanation"].as_array() {

@@ -2,8 +2,9 @@
 
 use crate::eval::compile_source;
 use guidepath_check::{Expectation, Expected, Target, TestCase};
-use guidepath_eval::{Evaluator, Outcome};
+use guidepath_eval::{Evaluator, Outcome, Report, State, Why};
 use guidepath_ir::calendar::format_date;
+use guidepath_ir::show;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,9 +15,14 @@ pub fn run(paths: Vec<PathBuf>) -> ExitCode {
     };
     let (mut passed, mut failed) = (0usize, 0usize);
     for file in &files {
+        // A file that cannot be read or has errors fails; the others run.
         let lowered = match compile_source(file) {
             Ok(l) => l,
-            Err(code) if code == ExitCode::from(2) => return code,
+            Err(code) if code == ExitCode::from(2) => {
+                println!("FAIL {}: the file cannot be read", file.display());
+                failed += 1;
+                continue;
+            }
             Err(_) => {
                 println!("FAIL {}: the file has errors", file.display());
                 failed += 1;
@@ -59,22 +65,23 @@ fn run_case(evaluator: &Evaluator, case: &TestCase) -> Result<(), String> {
     let outcome = evaluator
         .evaluate_json(&case.patient)
         .map_err(|errors| errors.iter().map(|e| format!("  invalid test data: {e}\n")).collect::<String>())?;
-    let mut report = String::new();
+    let report = outcome.report(false);
+    let mut out = String::new();
     for x in &case.expects {
-        if let Err(actual) = check(&outcome, x) {
-            report.push_str(&format!(
+        if let Err(actual) = check(&outcome, &report, x) {
+            out.push_str(&format!(
                 "  {}  ({})\n    expected: {}\n    actual:   {actual}\n",
                 x.text,
                 x.at,
                 describe(&x.expected)
             ));
-            report.push_str(&explain(&outcome, &x.target));
+            out.push_str(&explain(&outcome, &x.target));
         }
     }
-    if report.is_empty() {
+    if out.is_empty() {
         Ok(())
     } else {
-        Err(report)
+        Err(out)
     }
 }
 
@@ -82,85 +89,144 @@ fn describe(e: &Expected) -> String {
     match e {
         Expected::Applies => "applies".into(),
         Expected::DoesNotApply => "does not apply".into(),
-        Expected::Undecided => "undecided".into(),
+        Expected::NotApplicable => "not applicable".into(),
+        Expected::Undecided(None) => "undecided".into(),
+        Expected::Undecided(Some(fields)) => format!("undecided because {}", fields.join(", ")),
         Expected::Is(v) => format!("is {v}"),
-        Expected::Equals(x) => format!("= {x}"),
-        Expected::In(a, b) => format!("in {a}..{b}"),
+        Expected::Equals(x) => format!("= {}", show::number(*x)),
+        Expected::In(a, b) => format!("in {}..{}", show::number(*a), show::number(*b)),
         Expected::Due(d) => format!("due {}", format_date(*d)),
     }
 }
 
-fn tri(t: Option<bool>) -> &'static str {
-    match t {
-        Some(true) => "applies",
-        Some(false) => "does not apply",
-        None => "undecided",
+/// An undecided item as a test names it: `undecided because a, b`.
+fn undecided(why: &Why<'_>) -> String {
+    let fields = why.fields();
+    if fields.is_empty() {
+        "undecided".into()
+    } else {
+        format!("undecided because {}", fields.join(", "))
+    }
+}
+
+/// Whether an undecided item with `why` meets `undecided [because …]`:
+/// the fields named are exactly those that keep it open.
+fn open_as_expected(why: &Why<'_>, fields: &Option<Vec<String>>) -> bool {
+    match fields {
+        None => true,
+        Some(want) => {
+            let mut have: Vec<&str> = why.fields();
+            let mut want: Vec<&str> = want.iter().map(String::as_str).collect();
+            have.sort_unstable();
+            want.sort_unstable();
+            have == want
+        }
+    }
+}
+
+/// How a state reads in a test: `applies`, `not applicable`, ….
+fn state_text(state: State, applies: Option<bool>, why: &Why<'_>) -> String {
+    match (state, applies) {
+        (State::Undecided, _) => undecided(why),
+        (State::NotApplicable, _) => "not applicable".into(),
+        (State::Decided, Some(false)) => "does not apply".into(),
+        (State::Decided, _) => "applies".into(),
     }
 }
 
 /// `Err(actual)` when the outcome does not meet the expectation.
-fn check(o: &Outcome<'_>, x: &Expectation) -> Result<(), String> {
-    let fail = |actual: String| Err(actual);
-    match (&x.target, &x.expected) {
-        (Target::Recommendation(id), e) => {
-            let t = o.recommendation(id).ok_or(format!("no recommendation `{id}`"))?;
-            let want = match e {
-                Expected::Applies => Some(true),
-                Expected::DoesNotApply => Some(false),
-                Expected::Undecided => None,
-                _ => return fail("an expectation a recommendation cannot have".into()),
-            };
-            if t == want {
-                Ok(())
-            } else {
-                fail(tri(t).into())
+fn check(o: &Outcome<'_>, report: &Report<'_>, x: &Expectation) -> Result<(), String> {
+    let verdict = |ok: bool, actual: String| if ok { Ok(()) } else { Err(actual) };
+    // Something that applies or not: a recommendation, a condition, a
+    // pathway or a step (where "does not apply" is "not applicable").
+    let applies = |state: State, applies: Option<bool>, why: &Why<'_>| {
+        let ok = match &x.expected {
+            Expected::Applies => state == State::Decided && applies == Some(true),
+            Expected::DoesNotApply => {
+                state == State::NotApplicable || (state == State::Decided && applies == Some(false))
             }
+            Expected::NotApplicable => state == State::NotApplicable,
+            Expected::Undecided(fields) => state == State::Undecided && open_as_expected(why, fields),
+            _ => return Err("an expectation this cannot have".to_string()),
+        };
+        verdict(ok, state_text(state, applies, why))
+    };
+    match &x.target {
+        Target::Recommendation(id) => {
+            let r = report.recommendations.iter().find(|r| r.id == id).ok_or(format!("no recommendation `{id}`"))?;
+            applies(r.state, r.applies, &r.why)
         }
-        (Target::Node(id), e) => {
-            if let Some(chosen) = o.stratum(id) {
-                let ok = match e {
-                    Expected::Is(v) => chosen == Some(v.as_str()),
-                    Expected::Undecided => chosen.is_none(),
+        Target::Pathway(id) => {
+            let p = report.pathways.iter().find(|p| p.id == id).ok_or(format!("no pathway `{id}`"))?;
+            applies(p.state, p.applies, &p.why)
+        }
+        Target::Step { pathway, step } => {
+            let s = report
+                .pathways
+                .iter()
+                .filter(|p| p.id == pathway)
+                .flat_map(|p| &p.steps)
+                .find(|s| s.id == step)
+                .ok_or(format!("no step `{step}`"))?;
+            let Expected::Due(d) = &x.expected else { return applies(s.state, s.applies, &s.why) };
+            let Some(deadline) = &s.deadline else { return Err("no time limit".into()) };
+            let want = format_date(*d);
+            let actual = match deadline.state {
+                State::Decided => format!("due {}", deadline.due.as_deref().unwrap_or("")),
+                State::NotApplicable => "not applicable".into(),
+                State::Undecided => format!("due date {}", undecided(&deadline.why)),
+            };
+            verdict(deadline.due.as_deref() == Some(want.as_str()), actual)
+        }
+        Target::Node(id) => {
+            if let Some(s) = report.strata.iter().find(|s| s.id == id) {
+                let ok = match &x.expected {
+                    Expected::Is(v) => s.state == State::Decided && s.stratum == Some(v.as_str()),
+                    Expected::NotApplicable | Expected::DoesNotApply => s.state == State::NotApplicable,
+                    Expected::Undecided(fields) => s.state == State::Undecided && open_as_expected(&s.why, fields),
                     _ => false,
                 };
-                return if ok { Ok(()) } else { fail(chosen.map_or("undecided".into(), |c| format!("is {c}"))) };
-            }
-            if let Some(t) = o.condition(id) {
-                let want = match e {
-                    Expected::Applies => Some(true),
-                    Expected::DoesNotApply => Some(false),
-                    _ => None,
+                let actual = match s.state {
+                    State::Decided => format!("is {}", s.stratum.unwrap_or("")),
+                    State::NotApplicable => "not applicable".into(),
+                    State::Undecided => undecided(&s.why),
                 };
-                return if t == want { Ok(()) } else { fail(tri(t).into()) };
+                return verdict(ok, actual);
+            }
+            if let Some(s) = report.scores.iter().find(|s| s.id == id) {
+                let (lo, hi) = (s.min.as_f64(), s.max.as_f64());
+                let ok = match &x.expected {
+                    Expected::Equals(v) => s.state == State::Decided && lo == Some(*v),
+                    Expected::In(a, b) => lo.is_some_and(|lo| lo >= *a) && hi.is_some_and(|hi| hi <= *b),
+                    Expected::Undecided(fields) => s.state == State::Undecided && open_as_expected(&s.why, fields),
+                    _ => false,
+                };
+                let actual = match s.state {
+                    State::Decided => format!("= {}", s.value),
+                    _ => format!("in {}..{}, {}", s.min, s.max, undecided(&s.why)),
+                };
+                return verdict(ok, actual);
+            }
+            if let Some((state, t, why)) = o.definition(id) {
+                if o.condition(id).is_some() {
+                    return applies(state, t, &why);
+                }
             }
             let (lo, hi) = o.number(id).ok_or(format!("`{id}` has no value"))?;
-            let ok = match e {
+            let ok = match &x.expected {
                 Expected::Equals(v) => lo == *v && hi == *v,
                 Expected::In(a, b) => lo >= *a && hi <= *b,
-                Expected::Undecided => lo != hi,
+                Expected::Undecided(_) => lo != hi,
                 _ => false,
             };
-            let actual = if lo == hi { format!("= {lo}") } else { format!("in {lo}..{hi}") };
-            if ok {
-                Ok(())
+            let actual = if lo == hi {
+                format!("= {}", show::number(lo))
             } else {
-                fail(actual)
-            }
-        }
-        (Target::Step(id), e) => {
-            let due = o.due(id).ok_or(format!("no step `{id}`"))?;
-            let ok = match e {
-                Expected::Due(d) => due == Some(*d),
-                Expected::Undecided => due.is_none(),
-                _ => false,
+                format!("in {}..{}", show::number(lo), show::number(hi))
             };
-            if ok {
-                Ok(())
-            } else {
-                fail(due.map_or("unknown".into(), |d| format!("due {}", format_date(d))))
-            }
+            verdict(ok, actual)
         }
-        (Target::Input(id), _) => fail(format!("`{id}` is patient data, not an outcome")),
+        Target::Input(id) => Err(format!("`{id}` is patient data, not an outcome")),
     }
 }
 

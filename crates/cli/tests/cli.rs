@@ -1,17 +1,10 @@
 //! The `guidepath` binary as a user runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "support/run.rs"]
+mod run;
 
-/// The workspace root: the tests run the binary on the shipped guidelines
-/// and the corpus.
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn guidepath(args: &[&str]) -> (i32, String, String) {
-    guidepath_stdin(args, "")
-}
+use run::{guidepath, guidepath_stdin, item, root, step};
+use std::path::PathBuf;
 
 #[test]
 fn shipped_guidelines_check_clean() {
@@ -83,9 +76,11 @@ fn text_that_is_not_utf8_is_named_with_its_line_and_column() {
     assert!(out.contains("cannot read the file of `use lib.nat`"), "{out}");
     assert!(out.contains("`../lib/nat.guide`: not UTF-8 text (byte 0xe5 at line 2, column 6)"), "{out}");
     assert!(!out.contains("E0201") && !out.contains("W0904"), "{out}");
-    let (code, _, err) = guidepath(&["check", dir.join("root.guide").to_str().unwrap()]);
-    assert_eq!(code, 2);
-    assert!(err.contains("not UTF-8 text (byte 0xe5 at line 1, column 18); save the file as UTF-8"), "{err}");
+    // A file asked for is one diagnostic among the others (E0104).
+    let (code, out, _) = guidepath(&["check", dir.join("root.guide").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(out.contains("E0104"), "{out}");
+    assert!(out.contains("not UTF-8 text (byte 0xe5 at line 1, column 18); save the file as UTF-8"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -96,35 +91,6 @@ fn a_folder_is_searched_recursively_with_a_summary() {
     // cycle_a, cycle_b, lib/national, lib/screening, regional_alias, regional_uses_national,
     // use_not_found, use_not_found_names, uses_instrument
     assert!(out.contains("checked 9 files"), "{out}");
-}
-
-fn guidepath_stdin(args: &[&str], input: &str) -> (i32, String, String) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_guidepath"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("the guidepath binary runs");
-    // The binary may refuse its arguments and exit before it reads its input
-    // (a tampered artifact); the write then meets a closed pipe, which is not
-    // a failure of the test. Its exit code and stderr are what is asserted.
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    match stdin.write_all(input.as_bytes()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => panic!("writing the input failed: {e}"),
-    }
-    drop(stdin);
-    let out = child.wait_with_output().expect("the binary finishes");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
@@ -164,8 +130,8 @@ fn eval_reads_json_or_yaml_and_writes_the_contract() {
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).expect("JSON when not a terminal");
     assert_eq!(v["guideline"]["id"], "se.skane.mms");
-    assert_eq!(v["strata"]["care_level"], "primary_care");
-    assert_eq!(v["deadlines"][0]["due"], "2024-02-29");
+    assert_eq!(item(&v, "strata", "care_level")["stratum"], "primary_care");
+    assert_eq!(step(&v, "mms", "first_visit")["deadline"]["due"], "2024-02-29");
     let yaml = "age: 45\npain_duration: P4M\npain_sites: [low_back]\nlinton_score: 38\n";
     let (code, out, _) = guidepath_stdin(&["eval", "guidelines/se/skane_mms.guide", "--format", "human"], yaml);
     assert_eq!(code, 0);
@@ -188,14 +154,18 @@ fn ndjson_keeps_going_past_bad_lines() {
                  {\"age\": 20, \"pain_duration\": \"P1M\", \"pain_sites\": [\"neck\"]}\n";
     let (code, out, err) = guidepath_stdin(&["eval", "--ndjson", "guidelines/se/skane_mms.guide"], input);
     assert_eq!(code, 1, "some lines were bad: {err}");
-    let lines: Vec<serde_json::Value> =
-        out.lines().map(|l| serde_json::from_str(l).expect("one JSON per line")).collect();
-    assert_eq!(lines.len(), 4, "{out}");
-    assert_eq!(lines[0]["strata"]["care_level"], "consider_level");
-    assert_eq!(lines[1]["line"], 2);
-    assert_eq!(lines[2]["line"], 4);
-    assert_eq!(lines[2]["errors"][0]["path"], "age");
-    assert_eq!(lines[3]["recommendations"][0]["applies"], false);
+    // Output line n answers input line n; a blank line stays blank.
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 5, "{out}");
+    assert_eq!(lines[2], "");
+    let rec = |n: usize| -> serde_json::Value { serde_json::from_str(lines[n]).expect("one JSON per line") };
+    assert_eq!(item(&rec(0), "strata", "care_level")["stratum"], "consider_level");
+    assert_eq!(rec(0)["line"], 1);
+    assert_eq!(rec(1)["line"], 2);
+    assert_eq!(rec(3)["line"], 4);
+    assert_eq!(rec(3)["errors"][0]["path"], "age");
+    assert_eq!(rec(4)["line"], 5);
+    assert_eq!(rec(4)["recommendations"][0]["applies"], false);
     assert!(err.contains("4 patients, 2 with errors"), "{err}");
 }
 
@@ -213,8 +183,8 @@ fn compile_writes_an_artifact_that_eval_accepts() {
     );
     assert_eq!(code, 0, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["scores"]["start_back.total"], 4);
-    assert_eq!(v["strata"]["start_back.risk"], "medium");
+    assert_eq!(item(&v, "scores", "start_back.total")["value"], 4);
+    assert_eq!(item(&v, "strata", "start_back.risk")["stratum"], "medium");
     // A tampered artifact is refused.
     let text = std::fs::read_to_string(&art).unwrap().replacen("\"value\": 3.0", "\"value\": 2.0", 1);
     std::fs::write(&art, text).unwrap();

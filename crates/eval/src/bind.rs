@@ -218,26 +218,80 @@ impl PathTree {
     }
 }
 
+/// The fields of patient data that the guideline does not read, as dotted
+/// paths in the order they appear (an object the guideline reads into is
+/// searched; anything below a field it reads is that field's value).
+pub(crate) fn unknown_fields(tree: &PathTree, patient: &J) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut todo: Vec<(&PathTree, &serde_json::Map<String, J>, String)> = Vec::new();
+    if let J::Object(m) = patient {
+        todo.push((tree, m, String::new()));
+    }
+    while let Some((tree, map, prefix)) = todo.pop() {
+        let mut nested = Vec::new();
+        for (k, v) in map {
+            let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+            match (tree.get(k), v) {
+                (Some(PathNode::Input(_)), _) => {}
+                (Some(PathNode::Object(t)), J::Object(m)) => nested.push((t, m, path)),
+                // Not an object where one is expected: a data error, reported by binding.
+                (Some(PathNode::Object(_)), _) => {}
+                (None, _) => out.push(path),
+            }
+        }
+        todo.extend(nested.into_iter().rev());
+    }
+    out
+}
+
 /// Reads one patient's JSON text straight into bound values, skipping
 /// fields the guideline does not use without building a JSON tree. Returns
 /// `None` on anything unusual (invalid JSON, a value that does not fit),
 /// so the caller can take the thorough path and report it exactly.
-pub(crate) fn bind_str_fast(art: &Artifact, tree: &PathTree, text: &str) -> Option<Bound> {
+pub(crate) fn bind_str_fast(
+    art: &Artifact,
+    tree: &PathTree,
+    text: &str,
+    unknown: Option<&mut Vec<String>>,
+) -> Option<Bound> {
     use serde::de::DeserializeSeed;
     let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
     let mut de = serde_json::Deserializer::from_str(text);
-    let seed = ObjectSeed { art, tree, values: &mut values, root: true };
+    let seed = ObjectSeed { art, tree, values: &mut values, root: true, at: None, unknown };
     seed.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(Bound { values })
 }
 
-struct ObjectSeed<'a> {
+/// The key path of a nested object, built into a string only for a field
+/// that is reported.
+struct At<'a> {
+    key: &'a str,
+    parent: Option<&'a At<'a>>,
+}
+
+impl At<'_> {
+    fn path(at: Option<&At<'_>>, key: &str) -> String {
+        let mut parts = vec![key];
+        let mut cur = at;
+        while let Some(a) = cur {
+            parts.push(a.key);
+            cur = a.parent;
+        }
+        parts.reverse();
+        parts.join(".")
+    }
+}
+
+struct ObjectSeed<'a, 'u> {
     art: &'a Artifact,
     tree: &'a PathTree,
     values: &'a mut Vec<Option<Value>>,
     /// The patient itself must be an object; below it `null` is unknown.
     root: bool,
+    at: Option<&'a At<'a>>,
+    /// Where to list fields the guideline does not read, when asked.
+    unknown: Option<&'u mut Vec<String>>,
 }
 
 /// Gives up on the fast path (the thorough path will explain why).
@@ -245,7 +299,7 @@ fn give_up<E: serde::de::Error>() -> E {
     E::custom("not on the fast path")
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for ObjectSeed<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for ObjectSeed<'_, '_> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -253,7 +307,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for ObjectSeed<'_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_> {
+impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -269,7 +323,7 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_> {
         }
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match self.tree.get(&key) {
                 Some(PathNode::Input(i)) => {
@@ -284,9 +338,20 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_> {
                     };
                 }
                 Some(PathNode::Object(t)) => {
-                    map.next_value_seed(ObjectSeed { art: self.art, tree: t, values: &mut *self.values, root: false })?
+                    let at = At { key: &key, parent: self.at };
+                    map.next_value_seed(ObjectSeed {
+                        art: self.art,
+                        tree: t,
+                        values: &mut *self.values,
+                        root: false,
+                        at: Some(&at),
+                        unknown: self.unknown.as_deref_mut(),
+                    })?
                 }
                 None => {
+                    if let Some(u) = self.unknown.as_deref_mut() {
+                        u.push(At::path(self.at, &key));
+                    }
                     map.next_value::<serde::de::IgnoredAny>()?;
                 }
             }

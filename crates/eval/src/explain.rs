@@ -13,7 +13,7 @@ fn tri(t: Option<bool>) -> J {
     }
 }
 
-fn data(out: &Outcome<'_>, e: &Expr) -> J {
+pub(crate) fn data(out: &Outcome<'_>, e: &Expr) -> J {
     let mut m = serde_json::Map::new();
     for i in out.ev.artifact.inputs_read(e) {
         let Some(input) = out.ev.artifact.inputs.get(i as usize) else { continue };
@@ -56,9 +56,12 @@ fn conditions(out: &Outcome<'_>, e: &Expr) -> Vec<J> {
     parts
         .into_iter()
         .map(|p| {
+            let art = &out.ev.artifact;
             let (text, at, inner) = match p {
-                Expr::Labeled { text, at, expr } => (text.as_str(), Some(at.to_string()), &**expr),
-                other => ("", None, other),
+                Expr::Labeled { at, expr } => {
+                    (art.place_text(*at).to_string(), art.place(*at).map(|l| l.to_string()), &**expr)
+                }
+                other => (art.show(other), None, other),
             };
             let value = match out.ev.expr(inner, &out.bound, &out.nodes, &out.members) {
                 V::Bool(t) => tri(t),
@@ -71,6 +74,7 @@ fn conditions(out: &Outcome<'_>, e: &Expr) -> Vec<J> {
 
 pub(crate) fn explain(out: &Outcome<'_>) -> J {
     let art = &out.ev.artifact;
+    let at = |a: guidepath_ir::At| art.place(a).map(|l| l.to_string());
     let mut rules = Vec::new();
     for (node, value) in art.nodes.iter().zip(&out.nodes) {
         match &node.kind {
@@ -85,7 +89,7 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                         }
                     }),
                 };
-                rules.push(json!({ "rule": node.id, "kind": "definition", "value": value, "at": node.at.to_string(), "conditions": conditions(out, expr) }));
+                rules.push(json!({ "rule": node.id, "kind": "definition", "value": value, "at": at(node.at), "conditions": conditions(out, expr) }));
             }
             NodeKind::Stratify { population, strata } => {
                 let mut list = Vec::new();
@@ -96,17 +100,15 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                 let first = value.first_member as usize;
                 for (k, s) in strata.iter().enumerate() {
                     let m = out.members.get(first + k).copied().flatten();
-                    list.push(json!({ "stratum": s.name, "value": tri(m), "at": s.at.to_string(), "conditions": conditions(out, &s.when) }));
+                    list.push(json!({ "stratum": s.name, "value": tri(m), "at": at(s.at), "conditions": conditions(out, &s.when) }));
                 }
-                rules.push(
-                    json!({ "rule": node.id, "kind": "stratification", "at": node.at.to_string(), "strata": list }),
-                );
+                rules.push(json!({ "rule": node.id, "kind": "stratification", "at": at(node.at), "strata": list }));
             }
             _ => {}
         }
     }
     for (r, t) in art.recommendations.iter().zip(out.recs()) {
-        rules.push(json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": r.at.to_string(), "conditions": conditions(out, &r.when) }));
+        rules.push(json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": at(r.at), "conditions": conditions(out, &r.when) }));
     }
     J::Array(rules)
 }

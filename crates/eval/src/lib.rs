@@ -20,23 +20,28 @@
 
 mod bind;
 mod explain;
+mod report;
+pub mod schema;
 mod value;
+mod why;
 
 pub use bind::{BindError, Bound, Value};
 pub use guidepath_ir::{Artifact, ArtifactError};
 
-use guidepath_ir::calendar::{add_duration, format_date};
+use guidepath_ir::calendar::add_duration;
 use guidepath_ir::{Anchor, CmpOp, Expr, NodeKind, SetOp};
-use serde::Serialize;
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
-use value::{Needs, Tri, V};
+use value::{Tri, V};
+use why::Open;
 
 /// A loaded artifact, ready to evaluate patients.
 pub struct Evaluator {
     artifact: Artifact,
     paths: Vec<Vec<String>>,
     tree: bind::PathTree,
+    /// How many strata and steps there are, for allocating once.
+    strata: usize,
+    steps: usize,
 }
 
 /// Why a patient given as JSON text could not be evaluated.
@@ -51,9 +56,9 @@ pub enum InputError {
 /// The result of one evaluation. Borrowing the evaluator keeps names and
 /// texts without copying them.
 ///
-/// Values are computed eagerly; what an undecided result *needs* is worked
-/// out only for results that are undecided, so fully known patients pay
-/// nothing for it.
+/// Values are computed eagerly; why an undecided result is undecided (the
+/// fields it needs, other reasons) is worked out only for results that are
+/// undecided, so fully known patients pay nothing for it.
 pub struct Outcome<'e> {
     ev: &'e Evaluator,
     nodes: Vec<NodeValue<'e>>,
@@ -62,25 +67,50 @@ pub struct Outcome<'e> {
     members: Vec<Tri>,
     /// Where the recommendations start in `members`.
     recs_at: usize,
-    deadlines: Vec<Deadline>,
+    /// Whether each pathway applies.
+    pathways: Vec<Tri>,
+    /// Every step of every pathway, in order.
+    steps: Vec<StepValue>,
     bound: std::borrow::Cow<'e, Bound>,
 }
 
 struct NodeValue<'e> {
-    /// For a stratification: whether the patient's stratum is decided.
+    /// A definition's or score's value (a stratification has none: its
+    /// strata are in `members`).
     value: V<'e>,
-    /// Inputs that would decide an undecided node (empty when decided).
-    needs: Needs,
-    /// For a stratification: its first membership in `members` and the
-    /// chosen stratum.
+    /// Why an undecided definition or score is undecided.
+    why: Open<'e>,
+    /// For a stratification: its first membership in `members` and its
+    /// result.
     first_member: u32,
-    chosen: Option<u32>,
+    strat: Strat,
 }
 
-struct Deadline {
-    pathway_applies: Tri,
-    due: Option<i64>,
-    needs: Needs,
+/// A stratification's result.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Strat {
+    /// The first stratum that holds, every earlier one being false.
+    In(u32),
+    /// Outside the population, or in no stratum.
+    Outside,
+    Undecided,
+}
+
+#[derive(Clone, Copy)]
+struct StepValue {
+    applies: Tri,
+    deadline: Deadline,
+}
+
+/// A step's deadline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Deadline {
+    /// The step has no time limit.
+    None,
+    Due(i64),
+    /// The step does not apply, or the step it counts from has no deadline.
+    NotApplicable,
+    Undecided,
 }
 
 impl Evaluator {
@@ -102,7 +132,16 @@ impl Evaluator {
         let paths: Vec<Vec<String>> =
             artifact.inputs.iter().map(|i| i.path.split('.').map(str::to_string).collect()).collect();
         let tree = bind::PathTree::new(&paths);
-        Evaluator { artifact, paths, tree }
+        let strata = artifact
+            .nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Stratify { strata, .. } => strata.len(),
+                _ => 0,
+            })
+            .sum();
+        let steps = artifact.pathways.iter().map(|p| p.steps.len()).sum();
+        Evaluator { artifact, paths, tree, strata, steps }
     }
 
     /// Reads an artifact from JSON.
@@ -124,11 +163,41 @@ impl Evaluator {
     /// read straight into bound values, without building a JSON tree;
     /// anything else is reported exactly as [`Evaluator::bind`] would.
     pub fn bind_str(&self, text: &str) -> Result<Bound, InputError> {
-        if let Some(b) = bind::bind_str_fast(&self.artifact, &self.tree, text) {
+        if let Some(b) = bind::bind_str_fast(&self.artifact, &self.tree, text, None) {
             return Ok(b);
         }
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
         self.bind(&value).map_err(InputError::Data)
+    }
+
+    /// Like [`Evaluator::bind_str`], and adds to `unknown` the fields of
+    /// the data that the guideline does not read (dotted paths).
+    pub fn bind_str_listing(&self, text: &str, unknown: &mut Vec<String>) -> Result<Bound, InputError> {
+        if let Some(b) = bind::bind_str_fast(&self.artifact, &self.tree, text, Some(unknown)) {
+            return Ok(b);
+        }
+        unknown.clear();
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
+        let bound = self.bind(&value).map_err(InputError::Data)?;
+        unknown.extend(self.unknown_fields(&value));
+        Ok(bound)
+    }
+
+    /// The fields of patient data that the guideline does not read, as
+    /// dotted paths: a misspelled field is ignored otherwise.
+    pub fn unknown_fields(&self, patient: &serde_json::Value) -> Vec<String> {
+        bind::unknown_fields(&self.tree, patient)
+    }
+
+    /// The inputs declared `required` that bound data leaves unknown.
+    pub fn missing_required<'e>(&'e self, bound: &Bound) -> Vec<&'e str> {
+        self.artifact
+            .inputs
+            .iter()
+            .enumerate()
+            .filter(|(i, input)| input.required && bound.get(*i as u32).is_none())
+            .map(|(_, input)| input.path.as_str())
+            .collect()
     }
 
     /// Binds JSON text and evaluates.
@@ -151,90 +220,87 @@ impl Evaluator {
 
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
         let b: &Bound = &bound;
-        let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(self.artifact.nodes.len());
-        let strata: usize = self
-            .artifact
-            .nodes
-            .iter()
-            .map(|n| match &n.kind {
-                NodeKind::Stratify { strata, .. } => strata.len(),
-                _ => 0,
-            })
-            .sum();
-        let mut members: Vec<Tri> = Vec::with_capacity(strata + self.artifact.recommendations.len());
-        for node in &self.artifact.nodes {
+        let art = &self.artifact;
+        let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(art.nodes.len());
+        let mut members: Vec<Tri> = Vec::with_capacity(self.strata + art.recommendations.len());
+        for node in &art.nodes {
             let v = match &node.kind {
                 NodeKind::Define { expr } | NodeKind::Score { expr } => {
                     let value = self.expr(expr, b, &nodes, &members);
-                    let mut needs = Needs::default();
+                    let mut why = Open::default();
                     if !value.is_known() {
-                        self.needs(expr, b, &nodes, &members, &mut needs);
+                        self.why(expr, b, &nodes, &members, None, &mut why);
                     }
-                    NodeValue { value, needs, first_member: 0, chosen: None }
+                    NodeValue { value, why, first_member: 0, strat: Strat::Outside }
                 }
                 NodeKind::Stratify { population, strata } => {
                     let first = members.len() as u32;
                     let pop = population.as_ref().map_or(Some(true), |p| self.cond(p, b, &nodes, &members));
-                    for s in strata {
+                    // The first stratum that holds, when every one before
+                    // it is known not to; any undecided one before it
+                    // leaves the result open.
+                    let mut strat = Strat::Outside;
+                    let mut open = false;
+                    for (k, s) in strata.iter().enumerate() {
                         let m = value::and_tri(pop, self.cond(&s.when, b, &nodes, &members));
                         members.push(m);
-                    }
-                    let mine = &members[first as usize..];
-                    let chosen = mine.iter().position(|m| *m == Some(true)).map(|i| i as u32);
-                    let mut needs = Needs::default();
-                    if chosen.is_none() && mine.iter().any(Option::is_none) {
-                        for (k, s) in strata.iter().enumerate() {
-                            if mine[k].is_none() {
-                                if let Some(p) = population {
-                                    self.needs_if_unknown(p, b, &nodes, &members, &mut needs);
-                                }
-                                self.needs_if_unknown(&s.when, b, &nodes, &members, &mut needs);
-                            }
+                        match m {
+                            Some(true) if !open && strat == Strat::Outside => strat = Strat::In(k as u32),
+                            None => open = true,
+                            _ => {}
                         }
                     }
-                    // A stratification is not a value; expressions refer to
-                    // its strata through `members`.
-                    NodeValue { value: V::Unknown, needs, first_member: first, chosen }
+                    if open && strat == Strat::Outside {
+                        strat = Strat::Undecided;
+                    }
+                    NodeValue { value: V::Unknown, why: Open::default(), first_member: first, strat }
                 }
             };
             nodes.push(v);
         }
         let recs_at = members.len();
-        for r in &self.artifact.recommendations {
+        for r in &art.recommendations {
             let t = self.cond(&r.when, b, &nodes, &members);
             members.push(t);
         }
-        let mut deadlines: Vec<Deadline> = Vec::new();
-        for p in &self.artifact.pathways {
+        let mut pathways = Vec::with_capacity(art.pathways.len());
+        let mut steps: Vec<StepValue> = Vec::with_capacity(self.steps);
+        for p in &art.pathways {
             let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
-            let first = deadlines.len();
+            pathways.push(applies);
+            let first = steps.len();
             for s in &p.steps {
                 let applies = match &s.when {
                     Some(w) => value::and_tri(applies, self.cond(w, b, &nodes, &members)),
                     None => applies,
                 };
-                let (due, needs) = match &s.limit {
-                    None => (None, Needs::default()),
-                    Some(limit) => {
-                        let (anchor, needs) = match limit.anchor {
+                let deadline = match (&s.limit, applies) {
+                    (None, _) => Deadline::None,
+                    (Some(_), Some(false)) => Deadline::NotApplicable,
+                    (Some(limit), applies) => {
+                        let anchor = match limit.anchor {
                             Anchor::Input(i) => match b.get(i) {
-                                Some(Value::Date(d)) => (Some(*d), Needs::default()),
-                                _ => (None, Needs::one(i)),
+                                Some(Value::Date(d)) => Deadline::Due(*d),
+                                _ => Deadline::Undecided,
                             },
-                            Anchor::Step(j) => match deadlines.get(first + j as usize) {
-                                Some(Deadline { due, needs, .. }) => (*due, needs.clone()),
-                                None => (None, Needs::default()),
+                            Anchor::Step(j) => match steps.get(first + j as usize).map(|s| s.deadline) {
+                                Some(Deadline::Due(d)) => Deadline::Due(d),
+                                Some(Deadline::Undecided) => Deadline::Undecided,
+                                // Counted from a step without a deadline.
+                                _ => Deadline::NotApplicable,
                             },
                         };
-                        (anchor.map(|d| add_duration(d, limit.amount, true)), needs)
+                        match (anchor, applies) {
+                            (Deadline::Due(d), Some(true)) => Deadline::Due(add_duration(d, limit.amount, true)),
+                            (Deadline::NotApplicable, _) => Deadline::NotApplicable,
+                            _ => Deadline::Undecided,
+                        }
                     }
                 };
-                // A step that does not apply has no deadline.
-                let (due, needs) = if applies == Some(false) { (None, Needs::default()) } else { (due, needs) };
-                deadlines.push(Deadline { pathway_applies: applies, due, needs });
+                steps.push(StepValue { applies, deadline });
             }
         }
-        Outcome { ev: self, nodes, members, recs_at, deadlines, bound }
+        Outcome { ev: self, nodes, members, recs_at, pathways, steps, bound }
     }
 
     fn cond(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri]) -> Tri {
@@ -354,51 +420,6 @@ impl Evaluator {
         }
     }
 
-    /// Adds the needs of `e` when its value is undecided.
-    fn needs_if_unknown(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Needs) {
-        if !self.expr(e, b, nodes, members).is_known() {
-            self.needs(e, b, nodes, members, out);
-        }
-    }
-
-    /// The inputs that would decide an undecided expression: for `and` and
-    /// `or`, those of its undecided parts; elsewhere those of its operands.
-    /// Nodes contribute the needs computed when they were evaluated, so
-    /// this never recurses through definitions.
-    fn needs(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri], out: &mut Needs) {
-        match e {
-            Expr::Input(i) | Expr::Points(i) => {
-                if b.get(*i).is_none() {
-                    out.insert(*i);
-                }
-            }
-            Expr::Node(n) | Expr::InStratum { node: n, .. } => {
-                if let Some(node) = nodes.get(*n as usize) {
-                    out.extend(&node.needs);
-                }
-            }
-            Expr::Labeled { expr, .. } | Expr::Not(expr) => self.needs(expr, b, nodes, members, out),
-            Expr::And(xs) | Expr::Or(xs) => {
-                for x in xs {
-                    self.needs_if_unknown(x, b, nodes, members, out);
-                }
-            }
-            Expr::Compare { lhs, rhs, .. } => {
-                self.needs(lhs, b, nodes, members, out);
-                self.needs(rhs, b, nodes, members, out);
-            }
-            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => {
-                self.needs(expr, b, nodes, members, out)
-            }
-            Expr::Sum { terms } => {
-                for (_, t) in terms {
-                    self.needs(t, b, nodes, members, out);
-                }
-            }
-            Expr::Bool(_) | Expr::Quantity { .. } | Expr::Date(_) | Expr::Text(_) => {}
-        }
-    }
-
     fn input(&self, i: u32, b: &Bound) -> V<'_> {
         let Some(input) = self.artifact.inputs.get(i as usize) else { return V::Unknown };
         match b.get(i) {
@@ -480,45 +501,14 @@ fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
     }
 }
 
-// ------------------------------------------------------------------ output --
-// ------------------------------------------------------------------ output --
+// ------------------------------------------------------------- accessors --
 
-/// One evaluation's result in its documented JSON shape.
-#[derive(Serialize)]
-pub struct Report<'a> {
-    guideline: GuidelineOut<'a>,
-    strata: BTreeMap<&'a str, Option<&'a str>>,
-    scores: BTreeMap<&'a str, serde_json::Value>,
-    recommendations: Vec<RecOut<'a>>,
-    deadlines: Vec<DeadlineOut<'a>>,
-    /// For each undecided stratum and partly known score: the inputs that
-    /// would decide it.
-    needs: BTreeMap<&'a str, Vec<&'a str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<serde_json::Value>,
-}
-
-#[derive(Serialize)]
-struct GuidelineOut<'a> {
-    id: &'a str,
-    version: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct RecOut<'a> {
-    id: &'a str,
-    direction: guidepath_ir::Direction,
-    applies: Option<bool>,
-    needs: Vec<&'a str>,
-}
-
-#[derive(Serialize)]
-struct DeadlineOut<'a> {
-    id: &'a str,
-    pathway: &'a str,
-    applies: Option<bool>,
-    due: Option<String>,
-    needs: Vec<&'a str>,
+pub use report::{Report, ReportOptions, State, Why, RESULT_SCHEMA};
+/// The items of a [`Report`].
+pub mod result {
+    pub use crate::report::{
+        Cause, Deadline, GuidelineInfo, Pathway, Reason, Recommendation, Score, Step, Stratification,
+    };
 }
 
 /// A number as JSON: integers without a fraction.
@@ -531,24 +521,6 @@ pub(crate) fn num(x: f64) -> serde_json::Value {
 }
 
 impl<'e> Outcome<'e> {
-    fn paths(&self, needs: &Needs) -> Vec<&'e str> {
-        if needs.is_empty() {
-            return Vec::new();
-        }
-        needs
-            .sorted()
-            .iter()
-            .filter_map(|i| self.ev.artifact.inputs.get(*i as usize).map(|x| x.path.as_str()))
-            .collect()
-    }
-
-    /// The inputs that would decide `e`, empty when it is decided.
-    fn needs_of(&self, e: &Expr) -> Needs {
-        let mut out = Needs::default();
-        self.ev.needs_if_unknown(e, &self.bound, &self.nodes, &self.members, &mut out);
-        out
-    }
-
     fn recs(&self) -> &[Tri] {
         self.members.get(self.recs_at..).unwrap_or(&[])
     }
@@ -570,14 +542,16 @@ impl<'e> Outcome<'e> {
         self.recs().get(i).copied()
     }
 
-    /// The chosen stratum of a stratification (`None` inside when undecided
-    /// or outside every stratum).
+    /// The stratum of a stratification: `Some(Some(name))` when decided,
+    /// `Some(None)` when undecided or not applicable (see
+    /// [`Outcome::report`] for which).
     pub fn stratum(&self, id: &str) -> Option<Option<&'e str>> {
         let i = self.node_index(id)?;
         match &self.ev.artifact.nodes[i].kind {
-            NodeKind::Stratify { strata, .. } => {
-                Some(self.nodes[i].chosen.and_then(|c| strata.get(c as usize)).map(|s| s.name.as_str()))
-            }
+            NodeKind::Stratify { strata, .. } => Some(match self.nodes[i].strat {
+                Strat::In(k) => strata.get(k as usize).map(|s| s.name.as_str()),
+                _ => None,
+            }),
             _ => None,
         }
     }
@@ -590,20 +564,37 @@ impl<'e> Outcome<'e> {
         }
     }
 
+    /// A definition's state and, when it is undecided, why: for tests and
+    /// tools that look inside a guideline (definitions are not part of the
+    /// result).
+    pub fn definition(&self, id: &str) -> Option<(State, Option<bool>, report::Why<'e>)> {
+        let i = self.node_index(id)?;
+        let NodeKind::Define { .. } = self.ev.artifact.nodes[i].kind else { return None };
+        let v = &self.nodes[i];
+        if v.value.is_known() {
+            let t = match v.value {
+                V::Bool(t) => t,
+                _ => None,
+            };
+            Some((State::Decided, t, report::Why::default()))
+        } else {
+            Some((State::Undecided, None, self.undecided(&v.why)))
+        }
+    }
+
     /// A number's interval (scores and numeric definitions); equal bounds
     /// when it is known.
     pub fn number(&self, id: &str) -> Option<(f64, f64)> {
         self.nodes[self.node_index(id)?].value.interval()
     }
 
-    /// The due date of a step of one pathway (days since 1970-01-01),
-    /// `None` inside when unknown or when the step does not apply.
-    pub fn due_in(&self, pathway: &str, step: &str) -> Option<Option<i64>> {
+    /// Steps as (pathway, step, index into `self.steps`).
+    fn step_index(&self, pathway: Option<&str>, step: &str) -> Option<usize> {
         let mut k = 0;
         for p in &self.ev.artifact.pathways {
             for s in &p.steps {
-                if p.id == pathway && s.id == step {
-                    return self.deadlines.get(k).map(|d| d.due);
+                if s.id == step && pathway.is_none_or(|id| id == p.id) {
+                    return Some(k);
                 }
                 k += 1;
             }
@@ -611,19 +602,25 @@ impl<'e> Outcome<'e> {
         None
     }
 
-    /// A step's due date (days since 1970-01-01), `None` inside when unknown.
-    /// With steps of one name in several pathways, the first pathway's.
+    /// The due date of a step of one pathway (days since 1970-01-01):
+    /// `None` inside unless its deadline is decided.
+    pub fn due_in(&self, pathway: &str, step: &str) -> Option<Option<i64>> {
+        let k = self.step_index(Some(pathway), step)?;
+        Some(match self.steps.get(k)?.deadline {
+            Deadline::Due(d) => Some(d),
+            _ => None,
+        })
+    }
+
+    /// A step's due date (days since 1970-01-01), `None` inside unless its
+    /// deadline is decided. With steps of one name in several pathways,
+    /// the first pathway's.
     pub fn due(&self, step: &str) -> Option<Option<i64>> {
-        let mut k = 0;
-        for p in &self.ev.artifact.pathways {
-            for s in &p.steps {
-                if s.id == step {
-                    return self.deadlines.get(k).map(|d| d.due);
-                }
-                k += 1;
-            }
-        }
-        None
+        let k = self.step_index(None, step)?;
+        Some(match self.steps.get(k)?.deadline {
+            Deadline::Due(d) => Some(d),
+            _ => None,
+        })
     }
 
     /// The bound patient data.
@@ -631,12 +628,13 @@ impl<'e> Outcome<'e> {
         self.bound.as_ref()
     }
 
-    /// The result in its documented shape (docs/eval.md), ready to
-    /// serialise: `serde_json::to_writer(w, &outcome.report(false))` writes
-    /// it without building a JSON tree, fields in the documented order.
-    /// Byte-identical for the same artifact and patient.
-    pub fn report(&self, explain: bool) -> Report<'_> {
-        self.build(explain.then(|| explain::explain(self)))
+    /// The result in its documented shape (`docs/eval.md`, schema in
+    /// `docs/schema/result.schema.json`), ready to serialise:
+    /// `serde_json::to_writer(w, &outcome.report(false))` writes it without
+    /// building a JSON tree, fields in the documented order. Byte-identical
+    /// for the same artifact and patient.
+    pub fn report(&self, explain: bool) -> Report<'e> {
+        self.report_with(&ReportOptions { explain, ..ReportOptions::default() })
     }
 
     /// The result as a JSON value.
@@ -653,74 +651,5 @@ impl<'e> Outcome<'e> {
     fn value(&self, explain: bool) -> serde_json::Value {
         // Plain data with string keys: serialising cannot fail.
         serde_json::to_value(self.report(explain)).unwrap_or(serde_json::Value::Null)
-    }
-
-    fn build(&self, explanation: Option<serde_json::Value>) -> Report<'_> {
-        let art = &self.ev.artifact;
-        let mut strata = BTreeMap::new();
-        let mut scores = BTreeMap::new();
-        let mut needs = BTreeMap::new();
-        for (node, value) in art.nodes.iter().zip(&self.nodes) {
-            let n = &value.needs;
-            match &node.kind {
-                NodeKind::Stratify { strata: list, .. } => {
-                    strata.insert(
-                        node.id.as_str(),
-                        value.chosen.and_then(|c| list.get(c as usize)).map(|s| s.name.as_str()),
-                    );
-                    if !n.is_empty() {
-                        needs.insert(node.id.as_str(), self.paths(n));
-                    }
-                }
-                NodeKind::Score { .. } => {
-                    let json = match value.value.interval() {
-                        Some((lo, hi)) if lo == hi => num(lo),
-                        Some((lo, hi)) => serde_json::json!({ "min": num(lo), "max": num(hi) }),
-                        None => serde_json::Value::Null,
-                    };
-                    scores.insert(node.id.as_str(), json);
-                    if !n.is_empty() {
-                        needs.insert(node.id.as_str(), self.paths(n));
-                    }
-                }
-                _ => {}
-            }
-        }
-        let recommendations = art
-            .recommendations
-            .iter()
-            .zip(self.recs())
-            .map(|(r, t)| RecOut {
-                id: &r.id,
-                direction: r.direction,
-                applies: *t,
-                needs: self.paths(&self.needs_of(&r.when)),
-            })
-            .collect();
-        let mut deadlines = Vec::new();
-        let mut k = 0;
-        for p in &art.pathways {
-            for s in &p.steps {
-                if let (Some(_), Some(d)) = (&s.limit, self.deadlines.get(k)) {
-                    deadlines.push(DeadlineOut {
-                        id: &s.id,
-                        pathway: &p.id,
-                        applies: d.pathway_applies,
-                        due: d.due.map(format_date),
-                        needs: self.paths(&d.needs),
-                    });
-                }
-                k += 1;
-            }
-        }
-        Report {
-            guideline: GuidelineOut { id: &art.guideline.id, version: art.guideline.version.as_deref() },
-            strata,
-            scores,
-            recommendations,
-            deadlines,
-            needs,
-            explanation,
-        }
     }
 }

@@ -160,12 +160,6 @@ pub struct Needs {
 }
 
 impl Needs {
-    pub fn one(i: u32) -> Needs {
-        let mut n = Needs::default();
-        n.insert(i);
-        n
-    }
-
     pub fn insert(&mut self, i: u32) {
         if i < 128 {
             self.small |= 1 << i;
@@ -208,10 +202,12 @@ mod needs_tests {
 
     #[test]
     fn bits_and_overflow() {
-        let mut n = Needs::one(3);
+        let mut n = Needs::default();
+        n.insert(3);
         n.insert(200);
         n.insert(0);
-        let mut m = Needs::one(127);
+        let mut m = Needs::default();
+        m.insert(127);
         m.insert(200);
         m.insert(130);
         n.extend(&m);

@@ -11,36 +11,105 @@ use crate::units::Unit;
 use serde::{Deserialize, Serialize};
 
 /// The schema this crate reads and writes. A reader accepts artifacts of
-/// its own major version (any minor) and rejects newer majors.
-pub const SCHEMA_MAJOR: u32 = 1;
+/// its own major version (any minor) and refuses others. A minor version
+/// only adds members that an older reader may ignore without changing what
+/// the rules decide (texts, codes); anything else is a new major version.
+pub const SCHEMA_MAJOR: u32 = 2;
 pub const SCHEMA_MINOR: u32 = 0;
 
+/// The compiled rules of one guideline.
+///
+/// `content_hash` identifies the rules: it is the SHA-256 of the canonical
+/// JSON ([`crate::canonical`]) of the artifact as stored, without its
+/// `content_hash` and `source` members. So it does not depend on where the
+/// guideline was compiled from or how its source is laid out (`guidepath
+/// fmt` does not change it), and any other change to a stored artifact,
+/// including a member this reader does not know, is detected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Artifact {
     /// `"MAJOR.MINOR"`.
     pub schema: String,
-    pub guideline: Metadata,
-    /// SHA-256 of the source files (path and text, sorted by path).
-    pub source_hash: String,
-    /// SHA-256 of this artifact's canonical JSON with `content_hash` empty.
     pub content_hash: String,
+    pub guideline: Metadata,
     pub inputs: Vec<Input>,
     pub nodes: Vec<Node>,
     pub recommendations: Vec<Recommendation>,
     pub pathways: Vec<Pathway>,
+    /// Where the rules are written, for explanations; not part of the
+    /// rules and not hashed.
+    #[serde(default)]
+    pub source: Source,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Metadata {
     pub id: String,
     pub version: Option<String>,
-    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
     pub issuer: Option<String>,
     pub status: Option<String>,
+    /// The guideline's own language: texts without a language tag are in it.
     pub language: Option<String>,
 }
 
-/// Where a rule is written, for explanations: `file:line:col`.
+/// A text in one or more languages, by language tag (`sv`, `en`, …).
+/// Text written without a tag is under the guideline's language, or under
+/// `und` (undetermined) when the guideline names none.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(pub std::collections::BTreeMap<String, String>);
+
+impl Text {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The text in `lang`, else in `fallback`, else in any language (the
+    /// first by tag, so the choice is stable).
+    pub fn get(&self, lang: Option<&str>, fallback: Option<&str>) -> Option<&str> {
+        lang.and_then(|l| self.0.get(l))
+            .or_else(|| fallback.and_then(|l| self.0.get(l)))
+            .or_else(|| self.0.values().next())
+            .map(String::as_str)
+    }
+}
+
+/// Where the rules are written: the source files and the places that
+/// explanations and findings point at.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Source {
+    /// The files compiled, the guideline's own first; paths are relative
+    /// to the guideline's folder, with `/` between folders.
+    pub files: Vec<SourceFile>,
+    /// Indexed by the `at` of nodes, strata, recommendations, pathways,
+    /// steps and labelled conditions.
+    pub places: Vec<Place>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFile {
+    pub path: String,
+    /// SHA-256 of the file's text.
+    pub sha256: String,
+}
+
+/// A place in a source file: 1-based line and column (in characters), and
+/// for a labelled condition its text as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Place {
+    /// Index into `source.files`.
+    pub file: u32,
+    pub line: u32,
+    pub column: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub text: String,
+}
+
+/// An index into `source.places`.
+pub type At = u32;
+
+/// A place resolved to its file, for messages: `file:line:col`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Loc {
     pub file: String,
@@ -96,13 +165,18 @@ pub struct Input {
     /// Present for instrument items.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring: Option<Scoring>,
+    /// What the field holds (an item: its question).
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub description: Text,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     /// Qualified name: `target_population`, `start_back.total`.
     pub id: String,
-    pub at: Loc,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
+    pub at: At,
     #[serde(flatten)]
     pub kind: NodeKind,
 }
@@ -122,8 +196,10 @@ pub enum NodeKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stratum {
     pub name: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
     pub when: Expr,
-    pub at: Loc,
+    pub at: At,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,18 +212,26 @@ pub enum Direction {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommendation {
     pub id: String,
-    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
     pub direction: Direction,
     pub action: String,
     pub strength: Option<String>,
     pub certainty: Option<String>,
+    /// The level of care that acts.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub level: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub rationale: Text,
     pub when: Expr,
-    pub at: Loc,
+    pub at: At,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pathway {
     pub id: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
     pub when: Option<Expr>,
     pub steps: Vec<Step>,
     /// The whole pathway's own limit (`within 6 months after referral_date`
@@ -155,18 +239,24 @@ pub struct Pathway {
     /// evaluator reports the steps' due dates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<Limit>,
+    pub at: At,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {
     pub id: String,
-    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub responsible: Text,
     /// The step applies only when this holds (and its pathway applies).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub when: Option<Expr>,
     pub limit: Option<Limit>,
-    pub if_missed: Option<String>,
-    pub at: Loc,
+    /// What happens when the limit is missed.
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub if_missed: Text,
+    pub at: At,
 }
 
 /// `within amount after anchor`.
@@ -176,7 +266,7 @@ pub struct Limit {
     pub anchor: Anchor,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Anchor {
     /// A date input.
@@ -276,10 +366,10 @@ pub enum Expr {
     Sum {
         terms: Vec<(bool, Expr)>,
     },
-    /// A condition as written in the source, for explanations.
+    /// A condition as written in the source (`source.places[at]` has its
+    /// text and place), for explanations.
     Labeled {
-        text: String,
-        at: Loc,
+        at: At,
         expr: Box<Expr>,
     },
 }
@@ -309,19 +399,36 @@ impl Expr {
 /// Why an artifact cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ArtifactError {
+    /// The text is not JSON (or YAML), or not an artifact.
+    Syntax(String),
     Schema(String),
-    NewerSchema { found: String, supported: String },
-    HashMismatch { stored: String, computed: String },
+    NewerSchema {
+        found: String,
+        supported: String,
+    },
+    OlderSchema {
+        found: String,
+        supported: String,
+    },
+    HashMismatch {
+        stored: String,
+        computed: String,
+    },
     Invalid(String),
 }
 
 impl std::fmt::Display for ArtifactError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            ArtifactError::Syntax(s) => write!(f, "not a guidepath artifact: {s}"),
             ArtifactError::Schema(s) => write!(f, "unreadable schema version `{s}`"),
             ArtifactError::NewerSchema { found, supported } => write!(
                 f,
                 "artifact schema `{found}` is newer than this evaluator reads ({supported}); use a newer guidepath"
+            ),
+            ArtifactError::OlderSchema { found, supported } => write!(
+                f,
+                "artifact schema `{found}` is older than this evaluator reads ({supported}); compile the guideline again"
             ),
             ArtifactError::HashMismatch { stored, computed } => write!(
                 f,
@@ -341,27 +448,41 @@ pub const MAX_ENUM_VALUES: usize = 64;
 /// source nesting far below this).
 pub const MAX_EXPR_DEPTH: usize = 256;
 
+/// Deepest nesting of arrays and objects in a stored artifact: an
+/// expression costs at most two levels per level of nesting, plus the
+/// members around it.
+pub const MAX_JSON_DEPTH: usize = 2 * MAX_EXPR_DEPTH + 16;
+
+/// Deepest nesting the YAML reader takes (its fixed recursion limit).
+pub const MAX_YAML_DEPTH: usize = 128;
+
+/// Largest artifact text read, in bytes.
+pub const MAX_ARTIFACT_BYTES: usize = 256 << 20;
+
 impl Artifact {
     pub fn schema_version() -> String {
         format!("{SCHEMA_MAJOR}.{SCHEMA_MINOR}")
     }
 
+    /// The resolved place `at`, when the artifact carries it.
+    pub fn place(&self, at: At) -> Option<Loc> {
+        let p = self.source.places.get(at as usize)?;
+        let file = self.source.files.get(p.file as usize).map_or(String::new(), |f| f.path.clone());
+        Some(Loc { file, line: p.line, column: p.column })
+    }
+
+    /// The text of the labelled condition at `at` as written.
+    pub fn place_text(&self, at: At) -> &str {
+        self.source.places.get(at as usize).map_or("", |p| p.text.as_str())
+    }
+
     /// Checks the schema version and that every reference points where it
     /// may: inputs in range, nodes only backwards, strata and steps in
     /// range, nesting bounded. After this, evaluation cannot index out of
-    /// bounds, loop, or recurse without bound.
+    /// bounds, loop, or recurse without bound. (Places need not exist: an
+    /// artifact without its `source` still evaluates.)
     pub fn validate(&self) -> Result<(), ArtifactError> {
-        let (major, _minor) = self
-            .schema
-            .split_once('.')
-            .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
-            .ok_or_else(|| ArtifactError::Schema(self.schema.clone()))?;
-        if major > SCHEMA_MAJOR {
-            return Err(ArtifactError::NewerSchema { found: self.schema.clone(), supported: Self::schema_version() });
-        }
-        if major < SCHEMA_MAJOR {
-            return Err(ArtifactError::Schema(self.schema.clone()));
-        }
+        check_schema(&self.schema)?;
         let inputs = self.inputs.len();
         for (i, input) in self.inputs.iter().enumerate() {
             if let ValueType::Set { values } | ValueType::Enum { values } = &input.ty {
@@ -442,6 +563,24 @@ impl Artifact {
     }
 }
 
+/// Accepts `MAJOR.MINOR` of this reader's major version.
+fn check_schema(schema: &str) -> Result<(), ArtifactError> {
+    let (major, _minor) = schema
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
+        .ok_or_else(|| ArtifactError::Schema(schema.to_string()))?;
+    let found = || schema.to_string();
+    match major.cmp(&SCHEMA_MAJOR) {
+        std::cmp::Ordering::Greater => {
+            Err(ArtifactError::NewerSchema { found: found(), supported: Artifact::schema_version() })
+        }
+        std::cmp::Ordering::Less => {
+            Err(ArtifactError::OlderSchema { found: found(), supported: Artifact::schema_version() })
+        }
+        std::cmp::Ordering::Equal => Ok(()),
+    }
+}
+
 fn check_expr(
     e: &Expr,
     inputs: usize,
@@ -503,49 +642,146 @@ impl Artifact {
         found.into_iter().collect()
     }
 
-    /// SHA-256 of the canonical JSON of this artifact with `content_hash`
-    /// empty, as lowercase hex.
-    pub fn compute_hash(&self) -> String {
-        let mut copy = self.clone();
-        copy.content_hash = String::new();
-        // Serialising these plain data types to JSON cannot fail.
-        let bytes = serde_json::to_vec(&copy).unwrap_or_default();
-        hex_sha256(&bytes)
+    /// The artifact as a JSON value: the stored form, from which the JSON
+    /// and YAML texts are written.
+    pub fn to_value(&self) -> serde_json::Value {
+        // Plain data with string keys and finite numbers: cannot fail.
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
     /// Sets `content_hash` to the artifact's hash.
     pub fn seal(&mut self) {
-        self.content_hash = self.compute_hash();
+        self.content_hash = content_hash(&self.to_value());
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut t = serde_json::to_string_pretty(&self.to_value()).unwrap_or_default();
+        t.push('\n');
+        t
+    }
+
+    /// YAML: the same value as the JSON, so both read back identically.
+    /// Refused for rules nested deeper than YAML readers take
+    /// ([`MAX_YAML_DEPTH`]); JSON has room for them.
+    pub fn to_yaml(&self) -> Result<String, ArtifactError> {
+        let value = self.to_value();
+        let depth = value_depth(&value);
+        if depth > MAX_YAML_DEPTH {
+            return Err(ArtifactError::Invalid(format!(
+                "the rules nest {depth} levels deep, more than the {MAX_YAML_DEPTH} a YAML reader takes; write JSON"
+            )));
+        }
+        serde_yaml::to_string(&value).map_err(|e| ArtifactError::Invalid(e.to_string()))
     }
 
     /// Reads an artifact from JSON and checks its schema, its hash and its
     /// references.
     pub fn from_json(text: &str) -> Result<Artifact, ArtifactError> {
-        let artifact: Artifact = serde_json::from_str(text).map_err(|e| {
-            // Look at the schema first: a newer artifact may not parse at all.
-            if let Some(s) = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("schema").and_then(|s| s.as_str()).map(str::to_string))
-            {
-                let newer = s.split('.').next().and_then(|m| m.parse::<u32>().ok()).is_some_and(|m| m > SCHEMA_MAJOR);
-                if newer {
-                    return ArtifactError::NewerSchema { found: s, supported: Artifact::schema_version() };
-                }
-            }
-            ArtifactError::Invalid(format!("not a guidepath artifact: {e}"))
-        })?;
-        artifact.check()?;
+        bounded(text)?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        // The depth is bounded above, within what the stack holds.
+        de.disable_recursion_limit();
+        let value = serde::Deserialize::deserialize(&mut de).map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        de.end().map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        Artifact::from_value(value)
+    }
+
+    /// Reads an artifact from YAML, with the same checks.
+    pub fn from_yaml(text: &str) -> Result<Artifact, ArtifactError> {
+        if text.len() > MAX_ARTIFACT_BYTES {
+            return Err(ArtifactError::Syntax(format!("larger than {} MiB", MAX_ARTIFACT_BYTES >> 20)));
+        }
+        // A YAML reader takes time that grows with the square of the
+        // nesting of `[` and `{`; refuse deep text before it reads.
+        if crate::depth::max_depth_yaml(text) > MAX_YAML_DEPTH {
+            return Err(ArtifactError::Syntax(format!("nested deeper than {MAX_YAML_DEPTH} levels")));
+        }
+        let value: serde_json::Value = serde_yaml::from_str(text).map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        Artifact::from_value(value)
+    }
+
+    /// Reads an artifact from its stored value: schema first (a newer
+    /// artifact may not fit this reader's types), then the hash over the
+    /// value as stored, then the types and references.
+    pub fn from_value(value: serde_json::Value) -> Result<Artifact, ArtifactError> {
+        let Some(obj) = value.as_object() else {
+            return Err(ArtifactError::Syntax("expected an object".into()));
+        };
+        match obj.get("schema") {
+            Some(serde_json::Value::String(s)) => check_schema(s)?,
+            Some(other) => return Err(ArtifactError::Schema(other.to_string())),
+            None => return Err(ArtifactError::Syntax("no `schema` member".into())),
+        }
+        let stored = match obj.get("content_hash") {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            _ => return Err(ArtifactError::Syntax("no `content_hash` member".into())),
+        };
+        let computed = content_hash(&value);
+        if computed != stored {
+            return Err(ArtifactError::HashMismatch { stored, computed });
+        }
+        let artifact: Artifact = serde_json::from_value(value).map_err(|e| ArtifactError::Invalid(e.to_string()))?;
+        artifact.validate()?;
         Ok(artifact)
     }
 
-    /// Schema, references and hash.
+    /// Schema, references and hash of an artifact held in memory.
     pub fn check(&self) -> Result<(), ArtifactError> {
         self.validate()?;
-        let computed = self.compute_hash();
+        let computed = content_hash(&self.to_value());
         if computed != self.content_hash {
             return Err(ArtifactError::HashMismatch { stored: self.content_hash.clone(), computed });
         }
         Ok(())
+    }
+}
+
+/// The content hash of a stored artifact: SHA-256 of the canonical JSON
+/// of the value without its `content_hash` and `source` members.
+pub fn content_hash(value: &serde_json::Value) -> String {
+    let text = match value {
+        serde_json::Value::Object(m) => {
+            let rules: serde_json::Map<String, serde_json::Value> = m
+                .iter()
+                .filter(|(k, _)| k.as_str() != "content_hash" && k.as_str() != "source")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            crate::canonical::to_string(&serde_json::Value::Object(rules))
+        }
+        other => crate::canonical::to_string(other),
+    };
+    hex_sha256(text.as_bytes())
+}
+
+/// The deepest nesting of arrays and objects in a value.
+fn value_depth(v: &serde_json::Value) -> usize {
+    let mut max = 0;
+    let mut todo: Vec<(&serde_json::Value, usize)> = vec![(v, 0)];
+    while let Some((v, d)) = todo.pop() {
+        match v {
+            serde_json::Value::Array(items) => {
+                max = max.max(d + 1);
+                todo.extend(items.iter().map(|x| (x, d + 1)));
+            }
+            serde_json::Value::Object(m) => {
+                max = max.max(d + 1);
+                todo.extend(m.values().map(|x| (x, d + 1)));
+            }
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Refuses texts too large or nested too deep to read safely, in one pass.
+fn bounded(text: &str) -> Result<(), ArtifactError> {
+    if text.len() > MAX_ARTIFACT_BYTES {
+        return Err(ArtifactError::Syntax(format!("larger than {} MiB", MAX_ARTIFACT_BYTES >> 20)));
+    }
+    match crate::depth::max_depth(text) {
+        d if d > MAX_JSON_DEPTH => Err(ArtifactError::Syntax(format!("nested deeper than {MAX_JSON_DEPTH} levels"))),
+        _ => Ok(()),
     }
 }
 

@@ -12,6 +12,10 @@ pub struct Duration {
     pub minutes: i64,
 }
 
+/// The durations [`Duration::parse_iso`] reads, as an ECMA-262 regular
+/// expression (for JSON Schema).
+pub const ISO_PATTERN: &str = "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?)?$";
+
 impl Duration {
     /// `amount` of `unit`, if the unit is a time unit and the amount whole.
     pub fn of(amount: f64, unit: Unit) -> Option<Duration> {
@@ -55,37 +59,58 @@ impl Duration {
         }
     }
 
-    /// Reads an ISO 8601 duration: `P4M`, `P90D`, `P1Y6M`, `P2W`, `PT12H`.
+    /// Reads an ISO 8601 duration: `P4M`, `P90D`, `P1Y6M`, `P2W`, `PT12H`:
+    /// designators in the order Y, M, W, D, then T and H, M, each at most
+    /// once, whole numbers only ([`ISO_PATTERN`] says the same as a regular
+    /// expression).
     pub fn parse_iso(s: &str) -> Option<Duration> {
         let rest = s.strip_prefix('P')?;
-        if rest.is_empty() {
-            return None;
-        }
-        let mut d = Duration::default();
-        let mut num = String::new();
-        let mut in_time = false;
+        let (date, time) = match rest.split_once('T') {
+            Some((d, t)) if !t.is_empty() => (d, Some(t)),
+            Some(_) => return None,
+            None => (rest, None),
+        };
         let mut any = false;
-        for c in rest.chars() {
-            match c {
-                '0'..='9' => num.push(c),
-                'T' if !in_time && num.is_empty() => in_time = true,
-                _ => {
-                    let n: i64 = num.parse().ok()?;
-                    num.clear();
-                    any = true;
-                    match (in_time, c) {
-                        (false, 'Y') => d.months = d.months.checked_add(n.checked_mul(12)?)?,
-                        (false, 'M') => d.months = d.months.checked_add(n)?,
-                        (false, 'W') => d.days = d.days.checked_add(n.checked_mul(7)?)?,
-                        (false, 'D') => d.days = d.days.checked_add(n)?,
-                        (true, 'H') => d.minutes = d.minutes.checked_add(n.checked_mul(60)?)?,
-                        (true, 'M') => d.minutes = d.minutes.checked_add(n)?,
-                        _ => return None,
-                    }
+        // Each part: its designators in order, and what one of it adds.
+        let mut read = |text: &str, order: &[char], add: &mut dyn FnMut(char, i64) -> Option<()>| -> Option<()> {
+            let mut next = 0;
+            let mut num = String::new();
+            for c in text.chars() {
+                if c.is_ascii_digit() {
+                    num.push(c);
+                    continue;
                 }
+                let k = order[next..].iter().position(|x| *x == c)? + next;
+                if num.is_empty() {
+                    return None;
+                }
+                add(c, num.parse().ok()?)?;
+                num.clear();
+                next = k + 1;
+                any = true;
             }
+            num.is_empty().then_some(())
+        };
+        let (mut months, mut days, mut minutes) = (0i64, 0i64, 0i64);
+        read(date, &['Y', 'M', 'W', 'D'], &mut |c, n| {
+            match c {
+                'Y' => months = months.checked_add(n.checked_mul(12)?)?,
+                'M' => months = months.checked_add(n)?,
+                'W' => days = days.checked_add(n.checked_mul(7)?)?,
+                _ => days = days.checked_add(n)?,
+            }
+            Some(())
+        })?;
+        if let Some(t) = time {
+            read(t, &['H', 'M'], &mut |c, n| {
+                match c {
+                    'H' => minutes = minutes.checked_add(n.checked_mul(60)?)?,
+                    _ => minutes = minutes.checked_add(n)?,
+                }
+                Some(())
+            })?;
         }
-        (any && num.is_empty()).then_some(d)
+        any.then_some(Duration { months, days, minutes })
     }
 
     /// Writes the duration in ISO 8601.
@@ -129,6 +154,11 @@ mod tests {
         assert_eq!(Duration::parse_iso("P2W").unwrap().days, 14);
         assert_eq!(Duration::parse_iso("PT2H").unwrap().minutes, 120);
         assert!(Duration::parse_iso("P").is_none());
+        for bad in ["P1D1D", "P1M2Y", "PT", "P1YT", "PT1D", "P1H", "PM", "P-1D", "P1.5D", "P 1D"] {
+            assert!(Duration::parse_iso(bad).is_none(), "{bad}");
+        }
+        let all = Duration::parse_iso("P1Y2M3W4DT5H6M").unwrap();
+        assert_eq!((all.months, all.days, all.minutes), (14, 25, 306));
         assert!(Duration::parse_iso("4M").is_none());
         assert!(Duration::parse_iso("P4X").is_none());
         assert_eq!(Duration::parse_iso("P1Y6M").unwrap().to_iso(), "P1Y6M");

@@ -6,7 +6,10 @@
 
 pub mod artifact;
 pub mod calendar;
+pub mod canonical;
+pub mod depth;
 pub mod duration;
+pub mod show;
 pub mod units;
 
 pub use artifact::*;

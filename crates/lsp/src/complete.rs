@@ -18,7 +18,8 @@ const PATHWAY: &[&str] = &["step", "within", "when", "title"];
 const STEP: &[&str] = &["responsible", "within", "after", "when", "if missed"];
 const TEST: &[&str] = &["given", "expect"];
 const EXPRESSION: &[&str] = &["and", "or", "not", "is", "in", "any of", "all of", "none of", "true", "false"];
-const EXPECTATIONS: &[&str] = &["applies", "does not apply", "undecided", "is", "due", "in"];
+const EXPECTATIONS: &[&str] =
+    &["applies", "does not apply", "not applicable", "undecided", "undecided because", "is", "due", "in"];
 
 fn items(words: &[&str], kind: CompletionItemKind) -> Vec<CompletionItem> {
     words

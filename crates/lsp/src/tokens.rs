@@ -92,6 +92,7 @@ pub const KEYWORDS: &[&str] = &[
     "does",
     "apply",
     "undecided",
+    "applicable",
     "due",
     "and",
     "or",

@@ -407,7 +407,9 @@ impl Value {
 pub enum ExpectKind {
     Applies,
     DoesNotApply,
-    Undecided,
+    NotApplicable,
+    /// With the fields named after `because`, if any.
+    Undecided(Vec<Path>),
     Is(Ident),
     Equals(Quantity),
     In(Range),

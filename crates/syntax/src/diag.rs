@@ -160,6 +160,8 @@ codes! {
     TooDeep = "E0102", "nesting-too-deep", Error;
     /// The file is larger than the parser accepts.
     TooLarge = "E0103", "file-too-large", Error;
+    /// A file that cannot be read: not UTF-8 text, or refused by the system.
+    Unreadable = "E0104", "unreadable-file", Error;
     /// A name that is not declared.
     UnknownName = "E0201", "unknown-name", Error;
     /// A name declared twice in one scope.

@@ -267,8 +267,9 @@ fn describe_rule(rule: Rule) -> &'static str {
         object => "`{`",
         member => "a field like `age: 45`",
         list => "a list like `[a, b]`",
-        expectation | exp_applies | exp_not_applies | exp_undecided | exp_is | exp_eq | exp_in | exp_due => {
-            "an expectation (`applies`, `does not apply`, `undecided`, `is …`, `= …`, `in …`, `due …`)"
+        expectation | exp_applies | exp_not_applies | exp_not_applicable | exp_undecided | exp_is | exp_eq | exp_in
+        | exp_due => {
+            "an expectation (`applies`, `does not apply`, `not applicable`, `undecided`, `is …`, `= …`, `in …`, `due …`)"
         }
         guideline | use_decl | input_block | enum_decl | instrument | define | stratify | recommend
         | pathway | test_decl => "a declaration (`guideline`, `use`, `input`, `enum`, `instrument`, `define`, `stratify`, `recommend`, `pathway`, `test`)",
@@ -324,6 +325,7 @@ fn describe_rule(rule: Rule) -> &'static str {
         kw_does => "`does`",
         kw_apply => "`apply`",
         kw_undecided => "`undecided`",
+        kw_applicable => "`applicable`",
         kw_due => "`due`",
         kw_and => "`and`",
         kw_or => "`or`",
@@ -418,6 +420,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_does
             | kw_apply
             | kw_undecided
+            | kw_applicable
             | kw_due
             | kw_and
             | kw_or
@@ -1139,7 +1142,10 @@ impl<'t> Builder<'t> {
         let kind = match e.as_rule() {
             Rule::exp_applies => ExpectKind::Applies,
             Rule::exp_not_applies => ExpectKind::DoesNotApply,
-            Rule::exp_undecided => ExpectKind::Undecided,
+            Rule::exp_not_applicable => ExpectKind::NotApplicable,
+            Rule::exp_undecided => ExpectKind::Undecided(
+                e.into_inner().filter(|q| q.as_rule() == Rule::path).map(|q| self.path(q)).collect(),
+            ),
             Rule::exp_is => ExpectKind::Is(self.ident(e.into_inner().find(|q| q.as_rule() == Rule::ident)?)),
             Rule::exp_eq => ExpectKind::Equals(self.quantity(e.into_inner().find(|q| q.as_rule() == Rule::quantity)?)?),
             Rule::exp_in => ExpectKind::In(self.range(e.into_inner().find(|q| q.as_rule() == Rule::range)?)?),

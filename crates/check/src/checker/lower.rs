@@ -5,11 +5,12 @@
 //! rather than panicking.
 
 use super::{answer, Checker, Cx, Entity, Key};
-use crate::db::FileId;
+use crate::db::{relative_path, FileId};
 use guidepath_ir as ir;
 use guidepath_syntax::ast::{self, Expr, ExprKind};
 use guidepath_syntax::Span;
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 /// An inline test, ready to run against the artifact.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,7 +37,11 @@ pub enum Target {
     Recommendation(String),
     /// A node: a definition, score or stratification.
     Node(String),
-    Step(String),
+    Pathway(String),
+    Step {
+        pathway: String,
+        step: String,
+    },
     Input(String),
 }
 
@@ -44,7 +49,9 @@ pub enum Target {
 pub enum Expected {
     Applies,
     DoesNotApply,
-    Undecided,
+    NotApplicable,
+    /// With the input paths that keep it open, when the test names them.
+    Undecided(Option<Vec<String>>),
     Is(String),
     Equals(f64),
     In(f64, f64),
@@ -70,6 +77,10 @@ pub(super) struct Lower<'c, 'a> {
     input_index: HashMap<Key, u32>,
     nodes: Vec<ir::Node>,
     node_index: HashMap<Key, u32>,
+    /// `source.files` of the artifact, and each file's index in it.
+    files: Vec<ir::SourceFile>,
+    file_index: HashMap<FileId, u32>,
+    places: Vec<ir::Place>,
 }
 
 impl<'a> Checker<'a> {
@@ -114,6 +125,9 @@ impl<'a> Checker<'a> {
             input_index: HashMap::new(),
             nodes: Vec::new(),
             node_index: HashMap::new(),
+            files: Vec::new(),
+            file_index: HashMap::new(),
+            places: Vec::new(),
         };
         l.run()
     }
@@ -123,6 +137,7 @@ impl<'c, 'a> Lower<'c, 'a> {
     fn run(&mut self) -> Lowered {
         let db = self.ch.db;
         self.module_prefixes();
+        self.source_files();
         let root_items = &db.files[self.root].ast.items;
         let cx = Cx { file: self.root, instrument: None };
 
@@ -212,13 +227,13 @@ impl<'c, 'a> Lower<'c, 'a> {
         // An instrument file's own tests run against its own artifact.
         let artifact = ir::Artifact {
             schema: ir::Artifact::schema_version(),
-            guideline: self.metadata(&instruments),
-            source_hash: self.source_hash(),
             content_hash: String::new(),
+            guideline: self.metadata(&instruments),
             inputs: std::mem::take(&mut self.inputs),
             nodes: std::mem::take(&mut self.nodes),
             recommendations,
             pathways,
+            source: ir::Source { files: std::mem::take(&mut self.files), places: std::mem::take(&mut self.places) },
         };
         let mut artifact = artifact;
         artifact.seal();
@@ -276,10 +291,13 @@ impl<'c, 'a> Lower<'c, 'a> {
         match g {
             Some(g) => {
                 m.id = g.id.dotted();
-                m.title = g.title.as_ref().map(|t| t.value.clone());
+                let titles = g.meta.iter().filter_map(|e| match &e.kind {
+                    ast::MetaKind::Title(t) => Some(t),
+                    _ => None,
+                });
+                m.title = self.text(self.root, g.title.iter().chain(titles));
                 for e in &g.meta {
                     match &e.kind {
-                        ast::MetaKind::Title(t) if m.title.is_none() => m.title = Some(t.value.clone()),
                         ast::MetaKind::Issuer(t) => m.issuer = Some(t.value.clone()),
                         ast::MetaKind::Version(t) => m.version = Some(t.value.clone()),
                         ast::MetaKind::Status { status, .. } => m.status = Some(status.name.clone()),
@@ -290,33 +308,75 @@ impl<'c, 'a> Lower<'c, 'a> {
             }
             // An instrument file: the instrument is the guideline.
             None => {
-                if let Some((_, ins)) = instruments.first() {
+                if let Some((f, ins)) = instruments.first() {
                     m.id = ins.name.name.clone();
-                    m.title = ins.title.as_ref().map(|t| t.value.clone());
+                    let titles = ins.meta.iter().filter_map(|e| match &e.kind {
+                        ast::MetaKind::Title(t) => Some(t),
+                        _ => None,
+                    });
+                    m.title = self.text(*f, ins.title.iter().chain(titles));
+                    m.language = ins.meta.iter().find_map(|e| match &e.kind {
+                        ast::MetaKind::Language(l) => Some(l.name.clone()),
+                        _ => None,
+                    });
                 }
             }
         }
         m
     }
 
-    fn source_hash(&self) -> String {
+    /// `source.files`: the root, then the files it uses by their paths
+    /// relative to the root's folder, so the artifact is the same from
+    /// whatever folder it was compiled.
+    fn source_files(&mut self) {
         let db = self.ch.db;
-        let mut files: Vec<FileId> = self.prefixes.keys().copied().collect();
-        files.sort_by(|a, b| db.files[*a].path.cmp(&db.files[*b].path));
-        let mut bytes = Vec::new();
-        for f in files {
-            bytes.extend_from_slice(db.files[f].path.display().to_string().as_bytes());
-            bytes.push(0);
-            bytes.extend_from_slice(db.files[f].text.as_bytes());
-            bytes.push(0);
+        let root_dir = db.files[self.root].real.parent().map(Path::to_path_buf).unwrap_or_default();
+        let rel = |f: FileId| {
+            let real = &db.files[f].real;
+            let p = relative_path(&root_dir, real).unwrap_or_else(|| real.clone());
+            p.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+        };
+        let mut others: Vec<(String, FileId)> =
+            self.prefixes.keys().filter(|f| **f != self.root).map(|&f| (rel(f), f)).collect();
+        others.sort();
+        for (k, (path, f)) in std::iter::once((rel(self.root), self.root)).chain(others).enumerate() {
+            self.file_index.insert(f, k as u32);
+            self.files.push(ir::SourceFile { path, sha256: ir::hex_sha256(db.files[f].text.as_bytes()) });
         }
-        ir::hex_sha256(&bytes)
     }
 
+    /// A place for `source.places`, with the text as written when `text`.
+    fn place(&mut self, file: FileId, span: Span, text: bool) -> ir::At {
+        let f = &self.ch.db.files[file];
+        let lc = f.lines.line_col(&f.text, span.start);
+        let text = if text { span.text(&f.text).to_string() } else { String::new() };
+        let file = self.file_index.get(&file).copied().unwrap_or(0);
+        self.places.push(ir::Place { file, line: lc.line, column: lc.column, text });
+        (self.places.len() - 1) as ir::At
+    }
+
+    /// A place as shown in messages of `guidepath test`.
     fn loc(&self, file: FileId, span: Span) -> ir::Loc {
         let f = &self.ch.db.files[file];
         let lc = f.lines.line_col(&f.text, span.start);
         ir::Loc { file: f.path.display().to_string(), line: lc.line, column: lc.column }
+    }
+
+    /// Texts by language; one without a tag is in its file's language.
+    fn text<'t>(&self, file: FileId, texts: impl IntoIterator<Item = &'t ast::Text>) -> ir::Text {
+        let own = self.ch.db.files[file].ast.items.iter().find_map(|i| match i {
+            ast::Item::Guideline(g) => g.meta.iter().find_map(|e| match &e.kind {
+                ast::MetaKind::Language(l) => Some(l.name.clone()),
+                _ => None,
+            }),
+            _ => None,
+        });
+        let mut out = ir::Text::default();
+        for t in texts {
+            let lang = t.lang.as_ref().map(|l| l.name.clone()).or_else(|| own.clone()).unwrap_or_else(|| "und".into());
+            out.0.entry(lang).or_insert_with(|| t.value.clone());
+        }
+        out
     }
 
     fn id(&self, e: &Entity<'a>) -> String {
@@ -352,9 +412,10 @@ impl<'c, 'a> Lower<'c, 'a> {
                     range,
                     required: field.presence == Some(ast::Presence::Required),
                     scoring: None,
+                    description: self.text(f, &field.description),
                 }
             }
-            Entity::Item(_, _, item) => {
+            Entity::Item(file, _, item) => {
                 let (ty, range, scoring) = match &item.ty {
                     ast::ItemType::Boolean(_) => (ir::ValueType::Boolean, None, ir::Scoring::Boolean),
                     ast::ItemType::Integer(r) => (
@@ -368,7 +429,8 @@ impl<'c, 'a> Lower<'c, 'a> {
                         ir::Scoring::Choice { points: opts.iter().map(|o| o.points.value).collect() },
                     ),
                 };
-                ir::Input { path, ty, unit: None, range, required: false, scoring: Some(scoring) }
+                let description = self.text(file, &item.texts);
+                ir::Input { path, ty, unit: None, range, required: false, scoring: Some(scoring), description }
             }
             _ => return 0,
         };
@@ -469,7 +531,13 @@ impl<'c, 'a> Lower<'c, 'a> {
     fn node(&mut self, e: Entity<'a>) {
         let Some(cx) = Self::node_cx(&e) else { return };
         let id = self.id(&e);
-        let at = self.loc(cx.file, e.name_span());
+        let at = self.place(cx.file, e.name_span(), false);
+        let title = match e {
+            Entity::Define(_, _, d) => self.text(cx.file, &d.title),
+            Entity::Score(_, _, s) => self.text(cx.file, &s.title),
+            Entity::Strat(_, _, s) => self.text(cx.file, &s.title),
+            _ => ir::Text::default(),
+        };
         let kind = match e {
             Entity::Define(_, _, d) => ir::NodeKind::Define { expr: self.labeled(cx, &d.expr) },
             // A score of one item is that item's points, like every term of a sum.
@@ -484,8 +552,9 @@ impl<'c, 'a> Lower<'c, 'a> {
                     .iter()
                     .map(|st| ir::Stratum {
                         name: st.name.name.clone(),
+                        title: self.text(cx.file, &st.title),
                         when: self.labeled(cx, &st.when),
-                        at: self.loc(cx.file, st.name.span),
+                        at: self.place(cx.file, st.name.span, false),
                     })
                     .collect();
                 ir::NodeKind::Stratify { population, strata }
@@ -493,7 +562,7 @@ impl<'c, 'a> Lower<'c, 'a> {
             _ => return,
         };
         let i = self.nodes.len() as u32;
-        self.nodes.push(ir::Node { id, at, kind });
+        self.nodes.push(ir::Node { id, title, at, kind });
         self.node_index.insert(e.key(), i);
     }
 
@@ -501,8 +570,7 @@ impl<'c, 'a> Lower<'c, 'a> {
     /// explanations can show which part decided.
     fn labeled(&mut self, cx: Cx<'a>, e: &'a Expr) -> ir::Expr {
         let label = |this: &mut Self, part: &'a Expr| ir::Expr::Labeled {
-            text: part.span.text(&this.ch.db.files[cx.file].text).to_string(),
-            at: this.loc(cx.file, part.span),
+            at: this.place(cx.file, part.span, true),
             expr: Box::new(this.expr(cx, part)),
         };
         match &e.kind {
@@ -638,9 +706,15 @@ impl<'c, 'a> Lower<'c, 'a> {
     }
 
     fn recommendation(&mut self, cx: Cx<'a>, r: &'a ast::Recommend) -> ir::Recommendation {
+        let entries =
+            |f: fn(&'a ast::RecEntryKind) -> Option<&'a ast::Text>| r.entries.iter().filter_map(move |e| f(&e.kind));
+        let titles = entries(|k| match k {
+            ast::RecEntryKind::Title(t) => Some(t),
+            _ => None,
+        });
         let mut rec = ir::Recommendation {
             id: self.id(&Entity::Rec(cx.file, r)),
-            title: r.title.as_ref().map(|t| t.value.clone()),
+            title: self.text(cx.file, r.title.iter().chain(titles)),
             direction: match r.direction {
                 ast::Direction::For => ir::Direction::For,
                 ast::Direction::Against => ir::Direction::Against,
@@ -648,8 +722,22 @@ impl<'c, 'a> Lower<'c, 'a> {
             action: r.name.name.clone(),
             strength: None,
             certainty: None,
+            level: self.text(
+                cx.file,
+                entries(|k| match k {
+                    ast::RecEntryKind::Level(t) => Some(t),
+                    _ => None,
+                }),
+            ),
+            rationale: self.text(
+                cx.file,
+                entries(|k| match k {
+                    ast::RecEntryKind::Rationale(t) => Some(t),
+                    _ => None,
+                }),
+            ),
             when: ir::Expr::Bool(false),
-            at: self.loc(cx.file, r.name.span),
+            at: self.place(cx.file, r.name.span, false),
         };
         for e in &r.entries {
             match &e.kind {
@@ -695,11 +783,12 @@ impl<'c, 'a> Lower<'c, 'a> {
             let when = s.when.as_ref().map(|w| self.labeled(cx, w));
             steps.push(ir::Step {
                 id: s.name.name.clone(),
-                title: s.title.as_ref().map(|t| t.value.clone()),
+                title: self.text(cx.file, &s.title),
+                responsible: self.text(cx.file, &s.responsible),
                 when,
                 limit,
-                if_missed: s.if_missed.first().map(|m| m.text.value.clone()),
-                at: self.loc(cx.file, s.name.span),
+                if_missed: self.text(cx.file, s.if_missed.iter().map(|m| &m.text)),
+                at: self.place(cx.file, s.name.span, false),
             });
         }
         let when = p.when.as_ref().map(|w| self.labeled(cx, w));
@@ -710,7 +799,9 @@ impl<'c, 'a> Lower<'c, 'a> {
             };
             self.limit(cx, l, step)
         });
-        ir::Pathway { id: p.name.name.clone(), when, steps, limit }
+        let title = self.text(cx.file, p.title.iter().chain(&p.titles));
+        let at = self.place(cx.file, p.name.span, false);
+        ir::Pathway { id: p.name.name.clone(), title, when, steps, limit, at }
     }
 
     /// `within amount after anchor`: counted from the step at `step` (its
@@ -782,7 +873,8 @@ impl<'c, 'a> Lower<'c, 'a> {
         }?;
         let target = match ent {
             Entity::Rec(..) => Target::Recommendation(self.id(&ent)),
-            Entity::Step(..) => Target::Step(self.id(&ent)),
+            Entity::Step(_, p, s) => Target::Step { pathway: p.name.name.clone(), step: s.name.name.clone() },
+            Entity::Pathway(_, p) => Target::Pathway(p.name.name.clone()),
             Entity::Input(..) | Entity::Item(..) => Target::Input(self.id(&ent)),
             Entity::Define(..) | Entity::Score(..) | Entity::Strat(..) => Target::Node(self.id(&ent)),
             _ => return None,
@@ -790,7 +882,17 @@ impl<'c, 'a> Lower<'c, 'a> {
         let expected = match &e.kind {
             ast::ExpectKind::Applies => Expected::Applies,
             ast::ExpectKind::DoesNotApply => Expected::DoesNotApply,
-            ast::ExpectKind::Undecided => Expected::Undecided,
+            ast::ExpectKind::NotApplicable => Expected::NotApplicable,
+            ast::ExpectKind::Undecided(fields) if fields.is_empty() => Expected::Undecided(None),
+            ast::ExpectKind::Undecided(fields) => {
+                let mut paths = Vec::new();
+                for p in fields {
+                    let ent = self.resolve(cx, p)?;
+                    let i = self.input(ent) as usize;
+                    paths.push(self.inputs.get(i)?.path.clone());
+                }
+                Expected::Undecided(Some(paths))
+            }
             ast::ExpectKind::Is(v) => Expected::Is(v.name.clone()),
             ast::ExpectKind::Equals(q) => Expected::Equals(q.number.value),
             ast::ExpectKind::In(r) => Expected::In(r.lo.value, r.hi.value),

@@ -1,0 +1,68 @@
+//! The nesting depth of JSON text, found in one pass before parsing, so
+//! that deep input is refused in linear time instead of exhausting the
+//! stack of a recursive reader.
+
+/// The deepest nesting of `[` and `{` in JSON text (brackets inside
+/// strings do not count). Text that is not JSON gets some number; the
+/// parser then reports what is wrong with it.
+pub fn max_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in text.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// An upper bound of the nesting of flow collections (`[` and `{`) in
+/// YAML text. Brackets are counted wherever they are, in quoted and plain
+/// text and in comments too, so the bound is never too low: telling a
+/// quote from an apostrophe in plain YAML text takes a parser, and the
+/// bound is there to keep deep text away from one.
+pub fn max_depth_yaml(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_brackets_outside_strings() {
+        assert_eq!(super::max_depth(r#"{"a": [1, {"b": "[[[{"}], "c\"[": []}"#), 3);
+        assert_eq!(super::max_depth("3"), 0);
+        assert_eq!(super::max_depth(&"[".repeat(100_000)), 100_000);
+    }
+
+    #[test]
+    fn yaml_counts_every_bracket() {
+        assert_eq!(super::max_depth_yaml("a: [1, {b: '[['}]\n# ]]"), 4);
+    }
+}

@@ -1,0 +1,245 @@
+//! What an undecided result says it needs, checked on random patients of
+//! the shipped guidelines and of random guidelines:
+//!
+//! - **sufficient**: fill in every field it lists, with any values, and it
+//!   is decided (or it is open for `reasons` alone, which no data decides);
+//! - **complete**: fill in a missing field it does not list, and it stays
+//!   undecided.
+
+use guidepath_eval::Evaluator;
+use guidepath_ir::{Input, Scoring, ValueType};
+use guidepath_tests::{evaluator, evaluator_from_text, guide_files, root};
+use proptest::prelude::*;
+use proptest::test_runner::TestRng;
+use serde_json::{json, Value};
+use std::sync::OnceLock;
+
+/// A valid value for `input`, drawn with `rng`.
+fn value_for(input: &Input, rng: &mut TestRng) -> Value {
+    let (lo, hi) = input.range.unwrap_or((-20.0, 120.0));
+    match (&input.ty, &input.scoring) {
+        (ValueType::Boolean, _) => json!(rng.random_bool(0.5)),
+        (ValueType::Integer, Some(Scoring::Integer { lo, hi, .. })) => json!(rng.random_range(*lo as i64..=*hi as i64)),
+        (ValueType::Integer, _) => json!(rng.random_range(lo as i64..=hi as i64)),
+        (ValueType::Decimal, _) => json!(rng.random_range(lo..=hi)),
+        (ValueType::Date, _) => json!(format!("2024-{:02}-{:02}", rng.random_range(1..=12), rng.random_range(1..=28))),
+        (ValueType::Duration, _) => {
+            let unit = ["D", "W", "M", "Y"][rng.random_range(0..4)];
+            json!(format!("P{}{unit}", rng.random_range(0..=120)))
+        }
+        (ValueType::Text, _) => json!(["ok", "no", ""][rng.random_range(0..3)]),
+        (ValueType::Enum { values }, _) => json!(values[rng.random_range(0..values.len())]),
+        (ValueType::Set { values }, _) => {
+            Value::Array(values.iter().filter(|_| rng.random_bool(0.4)).map(|v| json!(v)).collect())
+        }
+    }
+}
+
+/// Sets `path` (dotted) in a patient.
+fn set(patient: &mut Value, path: &str, v: Value) {
+    match path.split_once('.') {
+        None => patient[path] = v,
+        Some((group, rest)) => {
+            if !patient[group].is_object() {
+                patient[group] = json!({});
+            }
+            patient[group][rest] = v;
+        }
+    }
+}
+
+/// Every item of a result, by where it is, with its state and what it
+/// lists: `(where, state, needs, has reasons)`.
+fn items(result: &Value) -> Vec<(String, String, Vec<String>, bool)> {
+    let mut out = Vec::new();
+    let mut add = |at: String, x: &Value| {
+        let needs = x["needs"].as_array().map(|a| a.iter().filter_map(|n| n.as_str().map(String::from)).collect());
+        let reasons = x["reasons"].as_array().is_some_and(|r| !r.is_empty());
+        out.push((at, x["state"].as_str().unwrap_or("").to_string(), needs.unwrap_or_default(), reasons));
+    };
+    for list in ["strata", "scores", "recommendations"] {
+        for (k, x) in result[list].as_array().into_iter().flatten().enumerate() {
+            add(format!("{list}[{k}] {}", x["id"]), x);
+        }
+    }
+    for (k, p) in result["pathways"].as_array().into_iter().flatten().enumerate() {
+        add(format!("pathways[{k}]"), p);
+        for (j, s) in p["steps"].as_array().into_iter().flatten().enumerate() {
+            add(format!("pathways[{k}].steps[{j}] {}", s["id"]), s);
+            if s["deadline"].is_object() {
+                add(format!("pathways[{k}].steps[{j}].deadline"), &s["deadline"]);
+            }
+        }
+    }
+    out
+}
+
+fn result(ev: &Evaluator, patient: &Value) -> Value {
+    ev.evaluate_json(patient).expect("generated patients are valid").to_json()
+}
+
+/// Checks both properties for one patient of `ev`; returns how many
+/// undecided items it looked at.
+fn check_patient(ev: &Evaluator, patient: &Value, rng: &mut TestRng) -> Result<usize, TestCaseError> {
+    let before = result(ev, patient);
+    let inputs = &ev.artifact().inputs;
+    let bound = ev.bind(patient).expect("valid");
+    let missing: Vec<&Input> =
+        inputs.iter().enumerate().filter(|(i, _)| bound.get(*i as u32).is_none()).map(|(_, x)| x).collect();
+    let mut open = 0;
+    for (at, state, needs, _) in items(&before) {
+        if state != "undecided" {
+            continue;
+        }
+        open += 1;
+        // Sufficient: every listed field filled in decides it, or leaves
+        // it open for reasons alone.
+        for _ in 0..2 {
+            let mut filled = patient.clone();
+            for path in &needs {
+                let input = inputs.iter().find(|x| &x.path == path).expect("needs names inputs");
+                set(&mut filled, path, value_for(input, rng));
+            }
+            let after = items(&result(ev, &filled));
+            let (_, st, still, _) = after.iter().find(|x| x.0 == at).expect("same items");
+            prop_assert!(
+                st != "undecided" || still.is_empty(),
+                "{at} still needs {still:?} after {needs:?} were filled in\npatient: {patient}\nfilled: {filled}"
+            );
+        }
+        // Complete: a missing field not listed cannot decide it.
+        let unlisted: Vec<&&Input> = missing.iter().filter(|x| !needs.contains(&x.path)).collect();
+        if unlisted.is_empty() {
+            continue;
+        }
+        let input = unlisted[rng.random_range(0..unlisted.len())];
+        let mut one = patient.clone();
+        set(&mut one, &input.path, value_for(input, rng));
+        let after = items(&result(ev, &one));
+        let (_, st, _, _) = after.iter().find(|x| x.0 == at).expect("same items");
+        prop_assert_eq!(
+            st,
+            "undecided",
+            "{} was decided by `{}`, which it does not list\npatient: {}",
+            at,
+            input.path,
+            one
+        );
+    }
+    Ok(open)
+}
+
+/// A random patient for `ev`: each input known with probability 1/2.
+fn patient(ev: &Evaluator, rng: &mut TestRng) -> Value {
+    let mut p = json!({});
+    for input in &ev.artifact().inputs {
+        if rng.random_bool(0.5) {
+            set(&mut p, &input.path, value_for(input, rng));
+        }
+    }
+    p
+}
+
+fn shipped() -> &'static Vec<Evaluator> {
+    static E: OnceLock<Vec<Evaluator>> = OnceLock::new();
+    E.get_or_init(|| guide_files(&root().join("guidelines")).iter().map(|p| evaluator(p)).collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn needs_of_the_shipped_guidelines_are_sufficient_and_complete(which in 0usize..64, seed in any::<u64>()) {
+        let ev = &shipped()[which % shipped().len()];
+        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
+        let p = patient(ev, &mut rng);
+        check_patient(ev, &p, &mut rng)?;
+    }
+
+    #[test]
+    fn needs_of_random_guidelines_are_sufficient_and_complete(source in arb_guideline(), seed in any::<u64>()) {
+        let Some(ev) = compiles(&source) else { return Ok(()) };
+        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
+        for _ in 0..4 {
+            let p = patient(&ev, &mut rng);
+            check_patient(&ev, &p, &mut rng)?;
+        }
+    }
+}
+
+/// The evaluator of a generated guideline, when it compiles.
+fn compiles(source: &str) -> Option<Evaluator> {
+    let checked = guidepath_check::check_text("random.guide", source);
+    let clean = checked.diagnostics.iter().flatten().all(|d| d.severity != guidepath_check::Severity::Error);
+    clean.then(|| evaluator_from_text(source))
+}
+
+/// A comparison of one of the inputs with a constant.
+fn arb_atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        (0u8..4, 0i64..=10).prop_map(|(op, n)| format!("a {} {n}", ["<", "<=", ">", ">="][op as usize])),
+        (0u8..4, 0i64..=10).prop_map(|(op, n)| format!("b {} {n}", ["<", "=", ">", "!="][op as usize])),
+        Just("c".to_string()),
+        Just("d".to_string()),
+        (0u8..2, 1i64..=6, 0u8..2).prop_map(|(op, n, u)| {
+            format!("e {} {n} {}", [">=", "<"][op as usize], ["months", "weeks"][u as usize])
+        }),
+        (0u8..3).prop_map(|v| format!("f is {}", ["x", "y", "z"][v as usize])),
+        (0i64..=10, 0i64..=10).prop_map(|(lo, w)| format!("a in {lo}..{}", (lo + w).min(10))),
+        (0i64..=7).prop_map(|n| format!("s.p + s.q >= {n}")),
+    ]
+}
+
+/// A condition of atoms with `and`, `or` and `not`, nested a few levels.
+fn arb_cond() -> impl Strategy<Value = String> {
+    arb_atom().prop_recursive(3, 12, 3, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|xs| format!("({})", xs.join(" and "))),
+            prop::collection::vec(inner.clone(), 2..4).prop_map(|xs| format!("({})", xs.join(" or "))),
+            inner.prop_map(|x| format!("not ({x})")),
+        ]
+    })
+}
+
+/// A guideline over fixed inputs (numbers, booleans, a duration, an enum,
+/// two questionnaire items) with random definitions, strata, a recommendation
+/// and a pathway whose steps count from a date and from each other.
+fn arb_guideline() -> impl Strategy<Value = String> {
+    (arb_cond(), arb_cond(), arb_cond(), arb_cond(), arb_cond(), 1i64..=5, any::<bool>()).prop_map(
+        |(pop, s1, r, pw, st, n, population)| {
+            let of = if population { " of pop" } else { "" };
+            format!(
+                "guideline r.g \"R\" {{ issuer \"t\" version \"1\" status draft language en source \"t\" }}\n\
+                 input {{\n  a : integer in 0..10\n  b : integer in 0..10\n  c : boolean\n  d : boolean\n  \
+                 e : duration\n  f : f\n  start : date\n}}\n\
+                 enum f {{ x, y, z }}\n\
+                 instrument s {{\n  item p : integer in 0..6\n  item q : boolean\n}}\n\
+                 define pop = {pop}\n\
+                 stratify g{of} {{\n  one when {s1}\n  two when not ({s1})\n}}\n\
+                 recommend r1 \"R1\" {{ when {r} and g is one }}\n\
+                 recommend r2 \"R2\" {{ when pop or c }}\n\
+                 pathway w {{\n  when {pw}\n  step first within {n} weeks after start\n  \
+                 step second {{ when {st}\n    within 1 month after first }}\n}}\n"
+            )
+        },
+    )
+}
+
+/// The generator makes guidelines that compile, and patients for them
+/// leave results open: the properties above are tested, not skipped.
+#[test]
+fn random_guidelines_compile_and_leave_results_open() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut compiled, mut open) = (0, 0);
+    for _ in 0..40 {
+        let source = proptest::strategy::ValueTree::current(&arb_guideline().new_tree(&mut runner).unwrap());
+        let Some(ev) = compiles(&source) else { continue };
+        compiled += 1;
+        for _ in 0..4 {
+            let p = patient(&ev, runner.rng());
+            open += check_patient(&ev, &p, runner.rng()).unwrap();
+        }
+    }
+    assert!(compiled >= 35, "only {compiled} of 40 random guidelines compile");
+    assert!(open >= 100, "only {open} undecided results");
+}
