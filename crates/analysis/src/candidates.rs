@@ -154,6 +154,9 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
             out.into_iter().map(Value::Duration).collect()
         }
         ValueType::Text => {
+            // Texts compare with `=` and `!=` only: each constant, and one
+            // text that is none of them (once only the constants were
+            // tried, so `note != ""` seemed never true).
             let mut out: Vec<Value> = Vec::new();
             for t in &c.texts {
                 let v = Value::Text(t.clone());
@@ -161,7 +164,11 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
                     out.push(v);
                 }
             }
-            out.push(Value::Text(String::new()));
+            let mut other = String::new();
+            while c.texts.contains(&other) {
+                other.push('x');
+            }
+            out.push(Value::Text(other));
             out
         }
         ValueType::Enum { values } => (0..values.len() as u32).map(Value::Enum).collect(),
