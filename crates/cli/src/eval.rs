@@ -156,7 +156,7 @@ pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> Exit
         }
     };
     let syntax = Syntax::of(patient.filter(|_| !from_stdin), &text);
-    let read = match patient::read(&evaluator, &text, syntax, opts.strict) {
+    let read = match patient::read(&evaluator, &text, syntax, opts.strict, None) {
         Ok(r) => r,
         Err(Problem::Syntax(e)) => {
             eprintln!("error: {e}");
@@ -264,7 +264,7 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) ->
             Line::Text(text) => {
                 records += 1;
                 let id = opts.id.and_then(|field| record_id(text, field));
-                match patient::read(evaluator, text, Syntax::Json, opts.strict) {
+                match patient::read(evaluator, text, Syntax::Json, opts.strict, opts.id) {
                     Ok(read) => {
                         if let Some(field) = read.unknown.first() {
                             unknown_lines += 1;

@@ -57,8 +57,9 @@ pub struct Read {
 }
 
 /// Reads one patient's data. With `strict`, fields the guideline does not
-/// read and `required` fields that are missing are errors.
-pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool) -> Result<Read, Problem> {
+/// read and `required` fields that are missing are errors. `id` is the
+/// field that names the record (`--id`), which is not the guideline's to read.
+pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool, id: Option<&str>) -> Result<Read, Problem> {
     if text.len() > MAX_PATIENT_BYTES {
         return Err(Problem::Syntax(format!("patient data is larger than {} MiB", MAX_PATIENT_BYTES >> 20)));
     }
@@ -86,6 +87,9 @@ pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool) -> Result<
             bound
         }
     };
+    if let Some(id) = id {
+        unknown.retain(|f| f != id);
+    }
     if strict {
         let mut errors: Vec<BindError> = unknown
             .iter()

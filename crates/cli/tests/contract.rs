@@ -40,7 +40,8 @@ fn days_against_months_say_why_no_data_decides() {
     assert_eq!(rec["needs"], json!([]), "no field would decide it: {rec}");
     assert_eq!(rec["reasons"][0]["data"], json!({ "pain_duration": "P90D" }));
     // Without the booleans, they are asked for, and the reason stays.
-    let v = eval_json(&[SKANE], r#"{"age": 45, "pain_duration": "P90D", "pain_sites": ["low_back"], "linton_score": 30}"#);
+    let v =
+        eval_json(&[SKANE], r#"{"age": 45, "pain_duration": "P90D", "pain_sites": ["low_back"], "linton_score": 30}"#);
     let rec = item(&v, "recommendations", "mms_referral");
     assert_eq!(rec["needs"], json!(["very_pronounced_symptoms", "very_long_sick_leave", "previous_treatment_failed"]));
     assert_eq!(rec["reasons"][0]["condition"], "pain_duration >= 3 months");
@@ -72,8 +73,11 @@ fn tests_can_say_not_applicable_and_undecided_because() {
     let (code, out, err) = guidepath(&["test", file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}{err}");
     // A wrong field list fails, and says what keeps it open.
-    std::fs::write(&file, good.replace("undecided because pain_duration\n  expect care", "undecided because age\n  expect care"))
-        .unwrap();
+    std::fs::write(
+        &file,
+        good.replace("undecided because pain_duration\n  expect care", "undecided because age\n  expect care"),
+    )
+    .unwrap();
     let (code, out, _) = guidepath(&["test", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("expected: undecided because age"), "{out}");
@@ -91,7 +95,14 @@ fn yaml_artifacts_of_every_shipped_guideline_evaluate_as_their_json_twins() {
         r#"{"age": 45, "pain_duration": "P4M", "pain_sites": ["low_back"], "linton_score": 38, "referral_date": "2024-01-31"}"#,
         r#"{"start_back": {"q1": true, "q5": true, "q6": true, "q7": true, "q8": true}, "age": 30, "back_pain": true}"#,
     ];
-    for g in ["dk/early_stratified_care", "instruments/orebro_sf", "instruments/start_back", "no/msk_package_pathway", "se/jamtland_long_term_pain", "se/skane_mms"] {
+    for g in [
+        "dk/early_stratified_care",
+        "instruments/orebro_sf",
+        "instruments/start_back",
+        "no/msk_package_pathway",
+        "se/jamtland_long_term_pain",
+        "se/skane_mms",
+    ] {
         let src = format!("guidelines/{g}.guide");
         let name = g.replace('/', "_");
         let json = dir.join(format!("{name}.json"));
@@ -178,7 +189,10 @@ fn patient_files_are_read_as_the_format_they_are_in() {
     let typo = write("typo.yaml", "ag: 45\n");
     let (code, _, err) = guidepath(&["eval", SKANE, &typo]);
     assert_eq!(code, 0);
-    assert!(err.contains("warning: `ag` is not a field of `se.skane.mms`; it is ignored (did you mean `age`?)"), "{err}");
+    assert!(
+        err.contains("warning: `ag` is not a field of `se.skane.mms`; it is ignored (did you mean `age`?)"),
+        "{err}"
+    );
     let (code, _, err) = guidepath(&["eval", "--strict", SKANE, &typo]);
     assert_eq!(code, 1);
     assert!(err.contains("`ag`: not a field of this guideline"), "{err}");
@@ -314,7 +328,10 @@ fn titles_in_another_language_and_the_longer_texts_on_request() {
     assert_eq!(v["guideline"]["title"], "Multimodal smärtbehandling (MMS)");
     assert!(item(&v, "recommendations", "mms_referral").get("rationale").is_none());
     let v = eval_json(&["--lang", "en", "--texts", SKANE], p);
-    assert_eq!((&v["guideline"]["title"], &v["guideline"]["language"]), (&json!("Multimodal pain treatment (MMS)"), &json!("en")));
+    assert_eq!(
+        (&v["guideline"]["title"], &v["guideline"]["language"]),
+        (&json!("Multimodal pain treatment (MMS)"), &json!("en"))
+    );
     // Where there is no English, the guideline's own language.
     let rec = item(&v, "recommendations", "mms_referral");
     assert_eq!(rec["title"], "Remiss till multimodal smärtbehandling hos godkänd behandlare");

@@ -102,7 +102,13 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                     let m = out.members.get(first + k).copied().flatten();
                     list.push(json!({ "stratum": s.name, "value": tri(m), "at": at(s.at), "conditions": conditions(out, &s.when) }));
                 }
-                rules.push(json!({ "rule": node.id, "kind": "stratification", "at": at(node.at), "strata": list }));
+                // The stratum, or why there is none.
+                let chosen = match value.strat {
+                    crate::Strat::In(k) => strata.get(k as usize).map_or(J::Null, |s| J::String(s.name.clone())),
+                    crate::Strat::Outside => J::String("not applicable".into()),
+                    crate::Strat::Undecided => J::String("unknown".into()),
+                };
+                rules.push(json!({ "rule": node.id, "kind": "stratification", "value": chosen, "at": at(node.at), "strata": list }));
             }
             _ => {}
         }

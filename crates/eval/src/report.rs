@@ -491,8 +491,8 @@ impl<'e> Outcome<'e> {
             || matches!(atom, Expr::InRange { unit: Some(u), .. } if u.time_family().is_some());
         let message = if times {
             format!(
-                "`{condition}` cannot be decided: a month has 28 to 31 days, so a duration in days and one in \
-                 months compare only where those bounds agree, and no more data decides it"
+                "`{condition}` cannot be decided: a month has 28 to 31 days, so days and months compare only \
+                 where those bounds agree; more data cannot decide it"
             )
         } else {
             format!("`{condition}` cannot be decided from the values given")
