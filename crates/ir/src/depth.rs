@@ -6,6 +6,20 @@
 /// strings do not count). Text that is not JSON gets some number; the
 /// parser then reports what is wrong with it.
 pub fn max_depth(text: &str) -> usize {
+    scan(text, true)
+}
+
+/// An upper bound of the nesting of flow collections (`[` and `{`) in
+/// YAML text. Brackets are counted wherever they are, in quoted and plain
+/// text and in comments too, so the bound is never too low: telling a
+/// quote from an apostrophe in plain YAML text takes a parser, and the
+/// bound is there to keep deep text away from one.
+pub fn max_depth_yaml(text: &str) -> usize {
+    scan(text, false)
+}
+
+/// The deepest nesting of brackets, skipping JSON strings when `strings`.
+fn scan(text: &str, strings: bool) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     let mut in_string = false;
     let mut escaped = false;
@@ -20,27 +34,7 @@ pub fn max_depth(text: &str) -> usize {
             continue;
         }
         match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
-
-/// An upper bound of the nesting of flow collections (`[` and `{`) in
-/// YAML text. Brackets are counted wherever they are, in quoted and plain
-/// text and in comments too, so the bound is never too low: telling a
-/// quote from an apostrophe in plain YAML text takes a parser, and the
-/// bound is there to keep deep text away from one.
-pub fn max_depth_yaml(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for b in text.bytes() {
-        match b {
+            b'"' if strings => in_string = true,
             b'[' | b'{' => {
                 depth += 1;
                 max = max.max(depth);
