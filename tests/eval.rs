@@ -156,6 +156,60 @@ fn deadlines_use_exact_calendar_arithmetic() {
     assert_eq!(d["needs"], json!(["age", "pain_duration", "pain_sites"]));
 }
 
+/// Durations near the 64-bit limit once wrapped in release builds (a longer
+/// duration compared as a shorter one) and panicked in debug builds; every
+/// duration is now bounded by the calendar when it is read.
+#[test]
+fn huge_durations_are_refused_not_wrapped() {
+    let ev = skane();
+    for d in
+        ["P9223372036854775807D", "P106751991167301D", "P768614336404564651M", "P10001Y", "P99999999999999999999999W"]
+    {
+        let errors = ev.evaluate_json(&json!({ "pain_duration": d })).err().unwrap_or_else(|| panic!("{d} accepted"));
+        assert!(errors[0].message.contains("longer than 10000 years"), "{d}: {}", errors[0]);
+    }
+    let o = ev.evaluate_json(&json!({ "age": 40, "pain_sites": ["neck"], "pain_duration": "P10000Y" })).unwrap();
+    assert_eq!(o.condition("target_population"), Some(Some(true)));
+}
+
+/// A due date after 9999-12-31 cannot be written as a date: the deadline is
+/// undecided, with the reason, rather than printed in a form no reader takes.
+#[test]
+fn a_due_date_past_the_calendar_is_undecided_with_a_reason() {
+    let ev = skane();
+    let p = json!({ "age": 40, "pain_duration": "P4M", "pain_sites": ["neck"], "referral_date": "9999-12-15" });
+    let out = ev.evaluate_json(&p).unwrap().to_json();
+    let d = &item(item(&out, "pathways", "mms"), "steps", "first_visit")["deadline"];
+    assert_eq!((&d["state"], &d["due"]), (&json!("undecided"), &serde_json::Value::Null), "{d}");
+    assert!(d["reasons"][0]["message"].as_str().unwrap().contains("9999-12-31"), "{d}");
+    let p = json!({ "age": 40, "pain_duration": "P4M", "pain_sites": ["neck"], "referral_date": "9999-11-30" });
+    let out = ev.evaluate_json(&p).unwrap().to_json();
+    assert_eq!(item(item(&out, "pathways", "mms"), "steps", "first_visit")["deadline"]["due"], "9999-12-30");
+}
+
+/// The text binder once skipped fields the guideline does not read without
+/// reading them, so `eval --ndjson` accepted a line `eval` refused; and it
+/// merged an object given twice where the tree binder takes the last.
+#[test]
+fn the_text_binder_refuses_what_the_tree_binder_refuses() {
+    let ev = evaluator(&root().join("guidelines/dk/early_stratified_care.guide"));
+    let deep = format!("{{\"age\": 40, \"x\": {}{}}}", "[".repeat(200), "]".repeat(200));
+    for text in [
+        r#"{"age": 40, "note": "\ud800"}"#,
+        r#"{"age": 40, "note": {"a": "\udc00x"}}"#,
+        r#"{"age": 40, "n": 1e400}"#,
+        deep.as_str(),
+        r#"{"start_back": {"q1": true}, "start_back": {"q2": true}}"#,
+        r#"{"start_back": {"q1": true}, "start_back": null}"#,
+    ] {
+        let fast = ev.bind_str(text);
+        let tree = serde_json::from_str::<serde_json::Value>(text)
+            .map_err(|e| guidepath_eval::InputError::Json(e.to_string()))
+            .and_then(|v| ev.bind(&v).map_err(guidepath_eval::InputError::Data));
+        assert_eq!(fast, tree, "{text}");
+    }
+}
+
 #[test]
 fn bad_patient_data_is_reported_by_field_path() {
     let ev = evaluator(&root().join("guidelines/dk/early_stratified_care.guide"));

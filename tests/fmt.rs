@@ -122,3 +122,28 @@ proptest! {
         prop_assert_eq!(got.unwrap(), want, "{}", path.display());
     }
 }
+
+/// A lone carriage return ends a line for the parser as it does for the
+/// formatter's lexer and the line index: once a `//` comment ran on past it
+/// in the grammar only, so `fmt` (which writes a newline for it) brought a
+/// commented-out rule to life with no diagnostic.
+#[test]
+fn a_lone_carriage_return_ends_a_line_everywhere() {
+    let text = "guideline t.t \"T\" { issuer \"t\" version \"1\" status draft language en source \"t\" }\r\
+                input { a : integer }\r\
+                recommend r \"R\" { when a > 1 } // the end\rrecommend s \"S\" { when a > 2 }\r";
+    let path = root().join("lone_cr.guide");
+    let before = meaning(&path, text);
+    let once = guidepath_fmt::format(text).expect("it parses");
+    assert_eq!(before, meaning(&path, &once), "{once:?}");
+    let (_, artifact) = before;
+    let (_, rules) = artifact.expect("it compiles");
+    let ids: Vec<&str> =
+        rules["recommendations"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["r", "s"], "the rule after the comment's line end is a rule");
+    // Lines and columns agree with the editor's: `recommend s` is line 4.
+    let checked = guidepath_check::check_text("lone_cr.guide", text);
+    let f = checked.db.file(0);
+    let s = text.find("recommend s").unwrap() as u32;
+    assert_eq!(f.lines.line_col(text, s).line, 4);
+}

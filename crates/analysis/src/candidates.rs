@@ -43,6 +43,7 @@ struct Constants {
     texts: Vec<String>,
 }
 
+/// Every expression of the artifact's rules.
 fn every_expr(art: &Artifact) -> Vec<&Expr> {
     let mut roots: Vec<&Expr> = Vec::new();
     for n in &art.nodes {
@@ -68,9 +69,43 @@ fn every_expr(art: &Artifact) -> Vec<&Expr> {
     all
 }
 
+/// Candidates from every constant of the artifact.
 pub fn for_inputs(art: &Artifact) -> Candidates {
+    from_exprs(art, every_expr(art))
+}
+
+/// Candidates for one question: from the constants it compares with, and
+/// those of the nodes it reads. A condition can tell apart only the values
+/// its own constants separate, so these cover every case of the question,
+/// and a question costs what it holds, not what the whole guideline holds
+/// (20,000 comparisons with distinct constants once cost 20,000 × 40,000
+/// evaluations).
+pub fn for_question(art: &Artifact, goal: &Expr) -> Candidates {
+    let mut seen = vec![false; art.nodes.len()];
+    let mut all = Vec::new();
+    let mut todo = vec![goal];
+    while let Some(e) = todo.pop() {
+        all.push(e);
+        if let Expr::Node(k) | Expr::InStratum { node: k, .. } = e {
+            if let Some(slot) = seen.get_mut(*k as usize).filter(|s| !**s) {
+                *slot = true;
+                match &art.nodes[*k as usize].kind {
+                    NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
+                    NodeKind::Stratify { population, strata } => {
+                        todo.extend(population.iter());
+                        todo.extend(strata.iter().map(|s| &s.when));
+                    }
+                }
+            }
+        }
+        e.push_children(&mut todo);
+    }
+    from_exprs(art, all)
+}
+
+fn from_exprs<'a>(art: &'a Artifact, exprs: Vec<&'a Expr>) -> Candidates {
     let mut consts: Vec<Constants> = art.inputs.iter().map(|_| Constants::default()).collect();
-    for e in every_expr(art) {
+    for e in exprs {
         let mut note = |i: u32, other: &Expr| {
             let Some(c) = consts.get_mut(i as usize) else { return };
             match other {
@@ -119,10 +154,11 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
         ValueType::Decimal => numbers(&c.numbers, input.range, false).into_iter().map(Value::Num).collect(),
         ValueType::Date => {
             let mut out: Vec<i64> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for pass in [&[0][..], &[-1, 1][..]] {
                 for d in &c.dates {
                     for delta in pass {
-                        if !out.contains(&(d + delta)) {
+                        if seen.insert(d + delta) {
                             out.push(d + delta);
                         }
                     }
@@ -137,18 +173,19 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
         ValueType::Duration => {
             // The constants first, so that witnesses show boundary values.
             let mut out: Vec<Duration> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for pass in [&[0.0][..], &[-1.0, 1.0][..]] {
                 for (v, u) in &c.durations {
                     for delta in pass {
                         if let Some(d) = Duration::of((v + delta).max(0.0), *u) {
-                            if !out.contains(&d) {
+                            if seen.insert((d.months, d.days, d.minutes)) {
                                 out.push(d);
                             }
                         }
                     }
                 }
             }
-            if !out.contains(&Duration::default()) {
+            if seen.insert((0, 0, 0)) {
                 out.push(Duration::default());
             }
             out.into_iter().map(Value::Duration).collect()
@@ -158,14 +195,14 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
             // text that is none of them (once only the constants were
             // tried, so `note != ""` seemed never true).
             let mut out: Vec<Value> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             for t in &c.texts {
-                let v = Value::Text(t.clone());
-                if !out.contains(&v) {
-                    out.push(v);
+                if seen.insert(t.as_str()) {
+                    out.push(Value::Text(t.clone()));
                 }
             }
             let mut other = String::new();
-            while c.texts.contains(&other) {
+            while seen.contains(other.as_str()) {
                 other.push('x');
             }
             out.push(Value::Text(other));
@@ -195,24 +232,24 @@ fn numbers(consts: &[f64], range: Option<(f64, f64)>, integer: bool) -> Vec<f64>
     let mut ks: Vec<f64> = Vec::new();
     for c in consts {
         let xs = if integer && c.fract() != 0.0 { vec![c.floor(), c.ceil()] } else { vec![*c] };
-        for x in xs {
-            if inside(x) && !ks.contains(&x) {
-                ks.push(x);
-            }
-        }
+        ks.extend(xs.into_iter().filter(|x| inside(*x)));
     }
+    // Sorted and without repeats, in linear time after the sort.
     ks.sort_by(f64::total_cmp);
+    ks.dedup();
     let mut out = ks.clone();
     let step = 1.0;
+    // A value between two neighbours is neither of them, nor any other
+    // constant (the constants are sorted).
     for w in ks.windows(2) {
         let mid = if integer { w[0] + 1.0 } else { (w[0] + w[1]) / 2.0 };
-        if mid < w[1] && inside(mid) && !out.contains(&mid) {
+        if mid < w[1] && inside(mid) {
             out.push(mid);
         }
     }
     if let (Some(first), Some(last)) = (ks.first(), ks.last()) {
         for x in [first - step, last + step] {
-            if inside(x) && !out.contains(&x) {
+            if inside(x) {
                 out.push(x);
             }
         }

@@ -290,12 +290,12 @@ fn missing_stratum(file: &SourceFile, decl: &ast::Stratify) -> Option<(Span, Str
     if text.get(close..close + 1) != Some("}") {
         return None;
     }
-    let line_start = text[..close].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = text[..close].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     if !text[line_start..close].trim().is_empty() {
         return None;
     }
     let first = decl.strata.first()?;
-    let first_line = text[..first.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+    let first_line = text[..first.span.start as usize].rfind(['\n', '\r']).map_or(0, |i| i + 1);
     let before = &text[first_line..first.span.start as usize];
     let indent = if before.trim().is_empty() { before } else { "  " };
     let mut name = "unassigned".to_string();

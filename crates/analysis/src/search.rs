@@ -69,10 +69,11 @@ impl<'a> Analysis<'a> {
             return Answer::NotAnalysed("the question could not be compiled".into());
         };
         let relevant = self.art.inputs_read(goal);
+        let cands = candidates::for_question(self.art, goal);
         let mut values: Vec<Option<Value>> = vec![None; self.art.inputs.len()];
         let mut budget = BUDGET;
         let mut memo = self.memo(goal);
-        let mut sx = Search { ev: &ev, relevant: &relevant, cands: &self.cands, memo: memo.as_mut() };
+        let mut sx = Search { ev: &ev, relevant: &relevant, cands: &cands, memo: memo.as_mut() };
         if !sx.run(0, &mut values, &mut budget) {
             if budget == 0 {
                 return Answer::NotAnalysed(format!("the search tried {BUDGET} patients without an answer"));
@@ -86,7 +87,7 @@ impl<'a> Analysis<'a> {
         // takes its first candidate (true stays true as data is added).
         for &i in &relevant {
             if values[i as usize].is_none() {
-                values[i as usize] = self.cands.of(i).first().cloned();
+                values[i as usize] = cands.of(i).first().cloned();
             }
         }
         if ev.evaluate(&Bound::from_values(values.clone())).recommendation(GOAL) != Some(Some(true)) {
@@ -106,13 +107,13 @@ impl<'a> Analysis<'a> {
     }
 
     /// For conditions that each read one input and no other node: whether
-    /// each can be true and whether it can be false, trying every candidate
-    /// of its input. One evaluator per input serves all its conditions, so
-    /// thousands of comparisons cost a few dozen evaluations. `None` for a
-    /// condition this does not decide (the caller asks it on its own).
+    /// each can be true and whether it can be false, trying the candidates
+    /// of its own constants on an artifact of that one input, so that each
+    /// costs what it holds: linear in the number of comparisons, whatever
+    /// their constants. `None` for a condition this does not decide (the
+    /// caller asks it on its own).
     pub fn sides(&self, conds: &[&Expr]) -> Vec<Option<(bool, bool)>> {
         let mut out = vec![None; conds.len()];
-        let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = std::collections::BTreeMap::new();
         for (k, e) in conds.iter().enumerate() {
             let reads = self.art.inputs_read(e);
             let mut todo: Vec<&Expr> = vec![e];
@@ -121,31 +122,35 @@ impl<'a> Analysis<'a> {
                 nodes |= matches!(x, Expr::Node(_) | Expr::InStratum { .. });
                 x.push_children(&mut todo);
             }
-            if let ([i], false, None) = (reads.as_slice(), nodes, self.outside(e)) {
-                groups.entry(*i).or_default().push(k);
-            }
-        }
-        for (input, members) in groups {
-            let recs = members.iter().map(|&k| probe_rec(format!("c{k}"), conds[k].clone())).collect();
+            let ([input], false, None) = (reads.as_slice(), nodes, self.outside(e)) else { continue };
+            let cands = candidates::for_question(self.art, e);
+            let mut when = (*e).clone();
+            to_input_zero(&mut when, *input);
+            let probe = Artifact {
+                schema: self.art.schema.clone(),
+                content_hash: String::new(),
+                guideline: self.art.guideline.clone(),
+                inputs: vec![self.art.inputs[*input as usize].clone()],
+                nodes: Vec::new(),
+                recommendations: vec![probe_rec(GOAL.into(), when)],
+                pathways: Vec::new(),
+                source: Default::default(),
+            };
             // Built here from a checked artifact: no hash to verify.
-            let Ok(ev) = Evaluator::new_in_process(self.artifact_with(Vec::new(), recs, Vec::new())) else { continue };
-            let mut seen = vec![(false, false); members.len()];
-            let mut values: Vec<Option<Value>> = vec![None; self.art.inputs.len()];
-            for c in self.cands.of(input) {
-                values[input as usize] = Some(c.clone());
-                let bound = Bound::from_values(values.clone());
-                let outcome = ev.evaluate(&bound);
-                for (slot, t) in seen.iter_mut().zip(outcome.recommendations_applied()) {
-                    match t {
-                        Some(true) => slot.0 = true,
-                        Some(false) => slot.1 = true,
-                        None => {}
-                    }
+            let Ok(ev) = Evaluator::new_in_process(probe) else { continue };
+            let mut seen = (false, false);
+            for c in cands.of(*input) {
+                let bound = Bound::from_values(vec![Some(c.clone())]);
+                match ev.evaluate(&bound).recommendations_applied().first() {
+                    Some(Some(true)) => seen.0 = true,
+                    Some(Some(false)) => seen.1 = true,
+                    _ => {}
+                }
+                if seen == (true, true) {
+                    break;
                 }
             }
-            for (&k, s) in members.iter().zip(seen) {
-                out[k] = Some(s);
-            }
+            out[k] = Some(seen);
         }
         out
     }
@@ -465,6 +470,26 @@ impl Search<'_> {
             }
         }
         false
+    }
+}
+
+/// Makes an expression that reads only input `i` read input 0 instead, for
+/// an artifact of that one input.
+fn to_input_zero(e: &mut Expr, i: u32) {
+    let mut todo: Vec<&mut Expr> = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Input(k) | Expr::Points(k) if *k == i => *k = 0,
+            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
+            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
+            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter_mut()),
+            Expr::Compare { lhs, rhs, .. } => {
+                todo.push(lhs);
+                todo.push(rhs);
+            }
+            Expr::Sum { terms } => todo.extend(terms.iter_mut().map(|(_, t)| t)),
+            _ => {}
+        }
     }
 }
 

@@ -1122,9 +1122,9 @@ impl<'a> Checker<'a> {
                     self.constant_in_range(f, (b, re), (a, le));
                 }
             }
-            (Ty::Duration(fam), Ty::Lit { unit, .. }) | (Ty::Lit { unit, .. }, Ty::Duration(fam)) => {
+            (Ty::Duration(fam), Ty::Lit { unit, value, .. }) | (Ty::Lit { unit, value, .. }, Ty::Duration(fam)) => {
                 let lit = if matches!(lt, Ty::Lit { .. }) { le.span } else { re.span };
-                self.duration_literal(f, *fam, *unit, lit);
+                self.duration_literal(f, *fam, *unit, *value, lit);
             }
             (Ty::Duration(a), Ty::Duration(b)) => {
                 if let (Some(a), Some(b)) = (a, b) {
@@ -1230,7 +1230,7 @@ impl<'a> Checker<'a> {
         );
     }
 
-    fn duration_literal(&mut self, f: FileId, fam: Option<TimeFamily>, unit: Option<Unit>, lit: Span) {
+    fn duration_literal(&mut self, f: FileId, fam: Option<TimeFamily>, unit: Option<Unit>, value: f64, lit: Span) {
         let text = self.text(f, lit);
         match unit {
             None => self.report(
@@ -1252,9 +1252,37 @@ impl<'a> Checker<'a> {
                             self.report(f, incomparable(lit, fam, lf));
                         }
                     }
+                    self.duration_amount(f, value, u, lit);
                 }
             },
         }
+    }
+
+    /// A duration is a whole number of its unit, at most the whole
+    /// calendar: anything else would compile to a comparison no data
+    /// decides, or a time limit that is not there.
+    fn duration_amount(&mut self, f: FileId, value: f64, unit: Unit, at: Span) {
+        if guidepath_ir::Duration::of(value, unit).is_some() {
+            return;
+        }
+        let text = match self.text(f, at) {
+            t if t.ends_with(|c: char| c.is_alphabetic()) => t.to_string(),
+            t => format!("{t} {unit}"),
+        };
+        let d = if value.fract() != 0.0 {
+            Diagnostic::new(Code::OutOfRange, at, format!("`{text}` is not a whole number of {unit}"))
+                .label("not whole")
+                .help(format!("durations count whole {unit}; use a smaller unit, such as days"))
+        } else {
+            Diagnostic::new(
+                Code::OutOfRange,
+                at,
+                format!("`{text}` is longer than {} years, the whole calendar", guidepath_ir::duration::MAX_YEARS),
+            )
+            .label("too long")
+            .help("give a duration within the calendar")
+        };
+        self.report(f, d);
     }
 
     fn in_range(&mut self, cx: Cx<'a>, t: &Ty<'a>, e: &'a Expr, r: &'a ast::Range) {
@@ -1302,7 +1330,11 @@ impl<'a> Checker<'a> {
                             .help("use years, months, weeks or days"),
                     ),
                     (Some(a), Some(b)) if a != *b => self.report(f, incomparable(r.span, *b, a)),
-                    _ => {}
+                    _ => {
+                        for b in [&r.lo, &r.hi] {
+                            self.duration_amount(f, b.value, u, b.span);
+                        }
+                    }
                 },
             },
             other => {
@@ -1475,8 +1507,8 @@ impl<'a> Checker<'a> {
                 Ty::Num { unit, integer: int(a) && int(b), range }
             }
             (Ty::Date, Ty::Duration(_)) => Ty::Date,
-            (Ty::Date, Ty::Lit { unit, .. }) => {
-                self.duration_literal(f, None, *unit, r.1);
+            (Ty::Date, Ty::Lit { unit, value, .. }) => {
+                self.duration_literal(f, None, *unit, *value, r.1);
                 Ty::Date
             }
             (Ty::Duration(a), Ty::Duration(b)) => {
@@ -1487,9 +1519,9 @@ impl<'a> Checker<'a> {
                 }
                 Ty::Duration(a.or(*b))
             }
-            (Ty::Duration(fam), Ty::Lit { unit, .. }) | (Ty::Lit { unit, .. }, Ty::Duration(fam)) => {
+            (Ty::Duration(fam), Ty::Lit { unit, value, .. }) | (Ty::Lit { unit, value, .. }, Ty::Duration(fam)) => {
                 let lit = if matches!(l.0, Ty::Lit { .. }) { l.1 } else { r.1 };
-                self.duration_literal(f, *fam, *unit, lit);
+                self.duration_literal(f, *fam, *unit, *value, lit);
                 Ty::Duration(*fam)
             }
             (a, b) => {
@@ -1999,6 +2031,8 @@ impl<'a> Checker<'a> {
                                 .label("not a time unit")
                                 .help("use years, months, weeks or days"),
                         );
+                    } else {
+                        self.duration_amount(f, q.number.value, unit, q.span);
                     }
                 }
             }
@@ -2144,7 +2178,7 @@ impl<'a> Checker<'a> {
                 }
             }
             (Ty::Duration(_), ast::Value::Quantity(q)) => match q.unit.as_ref().and_then(|u| self.unit(f, u)) {
-                Some(u) if u.time_family().is_some() => {}
+                Some(u) if u.time_family().is_some() => self.duration_amount(f, q.number.value, u, q.span),
                 Some(_) => bad(self, "a duration such as `4 months`".into()),
                 None if q.unit.is_none() => bad(self, "a duration with a unit, such as `4 months`".into()),
                 None => {}

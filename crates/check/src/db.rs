@@ -51,8 +51,11 @@ impl FileSystem for Disk {
 /// æ, ø, ä or ö, and the author needs to know that this is the cause.
 fn not_utf8(bytes: &[u8], valid: usize) -> std::io::Error {
     let before = &bytes[..valid.min(bytes.len())];
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+    // `before` is valid UTF-8, so its line index is the one of every other
+    // message (a line ends at `\n`, `\r\n` or a lone `\r`).
+    let lines = LineIndex::new(std::str::from_utf8(before).unwrap_or(""));
+    let line = lines.line_count();
+    let line_start = lines.line_start(line - 1) as usize;
     // `before` is valid UTF-8 up to `valid`, so its characters can be counted.
     let column = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
     let byte = bytes.get(valid).copied().unwrap_or(0);

@@ -395,3 +395,31 @@ fn a_client_that_cannot_watch_finds_new_files_on_save() {
     assert!(c.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Old Mac line ends (a lone `\r`) end lines for the server as for the
+/// editor: positions once drifted by every such line.
+#[test]
+fn positions_follow_lone_carriage_returns() {
+    let dir = std::env::temp_dir().join(format!("guidepath-lsp-cr-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "input { age : integer }\r// comment\rdefine adult = agee >= 18\r";
+    let file = dir.join("cr.guide");
+    std::fs::write(&file, text).unwrap();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    c.initialize(&uri(&dir));
+    let doc = uri(&file);
+    c.open(&doc, text);
+    let d = c.diagnostics(&doc, |p| p["version"] == 1);
+    let unknown = d["diagnostics"].as_array().unwrap().iter().find(|x| x["code"] == "E0201").cloned();
+    let unknown = unknown.unwrap_or_else(|| panic!("{d}"));
+    assert_eq!(unknown["range"]["start"], json!({ "line": 2, "character": 15 }), "{unknown}");
+    // Hover on the line after the comment finds `adult`, not text of another line.
+    let hover = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": { "line": 2, "character": 8 } }),
+    );
+    assert!(hover["result"]["contents"].to_string().contains("adult"), "{hover}");
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,7 @@
 //! Patient data to typed input values, with errors that name the field.
 
 use guidepath_ir::calendar::parse_date;
+use guidepath_ir::duration::IsoError;
 use guidepath_ir::{Artifact, Duration, ValueType};
 use serde_json::Value as J;
 
@@ -143,9 +144,12 @@ fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
             None => Err(format!("`{s}` is not a date; dates are YYYY-MM-DD and must exist in the calendar")),
         },
         (ValueType::Date, other) => Err(format!("expected a date \"YYYY-MM-DD\", found {}", describe(other))),
-        (ValueType::Duration, J::String(s)) => match Duration::parse_iso(s) {
-            Some(d) => Ok(Value::Duration(d)),
-            None => Err(format!("`{s}` is not an ISO 8601 duration such as \"P4M\" or \"P90D\"")),
+        (ValueType::Duration, J::String(s)) => match Duration::read_iso(s) {
+            Ok(d) => Ok(Value::Duration(d)),
+            Err(IsoError::TooLong) => {
+                Err(format!("`{s}` is longer than {} years, the whole calendar", guidepath_ir::duration::MAX_YEARS))
+            }
+            Err(IsoError::Syntax) => Err(format!("`{s}` is not an ISO 8601 duration such as \"P4M\" or \"P90D\"")),
         },
         (ValueType::Duration, other) => Err(format!("expected a duration such as \"P4M\", found {}", describe(other))),
         (ValueType::Text, J::String(s)) => Ok(Value::Text(s.clone())),
@@ -324,6 +328,9 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        // Objects read into, by address: one given twice is read by the
+        // thorough path, where the last one wins.
+        let mut objects: Vec<*const PathTree> = Vec::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match self.tree.get(&key) {
                 Some(PathNode::Input(i)) => {
@@ -338,6 +345,10 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
                     };
                 }
                 Some(PathNode::Object(t)) => {
+                    if objects.contains(&(t as *const PathTree)) {
+                        return Err(give_up());
+                    }
+                    objects.push(t);
                     let at = At { key: &key, parent: self.at };
                     map.next_value_seed(ObjectSeed {
                         art: self.art,
@@ -352,9 +363,61 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
                     if let Some(u) = self.unknown.as_deref_mut() {
                         u.push(At::path(self.at, &key));
                     }
-                    map.next_value::<serde::de::IgnoredAny>()?;
+                    // Read, not skipped: a value the thorough path refuses
+                    // (a lone surrogate, a number out of range, nesting
+                    // past the limit) is refused here too.
+                    map.next_value_seed(Skip)?;
                 }
             }
+        }
+        Ok(())
+    }
+}
+
+/// A JSON value read in full and dropped: every string decoded, every
+/// number parsed, nesting counted, as `serde_json::Value` reads it, without
+/// building it.
+struct Skip;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Skip {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(Skip)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Skip {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(Skip)?.is_some() {}
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(Skip)?.is_some() {
+            map.next_value_seed(Skip)?;
         }
         Ok(())
     }

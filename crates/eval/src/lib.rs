@@ -111,6 +111,9 @@ enum Deadline {
     /// The step does not apply, or the step it counts from has no deadline.
     NotApplicable,
     Undecided,
+    /// Due after 9999-12-31 (or before 0001-01-01): a day the calendar
+    /// does not write.
+    Beyond,
 }
 
 impl Evaluator {
@@ -286,13 +289,22 @@ impl Evaluator {
                             Anchor::Step(j) => match steps.get(first + j as usize).map(|s| s.deadline) {
                                 Some(Deadline::Due(d)) => Deadline::Due(d),
                                 Some(Deadline::Undecided) => Deadline::Undecided,
+                                Some(Deadline::Beyond) => Deadline::Beyond,
                                 // Counted from a step without a deadline.
                                 _ => Deadline::NotApplicable,
                             },
                         };
                         match (anchor, applies) {
-                            (Deadline::Due(d), Some(true)) => Deadline::Due(add_duration(d, limit.amount, true)),
+                            (Deadline::Due(d), Some(true)) => {
+                                let due = add_duration(d, limit.amount, true);
+                                if guidepath_ir::calendar::in_calendar(due) {
+                                    Deadline::Due(due)
+                                } else {
+                                    Deadline::Beyond
+                                }
+                            }
                             (Deadline::NotApplicable, _) => Deadline::NotApplicable,
+                            (Deadline::Beyond, Some(true)) => Deadline::Beyond,
                             _ => Deadline::Undecided,
                         }
                     }

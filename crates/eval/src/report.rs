@@ -348,6 +348,21 @@ impl<'e> Outcome<'e> {
                             };
                             (State::NotApplicable, None, Why { because: Some(vec![cause]), ..Why::default() })
                         }
+                        D::Beyond => {
+                            let reason = Reason {
+                                condition: format!("within {} after {after}", limit.amount.to_iso()),
+                                at: art.place(s.at).map(|l| l.to_string()),
+                                data: serde_json::Map::new(),
+                                message: "the due date falls outside 0001-01-01 to 9999-12-31, the days a date \
+                                          can be written as"
+                                    .into(),
+                            };
+                            (
+                                State::Undecided,
+                                None,
+                                Why { needs: Some(Vec::new()), reasons: Some(vec![reason]), because: None },
+                            )
+                        }
                         _ => {
                             let mut why = if v.applies.is_none() { open() } else { Open::default() };
                             self.anchor_why(p, first, limit.anchor, &mut why);

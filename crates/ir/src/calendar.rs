@@ -97,6 +97,12 @@ pub fn parse_date(s: &str) -> Option<i64> {
     is_valid_date(y, m, d).then(|| days_from_civil(y, m, d))
 }
 
+/// Whether a day count since 1970-01-01 falls in 0001-01-01..=9999-12-31,
+/// the days `YYYY-MM-DD` writes and [`parse_date`] reads.
+pub fn in_calendar(days: i64) -> bool {
+    (days_from_civil(1, 1, 1)..=days_from_civil(9999, 12, 31)).contains(&days)
+}
+
 /// Writes days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn format_date(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);

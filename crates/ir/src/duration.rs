@@ -16,18 +16,43 @@ pub struct Duration {
 /// expression (for JSON Schema).
 pub const ISO_PATTERN: &str = "^P(?!$)([0-9]+Y)?([0-9]+M)?([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?)?$";
 
+/// The longest duration guidepath takes, in years: the whole calendar
+/// (0001 to 9999). Every duration is bounded by it when it is read, so no
+/// arithmetic on durations can overflow (a count near the 64-bit limit once
+/// wrapped, and a longer duration compared as a shorter one).
+pub const MAX_YEARS: i64 = 10_000;
+const MAX_MONTHS: i64 = MAX_YEARS * 12;
+const MAX_DAYS: i64 = MAX_YEARS * 366;
+const MAX_MINUTES: i64 = MAX_DAYS * 24 * 60;
+
+/// Why a text is not a duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsoError {
+    /// Not ISO 8601 as [`ISO_PATTERN`] says.
+    Syntax,
+    /// Longer than [`MAX_YEARS`].
+    TooLong,
+}
+
 impl Duration {
-    /// `amount` of `unit`, if the unit is a time unit and the amount whole.
+    /// `amount` of `unit`, if the unit is a time unit, the amount whole and
+    /// the duration within [`MAX_YEARS`].
     pub fn of(amount: f64, unit: Unit) -> Option<Duration> {
-        if amount.fract() != 0.0 || !amount.is_finite() || amount.abs() > 1e12 {
+        if amount.fract() != 0.0 || !amount.is_finite() || amount.abs() > (MAX_MINUTES as f64) {
             return None;
         }
-        let n = amount as i64 * unit.in_family_base()?;
-        Some(match unit.time_family()? {
+        let n = (amount as i64).checked_mul(unit.in_family_base()?)?;
+        let d = match unit.time_family()? {
             TimeFamily::Months => Duration { months: n, ..Duration::default() },
             TimeFamily::Days => Duration { days: n, ..Duration::default() },
             TimeFamily::Minutes => Duration { minutes: n, ..Duration::default() },
-        })
+        };
+        d.is_bounded().then_some(d)
+    }
+
+    /// Whether every part is within [`MAX_YEARS`].
+    pub fn is_bounded(self) -> bool {
+        self.months.abs() <= MAX_MONTHS && self.days.abs() <= MAX_DAYS && self.minutes.abs() <= MAX_MINUTES
     }
 
     /// The shortest and longest this can be, in minutes (a month is 28 to
@@ -64,6 +89,20 @@ impl Duration {
     /// once, whole numbers only ([`ISO_PATTERN`] says the same as a regular
     /// expression).
     pub fn parse_iso(s: &str) -> Option<Duration> {
+        Duration::read_iso(s).ok()
+    }
+
+    /// Like [`Duration::parse_iso`], saying why a text is not a duration.
+    pub fn read_iso(s: &str) -> Result<Duration, IsoError> {
+        let d = Duration::syntax_iso(s).ok_or(IsoError::Syntax)?;
+        match d {
+            Some(d) if d.is_bounded() => Ok(d),
+            _ => Err(IsoError::TooLong),
+        }
+    }
+
+    /// `None` when not ISO 8601; `Some(None)` when its numbers overflow.
+    fn syntax_iso(s: &str) -> Option<Option<Duration>> {
         let rest = s.strip_prefix('P')?;
         let (date, time) = match rest.split_once('T') {
             Some((d, t)) if !t.is_empty() => (d, Some(t)),
@@ -71,6 +110,7 @@ impl Duration {
             None => (rest, None),
         };
         let mut any = false;
+        let mut overflow = false;
         // Each part: its designators in order, and what one of it adds.
         let mut read = |text: &str, order: &[char], add: &mut dyn FnMut(char, i64) -> Option<()>| -> Option<()> {
             let mut next = 0;
@@ -84,7 +124,10 @@ impl Duration {
                 if num.is_empty() {
                     return None;
                 }
-                add(c, num.parse().ok()?)?;
+                // Digits that do not fit, or a sum that does not: too long.
+                if num.parse::<i64>().ok().and_then(|n| add(c, n)).is_none() {
+                    overflow = true;
+                }
                 num.clear();
                 next = k + 1;
                 any = true;
@@ -110,7 +153,10 @@ impl Duration {
                 Some(())
             })?;
         }
-        any.then_some(Duration { months, days, minutes })
+        if !any {
+            return None;
+        }
+        Some((!overflow).then_some(Duration { months, days, minutes }))
     }
 
     /// Writes the duration in ISO 8601.
@@ -157,6 +203,14 @@ mod tests {
         for bad in ["P1D1D", "P1M2Y", "PT", "P1YT", "PT1D", "P1H", "PM", "P-1D", "P1.5D", "P 1D"] {
             assert!(Duration::parse_iso(bad).is_none(), "{bad}");
         }
+        assert_eq!(Duration::read_iso("P9223372036854775807D"), Err(IsoError::TooLong));
+        assert_eq!(Duration::read_iso("P99999999999999999999999D"), Err(IsoError::TooLong));
+        assert_eq!(Duration::read_iso("P10001Y"), Err(IsoError::TooLong));
+        assert_eq!(Duration::read_iso("P1D1D"), Err(IsoError::Syntax));
+        assert!(Duration::read_iso("P10000Y").is_ok());
+        assert!(Duration::of(1e15, Unit::Days).is_none());
+        assert!(Duration::of(10_000.0, Unit::Years).is_some());
+        assert!(Duration::of(10_001.0, Unit::Years).is_none());
         let all = Duration::parse_iso("P1Y2M3W4DT5H6M").unwrap();
         assert_eq!((all.months, all.days, all.minutes), (14, 25, 306));
         assert!(Duration::parse_iso("4M").is_none());

@@ -87,12 +87,12 @@ pub fn lex(text: &str) -> Vec<Token> {
                 let mut j = i + 1;
                 loop {
                     match bytes.get(j) {
-                        None | Some(b'\n') => break,
+                        None | Some(b'\n' | b'\r') => break,
                         Some(b'"') => {
                             j += 1;
                             break;
                         }
-                        Some(b'\\') if bytes.get(j + 1).is_some_and(|b| *b != b'\n') => {
+                        Some(b'\\') if bytes.get(j + 1).is_some_and(|b| *b != b'\n' && *b != b'\r') => {
                             j += 1;
                             j += text[j..].chars().next().map_or(1, char::len_utf8);
                         }

@@ -78,13 +78,13 @@ fn code_bytes(text: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
             match bytes[i] {
                 b'"' => {
                     i += 1;
-                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
                         i += if bytes[i] == b'\\' { 2 } else { 1 };
                     }
                     i += 1;
                 }
                 b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    while i < bytes.len() && bytes[i] != b'\n' {
+                    while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
                         i += 1;
                     }
                 }
@@ -144,7 +144,7 @@ fn mask_deep_nesting(text: &str, diagnostics: &mut Vec<Diagnostic>) -> Option<St
     let mut buf = text.as_bytes().to_vec();
     for (start, end) in masks {
         for b in &mut buf[start..end] {
-            if *b != b'\n' {
+            if *b != b'\n' && *b != b'\r' {
                 *b = b' ';
             }
         }
@@ -451,7 +451,7 @@ impl<'t> Builder<'t> {
         // start of the line so the message points at the real mistake.
         let mut from = span.start as usize;
         if rule != Rule::item_only {
-            let line_start = self.text[..from].rfind('\n').map_or(0, |i| i + 1);
+            let line_start = self.text[..from].rfind(['\n', '\r']).map_or(0, |i| i + 1);
             let prefix = &self.text[line_start..from];
             if !prefix.contains(['{', '}']) {
                 from = line_start + (prefix.len() - prefix.trim_start().len());

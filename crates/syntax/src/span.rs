@@ -51,7 +51,8 @@ pub struct LineCol {
 }
 
 /// Maps byte offsets to lines and columns (chars for humans, UTF-16 code
-/// units for the language server protocol).
+/// units for the language server protocol). A line ends at `\n`, `\r\n` or
+/// a lone `\r`, as in the grammar, the lexer and the protocol.
 #[derive(Debug, Clone)]
 pub struct LineIndex {
     line_starts: Vec<u32>,
@@ -60,8 +61,14 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
+        let bytes = text.as_bytes();
+        for (i, b) in bytes.iter().enumerate() {
+            let ends = match b {
+                b'\n' => true,
+                b'\r' => bytes.get(i + 1) != Some(&b'\n'),
+                _ => false,
+            };
+            if ends {
                 line_starts.push(Span::new(i + 1, i + 1).start);
             }
         }
@@ -112,7 +119,7 @@ impl LineIndex {
         let start = self.line_start(line) as usize;
         let mut units = 0u32;
         for (i, ch) in text[start..].char_indices() {
-            if ch == '\n' || units >= col {
+            if ch == '\n' || ch == '\r' || units >= col {
                 return Span::new(start + i, start + i).start;
             }
             units += ch.len_utf16() as u32;
@@ -133,5 +140,17 @@ mod tests {
         assert_eq!(idx.line_col(text, x), LineCol { line: 2, column: 8 });
         assert_eq!(idx.line_utf16(text, x), (1, 7));
         assert_eq!(idx.offset_utf16(text, 1, 7), x);
+    }
+
+    #[test]
+    fn every_kind_of_line_end_ends_a_line() {
+        let text = "a\nb\r\nc\rd";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_count(), 4);
+        let d = text.find('d').unwrap() as u32;
+        assert_eq!(idx.line_col(text, d), LineCol { line: 4, column: 1 });
+        assert_eq!(idx.line_utf16(text, d), (3, 0));
+        // A position past a line's end lands before its line break.
+        assert_eq!(idx.offset_utf16(text, 2, 9), text.find('c').unwrap() as u32 + 1);
     }
 }
