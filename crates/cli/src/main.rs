@@ -1,14 +1,7 @@
 //! `guidepath`: check, compile, evaluate and test clinical guideline rules.
 
-mod atomic;
-mod check;
-mod eval;
-mod fmt;
-mod patient;
-mod render;
-mod test;
-
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
+use guidepath_cli::{check, eval, fmt, test, Format};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -17,14 +10,6 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
-    Human,
-    /// For tools (see docs/cli.md).
-    Json,
 }
 
 #[derive(Subcommand)]

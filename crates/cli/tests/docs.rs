@@ -9,8 +9,8 @@
 //!   test pins, or a file that must check without errors and pass its
 //!   tests); without, it is a whole file that must.
 //! - `sh`: commands. `$ command` is followed by exactly what it prints;
-//!   a line without `$` is a command that must succeed (`cargo` commands,
-//!   the README's own two, are CI's to run). They run in a copy of the
+//!   a line without `$` is a command that must succeed (`cargo` and
+//!   `fuzz/` commands, the README's two and the fuzzers, are CI's to run). They run in a copy of the
 //!   repository's guidelines, docs and corpus, with `guidepath` on the PATH.
 //! - `json`: `<!-- output: COMMAND -->` is that command's output (as JSON);
 //!   `<!-- excerpt of output: COMMAND -->` has lines that the output has,
@@ -235,7 +235,8 @@ fn run_commands(dir: &Path, text: &str, at: &str) {
             Some(k) => line[..k].trim(),
             None => line.trim(),
         };
-        if cmd.is_empty() || cmd.starts_with('#') || cmd.starts_with("cargo ") {
+        // CI runs these itself: the README's two commands and the fuzzers.
+        if cmd.is_empty() || cmd.starts_with('#') || cmd.starts_with("cargo ") || cmd.starts_with("fuzz/") {
             continue;
         }
         let (code, out, err) = shell(dir, cmd);

@@ -1,0 +1,51 @@
+//! Any bytes as patient data, against the shipped guidelines: the text
+//! binder (`eval --ndjson` and `eval` of a JSON file) and the tree binder
+//! (what `bind` of a parsed value gives) accept and refuse the same data,
+//! with the same values; the first 8 bytes pick the guideline, and YAML is
+//! read too. Every result serialises.
+
+#![no_main]
+
+use guidepath_eval::{Evaluator, InputError};
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn evaluators() -> &'static Vec<Evaluator> {
+    static E: OnceLock<Vec<Evaluator>> = OnceLock::new();
+    E.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        [
+            "guidelines/se/skane_mms.guide",
+            "guidelines/dk/early_stratified_care.guide",
+            "guidelines/instruments/orebro_sf.guide",
+        ]
+        .iter()
+        .map(|p| {
+            let lowered = guidepath_check::compile(&guidepath_check::Disk, &root.join(p))
+                .lowered
+                .expect("shipped guidelines compile");
+            Evaluator::new(lowered.artifact).expect("and load")
+        })
+        .collect()
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, rest)) = data.split_first() else { return };
+    let Ok(text) = std::str::from_utf8(rest) else { return };
+    let ev = &evaluators()[pick as usize % evaluators().len()];
+    let fast = ev.bind_str(text);
+    let tree = serde_json::from_str::<serde_json::Value>(text)
+        .map_err(|e| InputError::Json(e.to_string()))
+        .and_then(|v| ev.bind(&v).map_err(InputError::Data));
+    assert_eq!(fast, tree, "the two binders disagree");
+    if let Ok(bound) = &fast {
+        let _ = serde_json::to_string(&ev.evaluate(bound).report(true)).expect("a result serialises");
+    }
+    // The CLI's reader, both formats: an answer or an error, never a panic.
+    for syntax in [guidepath_cli::patient::Syntax::Json, guidepath_cli::patient::Syntax::Yaml] {
+        if let Ok(read) = guidepath_cli::patient::read(ev, text, syntax, false, None) {
+            let _ = serde_json::to_string(&ev.evaluate(&read.bound).report(false)).expect("a result serialises");
+        }
+    }
+});
