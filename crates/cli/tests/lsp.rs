@@ -423,3 +423,62 @@ fn positions_follow_lone_carriage_returns() {
     assert!(c.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The server ends on `exit` while the client keeps its input open, with
+/// status 0 after `shutdown` and 1 without, whatever `shutdown`'s params
+/// look like; a message after `exit` does not keep it alive. (tower-lsp 0.20
+/// stayed alive until the client closed the pipe, leaving orphans behind
+/// editors that do not close it.)
+#[test]
+fn exit_ends_the_server_with_the_input_still_open() {
+    let dir = std::env::temp_dir().join(format!("guidepath-lsp-exit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_guidepath");
+    let shutdowns = [
+        Some(json!({ "jsonrpc": "2.0", "id": 99, "method": "shutdown" })),
+        Some(json!({ "jsonrpc": "2.0", "id": 99, "method": "shutdown", "params": null })),
+        Some(json!({ "jsonrpc": "2.0", "id": 99, "method": "shutdown", "params": {} })),
+        None,
+    ];
+    for shutdown in shutdowns {
+        let mut c = Client::start(bin, &dir);
+        c.initialize(&uri(&dir));
+        let clean = shutdown.is_some();
+        if let Some(msg) = shutdown {
+            c.send_raw(msg);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while !c.notifications.iter().any(|m| m["id"] == 99) {
+                assert!(std::time::Instant::now() < deadline, "no answer to shutdown");
+                c.pump(std::time::Duration::from_millis(50));
+            }
+            let answer = c.notifications.iter().find(|m| m["id"] == 99).unwrap().clone();
+            assert!(answer.get("error").is_none(), "shutdown refused: {answer}");
+        }
+        c.notify("exit", Value::Null);
+        // Something after `exit`: it must not keep the server going.
+        c.send_raw(json!({ "jsonrpc": "2.0", "id": 100, "method": "textDocument/hover",
+                           "params": { "textDocument": { "uri": "file:///x.guide" }, "position": { "line": 0, "character": 0 } } }));
+        let status = c.wait_exit(std::time::Duration::from_secs(10)).expect("the server exits after `exit`");
+        assert_eq!(status.code(), Some(if clean { 0 } else { 1 }), "{status:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An editor that dies without `exit` takes the server with it: the server
+/// watches the `processId` of `initialize`.
+#[cfg(unix)]
+#[test]
+fn the_server_ends_when_the_editor_is_gone() {
+    let dir = std::env::temp_dir().join(format!("guidepath-lsp-parent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut editor = std::process::Command::new("sleep").arg("600").spawn().unwrap();
+    let mut c = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+    let r = c.request("initialize", json!({ "processId": editor.id(), "rootUri": uri(&dir), "capabilities": {} }));
+    assert!(r.get("result").is_some(), "{r}");
+    c.notify("initialized", json!({}));
+    editor.kill().unwrap();
+    editor.wait().unwrap();
+    let status = c.wait_exit(std::time::Duration::from_secs(20)).expect("the server exits when its editor is gone");
+    assert_eq!(status.code(), Some(1), "{status:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,7 +7,7 @@ use guidepath_check::{Checked, FileId, BUILTIN_TYPES, CERTAINTIES, LANGUAGES, ST
 use guidepath_ir::Unit;
 use guidepath_syntax::lexer::{lex, TokenKind};
 use guidepath_syntax::FINDING_KINDS;
-use tower_lsp::lsp_types::{CompletionItem, CompletionItemKind, SymbolKind};
+use tower_lsp::ls_types::{CompletionItem, CompletionItemKind, SymbolKind};
 
 const TOP: &[&str] =
     &["guideline", "use", "input", "enum", "instrument", "define", "stratify", "recommend", "pathway", "test", "allow"];

@@ -5,7 +5,7 @@
 use guidepath_check::SourceFile;
 use guidepath_syntax::{Diagnostic, LineIndex, Severity, Span};
 use std::borrow::Cow;
-use tower_lsp::lsp_types::{self as lsp, NumberOrString, Position, Range, Url};
+use tower_lsp::ls_types::{self as lsp, NumberOrString, Position, Range, Uri};
 
 /// Text with its line index, for position arithmetic.
 pub struct Text<'a> {
@@ -45,7 +45,7 @@ impl<'a> Text<'a> {
 
 /// One diagnostic for the client. The machine-applicable fix and the
 /// witness test travel in `data`, so code actions need nothing else.
-pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Url) -> lsp::Diagnostic {
+pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Uri) -> lsp::Diagnostic {
     let mut message = d.message.clone();
     if !d.label.message.is_empty() {
         message.push_str(&format!(" ({})", d.label.message));

@@ -3,7 +3,7 @@
 use guidepath_check::{Checked, FileId, RefKind, SourceFile};
 use guidepath_syntax::ast::{self, Item};
 use guidepath_syntax::Span;
-use tower_lsp::lsp_types::SymbolKind;
+use tower_lsp::ls_types::SymbolKind;
 
 /// A declaration in a file, with its parts (the outline).
 pub struct Decl {

@@ -25,15 +25,18 @@ use convert::Text;
 use guidepath_check::{Checked, Disk, FileId, Overlay};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
-use tower_lsp::jsonrpc::{Error, Result};
-use tower_lsp::lsp_types::*;
+use tower_lsp::jsonrpc::{self, Error, Result};
+use tower_lsp::ls_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
 /// Most workspace files checked along with the open ones.
 const MAX_WORKSPACE_FILES: usize = 2000;
 
-/// Runs the server on standard input and output until the client exits.
+/// Runs the server on standard input and output until the client exits:
+/// status 0 when `shutdown` came before `exit` (or the end of the input),
+/// 1 when it did not, as the protocol asks.
 pub fn run_stdio() -> std::process::ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
@@ -42,14 +45,76 @@ pub fn run_stdio() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    let shut_down = Arc::new(AtomicBool::new(false));
+    let flag = shut_down.clone();
     runtime.block_on(async {
-        let (service, socket) = LspService::new(Backend::new);
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(service).await;
+        let (service, socket) = LspService::new(move |client| Backend::new(client, flag));
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(Lenient(service)).await;
     });
     // The reader of standard input may still be blocked in a read that
-    // never returns; do not wait for it.
+    // never returns (the client keeps the pipe open): do not wait for it.
     runtime.shutdown_background();
-    std::process::ExitCode::SUCCESS
+    if shut_down.load(Ordering::SeqCst) {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::from(1)
+    }
+}
+
+/// The service, taking `shutdown` and `exit` with params of `{}` or `null`
+/// as without: clients send each (the protocol says none), and
+/// tower-lsp-server refuses all but none.
+struct Lenient<S>(S);
+
+impl<S> tower::Service<jsonrpc::Request> for Lenient<S>
+where
+    S: tower::Service<jsonrpc::Request>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::result::Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: jsonrpc::Request) -> S::Future {
+        let empty = match req.params() {
+            Some(serde_json::Value::Null) => true,
+            Some(serde_json::Value::Object(m)) => m.is_empty(),
+            _ => false,
+        };
+        if !(empty && matches!(req.method(), "shutdown" | "exit")) {
+            return self.0.call(req);
+        }
+        let (method, id, _) = req.into_parts();
+        let mut b = jsonrpc::Request::build(method);
+        if let Some(id) = id {
+            b = b.id(id);
+        }
+        self.0.call(b.finish())
+    }
+}
+
+/// Ends the server when the editor's process is gone, checked every
+/// second: an editor that dies never sends `exit`, and its server must not
+/// outlive it (as Deno's does not).
+fn watch_parent(pid: u32) {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else { return };
+        std::thread::spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            // SAFETY: signal 0 only asks whether the process exists.
+            let alive = unsafe { libc::kill(pid, 0) } == 0
+                || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+            if !alive {
+                std::process::exit(1);
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
 }
 
 struct Doc {
@@ -94,15 +159,17 @@ pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
     jobs: mpsc::Sender<Job>,
+    /// `shutdown` was received (the exit status says so).
+    shut_down: Arc<AtomicBool>,
 }
 
 impl Backend {
-    fn new(client: Client) -> Backend {
+    fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
         let (tx, rx) = mpsc::channel::<Job>();
         let worker_client = client.clone();
         let handle = tokio::runtime::Handle::current();
         std::thread::spawn(move || diagnostics_worker(rx, worker_client, handle));
-        Backend { client, state: Arc::new(Mutex::new(State::default())), jobs: tx }
+        Backend { client, state: Arc::new(Mutex::new(State::default())), jobs: tx, shut_down }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -174,12 +241,16 @@ impl Backend {
     }
 }
 
-fn path_of(uri: &Url) -> Result<PathBuf> {
-    uri.to_file_path().map_err(|_| Error::invalid_params(format!("not a file: {uri}")))
+fn path_of(uri: &Uri) -> Result<PathBuf> {
+    file_path(uri).ok_or_else(|| Error::invalid_params(format!("not a file: {}", uri.as_str())))
 }
 
-fn uri_of(path: &Path) -> Option<Url> {
-    Url::from_file_path(path).ok()
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+fn uri_of(path: &Path) -> Option<Uri> {
+    Uri::from_file_path(path)
 }
 
 fn file_id(checked: &Checked, path: &Path) -> Option<FileId> {
@@ -205,7 +276,7 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
             rt.block_on(client.log_message(MessageType::ERROR, "guidepath: the check failed; please report this"));
             continue;
         };
-        let mut out: Vec<(Url, Vec<Diagnostic>, Option<i32>)> = Vec::new();
+        let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = Vec::new();
         let mut now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {
             let Some(uri) = uri_of(&file.path) else { continue };
@@ -267,14 +338,16 @@ fn location(checked: &Checked, file: FileId, span: guidepath_syntax::Span) -> Op
     Some(Location { uri: uri_of(&f.path)?, range: Text::of(f).range(span) })
 }
 
-#[tower_lsp::async_trait]
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        if let Some(pid) = params.process_id {
+            watch_parent(pid);
+        }
         let mut folders: Vec<PathBuf> =
-            params.workspace_folders.unwrap_or_default().iter().filter_map(|f| f.uri.to_file_path().ok()).collect();
+            params.workspace_folders.unwrap_or_default().iter().filter_map(|f| file_path(&f.uri)).collect();
         #[allow(deprecated)] // root_uri: still what many clients send
         if folders.is_empty() {
-            folders.extend(params.root_uri.and_then(|u| u.to_file_path().ok()));
+            folders.extend(params.root_uri.and_then(|u| file_path(&u)));
         }
         let can_watch = params
             .capabilities
@@ -327,6 +400,7 @@ impl LanguageServer for Backend {
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo { name: "guidepath".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            offset_encoding: None,
         })
     }
 
@@ -372,9 +446,9 @@ impl LanguageServer for Backend {
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
         {
             let mut st = self.lock();
-            let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(|f| f.uri.to_file_path().ok()).collect();
+            let removed: Vec<PathBuf> = params.event.removed.iter().filter_map(|f| file_path(&f.uri)).collect();
             st.folders.retain(|f| !removed.contains(f));
-            for f in params.event.added.iter().filter_map(|f| f.uri.to_file_path().ok()) {
+            for f in params.event.added.iter().filter_map(|f| file_path(&f.uri)) {
                 if !st.folders.contains(&f) {
                     st.folders.push(f);
                 }
@@ -384,6 +458,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shut_down.store(true, Ordering::SeqCst);
         Ok(())
     }
 
@@ -466,7 +541,7 @@ impl LanguageServer for Backend {
         if t.name.is_empty() {
             return Err(Error::invalid_params("a used file is renamed by renaming the file"));
         }
-        let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
+        let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
         for (f, span) in index::occurrences(&checked, &t) {
             if let Some(loc) = location(&checked, f, span) {
                 changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text: new.clone() });
@@ -503,7 +578,7 @@ impl LanguageServer for Backend {
         Ok(Some(DocumentSymbolResponse::Nested(symbols)))
     }
 
-    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<Vec<SymbolInformation>>> {
+    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
         let query = params.query.to_lowercase();
         let checked = self.checked().await;
         let mut out = Vec::new();
@@ -525,7 +600,7 @@ impl LanguageServer for Backend {
                 });
             }
         }
-        Ok(Some(out))
+        Ok(Some(WorkspaceSymbolResponse::Flat(out)))
     }
 
     async fn formatting(&self, params: DocumentFormattingParams) -> Result<Option<Vec<TextEdit>>> {

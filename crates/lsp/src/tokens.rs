@@ -6,7 +6,7 @@ use crate::index::{decls, flat};
 use guidepath_check::{Checked, FileId, RefKind};
 use guidepath_syntax::lexer::{lex, TokenKind};
 use std::collections::HashMap;
-use tower_lsp::lsp_types::{
+use tower_lsp::ls_types::{
     FoldingRange, FoldingRangeKind, SemanticToken, SemanticTokenType, SemanticTokensLegend, SymbolKind,
 };
 

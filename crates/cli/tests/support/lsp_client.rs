@@ -160,6 +160,44 @@ impl Client {
         );
     }
 
+    /// Takes what the server sends for a while (answering its requests),
+    /// into `notifications`.
+    #[allow(dead_code)] // not every user of this client waits this way
+    pub fn pump(&mut self, for_: Duration) {
+        let deadline = Instant::now() + for_;
+        while let Ok(m) = self.incoming.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            if is_server_request(&m) {
+                self.answer(m);
+            } else {
+                self.notifications.push(m);
+            }
+        }
+    }
+
+    /// Sends a message as given (for requests without `params`, say).
+    #[allow(dead_code)] // not every user of this client sends raw messages
+    pub fn send_raw(&mut self, msg: Value) {
+        self.send(&msg);
+    }
+
+    /// Waits for the server to exit while its input stays open, as a client
+    /// that does not close the pipe (eglot, lsp-mode) waits; `None` if it
+    /// is still running after `within`, when it is killed.
+    #[allow(dead_code)] // not every user of this client waits this way
+    pub fn wait_exit(mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     /// `shutdown`, `exit`, and the end of the server's input, as editors
     /// do it; the server's exit status.
     pub fn shutdown(mut self) -> std::process::ExitStatus {
