@@ -456,7 +456,7 @@ fn exit_ends_the_server_with_the_input_still_open() {
         }
         c.notify("exit", Value::Null);
         // Something after `exit`: it must not keep the server going.
-        c.send_raw(json!({ "jsonrpc": "2.0", "id": 100, "method": "textDocument/hover",
+        c.send_after_exit(json!({ "jsonrpc": "2.0", "id": 100, "method": "textDocument/hover",
                            "params": { "textDocument": { "uri": "file:///x.guide" }, "position": { "line": 0, "character": 0 } } }));
         let status = c.wait_exit(std::time::Duration::from_secs(10)).expect("the server exits after `exit`");
         assert_eq!(status.code(), Some(if clean { 0 } else { 1 }), "{status:?}");

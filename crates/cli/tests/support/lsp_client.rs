@@ -180,6 +180,15 @@ impl Client {
         self.send(&msg);
     }
 
+    /// Sends a message that the server may no longer read (after `exit`):
+    /// a closed pipe is what is expected then, not a failure.
+    #[allow(dead_code)] // not every user of this client sends after exit
+    pub fn send_after_exit(&mut self, msg: Value) {
+        let body = serde_json::to_string(&msg).expect("a message serialises");
+        let _ = write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len());
+        let _ = self.stdin.flush();
+    }
+
     /// Waits for the server to exit while its input stays open, as a client
     /// that does not close the pipe (eglot, lsp-mode) waits; `None` if it
     /// is still running after `within`, when it is killed.
