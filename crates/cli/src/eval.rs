@@ -116,7 +116,6 @@ fn bind_errors(errors: &[BindError]) -> serde_json::Value {
 /// How `guidepath eval` runs.
 pub struct Options<'a> {
     pub ndjson: bool,
-    pub explain: bool,
     pub format: Option<Format>,
     pub strict: bool,
     /// With `--ndjson`: the field that identifies a record, copied into
@@ -173,7 +172,7 @@ pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> Exit
         eprintln!("warning: {}", patient::unknown_warning(&evaluator, field));
     }
     let outcome = evaluator.evaluate(&read.bound);
-    let report = outcome.report_with(&ReportOptions { explain: opts.explain, ..opts.report.clone() });
+    let report = outcome.report_with(&opts.report);
     let human = opts.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Human } else { Format::Json })
         == Format::Human;
     let out = if human {
@@ -222,7 +221,6 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) ->
         );
         bar
     });
-    let report_opts = ReportOptions { explain: opts.explain, ..opts.report.clone() };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
     let (mut records, mut bad) = (0u64, 0u64);
@@ -271,7 +269,7 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) ->
                             first_unknown.get_or_insert_with(|| (line_no, field.clone()));
                         }
                         let o = evaluator.evaluate(&read.bound);
-                        let rec = Record { line: line_no, id, report: o.report_with(&report_opts) };
+                        let rec = Record { line: line_no, id, report: o.report_with(&opts.report) };
                         // Serialised straight from the result: no JSON tree per line.
                         serde_json::to_writer(&mut out, &rec)
                             .map_err(std::io::Error::other)

@@ -146,7 +146,6 @@ fn main() -> ExitCode {
         Command::Eval { guideline, patient, ndjson, explain, format, strict, id, lang, texts } => {
             let opts = eval::Options {
                 ndjson,
-                explain,
                 format,
                 strict,
                 id: id.as_deref(),
