@@ -1,5 +1,5 @@
 //! The formatter over the corpus and the shipped guidelines: idempotent,
-//! only layout changes, the same diagnostics on the same lines, the same
+//! only layout changes, the same diagnostics at the same tokens, the same
 //! compiled rules; and one layout whatever the spacing it starts from.
 
 use guidepath_check::{Disk, Overlay};
@@ -21,10 +21,11 @@ fn formattable() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// Diagnostics by (code, line), and the compiled rules with their hash.
-type Meaning = (Vec<(String, u32)>, Option<(String, serde_json::Value)>);
+/// Diagnostics by (code, token position), and the compiled rules with
+/// their hash.
+type Meaning = (Vec<(String, usize)>, Option<(String, serde_json::Value)>);
 
-/// (code, line) of each diagnostic, and the compiled rules: the artifact
+/// (code, token position) of each diagnostic, and the compiled rules: the artifact
 /// without its `source` (places and texts as written, which name the
 /// layout). Its content hash must be the same too: it identifies the rules.
 fn meaning(path: &Path, text: &str) -> Meaning {
@@ -32,10 +33,9 @@ fn meaning(path: &Path, text: &str) -> Meaning {
     let checked = guidepath_analysis::check_and_analyse(&fs, &[path.to_path_buf()]);
     let id = checked.roots[0];
     let file = checked.db.file(id);
-    let diags = checked.diagnostics[id]
-        .iter()
-        .map(|d| (d.code.as_str().to_string(), file.lines.line_col(&file.text, d.label.span.start).line))
-        .collect();
+    let diags = &checked.diagnostics[id];
+    let places = guidepath_fmt::token_positions(&file.text, diags.iter().map(|d| d.label.span.start));
+    let diags = diags.iter().zip(places).map(|(d, p)| (d.code.as_str().to_string(), p)).collect();
     let compiled = guidepath_check::compile(&fs, path);
     let artifact = compiled.lowered.map(|l| {
         let mut v = l.artifact.to_value();

@@ -52,6 +52,15 @@ pub fn same_tokens(a: &str, b: &str) -> bool {
     toks(a) == toks(b)
 }
 
+/// Where each offset is in layout-free terms: the number of tokens
+/// (comments included, line breaks not) that start before it. Formatting
+/// changes lines and columns (a blank line before `}` goes) but never this,
+/// so diagnostics of a formatted text are compared with the original's here.
+pub fn token_positions(text: &str, offsets: impl IntoIterator<Item = u32>) -> Vec<usize> {
+    let starts: Vec<u32> = lex(text).iter().filter(|t| t.kind != TokenKind::Newline).map(|t| t.span.start).collect();
+    offsets.into_iter().map(|o| starts.partition_point(|&s| s < o)).collect()
+}
+
 const INDENT: &str = "  ";
 const LANGS: &[&str] = &["da", "sv", "nb", "nn", "no", "en", "fi", "de"];
 
