@@ -136,6 +136,17 @@ impl<'a> Entity<'a> {
     }
 }
 
+/// What the checker worked out that the text does not say, for the
+/// language server's inlay hints: the unit a plain constant takes
+/// (`age >= 16` is 16 years) and the range a score can take.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hint {
+    pub file: FileId,
+    /// The byte offset the hint stands at (after the text it is about).
+    pub at: u32,
+    pub label: String,
+}
+
 /// A name in the text and the declaration it resolves to, for the language
 /// server (definition, references, rename, hover, colouring).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -233,6 +244,8 @@ pub struct Checker<'a> {
     /// Resolved names, in the order met (a name resolved twice, e.g. by
     /// checking and lowering, is here twice; `references` dedupes).
     references: Vec<Reference>,
+    /// Inlay hints, in the order met (deduplicated like `references`).
+    hints: Vec<Hint>,
     /// The file of each stratification, by address (built when first needed).
     strat_files: Option<HashMap<usize, FileId>>,
 }
@@ -254,17 +267,25 @@ impl<'a> Checker<'a> {
             in_test: false,
             suggested: HashSet::new(),
             references: Vec::new(),
+            hints: Vec::new(),
             strat_files: None,
         }
     }
 
-    /// Every resolved name, sorted by file and position (taken: call once,
-    /// after `run`).
-    pub fn references(&mut self) -> Vec<Reference> {
-        let mut v = std::mem::take(&mut self.references);
-        v.sort_unstable();
-        v.dedup();
-        v
+    /// Every resolved name and every hint, sorted by file and position
+    /// (taken: call once, after `run`).
+    pub fn index(&mut self) -> (Vec<Reference>, Vec<Hint>) {
+        let mut refs = std::mem::take(&mut self.references);
+        refs.sort_unstable();
+        refs.dedup();
+        let mut hints = std::mem::take(&mut self.hints);
+        hints.sort_unstable();
+        hints.dedup();
+        (refs, hints)
+    }
+
+    fn hint(&mut self, file: FileId, at: u32, label: String) {
+        self.hints.push(Hint { file, at, label });
     }
 
     fn record(&mut self, file: FileId, span: Span, e: &Entity<'a>) {
@@ -418,6 +439,10 @@ impl<'a> Checker<'a> {
                     None
                 }
             };
+            if let Some(id) = target {
+                // The path names the used file (go to definition opens it).
+                self.record(f, u.path.span, &Entity::Module(id));
+            }
             if let Some(prev) = imports.iter().find(|i| i.alias == alias.name) {
                 let prev_span = prev.alias_span;
                 self.report(
@@ -960,6 +985,15 @@ impl<'a> Checker<'a> {
 
     /// A score is a number of points.
     fn score_type(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
+        let ty = self.score_type_of(cx, s);
+        if let Ty::Num { range: Some(iv), unit, .. } = &ty {
+            let unit = unit.map(|u| format!(" {u}")).unwrap_or_default();
+            self.hint(cx.file, s.name.span.end, format!("in {}..{}{unit}", fmt_num(iv.lo), fmt_num(iv.hi)));
+        }
+        ty
+    }
+
+    fn score_type_of(&mut self, cx: Cx<'a>, s: &'a ast::Score) -> Ty<'a> {
         match points(self.expr(cx, &s.expr)) {
             ty @ (Ty::Num { .. } | Ty::Error) => ty,
             Ty::Lit { value, integer, unit } => {
@@ -1190,6 +1224,14 @@ impl<'a> Checker<'a> {
         let ok = match (lu, ru) {
             (a, b) if a == b => true,
             // A plain constant takes the other side's unit.
+            (Some(u), None) if rlit => {
+                self.hint(f, r.1.end, u.to_string());
+                true
+            }
+            (None, Some(u)) if llit => {
+                self.hint(f, l.1.end, u.to_string());
+                true
+            }
             (_, None) if rlit => true,
             (None, _) if llit => true,
             _ => false,
@@ -1295,6 +1337,9 @@ impl<'a> Checker<'a> {
                 if unit.is_some() && unit != *fu {
                     self.report(f, unit_mismatch_range(r, *fu, unit.unwrap_or(Unit::Points)));
                     return;
+                }
+                if let (None, Some(u)) = (unit, fu) {
+                    self.hint(f, r.span.end, u.to_string());
                 }
                 if let Some(decl) = range {
                     for b in [&r.lo, &r.hi] {

@@ -15,8 +15,8 @@ mod graph;
 mod types;
 
 pub use checker::{
-    allow_targets, Entity, Expectation, Expected, Key, Lowered, RefKind, Reference, Target, TestCase, BUILTIN_TYPES,
-    CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS,
+    allow_targets, Entity, Expectation, Expected, Hint, Key, Lowered, RefKind, Reference, Target, TestCase,
+    BUILTIN_TYPES, CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS,
 };
 pub use db::{Disk, FileId, FileSystem, MemoryFs, Overlay, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;
@@ -37,6 +37,8 @@ pub struct Checked {
     pub load_errors: Vec<(PathBuf, std::io::Error)>,
     /// Every resolved name (for the language server).
     pub references: Vec<Reference>,
+    /// Units and ranges the text leaves implicit (the server's inlay hints).
+    pub hints: Vec<Hint>,
 }
 
 impl Checked {
@@ -70,12 +72,12 @@ fn load(fs: &dyn FileSystem, paths: &[PathBuf]) -> (SourceDb, Vec<FileId>, Vec<(
 /// Checks the given files and every file they `use`.
 pub fn check(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
     let (db, roots, load_errors) = load(fs, paths);
-    let (diagnostics, references) = {
+    let (diagnostics, (references, hints)) = {
         let mut checker = checker::Checker::new(&db, fs);
         let diagnostics = checker.run();
-        (diagnostics, checker.references())
+        (diagnostics, checker.index())
     };
-    Checked { db, diagnostics, roots, load_errors, references }
+    Checked { db, diagnostics, roots, load_errors, references, hints }
 }
 
 /// A checked file and, when it has no errors, its compiled artifact and
@@ -91,10 +93,10 @@ pub struct Compiled {
 /// `lowered[i]` belongs to `checked.roots[i]`.
 pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<Option<Lowered>>) {
     let (db, roots, load_errors) = load(fs, paths);
-    let (diagnostics, lowered, references) = {
+    let (diagnostics, lowered, (references, hints)) = {
         let mut checker = checker::Checker::new(&db, fs);
         let diagnostics = checker.run();
-        let references = checker.references();
+        let index = checker.index();
         let lowered = roots
             .iter()
             .map(|&r| {
@@ -102,9 +104,9 @@ pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<
                 clean.then(|| checker.lower(r))
             })
             .collect();
-        (diagnostics, lowered, references)
+        (diagnostics, lowered, index)
     };
-    (Checked { db, diagnostics, roots, load_errors, references }, lowered)
+    (Checked { db, diagnostics, roots, load_errors, references, hints }, lowered)
 }
 
 /// Checks `path` (and what it uses) and, if there are no errors, lowers it
@@ -120,7 +122,7 @@ pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
         }
     };
     db.load_uses(fs);
-    let (diagnostics, lowered, references) = {
+    let (diagnostics, lowered, (references, hints)) = {
         let mut checker = checker::Checker::new(&db, fs);
         let diagnostics = checker.run();
         let clean = diagnostics.iter().flatten().all(|d| d.severity != Severity::Error);
@@ -128,10 +130,10 @@ pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
             Some(r) if clean => Some(checker.lower(r)),
             _ => None,
         };
-        (diagnostics, lowered, checker.references())
+        (diagnostics, lowered, checker.index())
     };
     Compiled {
-        checked: Checked { db, diagnostics, roots: root.into_iter().collect(), load_errors, references },
+        checked: Checked { db, diagnostics, roots: root.into_iter().collect(), load_errors, references, hints },
         lowered,
     }
 }

@@ -482,3 +482,129 @@ fn the_server_ends_when_the_editor_is_gone() {
     assert_eq!(status.code(), Some(1), "{status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// What eglot, Helix and Neovim users missed: plain-text hover on request,
+/// a `use` path that opens its file, units as tokens, prepareRename, inlay
+/// hints, test lenses that run, links from codes to their documentation,
+/// document highlight, and buffers that are not files yet.
+#[test]
+fn features_editors_asked_for() {
+    let (dir, _) = workspace("features");
+    let skane = std::fs::read_to_string(root().join("guidelines/se/skane_mms.guide")).unwrap();
+    std::fs::write(dir.join("skane.guide"), &skane).unwrap();
+    let bin = env!("CARGO_BIN_EXE_guidepath");
+    let mut c = Client::start(bin, &dir);
+    let caps = json!({ "textDocument": { "hover": { "contentFormat": ["plaintext", "markdown"] } } });
+    let init = c.initialize_with(&uri(&dir), caps);
+    let server = &init["result"]["capabilities"];
+    assert_eq!(server["renameProvider"]["prepareProvider"], true, "{init}");
+    assert_eq!(server["executeCommandProvider"]["commands"][0], "guidepath.runTests", "{init}");
+    let doc = uri(&dir.join("skane.guide"));
+    c.open(&doc, &skane);
+
+    // Hover as plain text: no Markdown marks.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": pos(&skane, "primary_care   when", "linton_score") }),
+    );
+    assert_eq!(h["result"]["contents"]["kind"], "plaintext", "{h}");
+    let hover = h["result"]["contents"]["value"].as_str().unwrap();
+    assert!(hover.contains("input linton_score : integer points") && !hover.contains('`'), "{hover}");
+
+    // Document highlight: the declaration writes, the uses read.
+    let at = pos(&skane, "stratify care_level", "target_population");
+    let hl = c.request("textDocument/documentHighlight", json!({ "textDocument": { "uri": doc }, "position": at }));
+    let kinds: Vec<u64> = hl["result"].as_array().unwrap().iter().map(|x| x["kind"].as_u64().unwrap()).collect();
+    assert_eq!(kinds.len(), skane.matches("target_population").count(), "{hl}");
+    assert_eq!(kinds.iter().filter(|&&k| k == 3).count(), 1, "one declaration: {hl}");
+
+    // prepareRename: the name's range and text; nothing on a keyword.
+    let r = c.request("textDocument/prepareRename", json!({ "textDocument": { "uri": doc }, "position": at }));
+    assert_eq!(r["result"]["placeholder"], "target_population", "{r}");
+    let kw = pos(&skane, "stratify care_level", "stratify");
+    let r = c.request("textDocument/prepareRename", json!({ "textDocument": { "uri": doc }, "position": kw }));
+    assert!(r["result"].is_null(), "{r}");
+
+    // Inlay hints: the unit a plain constant takes.
+    let lines = skane.lines().count() as u32;
+    let range = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": lines, "character": 0 } });
+    let hints = c.request("textDocument/inlayHint", json!({ "textDocument": { "uri": doc }, "range": range }));
+    let fifty = pos(&skane, "primary_care   when linton_score <= 50", "50");
+    let after = fifty["character"].as_u64().unwrap() + 2;
+    let hint = hints["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["position"]["line"] == fifty["line"] && h["position"]["character"] == after)
+        .unwrap_or_else(|| panic!("no hint after 50: {hints}"));
+    assert_eq!(hint["label"], "points");
+
+    // Units are tokens of their own type.
+    let legend = server["semanticTokensProvider"]["legend"]["tokenTypes"].as_array().unwrap();
+    let unit = legend.iter().position(|t| t == "unit").expect("a unit token type") as u64;
+    let toks = c.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": doc } }));
+    let data = toks["result"]["data"].as_array().unwrap();
+    let units = data.chunks(5).filter(|t| t[3] == unit).count();
+    assert!(units >= skane.matches(" months").count(), "{units} unit tokens");
+
+    // The test lenses run the file's tests.
+    let lenses = c.request("textDocument/codeLens", json!({ "textDocument": { "uri": doc } }));
+    let lenses = lenses["result"].as_array().unwrap();
+    let tests = skane.matches("\ntest \"").count();
+    assert_eq!(lenses.len(), tests + 1, "{lenses:?}");
+    let all = &lenses[0]["command"];
+    assert_eq!(all["title"], format!("▶ Run {tests} tests"));
+    let ran =
+        c.request("workspace/executeCommand", json!({ "command": all["command"], "arguments": all["arguments"] }));
+    assert_eq!(ran["result"]["passed"], tests as u64, "{ran}");
+    assert_eq!(ran["result"]["failed"], 0, "{ran}");
+    let one = &lenses[1]["command"];
+    let ran =
+        c.request("workspace/executeCommand", json!({ "command": one["command"], "arguments": one["arguments"] }));
+    assert_eq!(ran["result"]["passed"], 1, "{ran}");
+
+    // A failing test, edited in the buffer, fails there too.
+    let broken = skane.replacen("expect mms_referral applies", "expect mms_referral does not apply", 1);
+    c.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": doc, "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let ran =
+        c.request("workspace/executeCommand", json!({ "command": all["command"], "arguments": all["arguments"] }));
+    assert_eq!(ran["result"]["failed"], 1, "{ran}");
+
+    // Definition on a `use` path opens the used file.
+    let regional = std::fs::read_to_string(dir.join("regional.guide")).unwrap();
+    let reg = uri(&dir.join("regional.guide"));
+    c.open(&reg, &regional);
+    let def = c.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": reg }, "position": pos(&regional, "use lib.national", "national") }),
+    );
+    assert!(def["result"]["uri"].as_str().unwrap().ends_with("lib/national.guide"), "{def}");
+    assert_eq!(def["result"]["range"]["start"], json!({ "line": 0, "character": 0 }), "{def}");
+
+    // Each code links to its section of docs/diagnostics.md.
+    let bad = uri(&dir.join("bad.guide"));
+    c.open(&bad, "input { age : integer years }\nrecommend r \"R\" { when agee > 1 }\n");
+    let d = c.diagnostics(&bad, |p| p["version"] == 1);
+    let unknown = d["diagnostics"].as_array().unwrap().iter().find(|x| x["code"] == "E0201").unwrap();
+    let href = unknown["codeDescription"]["href"].as_str().unwrap();
+    assert!(href.ends_with("docs/diagnostics.md#e0201-unknown-name"), "{href}");
+    let docs = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
+    assert!(docs.contains("\n## E0201 unknown-name\n"), "the anchor names a heading");
+
+    // A buffer that is not a file yet is checked and answered.
+    let untitled = "untitled:Untitled-1";
+    c.open(untitled, "input { age : integer years }\nrecommend r \"R\" { when agee > 1 }\n");
+    let d = c.diagnostics(untitled, |p| p["version"] == 1);
+    assert!(d["diagnostics"].as_array().unwrap().iter().any(|x| x["code"] == "E0201"), "{d}");
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": untitled }, "position": { "line": 0, "character": 9 } }),
+    );
+    assert!(h["result"]["contents"]["value"].as_str().is_some_and(|v| v.contains("age")), "{h}");
+
+    assert!(c.shutdown().success());
+    let _ = std::fs::remove_dir_all(&dir);
+}

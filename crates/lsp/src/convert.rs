@@ -43,9 +43,20 @@ impl<'a> Text<'a> {
     }
 }
 
+/// Where the diagnostic codes are documented, unless the client names
+/// another copy (`initializationOptions.diagnosticsDocs`).
+pub const DIAGNOSTICS_DOCS: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/diagnostics.md");
+
+/// The documentation of a code: its heading's anchor in `docs`
+/// (`## E0201 unknown-name` is `#e0201-unknown-name`).
+pub fn code_link(docs: &str, code: guidepath_syntax::Code) -> Option<Uri> {
+    format!("{docs}#{}-{}", code.as_str().to_ascii_lowercase(), code.name()).parse().ok()
+}
+
 /// One diagnostic for the client. The machine-applicable fix and the
-/// witness test travel in `data`, so code actions need nothing else.
-pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Uri) -> lsp::Diagnostic {
+/// witness test travel in `data`, so code actions need nothing else; the
+/// code links to its documentation under `docs`.
+pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Uri, docs: &str) -> lsp::Diagnostic {
     let mut message = d.message.clone();
     if !d.label.message.is_empty() {
         message.push_str(&format!(" ({})", d.label.message));
@@ -80,6 +91,7 @@ pub fn diagnostic(d: &Diagnostic, text: &Text, uri: &Uri) -> lsp::Diagnostic {
             Severity::Note => lsp::DiagnosticSeverity::INFORMATION,
         }),
         code: Some(NumberOrString::String(d.code.as_str().to_string())),
+        code_description: code_link(docs, d.code).map(|href| lsp::CodeDescription { href }),
         source: Some("guidepath".into()),
         message,
         related_information: (!related.is_empty()).then_some(related),

@@ -173,6 +173,17 @@ fn pick<'t>(texts: impl IntoIterator<Item = &'t ast::Text>, lang: Option<&str>) 
         .map(|t| t.value.as_str())
 }
 
+/// Markdown as plain text, for clients that show hovers verbatim: no
+/// emphasis, no backticks, code blocks as their lines.
+pub fn plain(markdown: &str) -> String {
+    markdown
+        .lines()
+        .filter(|l| !l.starts_with("```"))
+        .map(|l| l.replace("**", "").replace('`', ""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Markdown describing the declaration whose name is at `name` in `file`,
 /// with texts in the language of the file being read (`reader`).
 pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<String> {

@@ -18,7 +18,9 @@
 
 mod complete;
 mod convert;
+mod hints;
 mod index;
+mod tests_lens;
 mod tokens;
 
 use convert::Text;
@@ -134,6 +136,11 @@ struct State {
     generation: u64,
     /// The last check of the current texts, for requests.
     checked: Option<(u64, Arc<Checked>)>,
+    /// Hover in Markdown; plain text where the client prefers it (eglot).
+    markdown: bool,
+    /// Where diagnostic codes link to (`convert::DIAGNOSTICS_DOCS` unless
+    /// the client names its own copy).
+    links: String,
 }
 
 impl State {
@@ -153,6 +160,7 @@ impl State {
 struct Job {
     docs: HashMap<PathBuf, (String, i32)>,
     roots: Vec<PathBuf>,
+    links: String,
 }
 
 pub struct Backend {
@@ -185,7 +193,7 @@ impl Backend {
             st.generation += 1;
             st.checked = None;
             let (docs, roots) = st.snapshot();
-            Job { docs, roots }
+            Job { docs, roots, links: st.links.clone() }
         };
         // The worker lives as long as the server; a send can fail only
         // while shutting down, when diagnostics no longer matter.
@@ -203,8 +211,7 @@ impl Backend {
                 }
             }
             let (docs, roots) = st.snapshot();
-            let docs: HashMap<PathBuf, String> = docs.into_iter().map(|(p, (t, _))| (p, t)).collect();
-            (st.generation, docs, roots)
+            (st.generation, texts(docs), roots)
         };
         let checked =
             tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
@@ -241,15 +248,32 @@ impl Backend {
     }
 }
 
+/// The open texts without their versions.
+fn texts(docs: HashMap<PathBuf, (String, i32)>) -> HashMap<PathBuf, String> {
+    docs.into_iter().map(|(p, (t, _))| (p, t)).collect()
+}
+
+/// A document's path: a file's own, or for a buffer not on disk (VS Code's
+/// `untitled:Untitled-1`) its URI as a relative path, which no file URI
+/// gives, so `uri_of` turns it back into the same URI.
 fn path_of(uri: &Uri) -> Result<PathBuf> {
+    if uri.scheme().as_str() == "untitled" {
+        return Ok(PathBuf::from(uri.as_str()));
+    }
     file_path(uri).ok_or_else(|| Error::invalid_params(format!("not a file: {}", uri.as_str())))
 }
 
 fn file_path(uri: &Uri) -> Option<PathBuf> {
+    if uri.scheme().as_str() != "file" {
+        return None;
+    }
     uri.to_file_path().map(|p| p.into_owned())
 }
 
 fn uri_of(path: &Path) -> Option<Uri> {
+    if path.is_relative() {
+        return path.to_str()?.parse().ok();
+    }
     Uri::from_file_path(path)
 }
 
@@ -281,7 +305,7 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
         for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {
             let Some(uri) = uri_of(&file.path) else { continue };
             let text = Text::of(file);
-            let lsp: Vec<Diagnostic> = diags.iter().map(|d| convert::diagnostic(d, &text, &uri)).collect();
+            let lsp: Vec<Diagnostic> = diags.iter().map(|d| convert::diagnostic(d, &text, &uri, &job.links)).collect();
             let version = job.docs.get(&file.path).map(|(_, v)| *v);
             // Open documents always hear back, with their version; other
             // files only when there is something to say or to clear.
@@ -356,11 +380,29 @@ impl LanguageServer for Backend {
             .and_then(|w| w.did_change_watched_files.as_ref())
             .and_then(|w| w.dynamic_registration)
             .unwrap_or(false);
+        // The client's preferred hover format comes first in its list.
+        let markdown = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.hover.as_ref())
+            .and_then(|h| h.content_format.as_ref())
+            .and_then(|f| f.first())
+            .is_none_or(|k| *k == MarkupKind::Markdown);
+        let links = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("diagnosticsDocs"))
+            .and_then(|d| d.as_str())
+            .unwrap_or(convert::DIAGNOSTICS_DOCS)
+            .to_string();
         {
             let mut st = self.lock();
             st.workspace = workspace_files(&folders);
             st.folders = folders;
             st.can_watch = can_watch;
+            st.markdown = markdown;
+            st.links = links;
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -373,7 +415,17 @@ impl LanguageServer for Backend {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
-                rename_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                inlay_hint_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![tests_lens::RUN_TESTS.into()],
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![".".into(), " ".into()]),
                     ..CompletionOptions::default()
@@ -501,10 +553,12 @@ impl LanguageServer for Backend {
         let text = Text::of(source);
         let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
         let Some(value) = index::describe(checked.db.file(t.file), t.name, &source.ast) else { return Ok(None) };
-        Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
-            range: Some(text.range(t.at)),
-        }))
+        let contents = if self.lock().markdown {
+            MarkupContent { kind: MarkupKind::Markdown, value }
+        } else {
+            MarkupContent { kind: MarkupKind::PlainText, value: index::plain(&value) }
+        };
+        Ok(Some(Hover { contents: HoverContents::Markup(contents), range: Some(text.range(t.at)) }))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
@@ -548,6 +602,83 @@ impl LanguageServer for Backend {
             }
         }
         Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
+    }
+
+    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
+        let Some((checked, file, offset)) = self.at(&params).await? else { return Ok(None) };
+        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
+        if t.name.is_empty() {
+            return Err(Error::invalid_params("a used file is renamed by renaming the file"));
+        }
+        let source = checked.db.file(file);
+        Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
+            range: Text::of(source).range(t.at),
+            placeholder: t.at.text(&source.text).to_string(),
+        }))
+    }
+
+    async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+        let Some((checked, file, offset)) = self.at(&params.text_document_position_params).await? else {
+            return Ok(None);
+        };
+        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
+        let text = Text::of(checked.db.file(file));
+        let highlights = index::occurrences(&checked, &t)
+            .into_iter()
+            .filter(|&(f, s)| f == file && !s.is_empty())
+            .map(|(f, s)| DocumentHighlight {
+                range: text.range(s),
+                // The declaration is where the name is given its meaning.
+                kind: Some(if (f, s) == (t.file, t.name) {
+                    DocumentHighlightKind::WRITE
+                } else {
+                    DocumentHighlightKind::READ
+                }),
+            })
+            .collect();
+        Ok(Some(highlights))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let path = path_of(&params.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        Ok(Some(hints::inlay(&checked, file, params.range)))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let path = path_of(&params.text_document.uri)?;
+        let checked = self.checked().await;
+        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        Ok(Some(tests_lens::lenses(checked.db.file(file), &params.text_document.uri)))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if params.command != tests_lens::RUN_TESTS {
+            return Err(Error::invalid_params(format!("no command `{}`", params.command)));
+        }
+        let (uri, only) = tests_lens::arguments(&params.arguments)?;
+        let path = path_of(&uri)?;
+        let docs = texts(self.lock().snapshot().0);
+        let run = tokio::task::spawn_blocking(move || {
+            tests_lens::run(&Overlay { base: Disk, files: docs }, &path, only.as_deref())
+        })
+        .await
+        .map_err(|_| Error::internal_error())?;
+        let (kind, summary) = match &run {
+            Ok(r) if r.failed == 0 => (MessageType::INFO, format!("guidepath: {} passed, 0 failed", r.passed)),
+            Ok(r) => (MessageType::ERROR, format!("guidepath: {} passed, {} failed", r.passed, r.failed)),
+            Err(why) => (MessageType::ERROR, format!("guidepath: the tests did not run: {why}")),
+        };
+        if let Ok(r) = &run {
+            let failures: String =
+                r.cases.iter().filter_map(|c| c.failure.as_ref().map(|f| format!("FAIL {}\n{f}", c.name))).collect();
+            if !failures.is_empty() {
+                self.client.log_message(MessageType::ERROR, failures).await;
+            }
+        }
+        self.client.show_message(kind, summary).await;
+        Ok(Some(tests_lens::to_json(&run)))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {

@@ -26,6 +26,9 @@ pub const TYPES: &[SemanticTokenType] = &[
     SemanticTokenType::NAMESPACE,
     SemanticTokenType::EVENT,
     SemanticTokenType::STRUCT,
+    // Not one of the protocol's types: clients that know it colour units
+    // (Neovim as `@lsp.type.unit`; the VS Code package declares it).
+    SemanticTokenType::new("unit"),
 ];
 
 pub fn legend() -> SemanticTokensLegend {
@@ -153,9 +156,15 @@ pub fn semantic(checked: &Checked, file: FileId) -> Vec<SemanticToken> {
     }
     let mut out = Vec::new();
     let (mut last_line, mut last_col) = (0u32, 0u32);
+    // A unit follows a number (`3 months`) or a numeric type (`integer
+    // years`) on the same line.
+    let mut after_quantity = false;
     for t in lex(&source.text) {
         let word = t.text(&source.text);
+        let unit = after_quantity && t.kind == TokenKind::Word && guidepath_ir::Unit::parse(word).is_some();
+        after_quantity = t.kind == TokenKind::Number || matches!(word, "integer" | "decimal" | "duration");
         let ty = match t.kind {
+            TokenKind::Word if unit => SemanticTokenType::new("unit"),
             TokenKind::Newline => continue,
             TokenKind::Comment => SemanticTokenType::COMMENT,
             TokenKind::String => SemanticTokenType::STRING,
