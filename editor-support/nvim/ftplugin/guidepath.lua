@@ -1,4 +1,5 @@
--- guidepath: comments, indentation and the language server for *.guide.
+-- guidepath: comments and indentation for *.guide; on Neovim 0.10 also the
+-- language server (0.11 and later start it from plugin/guidepath.lua).
 --
 -- The server starts when a .guide file opens, once per project (the nearest
 -- folder upwards with a .git, or else the file's folder). Settings, before
@@ -10,7 +11,11 @@ vim.bo.commentstring = "// %s"
 vim.bo.shiftwidth = 2
 vim.bo.expandtab = true
 
-if vim.g.guidepath_lsp == false or not vim.lsp or not vim.lsp.start then
+if vim.g.guidepath_lsp == false or vim.fn.has("nvim-0.11") == 1 then
+  return
+end
+if vim.fn.has("nvim-0.10") == 0 then
+  vim.notify_once("guidepath: the language server needs Neovim 0.10 or later; this is highlighting only", vim.log.levels.WARN)
   return
 end
 
@@ -20,12 +25,8 @@ if vim.fn.executable(cmd[1]) ~= 1 then
   return
 end
 
-local file = vim.api.nvim_buf_get_name(0)
-local git = vim.fs.find(".git", { upward = true, path = vim.fs.dirname(file) })[1]
-local root = git and vim.fs.dirname(git) or vim.fs.dirname(file)
-
 vim.lsp.start({
   name = "guidepath",
   cmd = cmd,
-  root_dir = root,
+  root_dir = vim.fs.root(0, ".git") or vim.fs.dirname(vim.api.nvim_buf_get_name(0)),
 })
