@@ -23,6 +23,7 @@
 //! finding; an `allow` that accepts nothing is itself reported (W0911).
 
 mod candidates;
+pub mod coverage;
 pub mod inline_tests;
 mod limits;
 mod search;

@@ -116,13 +116,36 @@ enum Command {
         #[arg(long)]
         result: bool,
     },
-    /// Run the inline tests of guideline files.
+    /// Run the inline tests of guideline files, and with --coverage say
+    /// what they leave untested.
     ///
-    /// Exit status: 0 all passed, 1 a test failed or a file has errors, 2 usage or I/O errors.
+    /// Exit status: 0 all passed (and coverage at least --min-coverage), 1 a
+    /// test failed, a file has errors or coverage is below --min-coverage,
+    /// 2 usage or I/O errors.
     Test {
         /// Files or folders (searched recursively for *.guide). Default: the current folder.
         paths: Vec<PathBuf>,
+        /// Report what the tests cover: each recommendation applying and not
+        /// applying, each stratum reached, each operand of `and`/`or`
+        /// deciding, each time limit giving a due date; list what no test
+        /// covers, with its place.
+        #[arg(long)]
+        coverage: bool,
+        /// Fail (exit 1) when coverage is below PCT percent.
+        #[arg(long, value_name = "PCT", requires = "coverage", value_parser = min_coverage)]
+        min_coverage: Option<f64>,
+        /// Output format of the coverage (--coverage).
+        #[arg(long, value_enum, default_value_t = Format::Human, requires = "coverage")]
+        format: Format,
     },
+}
+
+/// A percentage from 0 to 100.
+fn min_coverage(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(x) if (0.0..=100.0).contains(&x) => Ok(x),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 100")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -153,7 +176,9 @@ fn main() -> ExitCode {
             };
             eval::run(&guideline, patient.as_deref(), &opts)
         }
-        Command::Test { paths } => test::run(paths),
+        Command::Test { paths, coverage, min_coverage, format } => {
+            test::run(paths, coverage.then_some(test::CoverageOptions { min: min_coverage, format }))
+        }
         Command::Schema { guideline, strict, result } => eval::schema(guideline.as_deref(), strict, result),
     }
 }
