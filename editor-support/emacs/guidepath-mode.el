@@ -39,7 +39,7 @@
 
 (defconst guidepath--keywords
   '("title" "issuer" "version" "status" "since" "language" "source" "url"
-    "published" "as" "by" "when" "for" "against" "strength" "certainty"
+    "published" "review" "priority" "as" "by" "when" "for" "against" "strength" "certainty"
     "rationale" "reference" "action" "level" "item" "score" "reverse" "choice"
     "step" "responsible" "within" "after" "if" "missed" "then" "given" "expect"
     "applies" "does" "apply" "applicable" "undecided" "due" "because"

@@ -30,7 +30,7 @@ pub type Key = (FileId, u32);
 /// Built-in field types.
 pub const BUILTIN_TYPES: &[&str] = &["boolean", "integer", "decimal", "date", "duration", "text"];
 /// Values of a guideline's `status`.
-pub const STATUSES: &[&str] = &["draft", "active", "retired", "superseded"];
+pub const STATUSES: &[&str] = &["draft", "hearing", "active", "under_review", "retired", "superseded"];
 /// Language tags of texts and `language`.
 pub const LANGUAGES: &[&str] = &["da", "sv", "nb", "nn", "en", "fi", "de"];
 /// Values of a recommendation's `strength`.
@@ -1654,14 +1654,8 @@ impl<'a> Checker<'a> {
                 }
                 ast::MetaKind::Issuer(_) => ("issuer".into(), true),
                 ast::MetaKind::Version(_) => ("version".into(), true),
-                ast::MetaKind::Status { status, since } => {
-                    if !STATUSES.contains(&status.name.as_str()) {
-                        self.report(f, unknown_value(&status.name, status.span, "status", STATUSES.to_vec()));
-                    }
-                    if let Some(d) = since {
-                        self.date(f, d);
-                    }
-                    ("status".into(), true)
+                kind @ (ast::MetaKind::Status { .. } | ast::MetaKind::Review(_) | ast::MetaKind::Priority(_)) => {
+                    (self.lifecycle(Cx { file: f, instrument: None }, kind, m.keyword, None).into(), true)
                 }
                 ast::MetaKind::Language(l) => {
                     if !LANGUAGES.contains(&l.name.as_str()) {
@@ -1889,6 +1883,120 @@ impl<'a> Checker<'a> {
         self.current = saved;
     }
 
+    /// `status`, `review by` and `priority` of a guideline (`rec` is `None`)
+    /// or a recommendation; returns the entry's key, for duplicates.
+    fn lifecycle(
+        &mut self,
+        cx: Cx<'a>,
+        kind: &'a ast::MetaKind,
+        keyword: Span,
+        rec: Option<&'a ast::Recommend>,
+    ) -> &'static str {
+        let f = cx.file;
+        match kind {
+            ast::MetaKind::Status { status, by, since } => {
+                if !STATUSES.contains(&status.name.as_str()) {
+                    self.report(f, unknown_value(&status.name, status.span, "status", STATUSES.to_vec()));
+                }
+                if let Some(d) = since {
+                    self.date(f, d);
+                }
+                let superseded = status.name == "superseded";
+                match (by, superseded) {
+                    (Some(by), false) => self.report(
+                        f,
+                        Diagnostic::new(
+                            Code::Lifecycle,
+                            by.span,
+                            format!("`by` goes with `superseded`, not `{}`", status.name),
+                        )
+                        .label("superseded by what?")
+                        .help("write `status superseded by …`, or leave `by` out"),
+                    ),
+                    (None, true) => self.report(
+                        f,
+                        Diagnostic::new(Code::Missing, keyword.join(status.span), "`superseded` needs `by`")
+                            .label("superseded by what?")
+                            .help("name what replaces it: `status superseded by new_recommendation`"),
+                    ),
+                    (Some(by), true) => self.successor(cx, by, rec),
+                    (None, false) => {}
+                }
+                "status"
+            }
+            ast::MetaKind::Review(d) => {
+                self.date(f, d);
+                "review"
+            }
+            ast::MetaKind::Priority(n) => {
+                if !n.is_integer || n.value < 1.0 {
+                    self.report(
+                        f,
+                        Diagnostic::new(
+                            Code::Lifecycle,
+                            n.span,
+                            format!("priority `{}` is not a whole number from 1", n.text),
+                        )
+                        .label("not a rank")
+                        .help("the forum's order of work: 1 first, then 2, …"),
+                    );
+                }
+                "priority"
+            }
+            _ => "",
+        }
+    }
+
+    /// What `superseded by` names: a recommendation in scope (not this
+    /// one), or for a guideline another guideline among the files checked.
+    fn successor(&mut self, cx: Cx<'a>, by: &'a ast::Path, rec: Option<&'a ast::Recommend>) {
+        let f = cx.file;
+        let Some(rec) = rec else {
+            let id = by.dotted();
+            let known =
+                self.db.files.iter().any(|file| {
+                    file.ast.items.iter().any(|i| matches!(i, ast::Item::Guideline(g) if g.id.dotted() == id))
+                });
+            if !known {
+                self.report(
+                    f,
+                    Diagnostic::new(
+                        Code::SuccessorNotChecked,
+                        by.span,
+                        format!("no guideline `{id}` among the files checked"),
+                    )
+                    .label("not found here")
+                    .help("check the folder that holds both guidelines, or correct the id"),
+                );
+            }
+            return;
+        };
+        if by.segments.len() == 1 && by.segments[0].name == rec.name.name {
+            self.report(
+                f,
+                Diagnostic::new(Code::SupersededBy, by.span, format!("`{}` cannot supersede itself", rec.name.name))
+                    .label("itself")
+                    .help("name the recommendation that replaces it"),
+            );
+            return;
+        }
+        match self.resolve(cx, by) {
+            Some(Entity::Rec(..)) => {}
+            Some(other) => self.report(
+                f,
+                Diagnostic::new(
+                    Code::SupersededBy,
+                    by.span,
+                    format!("`{}` is {}, not a recommendation", by.dotted(), other.kind()),
+                )
+                .label("not a recommendation")
+                .help("a recommendation is superseded by a recommendation"),
+            ),
+            // `resolve` reported the unknown name.
+            None => {}
+        }
+    }
+
     fn recommend(&mut self, cx: Cx<'a>, r: &'a ast::Recommend) {
         let f = cx.file;
         let mut seen: HashMap<&'static str, Span> = HashMap::new();
@@ -1899,6 +2007,30 @@ impl<'a> Checker<'a> {
                     has_when = true;
                     self.expect_bool(cx, expr);
                     "when"
+                }
+                ast::RecEntryKind::Strength(s) if strength_mark(&s.name).is_some() => {
+                    let against = strength_mark(&s.name).and_then(|(_, against)| against);
+                    if let Some(against) = against.filter(|a| *a != (r.direction == ast::Direction::Against)) {
+                        let (mark, dir) = if against { ("against", "for") } else { ("for", "against") };
+                        self.report(
+                            f,
+                            Diagnostic::new(
+                                Code::Lifecycle,
+                                s.span,
+                                format!(
+                                    "strength `{}` is a recommendation {mark}, but `{}` is {dir}",
+                                    s.name, r.name.name
+                                ),
+                            )
+                            .label(format!("{mark}"))
+                            .help(if against {
+                                "write `recommend against …`, or use ↑↑ or ↑"
+                            } else {
+                                "write `recommend …` (for), or use ↓↓ or ↓"
+                            }),
+                        );
+                    }
+                    "strength"
                 }
                 ast::RecEntryKind::Strength(s) => {
                     if !STRENGTHS.contains(&s.name.as_str()) {
@@ -1912,6 +2044,7 @@ impl<'a> Checker<'a> {
                     }
                     "certainty"
                 }
+                ast::RecEntryKind::Lifecycle(kind) => self.lifecycle(cx, kind, e.keyword, Some(r)),
                 ast::RecEntryKind::Action(_) => "action",
                 ast::RecEntryKind::Level(_) => "level",
                 ast::RecEntryKind::Rationale(_) | ast::RecEntryKind::Reference { .. } | ast::RecEntryKind::Title(_) => {
@@ -2506,6 +2639,20 @@ fn instrument_member_names(ins: &ast::Instrument) -> Vec<&str> {
 }
 
 /// Whether `to` can be reached from `from` along `edges`.
+/// A Danish NKR strength mark: its strength, and whether it says against
+/// (↑↑ strong for, ↑ weak for, ↓ weak against, ↓↓ strong against; √ good
+/// practice, either way).
+pub fn strength_mark(mark: &str) -> Option<(&'static str, Option<bool>)> {
+    Some(match mark {
+        "↑↑" => ("strong", Some(false)),
+        "↑" => ("weak", Some(false)),
+        "↓" => ("weak", Some(true)),
+        "↓↓" => ("strong", Some(true)),
+        "√" => ("good_practice", None),
+        _ => return None,
+    })
+}
+
 fn reaches(edges: &[Vec<usize>], from: usize, to: usize) -> bool {
     let mut seen = vec![false; edges.len()];
     let mut stack = vec![from];

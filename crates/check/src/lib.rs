@@ -12,6 +12,7 @@ mod checker;
 pub mod db;
 mod fuzzy;
 mod graph;
+pub mod lifecycle;
 mod types;
 
 pub use checker::{

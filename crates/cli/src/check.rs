@@ -44,13 +44,15 @@ pub enum Output {
     WitnessTests,
 }
 
-pub fn run(paths: Vec<PathBuf>, output: Output, deny_warnings: bool) -> ExitCode {
+/// Checks `paths`; reviews due before `today` (days since 1970) are warnings.
+pub fn run(paths: Vec<PathBuf>, output: Output, deny_warnings: bool, today: i64) -> ExitCode {
     let files = match files(paths) {
         Ok(f) => f,
         Err(code) => return code,
     };
     // A file that cannot be read is one diagnostic among the others (E0104).
-    let checked = guidepath_analysis::check_and_analyse(&Disk, &files);
+    let mut checked = guidepath_analysis::check_and_analyse(&Disk, &files);
+    guidepath_check::lifecycle::overdue_reviews(&mut checked, today);
     let out = match output {
         Output::Report(Format::Human) => render::human(&checked),
         Output::Report(Format::Json) => render::json(&checked),

@@ -31,6 +31,9 @@ enum Command {
         /// blocks, ready to paste, instead of the diagnostics.
         #[arg(long, conflicts_with = "format")]
         witness_tests: bool,
+        /// The day reviews are due against (YYYY-MM-DD). Default: today (UTC).
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        today: Option<i64>,
     },
     /// Compile a guideline to the artifact the evaluator runs.
     ///
@@ -140,6 +143,11 @@ enum Command {
     },
 }
 
+/// A calendar date, as days since 1970-01-01.
+fn date(s: &str) -> Result<i64, String> {
+    guidepath_ir::calendar::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
 /// A percentage from 0 to 100.
 fn min_coverage(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
@@ -159,9 +167,10 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, format, deny_warnings, witness_tests } => {
+        Command::Check { paths, format, deny_warnings, witness_tests, today } => {
             let output = if witness_tests { check::Output::WitnessTests } else { check::Output::Report(format) };
-            check::run(paths, output, deny_warnings)
+            let today = today.unwrap_or_else(guidepath_check::lifecycle::today);
+            check::run(paths, output, deny_warnings, today)
         }
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),

@@ -11,9 +11,22 @@ use tower_lsp::ls_types::{CompletionItem, CompletionItemKind, SymbolKind};
 
 const TOP: &[&str] =
     &["guideline", "use", "input", "enum", "instrument", "define", "stratify", "recommend", "pathway", "test", "allow"];
-const GUIDELINE: &[&str] = &["title", "issuer", "version", "status", "language", "source", "published"];
+const GUIDELINE: &[&str] =
+    &["title", "issuer", "version", "status", "language", "source", "published", "review", "priority"];
 const INSTRUMENT: &[&str] = &["title", "source", "language", "item", "score", "stratify", "define"];
-const RECOMMEND: &[&str] = &["when", "strength", "certainty", "rationale", "reference", "action", "level", "title"];
+const RECOMMEND: &[&str] = &[
+    "when",
+    "strength",
+    "certainty",
+    "rationale",
+    "reference",
+    "action",
+    "level",
+    "title",
+    "status",
+    "review",
+    "priority",
+];
 const PATHWAY: &[&str] = &["step", "within", "when", "title"];
 const STEP: &[&str] = &["responsible", "within", "after", "when", "if missed"];
 const TEST: &[&str] = &["given", "expect"];

@@ -296,10 +296,11 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             guidepath_analysis::check_and_analyse(&overlay, &job.roots)
         }));
-        let Ok(checked) = run else {
+        let Ok(mut checked) = run else {
             rt.block_on(client.log_message(MessageType::ERROR, "guidepath: the check failed; please report this"));
             continue;
         };
+        guidepath_check::lifecycle::overdue_reviews(&mut checked, guidepath_check::lifecycle::today());
         let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = Vec::new();
         let mut now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {

@@ -63,6 +63,8 @@ pub const KEYWORDS: &[&str] = &[
     "source",
     "url",
     "published",
+    "review",
+    "priority",
     "set",
     "required",
     "optional",

@@ -127,9 +127,22 @@ pub enum MetaKind {
     Title(Text),
     Issuer(Text),
     Version(Text),
-    Status { status: Ident, since: Option<DateLit> },
+    /// `status superseded by new_rec since 2025-06-01`: `by` names what
+    /// supersedes it.
+    Status {
+        status: Ident,
+        by: Option<Path>,
+        since: Option<DateLit>,
+    },
+    /// `review by 2026-06-20`: when the forum looks at it again.
+    Review(DateLit),
+    /// `priority 2`: the forum's order of work (1 first).
+    Priority(Number),
     Language(Ident),
-    Source { text: Text, url: Option<Text> },
+    Source {
+        text: Text,
+        url: Option<Text>,
+    },
     Published(DateLit),
 }
 
@@ -307,10 +320,15 @@ pub enum RecEntryKind {
     Strength(Ident),
     Certainty(Ident),
     Rationale(Text),
-    Reference { text: Text, url: Option<Text> },
+    Reference {
+        text: Text,
+        url: Option<Text>,
+    },
     Action(Ident),
     Level(Text),
     Title(Text),
+    /// `status`, `review by` or `priority`, as for a guideline.
+    Lifecycle(MetaKind),
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -178,6 +178,12 @@ codes! {
     Missing = "E0207", "missing-entry", Error;
     /// An enum or choice item with more values than the evaluator supports (64).
     TooManyValues = "E0208", "too-many-values", Error;
+    /// A `superseded by` that names no recommendation, or the recommendation itself.
+    SupersededBy = "E0209", "superseded-by", Error;
+    /// Lifecycle entries that disagree: `by` on a status other than `superseded`, a
+    /// strength mark against the recommendation's direction, a priority that is not a
+    /// whole number from 1.
+    Lifecycle = "E0210", "lifecycle", Error;
     /// Two operands or an operand and its context have incompatible types.
     TypeMismatch = "E0301", "type-mismatch", Error;
     /// A type name that does not exist.
@@ -226,6 +232,10 @@ codes! {
     Unused = "W0701", "unused", Warning;
     /// Guideline or instrument metadata that is missing.
     IncompleteMetadata = "W0702", "incomplete-metadata", Warning;
+    /// An active guideline or recommendation whose review date has passed.
+    ReviewOverdue = "W0703", "review-overdue", Warning;
+    /// A guideline superseded by one that is not among the files checked.
+    SuccessorNotChecked = "W0704", "successor-not-checked", Warning;
 }
 
 /// The kinds of finding an `allow` can accept, with their codes.

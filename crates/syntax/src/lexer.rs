@@ -136,7 +136,15 @@ pub fn lex(text: &str) -> Vec<Token> {
             }
             _ => {
                 let two = text.get(i..i + 2).unwrap_or("");
-                let len = if matches!(two, "<=" | ">=" | "!=" | "..") { 2 } else { c.len_utf8() };
+                // A doubled strength mark (`↑↑`, `↓↓`) is one token, as in the grammar.
+                let doubled = matches!(c, '↑' | '↓') && text[i + c.len_utf8()..].starts_with(c);
+                let len = if matches!(two, "<=" | ">=" | "!=" | "..") {
+                    2
+                } else if doubled {
+                    2 * c.len_utf8()
+                } else {
+                    c.len_utf8()
+                };
                 push(&mut out, TokenKind::Punct, i, i + len);
                 i += len;
             }
@@ -191,5 +199,7 @@ mod tests {
         );
         assert_eq!(kinds("a -3"), vec![(Word, "a"), (Punct, "-"), (Number, "3")]);
         assert_eq!(kinds("smärta_ø"), vec![(Word, "smärta_ø")]);
+        assert_eq!(kinds("strength ↑↑"), vec![(Word, "strength"), (Punct, "↑↑")]);
+        assert_eq!(kinds("↓ ↓↓↓"), vec![(Punct, "↓"), (Punct, "↓↓"), (Punct, "↓")]);
     }
 }

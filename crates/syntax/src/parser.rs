@@ -254,6 +254,9 @@ fn describe_rule(rule: Rule) -> &'static str {
         meta_issuer => "`issuer`",
         meta_version => "`version`",
         meta_status => "`status`",
+        meta_review => "`review by`",
+        meta_priority => "`priority`",
+        strength_mark => "a strength mark (↑↑ ↑ ↓ ↓↓ √)",
         meta_language => "`language`",
         meta_source => "`source`",
         meta_published => "`published`",
@@ -293,6 +296,8 @@ fn describe_rule(rule: Rule) -> &'static str {
         kw_source => "`source`",
         kw_url => "`url`",
         kw_published => "`published`",
+        kw_review => "`review`",
+        kw_priority => "`priority`",
         kw_set => "`set`",
         kw_required => "`required`",
         kw_optional => "`optional`",
@@ -388,6 +393,8 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_source
             | kw_url
             | kw_published
+            | kw_review
+            | kw_priority
             | kw_set
             | kw_required
             | kw_optional
@@ -646,9 +653,18 @@ impl<'t> Builder<'t> {
             Rule::meta_version => MetaKind::Version(self.string_text(it.next()?)),
             Rule::meta_status => {
                 let status = self.ident(it.next()?);
-                let since = it.find(|q| q.as_rule() == Rule::date).map(|d| self.date(d));
-                MetaKind::Status { status, since }
+                let (mut by, mut since) = (None, None);
+                for q in it {
+                    match q.as_rule() {
+                        Rule::path => by = Some(self.path(q)),
+                        Rule::date => since = Some(self.date(q)),
+                        _ => {}
+                    }
+                }
+                MetaKind::Status { status, by, since }
             }
+            Rule::meta_review => MetaKind::Review(self.date(it.find(|q| q.as_rule() == Rule::date)?)),
+            Rule::meta_priority => MetaKind::Priority(self.number(it.next()?)),
             Rule::meta_language => MetaKind::Language(self.ident(it.next()?)),
             Rule::meta_source => {
                 let text = self.text(it.next()?);
@@ -930,6 +946,15 @@ impl<'t> Builder<'t> {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => title = Some(self.text(q)),
                 Rule::bad_entry => self.bad(&q, Rule::rec_entry_only),
+                Rule::meta_status | Rule::meta_review | Rule::meta_priority => {
+                    if let Some(m) = self.meta(q) {
+                        entries.push(RecEntry {
+                            kind: RecEntryKind::Lifecycle(m.kind),
+                            keyword: m.keyword,
+                            span: m.span,
+                        });
+                    }
+                }
                 Rule::when_clause
                 | Rule::rec_strength
                 | Rule::rec_certainty

@@ -9,7 +9,7 @@ syn match   guidepathDate     "\<\d\{4}-\d\{2}-\d\{2}\>"
 syn match   guidepathNumber   "\<-\=\d\+\(\.\d\+\)\=\>"
 syn keyword guidepathUnit     points point years year months month weeks week days day hours hour minutes minute kg g cm mm percent
 syn match   guidepathDecl     "^\(guideline\|use\|input\|enum\|instrument\|define\|stratify\|recommend\|pathway\|test\|allow\)\>"
-syn keyword guidepathKeyword  title issuer version status since language source url published as by when for against
+syn keyword guidepathKeyword  title issuer version status since language source url published review priority as by when for against
 syn keyword guidepathKeyword  strength certainty rationale reference action level item score reverse choice step
 syn keyword guidepathKeyword  responsible within after if missed then given expect applies does apply applicable undecided due because
 syn keyword guidepathKeyword  required optional define stratify

@@ -742,7 +742,10 @@ impl<'c, 'a> Lower<'c, 'a> {
         for e in &r.entries {
             match &e.kind {
                 ast::RecEntryKind::When(w) => rec.when = self.labeled(cx, w),
-                ast::RecEntryKind::Strength(s) => rec.strength = Some(s.name.clone()),
+                // The artifact holds the strength as a word: ↑ is `weak`.
+                ast::RecEntryKind::Strength(s) => {
+                    rec.strength = Some(super::strength_mark(&s.name).map_or(s.name.clone(), |(w, _)| w.to_string()))
+                }
                 ast::RecEntryKind::Certainty(c) => rec.certainty = Some(c.name.clone()),
                 ast::RecEntryKind::Action(a) => rec.action = a.name.clone(),
                 _ => {}
