@@ -2022,7 +2022,7 @@ impl<'a> Checker<'a> {
                                     s.name, r.name.name
                                 ),
                             )
-                            .label(format!("{mark}"))
+                            .label(mark)
                             .help(if against {
                                 "write `recommend against …`, or use ↑↑ or ↑"
                             } else {
