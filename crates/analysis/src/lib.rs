@@ -24,6 +24,7 @@
 
 mod candidates;
 pub mod coverage;
+pub mod diff;
 pub mod inline_tests;
 mod limits;
 mod search;

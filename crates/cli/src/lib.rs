@@ -5,6 +5,7 @@
 
 pub mod atomic;
 pub mod check;
+pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod patient;

@@ -119,6 +119,31 @@ enum Command {
         #[arg(long)]
         result: bool,
     },
+    /// What a new version of a guideline changes: as written, and for
+    /// patients (a witness patient for each change, confirmed on both
+    /// versions; "no patient changes" when proven).
+    ///
+    /// Exit status: 0 no patient's outcome changes, 1 some does (or a rule
+    /// or file was added or removed), 2 errors (as diff(1)).
+    Diff {
+        /// The old version: a guideline file, or a folder of them.
+        old: PathBuf,
+        /// The new version: a file, or a folder (files are paired by their
+        /// path below the folders).
+        new: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = guidepath_cli::diff::DiffFormat::Human)]
+        format: guidepath_cli::diff::DiffFormat,
+        /// Also count the patients (one JSON object a line) whose outcome
+        /// changes, per rule.
+        #[arg(long, value_name = "FILE.ndjson")]
+        patients: Option<PathBuf>,
+        /// A name the new version gives to something of the old one
+        /// (`old=new`): a recommendation, definition, score, stratification,
+        /// pathway or input. May be repeated.
+        #[arg(long, value_name = "OLD=NEW", value_parser = rename)]
+        rename: Vec<(String, String)>,
+    },
     /// Run the inline tests of guideline files, and with --coverage say
     /// what they leave untested.
     ///
@@ -146,6 +171,14 @@ enum Command {
 /// A calendar date, as days since 1970-01-01.
 fn date(s: &str) -> Result<i64, String> {
     guidepath_ir::calendar::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+/// `old=new`.
+fn rename(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
+        _ => Err(format!("`{s}` is not `old=new`")),
+    }
 }
 
 /// A percentage from 0 to 100.
@@ -184,6 +217,9 @@ fn main() -> ExitCode {
                 report: guidepath_eval::ReportOptions { explain, lang, texts },
             };
             eval::run(&guideline, patient.as_deref(), &opts)
+        }
+        Command::Diff { old, new, format, patients, rename } => {
+            guidepath_cli::diff::run(&old, &new, guidepath_cli::diff::Options { format, patients, renames: rename })
         }
         Command::Test { paths, coverage, min_coverage, format } => {
             test::run(paths, coverage.then_some(test::CoverageOptions { min: min_coverage, format }))

@@ -1,0 +1,297 @@
+//! `guidepath diff OLD NEW`: what a new version changes, as written and for
+//! patients (`guidepath_analysis::diff`).
+
+use crate::eval::compile_source;
+use guidepath_analysis::diff::{count_changes, diff, Diff, Semantic};
+use guidepath_ir::Artifact;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// How `diff` writes.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiffFormat {
+    Human,
+    Json,
+    Markdown,
+}
+
+pub struct Options {
+    pub format: DiffFormat,
+    /// Patients to count, one JSON object a line.
+    pub patients: Option<PathBuf>,
+    /// `old=new`: names in the old version that the new one calls otherwise.
+    pub renames: Vec<(String, String)>,
+}
+
+/// One pair of files and what changed between them.
+struct Compared {
+    old: Option<PathBuf>,
+    new: Option<PathBuf>,
+    diff: Option<Diff>,
+    counts: HashMap<String, usize>,
+}
+
+pub fn run(old: &Path, new: &Path, opts: Options) -> ExitCode {
+    let pairs = match pairs(old, new) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let patients = match &opts.patients {
+        Some(p) => match read_patients(p) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for (o, n) in pairs {
+        let (Some(op), Some(np)) = (&o, &n) else {
+            out.push(Compared { old: o, new: n, diff: None, counts: HashMap::new() });
+            continue;
+        };
+        // A version with errors has no rules to compare: exit 2, as diff(1)
+        // does on trouble.
+        let (Ok(a), Ok(b)) = (compile_source(op), compile_source(np)) else {
+            return ExitCode::from(2);
+        };
+        let mut old_art = a.artifact;
+        rename(&mut old_art, &opts.renames);
+        let d = diff(&old_art, &b.artifact);
+        let counts =
+            if patients.is_empty() { HashMap::new() } else { count_changes(&d, &old_art, &b.artifact, &patients) };
+        out.push(Compared { old: o, new: n, diff: Some(d), counts });
+    }
+    let text = match opts.format {
+        DiffFormat::Human => human(&out, opts.patients.is_some()),
+        DiffFormat::Markdown => markdown(&out, opts.patients.is_some()),
+        DiffFormat::Json => json(&out),
+    };
+    print!("{text}");
+    let changes = out.iter().any(|c| c.diff.as_ref().is_none_or(Diff::changes_patients));
+    if changes {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// An old and a new file; `None` on the side a file is missing from.
+type Pair = (Option<PathBuf>, Option<PathBuf>);
+
+/// Files to compare: two files, or the files of two folders paired by
+/// their path below each folder.
+fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
+    match (old.is_dir(), new.is_dir()) {
+        (false, false) => Ok(vec![(Some(old.to_path_buf()), Some(new.to_path_buf()))]),
+        (true, true) => {
+            let list = |dir: &Path| -> Result<BTreeMap<PathBuf, PathBuf>, String> {
+                let mut files = Vec::new();
+                guidepath_check::db::find_guides(dir, &mut files, usize::MAX)
+                    .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+                Ok(files.into_iter().filter_map(|f| Some((f.strip_prefix(dir).ok()?.to_path_buf(), f))).collect())
+            };
+            let (a, b) = (list(old)?, list(new)?);
+            let mut keys: Vec<&PathBuf> = a.keys().chain(b.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            Ok(keys.into_iter().map(|k| (a.get(k).cloned(), b.get(k).cloned())).collect())
+        }
+        _ => Err("compare two files or two folders".into()),
+    }
+}
+
+fn read_patients(path: &Path) -> Result<Vec<serde_json::Value>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(k, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: not JSON: {e}", path.display(), k + 1)))
+        .collect()
+}
+
+/// Applies `--rename old=new` to the old version: recommendations,
+/// definitions, scores, stratifications, steps and inputs.
+fn rename(art: &mut Artifact, renames: &[(String, String)]) {
+    for (from, to) in renames {
+        for r in &mut art.recommendations {
+            if r.id == *from {
+                r.id = to.clone();
+            }
+        }
+        for n in &mut art.nodes {
+            if n.id == *from {
+                n.id = to.clone();
+            }
+        }
+        for i in &mut art.inputs {
+            if i.path == *from {
+                i.path = to.clone();
+            }
+        }
+        for p in &mut art.pathways {
+            if p.id == *from {
+                p.id = to.clone();
+            }
+        }
+    }
+}
+
+fn title(c: &Compared) -> String {
+    let show = |p: &Option<PathBuf>| p.as_ref().map_or("(none)".into(), |p| p.display().to_string());
+    format!("{} → {}", show(&c.old), show(&c.new))
+}
+
+fn semantic_line(s: &Semantic, id: &str) -> String {
+    match s {
+        Semantic::Changes { patient, was, is } => {
+            format!("changes for patients, e.g. {patient}: `{id}` was {was}, is {is}")
+        }
+        Semantic::Same => "no patient changes (proven: every case tried)".into(),
+        Semantic::Unknown(why) => format!("not decided: {why}"),
+    }
+}
+
+fn human(out: &[Compared], counted: bool) -> String {
+    let mut s = String::new();
+    for c in out {
+        s.push_str(&format!("diff {}\n", title(c)));
+        let Some(d) = &c.diff else {
+            s.push_str(if c.old.is_none() { "  a new guideline file\n" } else { "  the guideline file is gone\n" });
+            continue;
+        };
+        for m in &d.metadata {
+            s.push_str(&format!("  guideline: {m}\n"));
+        }
+        for i in &d.inputs {
+            s.push_str(&format!("  {i}\n"));
+        }
+        for (kind, id) in &d.added {
+            s.push_str(&format!("  + {kind} `{id}` added\n"));
+        }
+        for (kind, id) in &d.removed {
+            s.push_str(&format!("  - {kind} `{id}` removed\n"));
+        }
+        if let Some(why) = &d.not_compared {
+            s.push_str(&format!("  not compared for patients: {why}\n"));
+        }
+        let mut same = Vec::new();
+        for r in &d.rules {
+            if r.written.is_empty() && r.semantic == Semantic::Same {
+                same.push(r.id.as_str());
+                continue;
+            }
+            s.push_str(&format!("  {} `{}`\n", r.kind, r.id));
+            for w in &r.written {
+                s.push_str(&format!("    {w}\n"));
+            }
+            s.push_str(&format!("    {}\n", semantic_line(&r.semantic, &r.id)));
+            if counted {
+                s.push_str(&format!(
+                    "    patients whose outcome changes: {}\n",
+                    c.counts.get(&r.id).copied().unwrap_or(0)
+                ));
+            }
+        }
+        if !same.is_empty() {
+            s.push_str(&format!("  unchanged, proven for every patient: {}\n", same.join(", ")));
+        }
+        if d.proven_same() {
+            s.push_str("  no patient changes\n");
+        }
+    }
+    s
+}
+
+fn markdown(out: &[Compared], counted: bool) -> String {
+    let mut s = String::from("# guidepath diff\n");
+    for c in out {
+        s.push_str(&format!("\n## {}\n\n", title(c)));
+        let Some(d) = &c.diff else {
+            s.push_str(if c.old.is_none() { "A new guideline file.\n" } else { "The guideline file is gone.\n" });
+            continue;
+        };
+        if d.proven_same() {
+            s.push_str("**No patient changes** (proven: every case tried).\n\n");
+        }
+        for line in d.metadata.iter().map(|m| format!("guideline: {m}")).chain(d.inputs.iter().cloned()) {
+            s.push_str(&format!("- {line}\n"));
+        }
+        for (kind, id) in &d.added {
+            s.push_str(&format!("- added: {kind} `{id}`\n"));
+        }
+        for (kind, id) in &d.removed {
+            s.push_str(&format!("- removed: {kind} `{id}`\n"));
+        }
+        let changed: Vec<_> =
+            d.rules.iter().filter(|r| !(r.written.is_empty() && r.semantic == Semantic::Same)).collect();
+        if !changed.is_empty() {
+            s.push_str("\n| rule | as written | for patients |");
+            s.push_str(if counted { " patients changed |\n|---|---|---|---|\n" } else { "\n|---|---|---|\n" });
+            for r in changed {
+                let cell = |t: &str| t.replace('|', "\\|");
+                s.push_str(&format!(
+                    "| {} `{}` | {} | {} |",
+                    r.kind,
+                    r.id,
+                    cell(&r.written.join("; ")),
+                    cell(&semantic_line(&r.semantic, &r.id))
+                ));
+                if counted {
+                    s.push_str(&format!(" {} |", c.counts.get(&r.id).copied().unwrap_or(0)));
+                }
+                s.push('\n');
+            }
+        }
+    }
+    s
+}
+
+fn json(out: &[Compared]) -> String {
+    let files: Vec<serde_json::Value> = out
+        .iter()
+        .map(|c| {
+            let path = |p: &Option<PathBuf>| p.as_ref().map(|p| p.display().to_string());
+            let Some(d) = &c.diff else {
+                return serde_json::json!({ "old": path(&c.old), "new": path(&c.new), "changes_patients": true });
+            };
+            let rules: Vec<serde_json::Value> = d
+                .rules
+                .iter()
+                .map(|r| {
+                    let semantic = match &r.semantic {
+                        Semantic::Changes { patient, was, is } => {
+                            serde_json::json!({ "result": "changes", "patient": patient, "was": was, "is": is })
+                        }
+                        Semantic::Same => serde_json::json!({ "result": "same" }),
+                        Semantic::Unknown(why) => serde_json::json!({ "result": "unknown", "why": why }),
+                    };
+                    let mut v =
+                        serde_json::json!({ "kind": r.kind, "id": r.id, "written": r.written, "patients": semantic });
+                    if let Some(n) = c.counts.get(&r.id) {
+                        v["patients_changed"] = serde_json::json!(n);
+                    }
+                    v
+                })
+                .collect();
+            let pairs = |v: &[(&str, String)]| -> Vec<serde_json::Value> {
+                v.iter().map(|(k, id)| serde_json::json!({ "kind": k, "id": id })).collect()
+            };
+            serde_json::json!({
+                "old": path(&c.old), "new": path(&c.new),
+                "changes_patients": d.changes_patients(), "proven_same": d.proven_same(),
+                "metadata": d.metadata, "inputs": d.inputs,
+                "added": pairs(&d.added), "removed": pairs(&d.removed),
+                "not_compared": d.not_compared, "rules": rules,
+            })
+        })
+        .collect();
+    let v = serde_json::json!({ "schema": "1", "files": files });
+    serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
+}

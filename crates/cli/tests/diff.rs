@@ -1,0 +1,157 @@
+//! `guidepath diff`: what a new version changes, as written and for
+//! patients, with witnesses confirmed on both versions.
+
+#[path = "support/run.rs"]
+mod run;
+
+use run::{guidepath, root};
+use std::path::{Path, PathBuf};
+
+const SKANE: &str = "guidelines/se/skane_mms.guide";
+
+/// A copy of the Skåne guideline in `dir`, changed by `edit`, beside the
+/// instruments it might use.
+fn variant(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(root().join(SKANE)).unwrap();
+    let changed = edit(text.clone());
+    assert!(name == "same.guide" || changed != text, "the edit changed nothing");
+    let path = dir.join(name);
+    std::fs::write(&path, changed).unwrap();
+    path
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn a_moved_bound_changes_the_level_of_care_at_50_points() {
+    let dir = run::temp_dir("diff-bound");
+    let new = variant(&dir, "bound.guide", |t| {
+        t.replacen("primary_care   when linton_score <= 50", "primary_care   when linton_score <= 49", 1)
+    });
+    let (code, out, err) = guidepath(&["diff", SKANE, s(&new)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("stratum `primary_care`: `linton_score <= 50` → `linton_score <= 49`"), "{out}");
+    let line = out.lines().find(|l| l.contains("`care_level` was")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("\"linton_score\":50"), "the witness is 50 points: {line}");
+    assert!(line.contains("was `primary_care`"), "{line}");
+    // The recommendation that reads the stratum changes for the same patient.
+    assert!(out.contains("`mms_referral` was applies, is does not apply"), "{out}");
+    // What does not read the bound is proven unchanged.
+    assert!(out.contains("unchanged, proven for every patient: assess_care_level"), "{out}");
+
+    // The JSON says the same, with the witness as data.
+    let (code, out, _) = guidepath(&["diff", "--format", "json", SKANE, s(&new)]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema"], "1");
+    let care = v["files"][0]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "care_level").unwrap();
+    assert_eq!(care["patients"]["result"], "changes", "{care}");
+    assert_eq!(care["patients"]["patient"]["linton_score"], 50);
+    assert_eq!(care["patients"]["was"], "`primary_care`");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_file_and_its_formatted_self_change_no_patient() {
+    let (code, out, err) = guidepath(&["diff", SKANE, SKANE]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("no patient changes"), "{out}");
+
+    // Respaced, then formatted: the same rules.
+    let dir = run::temp_dir("diff-fmt");
+    let messy = variant(&dir, "messy.guide", |t| t.replace("  when ", "        when   ").replace(" and ", "   and  "));
+    let (code, out, err) = guidepath(&["diff", SKANE, s(&messy)]);
+    assert_eq!(code, 0, "respaced: {out}{err}");
+    assert!(out.contains("no patient changes"), "{out}");
+    let (code, _, err) = guidepath(&["fmt", s(&messy)]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = guidepath(&["diff", SKANE, s(&messy)]);
+    assert_eq!(code, 0, "formatted: {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn added_removed_and_renamed_rules() {
+    let dir = run::temp_dir("diff-rename");
+    let renamed = variant(&dir, "renamed.guide", |t| t.replace("re_referral", "send_back"));
+    let (code, out, _) = guidepath(&["diff", SKANE, s(&renamed)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("+ recommendation `send_back` added"), "{out}");
+    assert!(out.contains("- recommendation `re_referral` removed"), "{out}");
+    // Told of the rename, the two are one rule, unchanged.
+    let (code, out, _) = guidepath(&["diff", "--rename", "re_referral=send_back", SKANE, s(&renamed)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("no patient changes"), "{out}");
+    let (code, _, err) = guidepath(&["diff", "--rename", "nonsense", SKANE, s(&renamed)]);
+    assert_eq!(code, 2, "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_longer_time_limit_moves_the_due_date() {
+    let dir = run::temp_dir("diff-limit");
+    let new = variant(&dir, "limit.guide", |t| {
+        t.replacen("within 1 month after referral_date", "within 6 weeks after referral_date", 1)
+    });
+    let (code, out, _) = guidepath(&["diff", SKANE, s(&new)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("limit: within 1 month after referral_date → within 6 weeks after referral_date"), "{out}");
+    let line = out.lines().find(|l| l.contains("`mms.first_visit` was")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("was due 2024-02-29, is due 2024-03-13"), "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn real_patients_are_counted_per_rule() {
+    let dir = run::temp_dir("diff-count");
+    let new = variant(&dir, "bound.guide", |t| {
+        t.replacen("primary_care   when linton_score <= 50", "primary_care   when linton_score <= 49", 1)
+    });
+    let patients = dir.join("patients.ndjson");
+    let base = r#""age": 40, "pain_duration": "P4M", "pain_sites": ["neck"]"#;
+    std::fs::write(
+        &patients,
+        format!(
+            "{{{base}, \"linton_score\": 50}}\n{{{base}, \"linton_score\": 30}}\n{{{base}, \"linton_score\": 50}}\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, _) = guidepath(&["diff", "--patients", s(&patients), "--format", "json", SKANE, s(&new)]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let care = v["files"][0]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "care_level").unwrap();
+    assert_eq!(care["patients_changed"], 2, "{care}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn folders_pair_files_by_path_and_markdown_reads_as_a_table() {
+    let dir = run::temp_dir("diff-folders");
+    let (old, new) = (dir.join("old/se"), dir.join("new/se"));
+    std::fs::create_dir_all(&old).unwrap();
+    std::fs::create_dir_all(&new).unwrap();
+    std::fs::copy(root().join(SKANE), old.join("skane_mms.guide")).unwrap();
+    variant(&new, "skane_mms.guide", |t| {
+        t.replacen("\"Remiss till multimodal smärtbehandling hos godkänd behandlare\"", "\"Remiss till MMS\"", 1)
+    });
+    std::fs::copy(root().join("guidelines/se/jamtland_long_term_pain.guide"), new.join("jamtland.guide")).unwrap();
+    std::fs::create_dir_all(dir.join("new/instruments")).unwrap();
+    std::fs::create_dir_all(dir.join("old/instruments")).unwrap();
+    for d in ["old", "new"] {
+        std::fs::copy(
+            root().join("guidelines/instruments/orebro_sf.guide"),
+            dir.join(d).join("instruments/orebro_sf.guide"),
+        )
+        .unwrap();
+    }
+    let (code, out, err) = guidepath(&["diff", "--format", "markdown", s(&dir.join("old")), s(&dir.join("new"))]);
+    assert_eq!(code, 1, "a file was added: {out}{err}");
+    assert!(out.contains("A new guideline file."), "{out}");
+    assert!(
+        out.contains("| recommendation `mms_referral` | title (sv): \"Remiss till multimodal smärtbehandling hos godkänd behandlare\" → \"Remiss till MMS\" | no patient changes"),
+        "{out}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
