@@ -16,8 +16,8 @@ pub mod lifecycle;
 mod types;
 
 pub use checker::{
-    allow_targets, Entity, Expectation, Expected, Hint, Key, Lowered, RefKind, Reference, Target, TestCase,
-    BUILTIN_TYPES, CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS,
+    allow_targets, strength_mark, Entity, Expectation, Expected, Hint, Key, Lowered, RefKind, Reference, Target,
+    TestCase, BUILTIN_TYPES, CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS,
 };
 pub use db::{Disk, FileId, FileSystem, MemoryFs, Overlay, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod fmt;
 pub mod patient;
 pub mod render;
+pub mod report;
 pub mod test;
 
 /// How `check` and `eval` write their results.

@@ -119,6 +119,24 @@ enum Command {
         #[arg(long)]
         result: bool,
     },
+    /// The forum's document: a summary, a catalogue of every
+    /// recommendation, and per guideline its findings, tests, coverage and
+    /// translations. One self-contained HTML page, or Markdown.
+    ///
+    /// Exit status: 0 written, 2 usage or I/O errors (errors in the
+    /// guidelines are in the report).
+    Report {
+        /// Files or folders (searched recursively for *.guide). Default: the current folder.
+        paths: Vec<PathBuf>,
+        /// Write here instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = guidepath_cli::report::ReportFormat::Html)]
+        format: guidepath_cli::report::ReportFormat,
+        /// The day reviews are due against (YYYY-MM-DD). Default: today (UTC).
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        today: Option<i64>,
+    },
     /// What a new version of a guideline changes: as written, and for
     /// patients (a witness patient for each change, confirmed on both
     /// versions; "no patient changes" when proven).
@@ -217,6 +235,10 @@ fn main() -> ExitCode {
                 report: guidepath_eval::ReportOptions { explain, lang, texts },
             };
             eval::run(&guideline, patient.as_deref(), &opts)
+        }
+        Command::Report { paths, output, format, today } => {
+            let today = today.unwrap_or_else(guidepath_check::lifecycle::today);
+            guidepath_cli::report::run(paths, output, format, today)
         }
         Command::Diff { old, new, format, patients, rename } => {
             guidepath_cli::diff::run(&old, &new, guidepath_cli::diff::Options { format, patients, renames: rename })

@@ -18,7 +18,7 @@ pub struct CoverageOptions {
 /// A goal once, however many files' artifacts hold it (an instrument's
 /// strata are in every guideline that uses it): by file, line, column,
 /// rule and what.
-type GoalKey = (String, u32, u32, String, String);
+pub(crate) type GoalKey = (String, u32, u32, String, String);
 
 pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>) -> ExitCode {
     let files = match crate::check::files(paths) {
@@ -110,7 +110,7 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>) -> ExitCode {
 
 /// The goal's key, with its place resolved against the file whose artifact
 /// holds it (places name files relative to the guideline's folder).
-fn keyed(file: &Path, g: Goal) -> (GoalKey, Vec<String>) {
+pub(crate) fn keyed(file: &Path, g: Goal) -> (GoalKey, Vec<String>) {
     let (path, line, column) = match &g.at {
         Some(at) => {
             let dir = file.parent().unwrap_or(Path::new(""));

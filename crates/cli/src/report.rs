@@ -1,0 +1,627 @@
+//! `guidepath report`: the forum's document. One self-contained HTML page
+//! (no network, no external assets; it prints, and reads without
+//! JavaScript, which only sorts and filters the catalogue), or the same
+//! content as Markdown.
+
+use crate::test::{keyed, GoalKey};
+use guidepath_analysis::coverage::coverage;
+use guidepath_analysis::inline_tests::run_case;
+use guidepath_check::{Checked, Disk, FileId};
+use guidepath_eval::Evaluator;
+use guidepath_syntax::ast::{self, Item, MetaKind, RecEntryKind};
+use guidepath_syntax::{Code, Severity};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The languages whose translations the report counts.
+const LANGS: &[&str] = &["da", "sv", "nb", "en"];
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Html,
+    Markdown,
+}
+
+/// One recommendation in the catalogue.
+struct Rec {
+    guideline: String,
+    file: String,
+    line: u32,
+    id: String,
+    titles: BTreeMap<String, String>,
+    direction: &'static str,
+    strength: String,
+    certainty: String,
+    status: String,
+    review: String,
+    priority: String,
+    source: String,
+}
+
+struct Finding {
+    code: &'static str,
+    severity: &'static str,
+    message: String,
+    line: u32,
+    column: u32,
+    source: String,
+    witness: Option<String>,
+}
+
+struct FileReport {
+    path: String,
+    id: String,
+    title: String,
+    meta: Vec<(&'static str, String)>,
+    findings: Vec<Finding>,
+    tests: Vec<(String, Option<String>)>,
+    /// Covered, total, and what is not covered (place and goal).
+    coverage: Option<(usize, usize, Vec<String>)>,
+    /// Per language: texts present, texts in all, and what is missing.
+    translations: Vec<(&'static str, usize, usize, Vec<String>)>,
+    overdue: usize,
+}
+
+struct Report {
+    files: Vec<FileReport>,
+    recs: Vec<Rec>,
+}
+
+pub fn run(paths: Vec<PathBuf>, output: Option<PathBuf>, format: ReportFormat, today: i64) -> ExitCode {
+    let files = match crate::check::files(paths) {
+        Ok(f) => f,
+        Err(code) => return code,
+    };
+    let mut checked = guidepath_analysis::check_and_analyse(&Disk, &files);
+    guidepath_check::lifecycle::overdue_reviews(&mut checked, today);
+    let report = gather(&checked);
+    let text = match format {
+        ReportFormat::Html => html(&report, today),
+        ReportFormat::Markdown => markdown(&report, today),
+    };
+    match output {
+        Some(path) => {
+            if let Err(e) = crate::atomic::write(&path, text.as_bytes()) {
+                eprintln!("error: cannot write `{}`: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            eprintln!(
+                "wrote {} ({} guideline files, {} recommendations)",
+                path.display(),
+                report.files.len(),
+                report.recs.len()
+            );
+        }
+        None => print!("{text}"),
+    }
+    ExitCode::SUCCESS
+}
+
+fn text_map(texts: &[&ast::Text], lang: &str) -> BTreeMap<String, String> {
+    texts.iter().map(|t| (t.lang.as_ref().map_or(lang, |l| l.name.as_str()).to_string(), t.value.clone())).collect()
+}
+
+fn gather(checked: &Checked) -> Report {
+    let mut all_goals: BTreeMap<GoalKey, Vec<String>> = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut recs = Vec::new();
+    for &id in &checked.roots {
+        let file = checked.db.file(id);
+        let path = file.path.display().to_string();
+        let g = file.ast.items.iter().find_map(|i| match i {
+            Item::Guideline(g) => Some(g),
+            _ => None,
+        });
+        // Files without a guideline block (instruments) hold no
+        // recommendations; they still show their findings and tests.
+        let mut meta: Vec<(&'static str, String)> = Vec::new();
+        let mut lang = String::from("und");
+        let (mut g_status, mut source) = (String::new(), String::new());
+        let mut g_titles: Vec<&ast::Text> = Vec::new();
+        if let Some(g) = g {
+            g_titles.extend(g.title.iter());
+            for m in &g.meta {
+                match &m.kind {
+                    MetaKind::Title(t) => g_titles.push(t),
+                    MetaKind::Issuer(t) => meta.push(("issuer", t.value.clone())),
+                    MetaKind::Version(t) => meta.push(("version", t.value.clone())),
+                    MetaKind::Status { status, by, since } => {
+                        g_status = status.name.clone();
+                        let mut s = status.name.clone();
+                        if let Some(by) = by {
+                            s.push_str(&format!(" by {}", by.dotted()));
+                        }
+                        if let Some(d) = since {
+                            s.push_str(&format!(" since {}", span_text(&file.text, d.span)));
+                        }
+                        meta.push(("status", s));
+                    }
+                    MetaKind::Language(l) => {
+                        lang = l.name.clone();
+                        meta.push(("language", l.name.clone()));
+                    }
+                    MetaKind::Source { text, url } => {
+                        source = text.value.clone();
+                        let mut s = text.value.clone();
+                        if let Some(u) = url {
+                            s.push_str(&format!(" ({})", u.value));
+                        }
+                        meta.push(("source", s));
+                    }
+                    MetaKind::Published(d) => meta.push(("published", span_text(&file.text, d.span))),
+                    MetaKind::Review(d) => meta.push(("review by", span_text(&file.text, d.span))),
+                    MetaKind::Priority(n) => meta.push(("priority", n.text.clone())),
+                }
+            }
+        }
+        let g_id = g.map_or_else(
+            || file.path.file_stem().map_or(String::new(), |s| s.to_string_lossy().into_owned()),
+            |g| g.id.dotted(),
+        );
+        let g_title = text_map(&g_titles, &lang);
+        let title = g_title.get(&lang).or(g_title.values().next()).cloned().unwrap_or_default();
+        // Translations: every title of the guideline and its recommendations.
+        let mut titled: Vec<(String, BTreeMap<String, String>)> = Vec::new();
+        if g.is_some() {
+            titled.push((format!("guideline `{g_id}`"), g_title.clone()));
+        }
+        for item in &file.ast.items {
+            let Item::Recommend(r) = item else { continue };
+            let mut titles: Vec<&ast::Text> = r.title.iter().collect();
+            let (mut strength, mut certainty, mut status, mut review, mut priority) =
+                (String::new(), String::new(), String::new(), String::new(), String::new());
+            for e in &r.entries {
+                match &e.kind {
+                    RecEntryKind::Title(t) => titles.push(t),
+                    RecEntryKind::Strength(s) => {
+                        strength = match guidepath_check::strength_mark(&s.name) {
+                            Some((word, _)) => format!("{} {word}", s.name),
+                            None => s.name.clone(),
+                        }
+                    }
+                    RecEntryKind::Certainty(c) => certainty = c.name.clone(),
+                    RecEntryKind::Lifecycle(MetaKind::Status { status: s, by, .. }) => {
+                        status = match by {
+                            Some(by) => format!("{} by {}", s.name, by.dotted()),
+                            None => s.name.clone(),
+                        }
+                    }
+                    RecEntryKind::Lifecycle(MetaKind::Review(d)) => review = span_text(&file.text, d.span),
+                    RecEntryKind::Lifecycle(MetaKind::Priority(n)) => priority = n.text.clone(),
+                    _ => {}
+                }
+            }
+            if status.is_empty() {
+                status = g_status.clone();
+            }
+            let titles = text_map(&titles, &lang);
+            titled.push((format!("recommendation `{}`", r.name.name), titles.clone()));
+            recs.push(Rec {
+                guideline: g_id.clone(),
+                file: path.clone(),
+                line: file.lines.line_col(&file.text, r.name.span.start).line,
+                id: r.name.name.clone(),
+                titles,
+                direction: match r.direction {
+                    ast::Direction::For => "for",
+                    ast::Direction::Against => "against",
+                },
+                strength,
+                certainty,
+                status,
+                review,
+                priority,
+                source: source.clone(),
+            });
+        }
+        let translations = LANGS
+            .iter()
+            .map(|l| {
+                let missing: Vec<String> =
+                    titled.iter().filter(|(_, t)| !t.contains_key(*l)).map(|(what, _)| what.clone()).collect();
+                (*l, titled.len() - missing.len(), titled.len(), missing)
+            })
+            .collect();
+        let findings = findings(checked, id);
+        let overdue = findings.iter().filter(|f| f.code == Code::ReviewOverdue.as_str()).count();
+        let (tests, goals) = tests_and_goals(&file.path);
+        // `Some` marks a file whose coverage is measured (it compiled).
+        let coverage = goals.as_ref().map(|_| (0, 0, Vec::new()));
+        for (key, by) in goals.into_iter().flatten() {
+            all_goals.entry(key).or_default().extend(by);
+        }
+        files.push(FileReport { path, id: g_id, title, meta, findings, tests, coverage, translations, overdue });
+    }
+    // Coverage as `test --coverage` counts it: each goal once, in the file
+    // it is written in, covered by the tests of any file.
+    for f in files.iter_mut().filter(|f| f.coverage.is_some()) {
+        let mine: Vec<(&GoalKey, &Vec<String>)> = all_goals.iter().filter(|(k, _)| k.0 == f.path).collect();
+        let missing = mine
+            .iter()
+            .filter(|(_, by)| by.is_empty())
+            .map(|((_, line, col, rule, what), _)| format!("{line}:{col}: {rule} {what}"))
+            .collect();
+        let covered = mine.iter().filter(|(_, by)| !by.is_empty()).count();
+        f.coverage = Some((covered, mine.len(), missing));
+    }
+    Report { files, recs }
+}
+
+fn span_text(text: &str, span: guidepath_syntax::Span) -> String {
+    span.text(text).to_string()
+}
+
+fn findings(checked: &Checked, id: FileId) -> Vec<Finding> {
+    let file = checked.db.file(id);
+    checked.diagnostics[id]
+        .iter()
+        .map(|d| {
+            let at = file.lines.line_col(&file.text, d.label.span.start);
+            let source = file.text.lines().nth(at.line.saturating_sub(1) as usize).unwrap_or("").trim_end().to_string();
+            Finding {
+                code: d.code.as_str(),
+                severity: match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                    Severity::Note => "note",
+                },
+                message: d.message.clone(),
+                line: at.line,
+                column: at.column,
+                source,
+                witness: d.witness.as_ref().map(|w| w.patient.clone()),
+            }
+        })
+        .collect()
+}
+
+/// The file's inline tests, run, and the coverage goals of its rules with
+/// the tests that reached them; nothing for a file with errors (its
+/// findings say why).
+type Goals = Vec<(GoalKey, Vec<String>)>;
+
+fn tests_and_goals(path: &std::path::Path) -> (Vec<(String, Option<String>)>, Option<Goals>) {
+    let Some(lowered) = guidepath_check::compile(&Disk, path).lowered else { return (Vec::new(), None) };
+    let goals =
+        coverage(&lowered.artifact, &lowered.tests).map(|c| c.goals.into_iter().map(|g| keyed(path, g)).collect()).ok();
+    let Ok(ev) = Evaluator::new(lowered.artifact) else { return (Vec::new(), goals) };
+    let tests = lowered.tests.iter().map(|t| (t.name.clone(), run_case(&ev, t).err())).collect();
+    (tests, goals)
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Counts for the summary: recommendations by status, and what needs the
+/// forum's attention.
+struct Summary {
+    by_status: BTreeMap<String, usize>,
+    errors: usize,
+    warnings: usize,
+    failing: usize,
+    untested_files: usize,
+    uncovered: usize,
+    overdue: usize,
+    missing_translations: usize,
+}
+
+fn summary(r: &Report) -> Summary {
+    let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
+    for rec in &r.recs {
+        let s = if rec.status.is_empty() { "no status" } else { rec.status.split(' ').next().unwrap_or("") };
+        *by_status.entry(s.to_string()).or_default() += 1;
+    }
+    let count = |sev: &str| r.files.iter().flat_map(|f| &f.findings).filter(|f| f.severity == sev).count();
+    Summary {
+        by_status,
+        errors: count("error"),
+        warnings: count("warning"),
+        failing: r.files.iter().flat_map(|f| &f.tests).filter(|t| t.1.is_some()).count(),
+        untested_files: r
+            .files
+            .iter()
+            .filter(|f| f.tests.is_empty() && f.coverage.as_ref().is_some_and(|c| c.1 > 0))
+            .count(),
+        uncovered: r.files.iter().filter_map(|f| f.coverage.as_ref()).map(|c| c.1 - c.0).sum(),
+        overdue: r.files.iter().map(|f| f.overdue).sum(),
+        missing_translations: r.files.iter().flat_map(|f| &f.translations).map(|t| t.3.len()).sum(),
+    }
+}
+
+const STYLE: &str = r#"
+body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 96em; padding: 0 1em; color: #1b1b1b; }
+.wide { overflow-x: auto; } #catalogue { font-size: .88em; }
+h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { margin-bottom: .3em; }
+table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
+th, td { border: 1px solid #ccc; padding: .25em .45em; text-align: left; vertical-align: top; }
+th { background: #eef2f3; } th[data-sort] { cursor: pointer; } th[aria-sort=ascending]::after { content: " ▲"; } th[aria-sort=descending]::after { content: " ▼"; }
+.error { color: #a40000; } .warning { color: #7a5300; } .ok { color: #1d6b1d; }
+pre { background: #f6f6f6; padding: .4em; overflow-x: auto; white-space: pre-wrap; }
+.controls { margin: .5em 0; display: flex; gap: 1em; flex-wrap: wrap; }
+.num { text-align: right; }
+@media print { .controls { display: none; } h2 { break-before: page; } body { margin: 0; max-width: none; } }
+"#;
+
+/// Sorting and filtering the catalogue: optional, the table reads without it.
+const SCRIPT: &str = r#"
+(function () {
+  var table = document.getElementById("catalogue");
+  if (!table) return;
+  var body = table.tBodies[0];
+  var rows = Array.prototype.slice.call(body.rows);
+  var heads = table.tHead.rows[0].cells;
+  Array.prototype.forEach.call(heads, function (th, col) {
+    th.setAttribute("data-sort", "");
+    th.addEventListener("click", function () {
+      var asc = th.getAttribute("aria-sort") !== "ascending";
+      Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+      rows.sort(function (a, b) {
+        var x = a.cells[col].textContent, y = b.cells[col].textContent;
+        var n = x.localeCompare(y, undefined, { numeric: true });
+        return asc ? n : -n;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+  var text = document.getElementById("filter"), status = document.getElementById("status");
+  function apply() {
+    var q = text.value.toLowerCase(), s = status.value, shown = 0;
+    rows.forEach(function (r) {
+      var ok = (!q || r.textContent.toLowerCase().indexOf(q) >= 0) && (!s || r.getAttribute("data-status") === s);
+      r.hidden = !ok;
+      if (ok) shown++;
+    });
+    document.getElementById("shown").textContent = shown + " of " + rows.length;
+  }
+  text.addEventListener("input", apply);
+  status.addEventListener("change", apply);
+  document.getElementById("controls").hidden = false;
+  apply();
+})();
+"#;
+
+fn html(r: &Report, today: i64) -> String {
+    let s = summary(r);
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    h.push_str("<title>guidepath report</title>\n<style>");
+    h.push_str(STYLE);
+    h.push_str("</style>\n</head>\n<body>\n");
+    h.push_str(&format!(
+        "<h1>Guideline report</h1>\n<p>{} guideline files, {} recommendations; reviews judged as of {}.</p>\n",
+        r.files.len(),
+        r.recs.len(),
+        guidepath_ir::calendar::format_date(today)
+    ));
+    // Summary.
+    h.push_str("<h2 id=\"summary\">Summary</h2>\n<h3>Recommendations by status</h3>\n<table><thead><tr><th>status</th><th>recommendations</th></tr></thead><tbody>\n");
+    for (k, v) in &s.by_status {
+        h.push_str(&format!("<tr><td>{}</td><td class=\"num\">{v}</td></tr>\n", esc(k)));
+    }
+    h.push_str("</tbody></table>\n<h3>Needs attention</h3>\n<ul>\n");
+    for (n, what, class) in [
+        (s.errors, "errors", "error"),
+        (s.warnings, "warnings and findings", "warning"),
+        (s.failing, "failing tests", "error"),
+        (s.untested_files, "files with rules and no tests", "warning"),
+        (s.uncovered, "rule goals no test covers", "warning"),
+        (s.overdue, "overdue reviews", "warning"),
+        (s.missing_translations, "missing translations (da, sv, nb, en)", "warning"),
+    ] {
+        let class = if n == 0 { "ok" } else { class };
+        h.push_str(&format!("<li class=\"{class}\">{n} {what}</li>\n"));
+    }
+    h.push_str("</ul>\n");
+    // Catalogue.
+    h.push_str("<h2 id=\"catalogue-heading\">Catalogue of recommendations</h2>\n");
+    h.push_str("<div class=\"controls\" id=\"controls\" hidden><label>Filter <input id=\"filter\" type=\"search\"></label> <label>Status <select id=\"status\"><option value=\"\">all</option>");
+    for k in s.by_status.keys() {
+        h.push_str(&format!("<option>{}</option>", esc(k)));
+    }
+    h.push_str("</select></label> <span id=\"shown\"></span></div>\n");
+    h.push_str("<div class=\"wide\"><table id=\"catalogue\"><thead><tr><th>guideline</th><th>id</th>");
+    for l in LANGS {
+        h.push_str(&format!("<th>title ({l})</th>"));
+    }
+    h.push_str("<th>direction</th><th>strength</th><th>certainty</th><th>status</th><th>review by</th><th>priority</th><th>source</th></tr></thead>\n<tbody>\n");
+    for rec in &r.recs {
+        let status = rec.status.split(' ').next().unwrap_or("");
+        let status = if status.is_empty() { "no status" } else { status };
+        h.push_str(&format!(
+            "<tr data-status=\"{}\"><td>{}</td><td><a href=\"#{}\" title=\"{}:{}\">{}</a></td>",
+            esc(status),
+            esc(&rec.guideline),
+            esc(&anchor(&rec.guideline)),
+            esc(&rec.file),
+            rec.line,
+            esc(&rec.id)
+        ));
+        for l in LANGS {
+            h.push_str(&format!("<td lang=\"{l}\">{}</td>", esc(rec.titles.get(*l).map_or("", String::as_str))));
+        }
+        h.push_str(&format!(
+            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            rec.direction,
+            esc(&rec.strength),
+            esc(&rec.certainty),
+            esc(&rec.status),
+            esc(&rec.review),
+            esc(&rec.priority),
+            esc(&rec.source)
+        ));
+    }
+    h.push_str("</tbody></table></div>\n");
+    // Per guideline.
+    for f in &r.files {
+        h.push_str(&format!(
+            "<h2 id=\"{}\">{} <small>{}</small></h2>\n",
+            esc(&anchor(&f.id)),
+            esc(&f.id),
+            esc(&f.title)
+        ));
+        h.push_str(&format!("<p><code>{}</code></p>\n", esc(&f.path)));
+        if !f.meta.is_empty() {
+            h.push_str("<table><tbody>\n");
+            for (k, v) in &f.meta {
+                h.push_str(&format!("<tr><th>{k}</th><td>{}</td></tr>\n", esc(v)));
+            }
+            h.push_str("</tbody></table>\n");
+        }
+        h.push_str(&format!("<h3>Diagnostics and findings ({})</h3>\n", f.findings.len()));
+        if f.findings.is_empty() {
+            h.push_str("<p class=\"ok\">None.</p>\n");
+        }
+        for d in &f.findings {
+            h.push_str(&format!(
+                "<p class=\"{}\"><strong>{} {}</strong> line {}:{}: {}</p>\n<pre>{}</pre>\n",
+                d.severity,
+                d.code,
+                d.severity,
+                d.line,
+                d.column,
+                esc(&d.message),
+                esc(&d.source)
+            ));
+            if let Some(w) = &d.witness {
+                h.push_str(&format!("<p>Witness patient:</p>\n<pre>{}</pre>\n", esc(w)));
+            }
+        }
+        let failed = f.tests.iter().filter(|t| t.1.is_some()).count();
+        h.push_str(&format!("<h3>Inline tests: {} passed, {failed} failed</h3>\n", f.tests.len() - failed));
+        if !f.tests.is_empty() {
+            h.push_str("<ul>\n");
+            for (name, failure) in &f.tests {
+                match failure {
+                    None => h.push_str(&format!("<li class=\"ok\">ok: {}</li>\n", esc(name))),
+                    Some(why) => {
+                        h.push_str(&format!("<li class=\"error\">FAIL: {}<pre>{}</pre></li>\n", esc(name), esc(why)))
+                    }
+                }
+            }
+            h.push_str("</ul>\n");
+        }
+        match &f.coverage {
+            Some((c, t, missing)) => {
+                h.push_str(&format!("<h3>Test coverage: {c} of {t} goals</h3>\n"));
+                if !missing.is_empty() {
+                    h.push_str("<ul>\n");
+                    for m in missing {
+                        h.push_str(&format!("<li class=\"warning\">not covered: {}</li>\n", esc(m)));
+                    }
+                    h.push_str("</ul>\n");
+                }
+            }
+            None => h.push_str("<h3>Test coverage</h3>\n<p class=\"error\">Not measured: the file has errors.</p>\n"),
+        }
+        h.push_str("<h3>Translations</h3>\n<table><thead><tr><th>language</th><th>titles</th><th>missing</th></tr></thead><tbody>\n");
+        for (l, have, all, missing) in &f.translations {
+            h.push_str(&format!(
+                "<tr><td>{l}</td><td class=\"num\">{have} of {all}</td><td>{}</td></tr>\n",
+                esc(&missing.join(", "))
+            ));
+        }
+        h.push_str("</tbody></table>\n");
+    }
+    h.push_str("<script>");
+    h.push_str(SCRIPT);
+    h.push_str("</script>\n</body>\n</html>\n");
+    h
+}
+
+fn anchor(id: &str) -> String {
+    format!("g-{}", id.replace(|c: char| !c.is_alphanumeric(), "-"))
+}
+
+fn md(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+fn markdown(r: &Report, today: i64) -> String {
+    let s = summary(r);
+    let mut m = format!(
+        "# Guideline report\n\n{} guideline files, {} recommendations; reviews judged as of {}.\n\n## Summary\n\n| status | recommendations |\n|---|---|\n",
+        r.files.len(),
+        r.recs.len(),
+        guidepath_ir::calendar::format_date(today)
+    );
+    for (k, v) in &s.by_status {
+        m.push_str(&format!("| {} | {v} |\n", md(k)));
+    }
+    m.push_str(&format!(
+        "\nNeeds attention: {} errors, {} warnings and findings, {} failing tests, {} files with rules and no tests, {} rule goals no test covers, {} overdue reviews, {} missing translations.\n",
+        s.errors, s.warnings, s.failing, s.untested_files, s.uncovered, s.overdue, s.missing_translations
+    ));
+    m.push_str("\n## Catalogue of recommendations\n\n| guideline | id |");
+    for l in LANGS {
+        m.push_str(&format!(" title ({l}) |"));
+    }
+    m.push_str(" direction | strength | certainty | status | review by | priority | source |\n|---|---|");
+    m.push_str(&"---|".repeat(LANGS.len() + 7));
+    m.push('\n');
+    for rec in &r.recs {
+        m.push_str(&format!("| {} | {} |", md(&rec.guideline), md(&rec.id)));
+        for l in LANGS {
+            m.push_str(&format!(" {} |", md(rec.titles.get(*l).map_or("", String::as_str))));
+        }
+        m.push_str(&format!(
+            " {} | {} | {} | {} | {} | {} | {} |\n",
+            rec.direction,
+            md(&rec.strength),
+            md(&rec.certainty),
+            md(&rec.status),
+            md(&rec.review),
+            md(&rec.priority),
+            md(&rec.source)
+        ));
+    }
+    for f in &r.files {
+        m.push_str(&format!("\n## {} — {}\n\n`{}`\n\n", md(&f.id), md(&f.title), f.path));
+        for (k, v) in &f.meta {
+            m.push_str(&format!("- {k}: {}\n", md(v)));
+        }
+        m.push_str(&format!("\n### Diagnostics and findings ({})\n\n", f.findings.len()));
+        for d in &f.findings {
+            m.push_str(&format!(
+                "- **{} {}** line {}:{}: {}\n\n  ```\n  {}\n  ```\n",
+                d.code, d.severity, d.line, d.column, d.message, d.source
+            ));
+            if let Some(w) = &d.witness {
+                m.push_str(&format!("  Witness patient: `{}`\n", w.replace('\n', " ")));
+            }
+        }
+        let failed = f.tests.iter().filter(|t| t.1.is_some()).count();
+        m.push_str(&format!("\n### Inline tests: {} passed, {failed} failed\n\n", f.tests.len() - failed));
+        for (name, failure) in &f.tests {
+            m.push_str(&format!("- {} {}\n", if failure.is_none() { "ok" } else { "FAIL" }, md(name)));
+        }
+        match &f.coverage {
+            Some((c, t, missing)) => {
+                m.push_str(&format!("\n### Test coverage: {c} of {t} goals\n\n"));
+                for x in missing {
+                    m.push_str(&format!("- not covered: {}\n", md(x)));
+                }
+            }
+            None => m.push_str("\n### Test coverage\n\nNot measured: the file has errors.\n"),
+        }
+        m.push_str("\n### Translations\n\n| language | titles | missing |\n|---|---|---|\n");
+        for (l, have, all, missing) in &f.translations {
+            m.push_str(&format!("| {l} | {have} of {all} | {} |\n", md(&missing.join(", "))));
+        }
+    }
+    m
+}
