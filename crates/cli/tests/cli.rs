@@ -97,7 +97,7 @@ fn a_folder_is_searched_recursively_with_a_summary() {
 fn shipped_inline_tests_pass() {
     let (code, out, err) = guidepath(&["test", "guidelines"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("38 passed, 0 failed"), "{out}");
+    assert!(out.contains("46 passed, 0 failed"), "{out}");
 }
 
 #[test]
