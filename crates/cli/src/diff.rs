@@ -33,6 +33,98 @@ struct Compared {
 }
 
 pub fn run(old: &Path, new: &Path, opts: Options) -> ExitCode {
+    compare(old, new, &|p: &Path| p.to_path_buf(), opts)
+}
+
+/// `--git REV [PATH]` (REV against the working tree) or `--git A..B [PATH]`:
+/// the `*.guide` files of each revision are written to a temporary folder
+/// (all of them, so `use` finds what it uses) and PATH is compared there.
+pub fn run_git(spec: &str, path: &Path, opts: Options) -> ExitCode {
+    match git_trees(spec, path) {
+        Ok((tmp, old, new, labels)) => {
+            let code = compare(&old, &new, &|p: &Path| labels.show(p), opts);
+            let _ = std::fs::remove_dir_all(tmp);
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// How a path under a temporary checkout is shown: `REV:path`.
+struct Labels {
+    roots: Vec<(PathBuf, String)>,
+}
+
+impl Labels {
+    fn show(&self, p: &Path) -> PathBuf {
+        for (root, rev) in &self.roots {
+            if let Ok(rel) = p.strip_prefix(root) {
+                return PathBuf::from(format!("{rev}:{}", rel.display()));
+            }
+        }
+        p.to_path_buf()
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("git {}: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    Ok(out.stdout)
+}
+
+type Trees = (PathBuf, PathBuf, PathBuf, Labels);
+
+fn git_trees(spec: &str, path: &Path) -> Result<Trees, String> {
+    let real = path.canonicalize().map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let dir = if real.is_dir() { real.clone() } else { real.parent().map_or(real.clone(), Path::to_path_buf) };
+    let top = String::from_utf8_lossy(&git(&dir, &["rev-parse", "--show-toplevel"])?).trim().to_string();
+    let top = PathBuf::from(top).canonicalize().map_err(|e| e.to_string())?;
+    let rel =
+        real.strip_prefix(&top).map_err(|_| format!("`{}` is not in the repository", path.display()))?.to_path_buf();
+    let tmp = std::env::temp_dir().join(format!("guidepath-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let checkout = |rev: &str, into: &Path| -> Result<(), String> {
+        let list = git(&top, &["ls-tree", "-r", "-z", "--name-only", rev])?;
+        for name in list.split(|b| *b == 0).filter(|n| n.ends_with(b".guide")) {
+            let name = String::from_utf8_lossy(name);
+            let text = git(&top, &["show", &format!("{rev}:{name}")])?;
+            let to = into.join(&*name);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            std::fs::write(&to, text).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    };
+    let (a, b) = match spec.split_once("..") {
+        Some((a, b)) => (a, Some(b)),
+        None => (spec, None),
+    };
+    checkout(a, &tmp.join("old"))?;
+    let mut roots = vec![(tmp.join("old"), a.to_string())];
+    let new = match b {
+        Some(b) => {
+            checkout(b, &tmp.join("new"))?;
+            roots.push((tmp.join("new"), b.to_string()));
+            tmp.join("new").join(&rel)
+        }
+        None => path.to_path_buf(),
+    };
+    let old = tmp.join("old").join(&rel);
+    Ok((tmp, old, new, Labels { roots }))
+}
+
+fn compare(old: &Path, new: &Path, label: &dyn Fn(&Path) -> PathBuf, opts: Options) -> ExitCode {
     let pairs = match pairs(old, new) {
         Ok(p) => p,
         Err(e) => {
@@ -53,7 +145,12 @@ pub fn run(old: &Path, new: &Path, opts: Options) -> ExitCode {
     let mut out = Vec::new();
     for (o, n) in pairs {
         let (Some(op), Some(np)) = (&o, &n) else {
-            out.push(Compared { old: o, new: n, diff: None, counts: HashMap::new() });
+            out.push(Compared {
+                old: o.as_deref().map(label),
+                new: n.as_deref().map(label),
+                diff: None,
+                counts: HashMap::new(),
+            });
             continue;
         };
         // A version with errors has no rules to compare: exit 2, as diff(1)
@@ -66,7 +163,7 @@ pub fn run(old: &Path, new: &Path, opts: Options) -> ExitCode {
         let d = diff(&old_art, &b.artifact);
         let counts =
             if patients.is_empty() { HashMap::new() } else { count_changes(&d, &old_art, &b.artifact, &patients) };
-        out.push(Compared { old: o, new: n, diff: Some(d), counts });
+        out.push(Compared { old: Some(label(op)), new: Some(label(np)), diff: Some(d), counts });
     }
     let text = match opts.format {
         DiffFormat::Human => human(&out, opts.patients.is_some()),
@@ -103,6 +200,8 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
             keys.dedup();
             Ok(keys.into_iter().map(|k| (a.get(k).cloned(), b.get(k).cloned())).collect())
         }
+        (true, false) if !new.exists() => Ok(vec![(Some(old.to_path_buf()), None)]),
+        (false, true) if !old.exists() => Ok(vec![(None, Some(new.to_path_buf()))]),
         _ => Err("compare two files or two folders".into()),
     }
 }

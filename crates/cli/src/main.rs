@@ -144,11 +144,17 @@ enum Command {
     /// Exit status: 0 no patient's outcome changes, 1 some does (or a rule
     /// or file was added or removed), 2 errors (as diff(1)).
     Diff {
-        /// The old version: a guideline file, or a folder of them.
-        old: PathBuf,
+        /// The old version: a guideline file, or a folder of them. With
+        /// --git: the file or folder to compare (default: the current one).
+        old: Option<PathBuf>,
         /// The new version: a file, or a folder (files are paired by their
         /// path below the folders).
-        new: PathBuf,
+        #[arg(required_unless_present = "git")]
+        new: Option<PathBuf>,
+        /// Compare a revision with the working tree (`--git HEAD~1`), or two
+        /// revisions (`--git v1..v2`), in the git repository around the path.
+        #[arg(long, value_name = "REV[..REV]", conflicts_with = "new")]
+        git: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = guidepath_cli::diff::DiffFormat::Human)]
         format: guidepath_cli::diff::DiffFormat,
@@ -240,8 +246,18 @@ fn main() -> ExitCode {
             let today = today.unwrap_or_else(guidepath_check::lifecycle::today);
             guidepath_cli::report::run(paths, output, format, today)
         }
-        Command::Diff { old, new, format, patients, rename } => {
-            guidepath_cli::diff::run(&old, &new, guidepath_cli::diff::Options { format, patients, renames: rename })
+        Command::Diff { old, new, git, format, patients, rename } => {
+            let opts = guidepath_cli::diff::Options { format, patients, renames: rename };
+            match (git, old, new) {
+                (Some(spec), path, _) => {
+                    guidepath_cli::diff::run_git(&spec, &path.unwrap_or_else(|| PathBuf::from(".")), opts)
+                }
+                (None, Some(old), Some(new)) => guidepath_cli::diff::run(&old, &new, opts),
+                _ => {
+                    eprintln!("error: give OLD and NEW, or --git REV");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Test { paths, coverage, min_coverage, format } => {
             test::run(paths, coverage.then_some(test::CoverageOptions { min: min_coverage, format }))

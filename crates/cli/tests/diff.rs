@@ -9,6 +9,19 @@ use std::path::{Path, PathBuf};
 
 const SKANE: &str = "guidelines/se/skane_mms.guide";
 
+/// `guidepath diff --format json …`, held to `docs/schema/diff.schema.json`.
+fn diff_json(args: &[&str]) -> (i32, serde_json::Value) {
+    let mut all = vec!["diff", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = guidepath(&all);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let text = std::fs::read_to_string(root().join("docs/schema/diff.schema.json")).unwrap();
+    let schema = jsonschema::draft202012::new(&serde_json::from_str(&text).unwrap()).expect("a valid schema");
+    let errors: Vec<String> = schema.iter_errors(&v).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}\n{v}");
+    (code, v)
+}
+
 /// A copy of the Skåne guideline in `dir`, changed by `edit`, beside the
 /// instruments it might use.
 fn variant(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
@@ -42,9 +55,8 @@ fn a_moved_bound_changes_the_level_of_care_at_50_points() {
     assert!(out.contains("unchanged, proven for every patient: assess_care_level"), "{out}");
 
     // The JSON says the same, with the witness as data.
-    let (code, out, _) = guidepath(&["diff", "--format", "json", SKANE, s(&new)]);
+    let (code, v) = diff_json(&[SKANE, s(&new)]);
     assert_eq!(code, 1);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["schema"], "1");
     let care = v["files"][0]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "care_level").unwrap();
     assert_eq!(care["patients"]["result"], "changes", "{care}");
@@ -118,9 +130,8 @@ fn real_patients_are_counted_per_rule() {
         ),
     )
     .unwrap();
-    let (code, out, _) = guidepath(&["diff", "--patients", s(&patients), "--format", "json", SKANE, s(&new)]);
+    let (code, v) = diff_json(&["--patients", s(&patients), SKANE, s(&new)]);
     assert_eq!(code, 1);
-    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let care = v["files"][0]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "care_level").unwrap();
     assert_eq!(care["patients_changed"], 2, "{care}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -148,10 +159,49 @@ fn folders_pair_files_by_path_and_markdown_reads_as_a_table() {
     }
     let (code, out, err) = guidepath(&["diff", "--format", "markdown", s(&dir.join("old")), s(&dir.join("new"))]);
     assert_eq!(code, 1, "a file was added: {out}{err}");
+    let (_, v) = diff_json(&[s(&dir.join("old")), s(&dir.join("new"))]);
+    assert_eq!(v["files"].as_array().unwrap().len(), 3, "{v}");
     assert!(out.contains("A new guideline file."), "{out}");
     assert!(
         out.contains("| recommendation `mms_referral` | title (sv): \"Remiss till multimodal smärtbehandling hos godkänd behandlare\" → \"Remiss till MMS\" | no patient changes"),
         "{out}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_revision_against_the_working_tree_and_two_revisions() {
+    let dir = run::temp_dir("diff-git");
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&dir)
+            .args(["-c", "user.name=guidepath", "-c", "user.email=guidepath@localhost"])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    git(&["init", "-q"]);
+    std::fs::create_dir_all(dir.join("se")).unwrap();
+    std::fs::copy(root().join(SKANE), dir.join("se/skane.guide")).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "v1"]);
+    variant(&dir.join("se"), "skane.guide", |t| {
+        t.replacen("primary_care   when linton_score <= 50", "primary_care   when linton_score <= 49", 1)
+    });
+    let file = dir.join("se/skane.guide");
+    let (code, out, err) = guidepath(&["diff", "--git", "HEAD", s(&file)]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("diff HEAD:se/skane.guide → "), "{out}");
+    assert!(out.contains("`care_level` was `primary_care`"), "{out}");
+    git(&["commit", "-q", "-am", "v2"]);
+    let (code, out, _) = guidepath(&["diff", "--git", "HEAD~1..HEAD", s(&dir)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("diff HEAD~1:se/skane.guide → HEAD:se/skane.guide"), "{out}");
+    let (code, out, _) = guidepath(&["diff", "--git", "HEAD", s(&dir)]);
+    assert_eq!(code, 0, "nothing since the last commit: {out}");
+    let (code, _, err) = guidepath(&["diff", "--git", "no-such-rev", s(&dir)]);
+    assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
