@@ -34,6 +34,8 @@ pub struct RuleDiff {
     pub id: String,
     /// What changed as written: `` when: `a` → `b` ``.
     pub written: Vec<String>,
+    /// The new version's name, when it renamed the rule.
+    pub renamed: Option<String>,
     pub semantic: Semantic,
 }
 
@@ -281,13 +283,23 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
         }
     };
 
-    // Recommendations.
+    // Recommendations; one that is gone and one that is new with the same
+    // condition, direction and strength, and no other such pair, is one
+    // recommendation renamed.
+    let renamed = renames(old, new);
     for o in &old.recommendations {
-        let Some(n) = new.recommendations.iter().find(|n| n.id == o.id) else {
+        let n = match renamed.iter().find(|(a, _)| *a == o.id) {
+            Some((_, b)) => new.recommendations.iter().find(|n| n.id == *b),
+            None => new.recommendations.iter().find(|n| n.id == o.id),
+        };
+        let Some(n) = n else {
             d.removed.push(("recommendation", o.id.clone()));
             continue;
         };
         let mut written = Vec::new();
+        if n.id != o.id {
+            written.push(format!("renamed: `{}` → `{}`", o.id, n.id));
+        }
         let (wo, wn) = (show(old, &o.when), show(new, &n.when));
         if wo != wn {
             written.push(format!("when: `{wo}` → `{wn}`"));
@@ -310,15 +322,19 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
         texts("title", &o.title, &n.title, &mut written);
         texts("level", &o.level, &n.level, &mut written);
         texts("rationale", &o.rationale, &n.rationale, &mut written);
-        let id = o.id.clone();
+        let (id, new_id) = (o.id.clone(), n.id.clone());
         let semantic = match &merged {
-            Some(m) => ask(xor(o.when.clone(), m.new_expr(&n.when)), &|ev, p| applies(ev, p, &id)),
+            // Each version is asked about its own name (the old one has
+            // only the old name of a renamed recommendation, the new one
+            // only the new).
+            Some(m) => ask(xor(o.when.clone(), m.new_expr(&n.when)), &|ev, p| applies(ev, p, &[&id, &new_id])),
             None => Semantic::Unknown(d_not_compared(&merged)),
         };
-        d.rules.push(RuleDiff { kind: "recommendation", id: o.id.clone(), written, semantic });
+        let renamed = (n.id != o.id).then(|| n.id.clone());
+        d.rules.push(RuleDiff { kind: "recommendation", id: o.id.clone(), written, renamed, semantic });
     }
     for n in &new.recommendations {
-        if !old.recommendations.iter().any(|o| o.id == n.id) {
+        if !old.recommendations.iter().any(|o| o.id == n.id) && !renamed.iter().any(|(_, b)| *b == n.id) {
             d.added.push(("recommendation", n.id.clone()));
         }
     }
@@ -388,7 +404,7 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
             "stratification" => ask(goal, &|ev, p| stratum(ev, p, &id)),
             _ => ask(goal, &|ev, p| score(ev, p, &id)),
         };
-        d.rules.push(RuleDiff { kind, id: o.id.clone(), written, semantic });
+        d.rules.push(RuleDiff { kind, id: o.id.clone(), written, renamed: None, semantic });
     }
     for n in &new.nodes {
         if matches!(n.kind, NodeKind::Stratify { .. } | NodeKind::Score { .. })
@@ -441,7 +457,7 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
                 }
                 None => Semantic::Unknown(d_not_compared(&merged)),
             };
-            d.rules.push(RuleDiff { kind: "time limit", id, written, semantic });
+            d.rules.push(RuleDiff { kind: "time limit", id, written, renamed: None, semantic });
         }
         for sn in pn.steps.iter().filter(|s| s.limit.is_some()) {
             if !po.steps.iter().any(|s| s.id == sn.id && s.limit.is_some()) {
@@ -485,6 +501,27 @@ fn duration_text(d: guidepath_ir::Duration) -> String {
     } else {
         parts.join(" ")
     }
+}
+
+/// Unambiguous renames: (old id, new id) for a recommendation only in the
+/// old version whose condition, direction and strength one, and only one,
+/// recommendation only in the new version has, and the other way round.
+fn renames(old: &Artifact, new: &Artifact) -> Vec<(String, String)> {
+    let gone: Vec<_> =
+        old.recommendations.iter().filter(|o| !new.recommendations.iter().any(|n| n.id == o.id)).collect();
+    let came: Vec<_> =
+        new.recommendations.iter().filter(|n| !old.recommendations.iter().any(|o| o.id == n.id)).collect();
+    let key = |a: &Artifact, r: &guidepath_ir::Recommendation| (a.show(&r.when), r.direction, r.strength.clone());
+    let mut out = Vec::new();
+    for o in &gone {
+        let k = key(old, o);
+        let matches: Vec<_> = came.iter().filter(|n| key(new, n) == k).collect();
+        let back = gone.iter().filter(|x| key(old, x) == k).count();
+        if let ([n], 1) = (matches.as_slice(), back) {
+            out.push((o.id.clone(), n.id.clone()));
+        }
+    }
+    out
 }
 
 fn d_not_compared(merged: &Option<Merged>) -> String {
@@ -538,10 +575,15 @@ fn state_word(state: State, applies: Option<bool>) -> String {
     }
 }
 
-fn applies(ev: &Evaluator, patient: &serde_json::Value, id: &str) -> String {
+/// Whether the recommendation named by one of `ids` applies.
+fn applies(ev: &Evaluator, patient: &serde_json::Value, ids: &[&str]) -> String {
     let Some(o) = evaluate(ev, patient) else { return "invalid data".into() };
     let report = o.report(false);
-    report.recommendations.iter().find(|r| r.id == id).map_or("absent".into(), |r| state_word(r.state, r.applies))
+    report
+        .recommendations
+        .iter()
+        .find(|r| ids.contains(&r.id))
+        .map_or("absent".into(), |r| state_word(r.state, r.applies))
 }
 
 fn stratum(ev: &Evaluator, patient: &serde_json::Value, id: &str) -> String {
@@ -604,7 +646,7 @@ pub fn count_changes(
     };
     for r in &d.rules {
         let f = |ev: &Evaluator, p: &serde_json::Value| match r.kind {
-            "recommendation" => applies(ev, p, &r.id),
+            "recommendation" => applies(ev, p, &[&r.id, r.renamed.as_deref().unwrap_or(&r.id)]),
             "stratification" => stratum(ev, p, &r.id),
             "score" => score(ev, p, &r.id),
             _ => {

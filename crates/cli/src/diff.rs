@@ -30,6 +30,8 @@ struct Compared {
     new: Option<PathBuf>,
     diff: Option<Diff>,
     counts: HashMap<String, usize>,
+    /// For a file in one version only: its recommendations.
+    only: Vec<String>,
 }
 
 pub fn run(old: &Path, new: &Path, opts: Options) -> ExitCode {
@@ -145,11 +147,17 @@ fn compare(old: &Path, new: &Path, label: &dyn Fn(&Path) -> PathBuf, opts: Optio
     let mut out = Vec::new();
     for (o, n) in pairs {
         let (Some(op), Some(np)) = (&o, &n) else {
+            let one = o.as_deref().or(n.as_deref());
+            let only = one
+                .and_then(|p| guidepath_check::compile(&guidepath_check::Disk, p).lowered)
+                .map(|l| l.artifact.recommendations.into_iter().map(|r| r.id).collect())
+                .unwrap_or_default();
             out.push(Compared {
                 old: o.as_deref().map(label),
                 new: n.as_deref().map(label),
                 diff: None,
                 counts: HashMap::new(),
+                only,
             });
             continue;
         };
@@ -163,12 +171,13 @@ fn compare(old: &Path, new: &Path, label: &dyn Fn(&Path) -> PathBuf, opts: Optio
         let d = diff(&old_art, &b.artifact);
         let counts =
             if patients.is_empty() { HashMap::new() } else { count_changes(&d, &old_art, &b.artifact, &patients) };
-        out.push(Compared { old: Some(label(op)), new: Some(label(np)), diff: Some(d), counts });
+        out.push(Compared { old: Some(label(op)), new: Some(label(np)), diff: Some(d), counts, only: Vec::new() });
     }
+    let moved = moved(&out);
     let text = match opts.format {
-        DiffFormat::Human => human(&out, opts.patients.is_some()),
-        DiffFormat::Markdown => markdown(&out, opts.patients.is_some()),
-        DiffFormat::Json => json(&out),
+        DiffFormat::Human => human(&out, &moved, opts.patients.is_some()),
+        DiffFormat::Markdown => markdown(&out, &moved, opts.patients.is_some()),
+        DiffFormat::Json => json(&out, &moved),
     };
     print!("{text}");
     let changes = out.iter().any(|c| c.diff.as_ref().is_none_or(Diff::changes_patients));
@@ -257,8 +266,47 @@ fn semantic_line(s: &Semantic, id: &str) -> String {
     }
 }
 
-fn human(out: &[Compared], counted: bool) -> String {
+/// A rule moved between files: (kind, id, from, to). It is also listed as
+/// removed from one and added to the other.
+type Moved = (&'static str, String, String, String);
+
+/// Rules removed from one file of a folder and added to another.
+fn moved(out: &[Compared]) -> Vec<Moved> {
+    let shown = |p: &Option<PathBuf>| p.as_ref().map_or(String::new(), |p| p.display().to_string());
+    // What each file lost and gained; a file in one version only lost or
+    // gained all its recommendations.
+    let lost = |c: &Compared| -> Vec<(&'static str, String)> {
+        match (&c.diff, &c.new) {
+            (Some(d), _) => d.removed.clone(),
+            (None, None) => c.only.iter().map(|id| ("recommendation", id.clone())).collect(),
+            (None, Some(_)) => Vec::new(),
+        }
+    };
+    let gained = |c: &Compared| -> Vec<(&'static str, String)> {
+        match (&c.diff, &c.old) {
+            (Some(d), _) => d.added.clone(),
+            (None, None) => c.only.iter().map(|id| ("recommendation", id.clone())).collect(),
+            (None, Some(_)) => Vec::new(),
+        }
+    };
+    let mut v = Vec::new();
+    for a in out {
+        for (kind, id) in lost(a) {
+            for b in out.iter().filter(|b| !std::ptr::eq(*b, a)) {
+                if gained(b).iter().any(|(k, i)| *k == kind && *i == id) {
+                    v.push((kind, id.clone(), shown(&a.old), shown(&b.new)));
+                }
+            }
+        }
+    }
+    v
+}
+
+fn human(out: &[Compared], moved: &[Moved], counted: bool) -> String {
     let mut s = String::new();
+    for (kind, id, from, to) in moved {
+        s.push_str(&format!("{kind} `{id}` moved from {from} to {to}\n"));
+    }
     for c in out {
         s.push_str(&format!("diff {}\n", title(c)));
         let Some(d) = &c.diff else {
@@ -308,8 +356,14 @@ fn human(out: &[Compared], counted: bool) -> String {
     s
 }
 
-fn markdown(out: &[Compared], counted: bool) -> String {
+fn markdown(out: &[Compared], moved: &[Moved], counted: bool) -> String {
     let mut s = String::from("# guidepath diff\n");
+    if !moved.is_empty() {
+        s.push('\n');
+        for (kind, id, from, to) in moved {
+            s.push_str(&format!("- {kind} `{id}` moved from `{from}` to `{to}`\n"));
+        }
+    }
     for c in out {
         s.push_str(&format!("\n## {}\n\n", title(c)));
         let Some(d) = &c.diff else {
@@ -352,7 +406,7 @@ fn markdown(out: &[Compared], counted: bool) -> String {
     s
 }
 
-fn json(out: &[Compared]) -> String {
+fn json(out: &[Compared], moved: &[Moved]) -> String {
     let files: Vec<serde_json::Value> = out
         .iter()
         .map(|c| {
@@ -391,6 +445,10 @@ fn json(out: &[Compared]) -> String {
             })
         })
         .collect();
-    let v = serde_json::json!({ "schema": "1", "files": files });
+    let moved: Vec<serde_json::Value> = moved
+        .iter()
+        .map(|(kind, id, from, to)| serde_json::json!({ "kind": kind, "id": id, "from": from, "to": to }))
+        .collect();
+    let v = serde_json::json!({ "schema": "1", "files": files, "moved": moved });
     serde_json::to_string_pretty(&v).unwrap_or_default() + "\n"
 }

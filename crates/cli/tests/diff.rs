@@ -87,15 +87,31 @@ fn a_file_and_its_formatted_self_change_no_patient() {
 #[test]
 fn added_removed_and_renamed_rules() {
     let dir = run::temp_dir("diff-rename");
+    // Renamed alone: the same condition, so unambiguously the same rule.
     let renamed = variant(&dir, "renamed.guide", |t| t.replace("re_referral", "send_back"));
     let (code, out, _) = guidepath(&["diff", SKANE, s(&renamed)]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("renamed: `re_referral` → `send_back`"), "{out}");
+    assert!(out.contains("no patient changes"), "{out}");
+    // Renamed with a new condition: two rules, unless told.
+    let changed = variant(&dir, "changed.guide", |t| {
+        t.replace("re_referral", "send_back").replacen(
+            "when unsuitable_for_treatment\n",
+            "when unsuitable_for_treatment and age >= 18\n",
+            1,
+        )
+    });
+    let (code, out, _) = guidepath(&["diff", SKANE, s(&changed)]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("+ recommendation `send_back` added"), "{out}");
     assert!(out.contains("- recommendation `re_referral` removed"), "{out}");
-    // Told of the rename, the two are one rule, unchanged.
-    let (code, out, _) = guidepath(&["diff", "--rename", "re_referral=send_back", SKANE, s(&renamed)]);
-    assert_eq!(code, 0, "{out}");
-    assert!(out.contains("no patient changes"), "{out}");
+    let (code, out, _) = guidepath(&["diff", "--rename", "re_referral=send_back", SKANE, s(&changed)]);
+    assert_eq!(code, 1, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("`send_back` was applies, is does not apply"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("\"unsuitable_for_treatment\":true"), "{line}");
     let (code, _, err) = guidepath(&["diff", "--rename", "nonsense", SKANE, s(&renamed)]);
     assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -161,6 +177,22 @@ fn folders_pair_files_by_path_and_markdown_reads_as_a_table() {
     assert_eq!(code, 1, "a file was added: {out}{err}");
     let (_, v) = diff_json(&[s(&dir.join("old")), s(&dir.join("new"))]);
     assert_eq!(v["files"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["moved"], serde_json::json!([]));
+
+    // A recommendation moved to another file is said to have moved.
+    let text = std::fs::read_to_string(new.join("skane_mms.guide")).unwrap();
+    let start = text.find("recommend re_referral").unwrap();
+    let end = start + text[start..].find("\n}\n").unwrap() + 3;
+    let rest = format!("{}{}", &text[..start], &text[end..])
+        .replace("expect re_referral applies", "expect mms_referral applies")
+        .replace("expect re_referral does not apply", "expect mms_referral applies");
+    std::fs::write(new.join("skane_mms.guide"), rest).unwrap();
+    let moved_to = format!("{}\n{}", std::fs::read_to_string(new.join("jamtland.guide")).unwrap(), &text[start..end])
+        .replace("when unsuitable_for_treatment", "when invasive_considered");
+    std::fs::write(new.join("jamtland.guide"), moved_to).unwrap();
+    let (_, v) = diff_json(&[s(&dir.join("old")), s(&dir.join("new"))]);
+    assert_eq!(v["moved"][0]["id"], "re_referral", "{v}");
+    assert!(v["moved"][0]["to"].as_str().unwrap().ends_with("jamtland.guide"), "{v}");
     assert!(out.contains("A new guideline file."), "{out}");
     assert!(
         out.contains("| recommendation `mms_referral` | title (sv): \"Remiss till multimodal smärtbehandling hos godkänd behandlare\" → \"Remiss till MMS\" | no patient changes"),
