@@ -188,21 +188,7 @@ fn remask(inputs: &[Input], e: &mut Expr) {
                 }
             }
         }
-        children_mut(e, &mut todo);
-    }
-}
-
-fn children_mut<'a>(e: &'a mut Expr, todo: &mut Vec<&'a mut Expr>) {
-    match e {
-        Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
-        Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
-        Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter_mut()),
-        Expr::Compare { lhs, rhs, .. } => {
-            todo.push(lhs);
-            todo.push(rhs);
-        }
-        Expr::Sum { terms } => todo.extend(terms.iter_mut().map(|(_, t)| t)),
-        _ => {}
+        e.push_children_mut(&mut todo);
     }
 }
 
@@ -217,7 +203,7 @@ impl Merged {
                 Expr::InStratum { node, .. } => *node += self.node_offset,
                 _ => {}
             }
-            children_mut(e, &mut todo);
+            e.push_children_mut(&mut todo);
         }
         remask(&self.art.inputs, e);
     }

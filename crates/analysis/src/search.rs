@@ -330,24 +330,16 @@ fn node_exprs<'e>(kind: &'e NodeKind, out: &mut Vec<&'e Expr>) {
 /// Points node references at their new numbers. Recursion is bounded: a
 /// validated artifact nests expressions at most `MAX_EXPR_DEPTH` deep.
 fn renumber(e: &mut Expr, map: &[u32]) {
-    match e {
-        Expr::Node(k) | Expr::InStratum { node: k, .. } => {
-            if let Some(n) = map.get(*k as usize) {
-                *k = *n;
+    let mut todo: Vec<&mut Expr> = vec![e];
+    while let Some(e) = todo.pop() {
+        match e {
+            Expr::Node(k) | Expr::InStratum { node: k, .. } => {
+                if let Some(n) = map.get(*k as usize) {
+                    *k = *n;
+                }
             }
+            other => other.push_children_mut(&mut todo),
         }
-        Expr::Not(x) => renumber(x, map),
-        Expr::And(xs) | Expr::Or(xs) => xs.iter_mut().for_each(|x| renumber(x, map)),
-        Expr::Compare { lhs, rhs, .. } => {
-            renumber(lhs, map);
-            renumber(rhs, map);
-        }
-        Expr::InRange { expr, .. }
-        | Expr::IsValue { expr, .. }
-        | Expr::SetTest { expr, .. }
-        | Expr::Labeled { expr, .. } => renumber(expr, map),
-        Expr::Sum { terms } => terms.iter_mut().for_each(|(_, t)| renumber(t, map)),
-        Expr::Bool(_) | Expr::Quantity { .. } | Expr::Date(_) | Expr::Text(_) | Expr::Input(_) | Expr::Points(_) => {}
     }
 }
 
@@ -480,15 +472,7 @@ fn to_input_zero(e: &mut Expr, i: u32) {
     while let Some(e) = todo.pop() {
         match e {
             Expr::Input(k) | Expr::Points(k) if *k == i => *k = 0,
-            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
-            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
-            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter_mut()),
-            Expr::Compare { lhs, rhs, .. } => {
-                todo.push(lhs);
-                todo.push(rhs);
-            }
-            Expr::Sum { terms } => todo.extend(terms.iter_mut().map(|(_, t)| t)),
-            _ => {}
+            other => other.push_children_mut(&mut todo),
         }
     }
 }

@@ -375,6 +375,28 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// [`Expr::push_children`] for changing the sub-expressions in place.
+    pub fn push_children_mut<'a>(&'a mut self, todo: &mut Vec<&'a mut Expr>) {
+        match self {
+            Expr::Not(x) | Expr::Labeled { expr: x, .. } => todo.push(x),
+            Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => todo.push(expr),
+            Expr::And(xs) | Expr::Or(xs) => todo.extend(xs.iter_mut()),
+            Expr::Compare { lhs, rhs, .. } => {
+                todo.push(lhs);
+                todo.push(rhs);
+            }
+            Expr::Sum { terms } => todo.extend(terms.iter_mut().map(|(_, x)| x)),
+            Expr::Bool(_)
+            | Expr::Quantity { .. }
+            | Expr::Date(_)
+            | Expr::Text(_)
+            | Expr::Input(_)
+            | Expr::Points(_)
+            | Expr::Node(_)
+            | Expr::InStratum { .. } => {}
+        }
+    }
+
     /// Pushes this expression's direct sub-expressions onto a worklist, so
     /// walks over expressions can use an explicit stack.
     pub fn push_children<'a>(&'a self, todo: &mut Vec<&'a Expr>) {
