@@ -22,7 +22,12 @@ fuzz_target!(|data: &[u8]| {
     let Some(a) = compile(text) else { return };
     let same = diff(&a.artifact, &a.artifact);
     for r in &same.rules {
-        assert!(!matches!(r.semantic, Semantic::Changes { .. }), "a file changes against itself: {} {:?}", r.id, r.semantic);
+        assert!(
+            !matches!(r.semantic, Semantic::Changes { .. }),
+            "a file changes against itself: {} {:?}",
+            r.id,
+            r.semantic
+        );
         assert!(r.written.is_empty(), "a file differs from itself as written: {} {:?}", r.id, r.written);
     }
     assert!(same.added.is_empty() && same.removed.is_empty() && same.inputs.is_empty());
