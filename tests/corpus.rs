@@ -190,3 +190,29 @@ fn the_missing_stratum_fix_closes_the_gap() {
     }
     assert!(applied >= 2, "only {applied} gaps had the fix");
 }
+
+/// What the checker works out and the text leaves implicit, which the
+/// language server shows as inlay hints: the unit a plain constant takes
+/// and a score's range.
+#[test]
+fn hints_name_units_and_score_ranges() {
+    let checked = guidepath_check::check_text(
+        "h.guide",
+        "input { age : integer years in 0..130  pain : duration }\n\
+         instrument q \"Q\" {\n  source \"s\"\n  item a : integer in 0..4\n  item b : boolean\n  score total = a + b\n}\n\
+         define adult = age >= 18 and age in 18..70 and pain >= 3 months\n\
+         recommend r \"R\" { when adult and q.total > 2 }\n",
+    );
+    let text = &checked.db.file(0).text;
+    let hints: Vec<(String, &str)> = checked
+        .hints
+        .iter()
+        .map(|h| (text[..h.at as usize].lines().last().unwrap_or("").to_string(), h.label.as_str()))
+        .collect();
+    assert!(hints.iter().any(|(before, l)| before.ends_with("age >= 18") && *l == "years"), "{hints:?}");
+    assert!(hints.iter().any(|(before, l)| before.ends_with("age in 18..70") && *l == "years"), "{hints:?}");
+    assert!(hints.iter().any(|(before, l)| before.ends_with("score total") && *l == "in 0..5 points"), "{hints:?}");
+    assert!(hints.iter().any(|(before, l)| before.ends_with("q.total > 2") && *l == "points"), "{hints:?}");
+    // A constant with its unit written needs no hint.
+    assert!(!hints.iter().any(|(before, _)| before.ends_with("3 months")), "{hints:?}");
+}
