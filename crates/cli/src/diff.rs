@@ -217,10 +217,18 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
 
 fn read_patients(path: &Path) -> Result<Vec<serde_json::Value>, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    // Each line within the bounds `guidepath eval --ndjson` holds it to.
+    use crate::patient::{MAX_PATIENT_BYTES, MAX_PATIENT_DEPTH};
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(k, l)| serde_json::from_str(l).map_err(|e| format!("{}:{}: not JSON: {e}", path.display(), k + 1)))
+        .map(|(k, l)| {
+            let at = format!("{}:{}", path.display(), k + 1);
+            if l.len() > MAX_PATIENT_BYTES || guidepath_ir::depth::max_depth(l) > MAX_PATIENT_DEPTH {
+                return Err(format!("{at}: larger or deeper than patient data may be"));
+            }
+            serde_json::from_str(l).map_err(|e| format!("{at}: not JSON: {e}"))
+        })
         .collect()
 }
 

@@ -150,6 +150,11 @@ fn real_patients_are_counted_per_rule() {
     assert_eq!(code, 1);
     let care = v["files"][0]["rules"].as_array().unwrap().iter().find(|r| r["id"] == "care_level").unwrap();
     assert_eq!(care["patients_changed"], 2, "{care}");
+    // Patient lines are held to the bounds `eval --ndjson` holds them to.
+    std::fs::write(&patients, format!("{}{}\n", "[".repeat(100), "]".repeat(100))).unwrap();
+    let (code, _, err) = guidepath(&["diff", "--patients", s(&patients), SKANE, s(&new)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("patients.ndjson:1: larger or deeper than patient data may be"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
