@@ -258,7 +258,16 @@ fn findings(checked: &Checked, id: FileId) -> Vec<Finding> {
         .iter()
         .map(|d| {
             let at = file.lines.line_col(&file.text, d.label.span.start);
-            let source = file.text.lines().nth(at.line.saturating_sub(1) as usize).unwrap_or("").trim_end().to_string();
+            // The line from the index, not by scanning the text again for
+            // each finding (linear in the findings).
+            let line = file.lines.line_of(d.label.span.start);
+            let start = file.lines.line_start(line) as usize;
+            let end = if line + 1 < file.lines.line_count() {
+                file.lines.line_start(line + 1) as usize
+            } else {
+                file.text.len()
+            };
+            let source = file.text.get(start..end).unwrap_or("").trim_end().to_string();
             Finding {
                 code: d.code.as_str(),
                 severity: match d.severity {
