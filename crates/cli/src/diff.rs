@@ -35,6 +35,13 @@ struct Compared {
 }
 
 pub fn run(old: &Path, new: &Path, opts: Options) -> ExitCode {
+    // Only a revision may lack the path (a file added or removed since).
+    for p in [old, new] {
+        if !p.exists() {
+            eprintln!("error: cannot read `{}`: no such file or folder", p.display());
+            return ExitCode::from(2);
+        }
+    }
     compare(old, new, &|p: &Path| p.to_path_buf(), opts)
 }
 
@@ -194,6 +201,15 @@ type Pair = (Option<PathBuf>, Option<PathBuf>);
 /// Files to compare: two files, or the files of two folders paired by
 /// their path below each folder.
 fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
+    // A revision without the path: every file of the other side is new, or
+    // gone.
+    if !old.exists() || !new.exists() {
+        let (side, in_old) = if old.exists() { (old, true) } else { (new, false) };
+        let mut files = Vec::new();
+        guidepath_check::db::find_guides(side, &mut files, usize::MAX)
+            .map_err(|e| format!("cannot read `{}`: {e}", side.display()))?;
+        return Ok(files.into_iter().map(|f| if in_old { (Some(f), None) } else { (None, Some(f)) }).collect());
+    }
     match (old.is_dir(), new.is_dir()) {
         (false, false) => Ok(vec![(Some(old.to_path_buf()), Some(new.to_path_buf()))]),
         (true, true) => {
@@ -209,8 +225,6 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
             keys.dedup();
             Ok(keys.into_iter().map(|k| (a.get(k).cloned(), b.get(k).cloned())).collect())
         }
-        (true, false) if !new.exists() => Ok(vec![(Some(old.to_path_buf()), None)]),
-        (false, true) if !old.exists() => Ok(vec![(None, Some(new.to_path_buf()))]),
         _ => Err("compare two files or two folders".into()),
     }
 }

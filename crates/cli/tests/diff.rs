@@ -240,5 +240,14 @@ fn a_revision_against_the_working_tree_and_two_revisions() {
     assert_eq!(code, 0, "nothing since the last commit: {out}");
     let (code, _, err) = guidepath(&["diff", "--git", "no-such-rev", s(&dir)]);
     assert_eq!(code, 2, "{err}");
+    // A file added since the revision is new there; a path that does not
+    // exist at all is an error.
+    std::fs::copy(root().join(SKANE), dir.join("se/added.guide")).unwrap();
+    let (code, out, _) = guidepath(&["diff", "--git", "HEAD", s(&dir.join("se/added.guide"))]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("a new guideline file"), "{out}");
+    let (code, _, err) = guidepath(&["diff", s(&dir.join("nowhere.guide")), SKANE]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no such file or folder"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
