@@ -297,25 +297,27 @@ fn moved(out: &[Compared]) -> Vec<Moved> {
     let shown = |p: &Option<PathBuf>| p.as_ref().map_or(String::new(), |p| p.display().to_string());
     // What each file lost and gained; a file in one version only lost or
     // gained all its recommendations.
-    let lost = |c: &Compared| -> Vec<(&'static str, String)> {
-        match (&c.diff, &c.new) {
-            (Some(d), _) => d.removed.clone(),
-            (None, None) => c.only.iter().map(|id| ("recommendation", id.clone())).collect(),
-            (None, Some(_)) => Vec::new(),
-        }
-    };
-    let gained = |c: &Compared| -> Vec<(&'static str, String)> {
-        match (&c.diff, &c.old) {
-            (Some(d), _) => d.added.clone(),
+    // `gone` picks the rules a file lost (true) or gained (false); a file
+    // that is only on the other side lost or gained all of its own.
+    let rules = |c: &Compared, gone: bool| -> Vec<(&'static str, String)> {
+        let other_side = if gone { &c.new } else { &c.old };
+        match (&c.diff, other_side) {
+            (Some(d), _) => {
+                if gone {
+                    d.removed.clone()
+                } else {
+                    d.added.clone()
+                }
+            }
             (None, None) => c.only.iter().map(|id| ("recommendation", id.clone())).collect(),
             (None, Some(_)) => Vec::new(),
         }
     };
     let mut v = Vec::new();
     for a in out {
-        for (kind, id) in lost(a) {
+        for (kind, id) in rules(a, true) {
             for b in out.iter().filter(|b| !std::ptr::eq(*b, a)) {
-                if gained(b).iter().any(|(k, i)| *k == kind && *i == id) {
+                if rules(b, false).iter().any(|(k, i)| *k == kind && *i == id) {
                     v.push((kind, id.clone(), shown(&a.old), shown(&b.new)));
                 }
             }
