@@ -42,7 +42,7 @@
     "published" "review" "priority" "as" "by" "when" "for" "against" "strength" "certainty"
     "rationale" "reference" "action" "level" "item" "score" "reverse" "choice"
     "step" "responsible" "within" "after" "if" "missed" "then" "given" "expect"
-    "applies" "does" "apply" "applicable" "undecided" "due" "because"
+    "applies" "does" "apply" "applicable" "undecided" "due" "because" "code" "from"
     "required" "optional"))
 
 (defconst guidepath--operators '("and" "or" "not" "is" "in" "any" "all" "none" "of"))

@@ -134,6 +134,7 @@ impl<'a> Analysis<'a> {
                 nodes: Vec::new(),
                 recommendations: vec![probe_rec(GOAL.into(), when)],
                 pathways: Vec::new(),
+                instruments: Vec::new(),
                 source: Default::default(),
             };
             // Built here from a checked artifact: no hash to verify.
@@ -188,6 +189,7 @@ impl<'a> Analysis<'a> {
             nodes,
             recommendations,
             pathways,
+            instruments: Vec::new(),
             source: Default::default(),
         }
     }

@@ -19,6 +19,7 @@ use guidepath_syntax::ast::{self, Expr, ExprKind};
 use guidepath_syntax::{Code, Diagnostic, Span};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+mod codes;
 mod lower;
 pub use lower::{Expectation, Expected, Lowered, Target, TestCase};
 
@@ -1616,6 +1617,7 @@ impl<'a> Checker<'a> {
                 ast::Item::Use(_) | ast::Item::Input(_) | ast::Item::Error(_) => {}
             }
         }
+        self.codes(f);
         if let Some(second) = guidelines.get(1) {
             let first = guidelines[0].id.span;
             self.report(

@@ -1,7 +1,7 @@
 //! `guidepath compile` and `guidepath eval`.
 
 use crate::patient::{self, Problem, Syntax, MAX_PATIENT_BYTES};
-use crate::{render, Format};
+use crate::render;
 use guidepath_check::{Disk, Lowered, Severity};
 use guidepath_eval::{BindError, Evaluator, ReportOptions};
 use guidepath_ir::Artifact;
@@ -113,10 +113,32 @@ fn bind_errors(errors: &[BindError]) -> serde_json::Value {
     )
 }
 
+/// What `guidepath eval` writes.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalFormat {
+    /// For people.
+    Human,
+    /// The result (docs/eval.md).
+    Json,
+    /// A FHIR R4 Bundle: Observations for coded scores and strata, a
+    /// GuidanceResponse for the recommendations.
+    Fhir,
+    /// CDS Hooks 2.0 cards.
+    Cds,
+}
+
+/// Deepest nesting of FHIR data: Bundles, entries and nested
+/// questionnaire items take two levels each.
+pub const MAX_FHIR_DEPTH: usize = 128;
+
 /// How `guidepath eval` runs.
 pub struct Options<'a> {
     pub ndjson: bool,
-    pub format: Option<Format>,
+    pub format: Option<EvalFormat>,
+    /// The patient data is FHIR.
+    pub fhir: bool,
+    /// The evaluation date for FHIR dates, days since 1970-01-01.
+    pub at: i64,
     pub strict: bool,
     /// With `--ndjson`: the field that identifies a record, copied into
     /// its result.
@@ -154,6 +176,9 @@ pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> Exit
             }
         }
     };
+    if opts.fhir {
+        return run_fhir(&evaluator, &text, opts);
+    }
     let syntax = Syntax::of(patient.filter(|_| !from_stdin), &text);
     let read = match patient::read(&evaluator, &text, syntax, opts.strict, None) {
         Ok(r) => r,
@@ -171,16 +196,127 @@ pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> Exit
     for field in &read.unknown {
         eprintln!("warning: {}", patient::unknown_warning(&evaluator, field));
     }
-    let outcome = evaluator.evaluate(&read.bound);
-    let report = outcome.report_with(&opts.report);
-    let human = opts.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Human } else { Format::Json })
-        == Format::Human;
-    let out = if human {
-        render::outcome(&serde_json::to_value(&report).unwrap_or_default())
-    } else {
-        let mut s = serde_json::to_string_pretty(&report).unwrap_or_default();
+    if read.unknown.iter().any(|f| f == "resourceType") {
+        eprintln!("hint: this looks like FHIR data; read it with --fhir");
+    }
+    write_result(&evaluator, &read.bound, None, opts)
+}
+
+/// `eval --fhir`: the patient data is a FHIR Bundle or resource.
+fn run_fhir(evaluator: &Evaluator, text: &str, opts: &Options<'_>) -> ExitCode {
+    let value = match parse_fhir(text) {
+        Ok(v) => v,
+        Err(m) => {
+            eprintln!("error: {m}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut resources = guidepath_fhir::Resources::default();
+    if let Err(e) = resources.add(&value, "") {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    let reading = match guidepath_fhir::read(evaluator.artifact(), &resources, opts.at) {
+        Ok(r) => r,
+        Err(errors) => {
+            for e in &errors {
+                eprintln!("error: {e}");
+            }
+            return ExitCode::from(1);
+        }
+    };
+    for n in &reading.notes {
+        eprintln!("warning: {n}");
+    }
+    let bound = match evaluator.bind(&reading.patient) {
+        Ok(b) => b,
+        Err(errors) => {
+            for e in &errors {
+                let from = reading.sources.get(&e.path).map(|s| format!(" (read from {s})")).unwrap_or_default();
+                eprintln!("error: {e}{from}");
+            }
+            return ExitCode::from(1);
+        }
+    };
+    if opts.strict {
+        let missing = evaluator.missing_required(&bound);
+        if !missing.is_empty() {
+            for p in missing {
+                let route = evaluator.artifact().inputs.iter().find(|i| i.path == p).map(guidepath_fhir::route);
+                eprintln!("error: `{p}`: required and missing; read from {}", route.unwrap_or_default());
+            }
+            return ExitCode::from(1);
+        }
+    }
+    write_result(evaluator, &bound, Some(&reading), opts)
+}
+
+/// FHIR JSON text as a value, within the size and nesting bounds.
+pub fn parse_fhir(text: &str) -> Result<serde_json::Value, String> {
+    if text.len() > MAX_PATIENT_BYTES {
+        return Err(format!("FHIR data is larger than {} MiB", MAX_PATIENT_BYTES >> 20));
+    }
+    if guidepath_ir::depth::max_depth(text) > MAX_FHIR_DEPTH {
+        return Err(format!("FHIR data is nested deeper than {MAX_FHIR_DEPTH} levels"));
+    }
+    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| format!("not JSON: {e}"))
+}
+
+/// A result of FHIR data: the result's members, then `fhir`.
+#[derive(serde::Serialize)]
+pub struct WithFhir<'a> {
+    #[serde(flatten)]
+    pub report: &'a guidepath_eval::Report<'a>,
+    pub fhir: serde_json::Value,
+}
+
+mod erased {
+    /// Pretty JSON of anything serialisable, behind one reference type.
+    pub trait Pretty {
+        fn pretty(&self) -> String;
+    }
+    impl<T: serde::Serialize> Pretty for T {
+        fn pretty(&self) -> String {
+            serde_json::to_string_pretty(self).unwrap_or_default()
+        }
+    }
+}
+
+fn write_result(
+    evaluator: &Evaluator,
+    bound: &guidepath_eval::Bound,
+    reading: Option<&guidepath_fhir::Reading>,
+    opts: &Options<'_>,
+) -> ExitCode {
+    let format =
+        opts.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Human } else { EvalFormat::Json });
+    let mut report_opts = opts.report.clone();
+    // Cards say why: they need every rule's conditions.
+    report_opts.explain |= format == EvalFormat::Cds;
+    let outcome = evaluator.evaluate(bound);
+    let report = outcome.report_with(&report_opts);
+    let value = serde_json::to_value(&report).unwrap_or_default();
+    let art = evaluator.artifact();
+    let pretty = |v: &dyn erased::Pretty| {
+        let mut s = v.pretty();
         s.push('\n');
         s
+    };
+    let out = match format {
+        EvalFormat::Human => render::outcome(&value),
+        // Straight from the result, so members keep their documented order.
+        EvalFormat::Json => match reading {
+            Some(r) => {
+                let fhir = guidepath_fhir::results::annotation(art, &value, r);
+                pretty(&WithFhir { report: &report, fhir })
+            }
+            None => pretty(&report),
+        },
+        EvalFormat::Fhir => {
+            let cx = guidepath_fhir::results::Context { at: opts.at, reading };
+            pretty(&guidepath_fhir::results::bundle(art, &value, cx))
+        }
+        EvalFormat::Cds => pretty(&guidepath_fhir::cards(art, &value, reading)),
     };
     if std::io::stdout().lock().write_all(out.as_bytes()).is_err() {
         return ExitCode::from(2);

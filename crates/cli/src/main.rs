@@ -67,9 +67,19 @@ enum Command {
         /// Include every rule's conditions, their values and the data they used.
         #[arg(long)]
         explain: bool,
-        /// Output format. Default: human on a terminal, JSON otherwise (always JSON with --ndjson).
+        /// Output format. Default: human on a terminal, JSON otherwise
+        /// (always JSON with --ndjson). `fhir`: a Bundle of Observations
+        /// and a GuidanceResponse; `cds`: CDS Hooks cards.
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<eval::EvalFormat>,
+        /// The patient data is FHIR R4: a Bundle or one resource, read by
+        /// the codes and bindings of the guideline (docs/fhir.md).
+        #[arg(long, conflicts_with = "ndjson")]
+        fhir: bool,
+        /// The day ages and durations are counted to when read from FHIR
+        /// dates (YYYY-MM-DD). Default: today (UTC).
+        #[arg(long, value_name = "DATE", value_parser = date, requires = "fhir")]
+        at: Option<i64>,
         /// Refuse data with fields the guideline does not read, or without
         /// its `required` fields (otherwise unknown fields are a warning,
         /// and a missing field is unknown).
@@ -232,10 +242,12 @@ fn main() -> ExitCode {
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
-        Command::Eval { guideline, patient, ndjson, explain, format, strict, id, lang, texts } => {
+        Command::Eval { guideline, patient, ndjson, explain, format, fhir, at, strict, id, lang, texts } => {
             let opts = eval::Options {
                 ndjson,
                 format,
+                fhir,
+                at: at.unwrap_or_else(guidepath_check::lifecycle::today),
                 strict,
                 id: id.as_deref(),
                 report: guidepath_eval::ReportOptions { explain, lang, texts },

@@ -103,7 +103,7 @@ fn is_excerpt(block: &str, of: &str) -> bool {
 /// A copy of what the examples read and write, and the binary's folder.
 fn sandbox() -> PathBuf {
     let dir = run::temp_dir("docs");
-    for sub in ["guidelines", "docs", "tests/corpus", "tests/coverage", "crates/eval/tests/data"] {
+    for sub in ["guidelines", "docs", "tests/corpus", "tests/coverage", "tests/fhir", "crates/eval/tests/data"] {
         copy_dir(&root().join(sub), &dir.join(sub));
     }
     dir

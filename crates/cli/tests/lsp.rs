@@ -120,6 +120,13 @@ fn an_editing_session() {
         json!({ "textDocument": { "uri": doc }, "position": pos(&text, "stratify care_level", "target_population") }),
     );
     assert!(h["result"]["contents"]["value"].as_str().unwrap_or_default().contains("age in 16..70"), "{h}");
+    // Hover shows where a field is read from in FHIR data, and its codes.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": pos(&text, "and pain_duration", "pain_duration") }),
+    );
+    let hover = h["result"]["contents"]["value"].as_str().unwrap_or_default();
+    assert!(hover.contains("read from `Condition.onsetDateTime`") && hover.contains("code: `snomed 82423001`"), "{h}");
 
     // Definition and references of `target_population`.
     let at = pos(&text, "stratify care_level", "target_population");

@@ -112,6 +112,9 @@ fn layout(text: &str) -> String {
     let mut lines: Vec<Line> = Vec::new();
     let mut stack: Vec<Block> = Vec::new();
     let mut prev_code_end: Option<&str> = None;
+    // The first word of the last line with code, and whether that line
+    // continued an entry.
+    let mut prev_start: Option<(&str, bool)> = None;
     for (code, comment) in raw {
         let first = code.first().map(word);
         let closes_first = first.is_some_and(|w| matches!(w, "}" | ")" | "]"));
@@ -126,7 +129,14 @@ fn layout(text: &str) -> String {
             && (first.is_some_and(starts_continuation)
                 || (code.len() >= 2 && first.is_some_and(|w| LANGS.contains(&w)) && code[1].kind == TokenKind::String)
                 || code[0].kind == TokenKind::String
-                || prev_code_end.is_some_and(ends_incomplete));
+                || prev_code_end.is_some_and(ends_incomplete)
+                // `from` and `code` on their own line belong to the field,
+                // item, score or stratum above; a `code` below a metadata
+                // entry or an opening brace is the instrument's own.
+                || first == Some("from")
+                || (first == Some("code")
+                    && prev_code_end != Some("{")
+                    && prev_start.is_some_and(|(w, cont)| cont || !matches!(w, "title" | "source" | "language" | "code"))));
         // Open and close blocks.
         let head = first.unwrap_or("");
         for t in &code {
@@ -156,6 +166,7 @@ fn layout(text: &str) -> String {
         }
         if let Some(last) = code.last() {
             prev_code_end = Some(word(last));
+            prev_start = first.map(|w| (w, continuation));
         }
         lines.push(Line {
             code,
@@ -240,6 +251,7 @@ fn layout(text: &str) -> String {
 }
 
 fn starts_continuation(w: &str) -> bool {
+    // (`from` and `code` continue an entry too, decided in `layout`.)
     matches!(w, "and" | "or" | "+" | "-" | "<" | "<=" | ">" | ">=" | "=" | "!=" | "is" | "in" | "any" | "all" | "none")
 }
 
@@ -332,11 +344,14 @@ fn align_columns(lines: &[Line], cells: &[Vec<String>], code: &mut [String], tex
         let (kind, cell) = s;
         let width = |i: usize| cells[i][..=cell].concat().chars().count();
         let max = run.iter().map(|&i| width(i)).max().unwrap_or(0);
-        // Strata: their titles (a final string) line up too.
+        // Strata: their titles (the string that ends the condition, before
+        // any `code`) line up too.
         let title = |i: usize| {
             let l = &lines[i];
-            (kind == 3 && l.code.len() > 3 && l.code.last().is_some_and(|t| t.kind == TokenKind::String))
-                .then(|| cells[i].len() - 1)
+            let end = (1..l.code.len())
+                .find(|&p| l.code[p - 1].kind == TokenKind::String && l.code[p].text(text) == "code")
+                .unwrap_or(l.code.len());
+            (kind == 3 && end > 3 && l.code[end - 1].kind == TokenKind::String).then(|| end - 1)
         };
         let titled: Vec<usize> = run.iter().copied().filter(|&i| title(i).is_some()).collect();
         let body = |i: usize| {
@@ -351,7 +366,7 @@ fn align_columns(lines: &[Line], cells: &[Vec<String>], code: &mut [String], tex
                 Some(t) => {
                     let mid = cells[i][cell + 1..t].concat();
                     let gap = " ".repeat(max_body - body(i));
-                    format!("{head}{pad}{mid}{gap}{}", cells[i][t])
+                    format!("{head}{pad}{mid}{gap}{}", cells[i][t..].concat())
                 }
                 None => format!("{head}{pad}{}", cells[i][cell + 1..].concat()),
             };
@@ -376,6 +391,15 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(format(&got).unwrap(), got, "idempotent");
         assert!(same_tokens(messy, &got));
+    }
+
+    #[test]
+    fn aligns_strata_titles_in_front_of_their_codes() {
+        // The first layout of the coded STarT Back strata aligned the codes'
+        // strings, not the titles.
+        let messy = "stratify r by t code loinc \"91352-5\" {\n  low when t <= 3 \"Low risk\" code loinc \"LA9194-7\"\n  high when t >= 4 and t <= 9 \"High risk\" code loinc \"LA9193-9\"\n}\n";
+        let want = "stratify r by t code loinc \"91352-5\" {\n  low  when t <= 3            \"Low risk\" code loinc \"LA9194-7\"\n  high when t >= 4 and t <= 9 \"High risk\" code loinc \"LA9193-9\"\n}\n";
+        assert_eq!(format(messy).unwrap(), want);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 /// only adds members that an older reader may ignore without changing what
 /// the rules decide (texts, codes); anything else is a new major version.
 pub const SCHEMA_MAJOR: u32 = 2;
-pub const SCHEMA_MINOR: u32 = 0;
+pub const SCHEMA_MINOR: u32 = 1;
 
 /// The compiled rules of one guideline.
 ///
@@ -35,6 +35,9 @@ pub struct Artifact {
     pub nodes: Vec<Node>,
     pub recommendations: Vec<Recommendation>,
     pub pathways: Vec<Pathway>,
+    /// The instruments the rules use, with their codes (schema 2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub instruments: Vec<InstrumentInfo>,
     /// Where the rules are written, for explanations; not part of the
     /// rules and not hashed.
     #[serde(default)]
@@ -51,6 +54,54 @@ pub struct Metadata {
     pub status: Option<String>,
     /// The guideline's own language: texts without a language tag are in it.
     pub language: Option<String>,
+    /// The published texts the rules come from (schema 2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceRef>,
+}
+
+/// A published source: its title and, where it has one, its address.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A code in a code system: what a record system calls a field, a score, a
+/// stratum or an answer. `system` is the code system's URI as FHIR writes
+/// it (`http://loinc.org`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Code {
+    pub system: String,
+    pub code: String,
+}
+
+/// The URIs of the code systems the language names.
+pub mod systems {
+    pub const LOINC: &str = "http://loinc.org";
+    pub const SNOMED: &str = "http://snomed.info/sct";
+    pub const ICD10: &str = "http://hl7.org/fhir/sid/icd-10";
+
+    /// The short name a guideline writes for a system URI, if it has one.
+    pub fn short_name(uri: &str) -> Option<&'static str> {
+        match uri {
+            LOINC => Some("loinc"),
+            SNOMED => Some("snomed"),
+            ICD10 => Some("icd10"),
+            _ => None,
+        }
+    }
+}
+
+/// An instrument the rules use: its inputs are `id.item`, its scores and
+/// stratifications the nodes `id.name`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InstrumentInfo {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Text::is_empty")]
+    pub title: Text,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
 }
 
 /// A text in one or more languages, by language tag (`sv`, `en`, …).
@@ -168,6 +219,17 @@ pub struct Input {
     /// What the field holds (an item: its question).
     #[serde(default, skip_serializing_if = "Text::is_empty")]
     pub description: Text,
+    /// What record systems call the field (schema 2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
+    /// The FHIR element the field is read from, `Patient.birthDate`
+    /// (schema 2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The codes of each enum value or choice option, in the order of the
+    /// values; empty when none has a code (schema 2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub value_codes: Vec<Vec<Code>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +241,9 @@ pub struct Node {
     pub at: At,
     #[serde(flatten)]
     pub kind: NodeKind,
+    /// What record systems call a score or stratification (schema 2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -200,6 +265,9 @@ pub struct Stratum {
     pub title: Text,
     pub when: Expr,
     pub at: At,
+    /// What record systems call the stratum, as an answer (schema 2.1).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<Code>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -507,6 +575,19 @@ impl Artifact {
         check_schema(&self.schema)?;
         let inputs = self.inputs.len();
         for (i, input) in self.inputs.iter().enumerate() {
+            if !input.value_codes.is_empty() {
+                let n = match &input.ty {
+                    ValueType::Set { values } | ValueType::Enum { values } => values.len(),
+                    _ => 0,
+                };
+                if input.value_codes.len() != n {
+                    return Err(ArtifactError::Invalid(format!(
+                        "input `{}` has codes for {} values but {n} values",
+                        input.path,
+                        input.value_codes.len()
+                    )));
+                }
+            }
             if let ValueType::Set { values } | ValueType::Enum { values } = &input.ty {
                 if values.len() > MAX_ENUM_VALUES {
                     return Err(ArtifactError::Invalid(format!(

@@ -73,6 +73,13 @@ impl Duration {
         if self.months == other.months {
             return Some((self.days * 24 * 60 + self.minutes).cmp(&(other.days * 24 * 60 + other.minutes)));
         }
+        // A remainder under 28 days never reaches a whole month, whatever
+        // month it is, so whole months decide: 2 months 27 days < 3 months.
+        const MONTH_MIN: i64 = 28 * 24 * 60;
+        let (ra, rb) = (self.days * 24 * 60 + self.minutes, other.days * 24 * 60 + other.minutes);
+        if (0..MONTH_MIN).contains(&ra) && (0..MONTH_MIN).contains(&rb) {
+            return Some(self.months.cmp(&other.months));
+        }
         let (alo, ahi) = self.minutes_bounds();
         let (blo, bhi) = other.minutes_bounds();
         if ahi < blo {
@@ -195,6 +202,12 @@ mod tests {
         assert_eq!(Duration::parse_iso("P1Y").unwrap().compare(Duration::of(12.0, Unit::Months).unwrap()), Some(Equal));
         // 90 days is 2.9 to 3.2 months: undecided.
         assert_eq!(Duration::parse_iso("P90D").unwrap().compare(three), None);
+        // Months and a remainder under 28 days: whole months decide (a
+        // calendar difference of 2 months 27 days is under 3 months in every
+        // reading); from 28 days on, the month's length does.
+        assert_eq!(Duration::parse_iso("P2M27D").unwrap().compare(three), Some(Less));
+        assert_eq!(Duration::parse_iso("P3M1D").unwrap().compare(three), Some(Greater));
+        assert_eq!(Duration::parse_iso("P2M28D").unwrap().compare(three), None);
         // 100 days is more than any 3 months (at most 93 days).
         assert_eq!(Duration::parse_iso("P100D").unwrap().compare(three), Some(Greater));
         assert_eq!(Duration::parse_iso("P2W").unwrap().days, 14);

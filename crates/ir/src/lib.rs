@@ -5,6 +5,7 @@
 //! embeds `guidepath-ir` and `guidepath-eval` only.
 
 pub mod artifact;
+pub mod binding;
 pub mod calendar;
 pub mod canonical;
 pub mod depth;

@@ -216,12 +216,17 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                         if let Some(d) = &f.description {
                             s.push_str(&format!("\n\n{}", d.value));
                         }
+                        if let Some(from) = &f.from {
+                            s.push_str(&format!("\n\nread from `{}`", from.dotted()));
+                        }
+                        s.push_str(&codes(&f.codes));
                         return Some(s);
                     }
                 }
             }
             Item::Enum(e) if e.name.span == name => {
-                let values: Vec<String> = e.values.iter().map(|v| format!("`{}`", v.name.name)).collect();
+                let values: Vec<String> =
+                    e.values.iter().map(|v| format!("`{}`{}", v.name.name, inline_codes(&v.codes))).collect();
                 return Some(format!(
                     "{}\n\nvalues: {}",
                     line(format!("**enum** `{}`", e.name.name), pick(e.title.iter(), lang)),
@@ -280,7 +285,12 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                     let head = line(format!("**instrument** `{}`", ins.name.name), pick(ins.title.iter(), lang));
                     let items: Vec<String> = ins.items.iter().map(|i| format!("`{}`", i.name.name)).collect();
                     let scores: Vec<String> = ins.scores.iter().map(|i| format!("`{}`", i.name.name)).collect();
-                    return Some(format!("{head}\n\nitems: {}\n\nscores: {}", items.join(", "), scores.join(", ")));
+                    return Some(format!(
+                        "{head}\n\nitems: {}\n\nscores: {}{}",
+                        items.join(", "),
+                        scores.join(", "),
+                        codes(&ins.codes)
+                    ));
                 }
                 for it in &ins.items {
                     if it.name.span == name {
@@ -288,18 +298,21 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                             ast::ItemType::Boolean(_) => "boolean (1 point for true)".to_string(),
                             ast::ItemType::Integer(r) => format!("integer in {}", src(r.span)),
                             ast::ItemType::Choice(opts, _) => {
-                                let o: Vec<String> =
-                                    opts.iter().map(|o| format!("`{}` = {}", o.name.name, o.points.text)).collect();
+                                let o: Vec<String> = opts
+                                    .iter()
+                                    .map(|o| format!("`{}` = {}{}", o.name.name, o.points.text, inline_codes(&o.codes)))
+                                    .collect();
                                 format!("choice: {}", o.join(", "))
                             }
                         };
                         let rev = if it.reverse.is_some() { ", reverse scored" } else { "" };
                         let head = format!("**item** `{}.{}` : {ty}{rev}", ins.name.name, it.name.name);
-                        return Some(line(head, pick(it.texts.iter(), lang)));
+                        return Some(format!("{}{}", line(head, pick(it.texts.iter(), lang)), codes(&it.codes)));
                     }
                 }
                 if let Some(sc) = ins.scores.iter().find(|x| x.name.span == name) {
-                    return Some(formula("score", qualified(Some(&ins.name.name), &sc.name), &sc.title, &sc.expr));
+                    let f = formula("score", qualified(Some(&ins.name.name), &sc.name), &sc.title, &sc.expr);
+                    return Some(format!("{f}{}", codes(&sc.codes)));
                 }
                 for s in &ins.strats {
                     if s.name.span == name {
@@ -341,6 +354,7 @@ fn describe_stratum(
         out.push_str(&format!(" — {t}"));
     }
     out.push_str(&format!("\n```guidepath\nwhen {}\n```", src(st.when.span)));
+    out.push_str(&codes(&st.codes));
     Some(out)
 }
 
@@ -357,7 +371,33 @@ fn describe_strat(s: &ast::Stratify, owner: Option<&str>, src: &dyn Fn(Span) -> 
         out.push_str(&format!("{} when {}\n", st.name.name, src(st.when.span)));
     }
     out.push_str("```");
+    out.push_str(&codes(&s.codes));
     out
+}
+
+/// A name's codes as a paragraph of hover text (empty when it has none).
+fn codes(list: &[ast::CodeRef]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = list.iter().map(|c| format!("`{}`", show_code(c))).collect();
+    format!("\n\ncode{}: {}", if list.len() == 1 { "" } else { "s" }, shown.join(", "))
+}
+
+/// Codes after a value in a list: ` (loinc LA9194-7)`.
+fn inline_codes(list: &[ast::CodeRef]) -> String {
+    if list.is_empty() {
+        return String::new();
+    }
+    let shown: Vec<String> = list.iter().map(show_code).collect();
+    format!(" ({})", shown.join(", "))
+}
+
+fn show_code(c: &ast::CodeRef) -> String {
+    match &c.system {
+        ast::CodeSystemRef::Named(i) => format!("{} {}", i.name, c.code.value),
+        ast::CodeSystemRef::Url(u) => format!("{} {}", u.value, c.code.value),
+    }
 }
 
 /// The names a position may complete to, in scope of `file`.

@@ -65,6 +65,8 @@ pub const KEYWORDS: &[&str] = &[
     "published",
     "review",
     "priority",
+    "code",
+    "from",
     "set",
     "required",
     "optional",

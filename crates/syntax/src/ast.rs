@@ -206,7 +206,27 @@ pub struct Field {
     pub range: Option<Range>,
     pub presence: Option<Presence>,
     pub description: Option<Text>,
+    /// `from Patient.birthDate`: the FHIR element the field is read from.
+    pub from: Option<Path>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
+}
+
+/// `code loinc "91349-1"` or `code "https://…" "a1"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeRef {
+    pub system: CodeSystemRef,
+    /// The code as written (unquoted), with the span of its string.
+    pub code: Text,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeSystemRef {
+    /// `loinc`, `snomed`, `icd10`.
+    Named(Ident),
+    /// A code system URL in quotes.
+    Url(Text),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -221,6 +241,7 @@ pub struct EnumDecl {
 pub struct EnumValue {
     pub name: Ident,
     pub title: Option<Text>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 
@@ -233,6 +254,7 @@ pub struct Instrument {
     pub scores: Vec<Score>,
     pub strats: Vec<Stratify>,
     pub defines: Vec<Define>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 
@@ -251,6 +273,7 @@ pub struct ChoiceOption {
     pub name: Ident,
     pub points: Number,
     pub title: Option<Text>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 
@@ -260,6 +283,7 @@ pub struct ItemDecl {
     pub ty: ItemType,
     pub reverse: Option<Span>,
     pub texts: Vec<Text>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 
@@ -268,6 +292,7 @@ pub struct Score {
     pub name: Ident,
     pub expr: Expr,
     pub title: Option<Text>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 
@@ -288,6 +313,7 @@ pub struct Stratify {
     /// The fields the strata are made from: `by linton_score`.
     pub by: Vec<Path>,
     pub strata: Vec<Stratum>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 
@@ -296,6 +322,7 @@ pub struct Stratum {
     pub name: Ident,
     pub when: Expr,
     pub title: Option<Text>,
+    pub codes: Vec<CodeRef>,
     pub span: Span,
 }
 

@@ -206,6 +206,12 @@ codes! {
     OutOfRange = "E0501", "out-of-range", Error;
     /// Definitions, scores or pathway steps that depend on themselves.
     Cycle = "E0601", "cycle", Error;
+    /// A code that is not well formed: an unknown system, a wrong shape or check digit.
+    InvalidCode = "E1001", "invalid-code", Error;
+    /// One code given to two fields, items, scores or stratifications, or to two answers of one list.
+    DuplicateCode = "E1002", "duplicate-code", Error;
+    /// A `from` that names an element the FHIR reader does not read, or one that does not fit the field.
+    InvalidBinding = "E1003", "invalid-binding", Error;
     /// A test value or expectation that does not fit its target.
     BadTest = "E0801", "invalid-test", Error;
     /// Two strata of one stratification both hold for some patient (a witness is given).

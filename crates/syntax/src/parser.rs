@@ -395,6 +395,8 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_published
             | kw_review
             | kw_priority
+            | kw_code
+            | kw_from
             | kw_set
             | kw_required
             | kw_optional
@@ -592,6 +594,18 @@ impl<'t> Builder<'t> {
         Text { lang, value, span }
     }
 
+    fn code(&mut self, p: Pair<'_, Rule>) -> Option<CodeRef> {
+        let span = span_of(&p);
+        let mut it = p.into_inner().filter(|r| !is_keyword(r.as_rule()));
+        let sys = it.next()?;
+        let system = match sys.as_rule() {
+            Rule::ident => CodeSystemRef::Named(self.ident(sys)),
+            _ => CodeSystemRef::Url(self.string_text(sys)),
+        };
+        let code = self.string_text(it.next()?);
+        Some(CodeRef { system, code, span })
+    }
+
     fn string_text(&mut self, p: Pair<'_, Rule>) -> Text {
         let span = span_of(&p);
         let value = self.string(p);
@@ -743,8 +757,12 @@ impl<'t> Builder<'t> {
         let mut range = None;
         let mut presence = None;
         let mut description = None;
+        let mut from = None;
+        let mut codes = Vec::new();
         for q in it {
             match q.as_rule() {
+                Rule::from_clause => from = q.into_inner().find(|r| r.as_rule() == Rule::path).map(|r| self.path(r)),
+                Rule::code_clause => codes.extend(self.code(q)),
                 Rule::type_spec => ty = Some(self.type_spec(q)?),
                 Rule::range => range = self.range(q),
                 Rule::presence => {
@@ -757,7 +775,7 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(Field { name, ty: ty?, range, presence, description, span })
+        Some(Field { name, ty: ty?, range, presence, description, from, codes, span })
     }
 
     fn type_spec(&mut self, p: Pair<'_, Rule>) -> Option<TypeSpec> {
@@ -789,11 +807,19 @@ impl<'t> Builder<'t> {
                 Rule::text => title = Some(self.text(q)),
                 Rule::enum_value => {
                     let vspan = span_of(&q);
-                    let mut it = q.into_inner();
-                    if let Some(n) = it.next() {
-                        let vname = self.ident(n);
-                        let vtitle = it.next().map(|t| self.text(t));
-                        values.push(EnumValue { name: vname, title: vtitle, span: vspan });
+                    let mut vname = None;
+                    let mut vtitle = None;
+                    let mut codes = Vec::new();
+                    for r in q.into_inner() {
+                        match r.as_rule() {
+                            Rule::ident => vname = Some(self.ident(r)),
+                            Rule::text => vtitle = Some(self.text(r)),
+                            Rule::code_clause => codes.extend(self.code(r)),
+                            _ => {}
+                        }
+                    }
+                    if let Some(name) = vname {
+                        values.push(EnumValue { name, title: vtitle, codes, span: vspan });
                     }
                 }
                 Rule::bad_entry => self.bad(&q, Rule::enum_value_only),
@@ -815,6 +841,7 @@ impl<'t> Builder<'t> {
             scores: Vec::new(),
             strats: Vec::new(),
             defines: Vec::new(),
+            codes: Vec::new(),
             span,
         };
         for q in p.into_inner() {
@@ -826,6 +853,7 @@ impl<'t> Builder<'t> {
                 Rule::score_decl => ins.scores.extend(self.score(q)),
                 Rule::stratify => ins.strats.extend(self.stratify(q)),
                 Rule::define => ins.defines.extend(self.define(q)),
+                Rule::code_clause => ins.codes.extend(self.code(q)),
                 Rule::bad_entry => self.bad(&q, Rule::instr_entry_only),
                 _ => {}
             }
@@ -841,6 +869,7 @@ impl<'t> Builder<'t> {
         let mut ty = None;
         let mut reverse = None;
         let mut texts = Vec::new();
+        let mut codes = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
@@ -857,17 +886,26 @@ impl<'t> Builder<'t> {
                         let mut it = o.into_inner().filter(|r| !is_keyword(r.as_rule()));
                         let oname = self.ident(it.next()?);
                         let points = self.number(it.next()?);
-                        let title = it.next().map(|t| self.text(t));
-                        options.push(ChoiceOption { name: oname, points, title, span: ospan });
+                        let mut title = None;
+                        let mut ocodes = Vec::new();
+                        for r in it {
+                            match r.as_rule() {
+                                Rule::text => title = Some(self.text(r)),
+                                Rule::code_clause => ocodes.extend(self.code(r)),
+                                _ => {}
+                            }
+                        }
+                        options.push(ChoiceOption { name: oname, points, title, codes: ocodes, span: ospan });
                     }
                     ty = Some(ItemType::Choice(options, cspan));
                 }
                 Rule::reverse => reverse = Some(span_of(&q)),
                 Rule::text => texts.push(self.text(q)),
+                Rule::code_clause => codes.extend(self.code(q)),
                 _ => {}
             }
         }
-        Some(ItemDecl { name: name?, ty: ty?, reverse, texts, span })
+        Some(ItemDecl { name: name?, ty: ty?, reverse, texts, codes, span })
     }
 
     fn score(&mut self, p: Pair<'_, Rule>) -> Option<Score> {
@@ -875,15 +913,17 @@ impl<'t> Builder<'t> {
         let mut name = None;
         let mut expr = None;
         let mut title = None;
+        let mut codes = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
                 Rule::text => title = Some(self.text(q)),
+                Rule::code_clause => codes.extend(self.code(q)),
                 _ => {}
             }
         }
-        Some(Score { name: name?, expr: expr?, title, span })
+        Some(Score { name: name?, expr: expr?, title, codes, span })
     }
 
     fn define(&mut self, p: Pair<'_, Rule>) -> Option<Define> {
@@ -909,6 +949,7 @@ impl<'t> Builder<'t> {
         let mut population = None;
         let mut by = Vec::new();
         let mut strata = Vec::new();
+        let mut codes = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
@@ -920,14 +961,23 @@ impl<'t> Builder<'t> {
                     let mut it = q.into_inner().filter(|r| !is_keyword(r.as_rule()));
                     let sname = self.ident(it.next()?);
                     let when = self.expr(it.next()?)?;
-                    let stitle = it.next().map(|t| self.text(t));
-                    strata.push(Stratum { name: sname, when, title: stitle, span: sspan });
+                    let mut stitle = None;
+                    let mut scodes = Vec::new();
+                    for r in it {
+                        match r.as_rule() {
+                            Rule::text => stitle = Some(self.text(r)),
+                            Rule::code_clause => scodes.extend(self.code(r)),
+                            _ => {}
+                        }
+                    }
+                    strata.push(Stratum { name: sname, when, title: stitle, codes: scodes, span: sspan });
                 }
+                Rule::code_clause => codes.extend(self.code(q)),
                 Rule::bad_entry => self.bad(&q, Rule::stratum_only),
                 _ => {}
             }
         }
-        Some(Stratify { name: name?, title, population, by, strata, span })
+        Some(Stratify { name: name?, title, population, by, strata, codes, span })
     }
 
     fn recommend(&mut self, p: Pair<'_, Rule>) -> Option<Recommend> {

@@ -11,7 +11,7 @@ syn keyword guidepathUnit     points point years year months month weeks week da
 syn match   guidepathDecl     "^\(guideline\|use\|input\|enum\|instrument\|define\|stratify\|recommend\|pathway\|test\|allow\)\>"
 syn keyword guidepathKeyword  title issuer version status since language source url published review priority as by when for against
 syn keyword guidepathKeyword  strength certainty rationale reference action level item score reverse choice step
-syn keyword guidepathKeyword  responsible within after if missed then given expect applies does apply applicable undecided due because
+syn keyword guidepathKeyword  responsible within after if missed then given expect applies does apply applicable undecided due because code from
 syn keyword guidepathKeyword  required optional define stratify
 syn keyword guidepathOperator and or not is in any all none of
 syn keyword guidepathBoolean  true false

@@ -233,6 +233,14 @@ impl<'c, 'a> Lower<'c, 'a> {
             nodes: std::mem::take(&mut self.nodes),
             recommendations,
             pathways,
+            instruments: instruments
+                .iter()
+                .map(|(f, ins)| ir::InstrumentInfo {
+                    id: ins.name.name.clone(),
+                    title: self.text(*f, ins.title.iter()),
+                    codes: codes(&ins.codes),
+                })
+                .collect(),
             source: ir::Source { files: std::mem::take(&mut self.files), places: std::mem::take(&mut self.places) },
         };
         let mut artifact = artifact;
@@ -302,6 +310,10 @@ impl<'c, 'a> Lower<'c, 'a> {
                         ast::MetaKind::Version(t) => m.version = Some(t.value.clone()),
                         ast::MetaKind::Status { status, .. } => m.status = Some(status.name.clone()),
                         ast::MetaKind::Language(l) => m.language = Some(l.name.clone()),
+                        ast::MetaKind::Source { text, url } => m.sources.push(ir::SourceRef {
+                            title: self.text(self.root, std::iter::once(text)),
+                            url: url.as_ref().map(|u| u.value.clone()),
+                        }),
                         _ => {}
                     }
                 }
@@ -404,6 +416,10 @@ impl<'c, 'a> Lower<'c, 'a> {
         let input = match e {
             Entity::Input(f, field) => {
                 let ty = self.ch.modules[f].input_types.get(&field.name.span.start).cloned();
+                let value_codes = match &ty {
+                    Some(super::Ty::Enum(e) | super::Ty::Set(e)) => enum_codes(e),
+                    _ => Vec::new(),
+                };
                 let (ty, unit, range) = value_type(ty);
                 ir::Input {
                     path,
@@ -413,6 +429,9 @@ impl<'c, 'a> Lower<'c, 'a> {
                     required: field.presence == Some(ast::Presence::Required),
                     scoring: None,
                     description: self.text(f, &field.description),
+                    codes: codes(&field.codes),
+                    from: field.from.as_ref().map(|p| p.dotted()),
+                    value_codes,
                 }
             }
             Entity::Item(file, _, item) => {
@@ -430,7 +449,22 @@ impl<'c, 'a> Lower<'c, 'a> {
                     ),
                 };
                 let description = self.text(file, &item.texts);
-                ir::Input { path, ty, unit: None, range, required: false, scoring: Some(scoring), description }
+                let value_codes = match &item.ty {
+                    ast::ItemType::Choice(opts, _) => enum_codes(&super::EnumTy::Choice(item, opts)),
+                    _ => Vec::new(),
+                };
+                ir::Input {
+                    path,
+                    ty,
+                    unit: None,
+                    range,
+                    required: false,
+                    scoring: Some(scoring),
+                    description,
+                    codes: codes(&item.codes),
+                    from: None,
+                    value_codes,
+                }
             }
             _ => return 0,
         };
@@ -555,6 +589,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                         title: self.text(cx.file, &st.title),
                         when: self.labeled(cx, &st.when),
                         at: self.place(cx.file, st.name.span, false),
+                        codes: codes(&st.codes),
                     })
                     .collect();
                 ir::NodeKind::Stratify { population, strata }
@@ -562,7 +597,12 @@ impl<'c, 'a> Lower<'c, 'a> {
             _ => return,
         };
         let i = self.nodes.len() as u32;
-        self.nodes.push(ir::Node { id, title, at, kind });
+        let node_codes = match e {
+            Entity::Score(_, _, s) => codes(&s.codes),
+            Entity::Strat(_, _, s) => codes(&s.codes),
+            _ => Vec::new(),
+        };
+        self.nodes.push(ir::Node { id, title, at, kind, codes: node_codes });
         self.node_index.insert(e.key(), i);
     }
 
@@ -910,7 +950,31 @@ impl<'c, 'a> Lower<'c, 'a> {
     }
 }
 
-fn value_type(ty: Option<super::Ty<'_>>) -> (ir::ValueType, Option<ir::Unit>, Option<(f64, f64)>) {
+/// The codes as the artifact stores them (the checker has reported any
+/// that is not one).
+fn codes(list: &[ast::CodeRef]) -> Vec<ir::Code> {
+    list.iter()
+        .filter_map(|c| match &c.system {
+            ast::CodeSystemRef::Named(i) => ir::binding::code(Some(&i.name), "", &c.code.value).ok(),
+            ast::CodeSystemRef::Url(t) => ir::binding::code(None, &t.value, &c.code.value).ok(),
+        })
+        .collect()
+}
+
+/// The codes of each value of an enum or choice item; empty when none has one.
+fn enum_codes(e: &super::EnumTy<'_>) -> Vec<Vec<ir::Code>> {
+    let per: Vec<Vec<ir::Code>> = match e {
+        super::EnumTy::Decl(d) => d.values.iter().map(|v| codes(&v.codes)).collect(),
+        super::EnumTy::Choice(_, opts) => opts.iter().map(|o| codes(&o.codes)).collect(),
+    };
+    if per.iter().all(Vec::is_empty) {
+        Vec::new()
+    } else {
+        per
+    }
+}
+
+pub(super) fn value_type(ty: Option<super::Ty<'_>>) -> (ir::ValueType, Option<ir::Unit>, Option<(f64, f64)>) {
     use super::Ty;
     match ty.map(answer) {
         Some(Ty::Bool) => (ir::ValueType::Boolean, None, None),
