@@ -152,3 +152,28 @@ fn unusable_fhir_names_the_place() {
     let partial = serde_json::json!({"resourceType": "Patient", "id": "x", "birthDate": "1980"});
     assert_eq!(try_read(partial), "ok {}", "a year alone leaves the age unknown");
 }
+
+/// A result of FHIR data, with its `fhir` member, is a result by the
+/// documented schema.
+#[test]
+fn a_result_of_fhir_data_meets_the_result_schema() {
+    let schema: J =
+        serde_json::from_str(&std::fs::read_to_string(root().join("docs/schema/result.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
+    let ev = evaluator("guidelines/dk/early_stratified_care.guide");
+    let at = parse_date("2026-12-01").unwrap();
+    for name in ["start_back_high.json", "start_back_missing.json"] {
+        let bundle = load(name);
+        let mut res = Resources::default();
+        res.add(&bundle, "").unwrap();
+        let reading = read(ev.artifact(), &res, at).unwrap();
+        let bound = ev.bind(&reading.patient).unwrap();
+        let out = ev.evaluate(&bound);
+        let mut result =
+            serde_json::to_value(out.report_with(&ReportOptions { explain: true, ..Default::default() })).unwrap();
+        let fhir = guidepath_fhir::results::annotation(ev.artifact(), &result, &reading);
+        result["fhir"] = fhir;
+        let errors: Vec<String> = validator.iter_errors(&result).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+}

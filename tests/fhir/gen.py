@@ -145,3 +145,31 @@ cases = [
 with open(os.path.join(HERE, "cases.json"), "w") as f:
     json.dump({"at": AT, "cases": cases}, f, indent=2)
     f.write("\n")
+
+
+# CDS Hooks calls with a Bundle's resources as prefetch, as a CDS client
+# sends them: the Patient by itself, the rest as searchset Bundles.
+def cds_request(bundle_name, out_name):
+    with open(os.path.join(HERE, bundle_name)) as f:
+        b = json.load(f)
+    resources = [e["resource"] for e in b["entry"]]
+    def searchset(kind):
+        found = [r for r in resources if r["resourceType"] == kind]
+        return {"resourceType": "Bundle", "type": "searchset", "total": len(found), "entry": [{"resource": r} for r in found]}
+    patient = next(r for r in resources if r["resourceType"] == "Patient")
+    request = {
+        "hook": "patient-view",
+        "hookInstance": "5d4f4b35-7c8e-4f0c-9a53-8f3d0f5e0a11",
+        "context": {"userId": "Practitioner/gp1", "patientId": patient["id"]},
+        "prefetch": {
+            "patient": patient,
+            "conditions": searchset("Condition"),
+            "questionnaireResponses": searchset("QuestionnaireResponse"),
+        },
+    }
+    with open(os.path.join(HERE, "..", "cds-hooks", out_name), "w") as f:
+        json.dump(request, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+
+cds_request("start_back_high.json", "start_back_high.request.json")
+cds_request("start_back_missing.json", "start_back_missing.request.json")

@@ -291,8 +291,10 @@ fn write_result(
     let format =
         opts.format.unwrap_or(if std::io::stdout().is_terminal() { EvalFormat::Human } else { EvalFormat::Json });
     let mut report_opts = opts.report.clone();
-    // Cards say why: they need every rule's conditions.
+    // Cards say why (every rule's conditions) and carry the rationales, as
+    // `guidepath serve` answers a CDS Hooks call.
     report_opts.explain |= format == EvalFormat::Cds;
+    report_opts.texts |= format == EvalFormat::Cds;
     let outcome = evaluator.evaluate(bound);
     let report = outcome.report_with(&report_opts);
     let value = serde_json::to_value(&report).unwrap_or_default();

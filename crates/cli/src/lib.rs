@@ -11,6 +11,7 @@ pub mod fmt;
 pub mod patient;
 pub mod render;
 pub mod report;
+pub mod serve;
 pub mod test;
 
 /// How `check` and `eval` write their results.

@@ -113,6 +113,35 @@ enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// Serve guidelines over HTTP: evaluation, NDJSON, CDS Hooks 2.0,
+    /// health and metrics (docs/serve.md).
+    ///
+    /// Guidelines are compiled at start and again on SIGHUP; one that fails
+    /// to load is refused with its diagnostics and the version loaded before
+    /// keeps serving. SIGTERM stops after the requests in flight.
+    /// There is no authentication: the default address is loopback only.
+    ///
+    /// Exit status: 0 stopped, 1 a guideline does not load or the address
+    /// cannot be used, 2 usage errors.
+    Serve {
+        /// Folders (searched for *.guide), guideline files, or compiled
+        /// artifacts (*.json, *.yaml).
+        paths: Vec<PathBuf>,
+        /// The address to listen on. Anything but loopback exposes the
+        /// service, without authentication, to the network.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+        /// Largest request body (and NDJSON line), in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = 1 << 20)]
+        max_body: usize,
+        /// Worker threads (default: one per core).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        threads: usize,
+        /// Seconds a client has to send a request's headers, and its body
+        /// (NDJSON: each piece of it); a slower client is cut off.
+        #[arg(long, value_name = "SECONDS", default_value_t = 10)]
+        client_timeout: u64,
+    },
     /// Print a JSON Schema: of the patient data a guideline reads, or of
     /// the evaluation result (--result).
     ///
@@ -241,6 +270,18 @@ fn main() -> ExitCode {
         }
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),
+        Command::Serve { paths, addr, max_body, threads, client_timeout } => {
+            let t = std::time::Duration::from_secs(client_timeout.max(1));
+            let config = guidepath_serve::Config {
+                addr,
+                max_body,
+                threads,
+                header_timeout: t,
+                body_timeout: t,
+                ..guidepath_serve::Config::default()
+            };
+            guidepath_cli::serve::run(paths, config)
+        }
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
         Command::Eval { guideline, patient, ndjson, explain, format, fhir, at, strict, id, lang, texts } => {
             let opts = eval::Options {

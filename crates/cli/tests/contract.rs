@@ -318,7 +318,7 @@ fn schema_prints_the_patient_and_result_schemas() {
     assert_eq!(v["additionalProperties"], false);
     let (code, out, _) = guidepath(&["schema", "--result"]);
     assert_eq!(code, 0);
-    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["$id"], "urn:guidepath:result:1.0");
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["$id"], "urn:guidepath:result:1.1");
 }
 
 #[test]

@@ -21,67 +21,15 @@
 //! Comments (` // …`) and indentation are not compared in excerpts, so the
 //! docs may explain a line. Paths named in backticks must exist.
 
+#[path = "support/blocks.rs"]
+mod blocks;
 #[path = "support/run.rs"]
 mod run;
 
+use blocks::{blocks, docs, output_has};
 use run::root;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-struct Block {
-    file: PathBuf,
-    line: usize,
-    tag: String,
-    marker: Option<(String, String)>,
-    text: String,
-}
-
-fn blocks(file: &Path) -> Vec<Block> {
-    let text = std::fs::read_to_string(file).expect("a doc");
-    let lines: Vec<&str> = text.lines().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let Some(tag) = lines[i].strip_prefix("```") else {
-            i += 1;
-            continue;
-        };
-        let start = i;
-        let mut body = Vec::new();
-        i += 1;
-        while i < lines.len() && !lines[i].starts_with("```") {
-            body.push(lines[i]);
-            i += 1;
-        }
-        i += 1;
-        // The marker: an HTML comment on the nearest line above that is not blank.
-        let marker = lines[..start].iter().rev().find(|l| !l.trim().is_empty()).and_then(|l| {
-            let inner = l.trim().strip_prefix("<!--")?.strip_suffix("-->")?.trim();
-            let (k, v) = inner.split_once(':')?;
-            Some((k.trim().to_string(), v.trim().to_string()))
-        });
-        out.push(Block {
-            file: file.to_path_buf(),
-            line: start + 1,
-            tag: tag.trim().to_string(),
-            marker,
-            text: body.join("\n"),
-        });
-    }
-    out
-}
-
-fn docs() -> Vec<PathBuf> {
-    let mut files = vec![root().join("README.md")];
-    let mut more: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
-        .collect();
-    more.sort();
-    files.extend(more);
-    files
-}
 
 /// A line as compared in excerpts: without indentation and a trailing
 /// ` // comment`.
@@ -176,23 +124,12 @@ fn every_example_in_the_docs_runs() {
                         let have: serde_json::Value =
                             serde_json::from_str(&out).unwrap_or_else(|e| panic!("{at}: `{cmd}` printed no JSON: {e}"));
                         assert_eq!(want, have, "{at}: `{cmd}` prints something else:\n{out}");
-                    } else {
-                        // Compared line by line as printed; a one-line record is
-                        // spread out first.
-                        let pretty = match serde_json::from_str::<serde_json::Value>(&out) {
-                            Ok(v) if out.trim().lines().count() == 1 => serde_json::to_string_pretty(&v).unwrap(),
-                            _ => out.clone(),
-                        };
-                        let bare = |l: &str| l.trim().trim_end_matches(',').to_string();
-                        let mut have = pretty.lines().map(bare);
-                        for want in b.text.lines().map(bare).filter(|l| !l.is_empty()) {
-                            assert!(
-                                have.any(|h| h == want),
-                                "{at}: `{cmd}` does not print `{want}` (in this order):\n{pretty}"
-                            );
-                        }
+                    } else if let Err(e) = output_has(&out, &b.text) {
+                        panic!("{at}: `{cmd}` {e}");
                     }
                 }
+                // Examples against a running server: crates/cli/tests/serve.rs runs them.
+                (_, Some(("served", _))) => {}
                 ("text", _) => {}
                 (tag, m) => {
                     panic!("{at}: a `{tag}` block with {m:?}: see crates/cli/tests/docs.rs for what a block may be")

@@ -17,7 +17,7 @@ use serde::Serialize;
 /// The version of the result format. A change that removes a member or
 /// changes its meaning bumps the major version; new members bump the
 /// minor one.
-pub const RESULT_SCHEMA: &str = "1.0";
+pub const RESULT_SCHEMA: &str = "1.1";
 
 /// What a report carries besides the results.
 #[derive(Debug, Clone, Default)]
