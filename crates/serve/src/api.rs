@@ -152,10 +152,15 @@ pub(crate) struct EvalQuery {
     strict: Option<bool>,
 }
 
+/// The query, refused whole when any parameter is wrong, whether or not
+/// this request uses it (`at` is wrong with patient JSON too: found by
+/// schemathesis, which sent `at=` with patient JSON and got 200).
 pub(crate) fn query(q: Result<Query<EvalQuery>, QueryRejection>) -> Result<EvalQuery, Problem> {
-    q.map(|Query(q)| q).map_err(|e| {
+    let q = q.map(|Query(q)| q).map_err(|e| {
         Problem::new(StatusCode::BAD_REQUEST, "invalid-query", format!("invalid query: {}", e.body_text()))
-    })
+    })?;
+    at(&q)?;
+    Ok(q)
 }
 
 pub(crate) fn entry(st: &State, id: Result<Path<String>, PathRejection>) -> Result<Arc<Entry>, Problem> {
@@ -538,6 +543,18 @@ async fn metrics_text(axum::extract::State(st): St) -> Response {
     r
 }
 
-async fn openapi() -> Response {
-    json_response(StatusCode::OK, OPENAPI.as_bytes().to_vec())
+/// The OpenAPI document, with the ids this server serves as the values of
+/// its `id` parameters, so the document describes this server exactly.
+async fn openapi(axum::extract::State(st): St) -> Response {
+    let mut doc: J = serde_json::from_str(OPENAPI).unwrap_or_default();
+    let cat = st.catalogue();
+    let ids: Vec<J> = cat.entries.iter().map(|e| J::String(e.id.clone())).collect();
+    let services: Vec<J> = crate::cds::service_ids(&cat).into_iter().map(J::String).collect();
+    if let Some(schema) = doc.pointer_mut("/components/parameters/id/schema") {
+        schema["enum"] = J::Array(ids);
+    }
+    if let Some(schema) = doc.pointer_mut("/paths/~1cds-services~1{id}/post/parameters/0/schema") {
+        schema["enum"] = J::Array(services);
+    }
+    json_response(StatusCode::OK, serde_json::to_vec_pretty(&doc).unwrap_or_default())
 }

@@ -70,6 +70,18 @@ fn reads_orders(art: &Artifact) -> bool {
     art.inputs.iter().any(|i| i.from.as_deref().is_some_and(|f| f.starts_with("ServiceRequest.")))
 }
 
+/// The ids of the services of `cat`, in the order of the discovery document.
+pub fn service_ids(cat: &crate::Catalogue) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in &cat.entries {
+        out.push(e.id.clone());
+        if reads_orders(e.evaluator.artifact()) {
+            out.push(format!("{}{ORDER_SELECT}", e.id));
+        }
+    }
+    out
+}
+
 pub async fn discovery(axum::extract::State(st): axum::extract::State<Arc<State>>) -> Response {
     let cat = st.catalogue();
     let mut services = Vec::new();
@@ -166,15 +178,26 @@ async fn call(
         Some(h) => return Err(bad(format!("this service answers `{hook}`, not `{h}`"))),
         None => return Err(bad("`hook` is required")),
     }
-    if !req.get("hookInstance").is_some_and(J::is_string) {
-        return Err(bad("`hookInstance` is required"));
+    // A required string of CDS Hooks may not be empty or blank.
+    if !req.get("hookInstance").and_then(J::as_str).is_some_and(|h| !h.trim().is_empty()) {
+        return Err(bad("`hookInstance` is required (a UUID of this call)"));
     }
     let Some(context) = req.get("context").and_then(J::as_object) else { return Err(bad("`context` is required")) };
+    match (req.get("fhirServer"), req.get("fhirAuthorization")) {
+        (Some(J::String(u)), _) if !u.trim().is_empty() => {}
+        (Some(_), _) => return Err(bad("`fhirServer` is the URL of the client's FHIR server")),
+        (None, Some(_)) => return Err(bad("`fhirAuthorization` comes with `fhirServer`")),
+        (None, None) => {}
+    }
+    if req.get("fhirAuthorization").is_some_and(|a| !a.is_object()) {
+        return Err(bad("`fhirAuthorization` is an object"));
+    }
     let patient_id = context.get("patientId").and_then(J::as_str);
     let mut res = Resources::default();
     let mut any = false;
     match req.get("prefetch") {
-        None | Some(J::Null) => {}
+        // CDS Hooks: an optional member without a value is left out, not null.
+        None => {}
         Some(J::Object(p)) => {
             let asked = prefetch(entry.evaluator.artifact());
             for (k, v) in p {
