@@ -179,7 +179,7 @@ async fn call(
         None => return Err(bad("`hook` is required")),
     }
     // A required string of CDS Hooks may not be empty or blank.
-    if !req.get("hookInstance").and_then(J::as_str).is_some_and(|h| !h.trim().is_empty()) {
+    if req.get("hookInstance").and_then(J::as_str).is_none_or(|h| h.trim().is_empty()) {
         return Err(bad("`hookInstance` is required (a UUID of this call)"));
     }
     let Some(context) = req.get("context").and_then(J::as_object) else { return Err(bad("`context` is required")) };
