@@ -1,34 +1,60 @@
-"""Validates FHIR R4 JSON files with fhir.resources (the R4 models of
+"""Validates FHIR R4 JSON with fhir.resources (the R4 models of
 fhir.resources 6.4): every resource, its elements, types and cardinalities.
 
     python tests/fhir/validate.py FILE...
+    python tests/fhir/validate.py --guidepath BIN
 
-A file is one resource (a Bundle or any other); `-` reads standard input.
-Exits 1 when any file is not valid FHIR R4, naming the file and the errors.
+A FILE is one resource (a Bundle or any other); `-` reads standard input.
+With --guidepath: every Bundle of tests/fhir/, and what `BIN eval --fhir
+--format fhir` makes of each case of tests/fhir/cases.json. Exits 1 when any
+is not valid FHIR R4, naming it and the errors.
 """
 import json
+import os
+import subprocess
 import sys
 
 import fhir.resources
 from fhir.resources import construct_fhir_element
 
 assert fhir.resources.__fhir_version__ == "4.0.1", fhir.resources.__fhir_version__
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-def main(paths):
-    bad = 0
-    for path in paths:
-        text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
-        data = json.loads(text)
-        try:
-            resource = construct_fhir_element(data["resourceType"], data)
-        except Exception as e:  # pydantic's ValidationError, or an unknown resource type
-            bad += 1
-            print(f"{path}: not valid FHIR R4:\n{e}", file=sys.stderr)
-            continue
-        count = len(resource.entry or []) if data["resourceType"] == "Bundle" else 1
-        print(f"{path}: valid FHIR R4 {data['resourceType']} ({count} resources)")
-    if bad:
+def valid(name, text):
+    data = json.loads(text)
+    try:
+        resource = construct_fhir_element(data["resourceType"], data)
+    except Exception as e:  # pydantic's ValidationError, or an unknown resource type
+        print(f"{name}: not valid FHIR R4:\n{e}", file=sys.stderr)
+        return False
+    count = len(resource.entry or []) if data["resourceType"] == "Bundle" else 1
+    print(f"{name}: valid FHIR R4 {data['resourceType']} ({count} resources)")
+    return True
+
+
+def main(args):
+    ok = True
+    if args[:1] == ["--guidepath"]:
+        binary = args[1]
+        with open(os.path.join(HERE, "cases.json")) as f:
+            manifest = json.load(f)
+        for case in manifest["cases"]:
+            path = os.path.join(HERE, case["bundle"])
+            ok &= valid(case["bundle"], open(path, encoding="utf-8").read())
+            if "error" in case:
+                continue
+            out = subprocess.run(
+                [binary, "eval", "--fhir", "--at", manifest["at"], "--format", "fhir", case["guideline"], path],
+                cwd=ROOT, capture_output=True, text=True, check=True,
+            ).stdout
+            ok &= valid(f"eval --format fhir {case['bundle']}", out)
+    else:
+        for path in args:
+            text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+            ok &= valid(path, text)
+    if not ok:
         sys.exit(1)
 
 

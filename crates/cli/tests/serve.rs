@@ -512,37 +512,39 @@ fn slow_clients_time_out_and_sigterm_finishes_what_is_in_flight() {
     assert!(status.success(), "{status}");
 }
 
-/// The examples of docs/serve.md, as a new user runs them: the server
-/// started as the docs say, and each `curl` call's output has the lines
-/// the docs show.
+/// The served examples of README.md and docs/*.md, as a new user runs
+/// them: the server started as the doc says, and each `curl` call's output
+/// has the lines the doc shows.
 #[test]
 fn the_served_examples_of_the_docs_work() {
-    let doc = root().join("docs/serve.md");
-    let blocks = blocks::blocks(&doc);
-    let start = blocks
-        .iter()
-        .find(|b| b.marker.as_ref().is_some_and(|(k, v)| k == "served" && v == "start"))
-        .expect("docs/serve.md says how to start the server");
-    let args: Vec<&str> =
-        start.text.trim().strip_prefix("guidepath serve ").expect("`guidepath serve …`").split(' ').collect();
-    let s = Server::start(&root(), &args);
     let mut ran = 0;
-    for b in &blocks {
-        let Some((k, v)) = &b.marker else { continue };
-        let Some(cmd) = v.strip_prefix("excerpt of output: ").filter(|_| k == "served") else { continue };
-        let cmd = cmd.replace("127.0.0.1:8080", &s.addr);
-        let out = Command::new("sh").arg("-c").arg(&cmd).current_dir(root()).output().expect("sh runs");
-        let text = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "docs/serve.md:{}: `{cmd}` failed: {}",
-            b.line,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if let Err(e) = blocks::output_has(&text, &b.text) {
-            panic!("docs/serve.md:{}: `{cmd}` {e}", b.line);
+    for doc in blocks::docs() {
+        let blocks = blocks::blocks(&doc);
+        let served = |b: &blocks::Block| b.marker.as_ref().is_some_and(|(k, _)| k == "served");
+        if !blocks.iter().any(served) {
+            continue;
         }
-        ran += 1;
+        let name = doc.strip_prefix(root()).unwrap_or(&doc).display().to_string();
+        let start = blocks
+            .iter()
+            .find(|b| b.marker.as_ref().is_some_and(|(k, v)| k == "served" && v == "start"))
+            .unwrap_or_else(|| panic!("{name} says how to start the server"));
+        let args: Vec<&str> =
+            start.text.trim().strip_prefix("guidepath serve ").expect("`guidepath serve …`").split(' ').collect();
+        let s = Server::start(&root(), &args);
+        for b in blocks.iter().filter(|b| served(b)) {
+            let Some((_, v)) = &b.marker else { continue };
+            let Some(cmd) = v.strip_prefix("excerpt of output: ") else { continue };
+            let cmd = cmd.replace("127.0.0.1:8080", &s.addr);
+            let out = Command::new("sh").arg("-c").arg(&cmd).current_dir(root()).output().expect("sh runs");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let at = format!("{name}:{}", b.line);
+            assert!(out.status.success(), "{at}: `{cmd}` failed: {}", String::from_utf8_lossy(&out.stderr));
+            if let Err(e) = blocks::output_has(&text, &b.text) {
+                panic!("{at}: `{cmd}` {e}");
+            }
+            ran += 1;
+        }
     }
-    assert!(ran >= 7, "only {ran} examples");
+    assert!(ran >= 8, "only {ran} examples");
 }
