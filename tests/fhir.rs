@@ -169,9 +169,14 @@ fn a_result_of_fhir_data_meets_the_result_schema() {
         let reading = read(ev.artifact(), &res, at).unwrap();
         let bound = ev.bind(&reading.patient).unwrap();
         let out = ev.evaluate(&bound);
-        let mut result =
-            serde_json::to_value(out.report_with(&ReportOptions { explain: true, ..Default::default() })).unwrap();
-        let fhir = guidepath_fhir::results::annotation(ev.artifact(), &result, &reading);
+        let report = out.report_with(&ReportOptions { explain: true, ..Default::default() });
+        let mut result = serde_json::to_value(&report).unwrap();
+        let needed = guidepath_fhir::results::needed_fields(&result);
+        let (mut a, mut b) = (needed.clone(), report.needs());
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "the result's needs, from the JSON and from the report");
+        let fhir = guidepath_fhir::results::annotation(ev.artifact(), needed.iter().map(String::as_str), &reading);
         result["fhir"] = fhir;
         let errors: Vec<String> = validator.iter_errors(&result).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");

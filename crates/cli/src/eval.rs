@@ -309,7 +309,7 @@ fn write_result(
         // Straight from the result, so members keep their documented order.
         EvalFormat::Json => match reading {
             Some(r) => {
-                let fhir = guidepath_fhir::results::annotation(art, &value, r);
+                let fhir = guidepath_fhir::results::annotation(art, report.needs(), r);
                 pretty(&WithFhir { report: &report, fhir })
             }
             None => pretty(&report),

@@ -63,6 +63,34 @@ pub struct GuidelineInfo<'a> {
     pub content_hash: &'a str,
 }
 
+impl<'a> Report<'a> {
+    /// Every field a `needs` of the result names, once, in order of
+    /// appearance: the data that would decide what is open.
+    pub fn needs(&self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        let mut add = |w: &Why<'a>| {
+            for n in w.needs.iter().flatten() {
+                if !out.contains(n) {
+                    out.push(n);
+                }
+            }
+        };
+        self.strata.iter().for_each(|x| add(&x.why));
+        self.scores.iter().for_each(|x| add(&x.why));
+        self.recommendations.iter().for_each(|x| add(&x.why));
+        for p in &self.pathways {
+            add(&p.why);
+            for st in &p.steps {
+                add(&st.why);
+                if let Some(d) = &st.deadline {
+                    add(&d.why);
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Why an item is not decided; only the members of its state are present.
 #[derive(Debug, Default, Serialize)]
 pub struct Why<'a> {

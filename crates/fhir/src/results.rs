@@ -225,13 +225,14 @@ pub fn needed_fields(result: &J) -> Vec<String> {
 
 /// The member `fhir` of a result of data read from FHIR: where each field
 /// was read (`read`), where each missing field that would decide something
-/// would be read (`needs`), and data that was there but could not be used
-/// (`notes`).
-pub fn annotation(art: &Artifact, result: &J, reading: &Reading) -> J {
+/// would be read (`needs`: the fields of the result's `needs`, as
+/// [`needed_fields`] finds them), and data that was there but could not be
+/// used (`notes`).
+pub fn annotation<'n>(art: &Artifact, needed: impl IntoIterator<Item = &'n str>, reading: &Reading) -> J {
     let mut needs = Map::new();
-    for p in needed_fields(result) {
+    for p in needed {
         if let Some(input) = art.inputs.iter().find(|i| i.path == p) {
-            needs.insert(p, J::String(crate::read::route(input)));
+            needs.insert(p.to_string(), J::String(crate::read::route(input)));
         }
     }
     json!({ "read": reading.sources, "needs": needs, "notes": reading.notes })

@@ -340,8 +340,7 @@ pub(crate) fn evaluate_body(entry: &Entry, fhir: bool, bytes: &[u8], q: &EvalQue
     entry.evaluations.fetch_add(1, Relaxed);
     let body = match &reading {
         Some(r) => {
-            let value = serde_json::to_value(&report).unwrap_or_default();
-            let fhir = guidepath_fhir::results::annotation(ev.artifact(), &value, r);
+            let fhir = guidepath_fhir::results::annotation(ev.artifact(), report.needs(), r);
             serde_json::to_vec(&WithFhir { report: &report, fhir })
         }
         None => serde_json::to_vec(&report),
