@@ -18,6 +18,26 @@ fn load(name: &str) -> J {
     serde_json::from_str(&text).expect("JSON")
 }
 
+/// A Bundle of `tests/fhir/` read and evaluated: the reading and the
+/// result (explained, with the longer texts), after checking that the
+/// fields the result's JSON names in `needs` are those of the report.
+fn evaluate_bundle(ev: &Evaluator, name: &str, at: i64) -> (guidepath_fhir::Reading, J) {
+    let bundle = load(name);
+    let mut res = Resources::default();
+    res.add(&bundle, "").unwrap();
+    let reading = read(ev.artifact(), &res, at).unwrap();
+    let bound = ev.bind(&reading.patient).unwrap();
+    let out = ev.evaluate(&bound);
+    let report = out.report_with(&ReportOptions { explain: true, lang: None, texts: true });
+    let result = serde_json::to_value(&report).unwrap();
+    let mut from_json = guidepath_fhir::results::needed_fields(&result);
+    let mut from_report: Vec<String> = report.needs().into_iter().map(str::to_string).collect();
+    from_json.sort();
+    from_report.sort();
+    assert_eq!(from_json, from_report, "{name}: the result's needs, from the JSON and from the report");
+    (reading, result)
+}
+
 #[test]
 fn bundles_decide_what_the_cases_say() {
     let manifest = load("cases.json");
@@ -75,14 +95,8 @@ fn bundles_decide_what_the_cases_say() {
 #[test]
 fn results_as_fhir_carry_the_published_codes() {
     let ev = evaluator("guidelines/dk/early_stratified_care.guide");
-    let bundle = load("start_back_high.json");
-    let mut res = Resources::default();
-    res.add(&bundle, "").unwrap();
     let at = parse_date("2026-12-01").unwrap();
-    let reading = read(ev.artifact(), &res, at).unwrap();
-    let bound = ev.bind(&reading.patient).unwrap();
-    let out = ev.evaluate(&bound);
-    let result = serde_json::to_value(out.report_with(&ReportOptions::default())).unwrap();
+    let (reading, result) = evaluate_bundle(&ev, "start_back_high.json", at);
     let cx = guidepath_fhir::results::Context { at, reading: Some(&reading) };
     let b = guidepath_fhir::results::bundle(ev.artifact(), &result, cx);
     let resources: Vec<&J> = b["entry"].as_array().unwrap().iter().map(|e| &e["resource"]).collect();
@@ -103,14 +117,8 @@ fn results_as_fhir_carry_the_published_codes() {
 #[test]
 fn missing_data_is_required_by_code() {
     let ev = evaluator("guidelines/dk/early_stratified_care.guide");
-    let bundle = load("start_back_missing.json");
-    let mut res = Resources::default();
-    res.add(&bundle, "").unwrap();
     let at = parse_date("2026-12-01").unwrap();
-    let reading = read(ev.artifact(), &res, at).unwrap();
-    let bound = ev.bind(&reading.patient).unwrap();
-    let out = ev.evaluate(&bound);
-    let result = serde_json::to_value(out.report_with(&ReportOptions::default())).unwrap();
+    let (reading, result) = evaluate_bundle(&ev, "start_back_missing.json", at);
     let gr = guidepath_fhir::results::guidance_response(
         ev.artifact(),
         &result,
@@ -163,21 +171,10 @@ fn a_result_of_fhir_data_meets_the_result_schema() {
     let ev = evaluator("guidelines/dk/early_stratified_care.guide");
     let at = parse_date("2026-12-01").unwrap();
     for name in ["start_back_high.json", "start_back_missing.json"] {
-        let bundle = load(name);
-        let mut res = Resources::default();
-        res.add(&bundle, "").unwrap();
-        let reading = read(ev.artifact(), &res, at).unwrap();
-        let bound = ev.bind(&reading.patient).unwrap();
-        let out = ev.evaluate(&bound);
-        let report = out.report_with(&ReportOptions { explain: true, ..Default::default() });
-        let mut result = serde_json::to_value(&report).unwrap();
+        let (reading, mut result) = evaluate_bundle(&ev, name, at);
         let needed = guidepath_fhir::results::needed_fields(&result);
-        let (mut a, mut b) = (needed.clone(), report.needs());
-        a.sort();
-        b.sort();
-        assert_eq!(a, b, "the result's needs, from the JSON and from the report");
-        let fhir = guidepath_fhir::results::annotation(ev.artifact(), needed.iter().map(String::as_str), &reading);
-        result["fhir"] = fhir;
+        result["fhir"] =
+            guidepath_fhir::results::annotation(ev.artifact(), needed.iter().map(String::as_str), &reading);
         let errors: Vec<String> = validator.iter_errors(&result).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }

@@ -9,22 +9,14 @@
 use guidepath_eval::{Evaluator, ReportOptions};
 use guidepath_fhir::Resources;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "shipped.rs"]
+mod shipped;
 use std::sync::OnceLock;
 
 fn evaluators() -> &'static Vec<Evaluator> {
     static E: OnceLock<Vec<Evaluator>> = OnceLock::new();
-    E.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        ["guidelines/se/skane_mms.guide", "guidelines/dk/early_stratified_care.guide"]
-            .iter()
-            .map(|p| {
-                let lowered = guidepath_check::compile(&guidepath_check::Disk, &root.join(p))
-                    .lowered
-                    .expect("shipped guidelines compile");
-                Evaluator::new(lowered.artifact).expect("and load")
-            })
-            .collect()
-    })
+    E.get_or_init(|| shipped::load(&["guidelines/se/skane_mms.guide", "guidelines/dk/early_stratified_care.guide"]))
 }
 
 /// Every dotted path of leaves in patient data.

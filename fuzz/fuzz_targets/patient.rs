@@ -8,26 +8,14 @@
 
 use guidepath_eval::{Evaluator, InputError};
 use libfuzzer_sys::fuzz_target;
+
+#[path = "shipped.rs"]
+mod shipped;
 use std::sync::OnceLock;
 
 fn evaluators() -> &'static Vec<Evaluator> {
     static E: OnceLock<Vec<Evaluator>> = OnceLock::new();
-    E.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        [
-            "guidelines/se/skane_mms.guide",
-            "guidelines/dk/early_stratified_care.guide",
-            "guidelines/instruments/orebro_sf.guide",
-        ]
-        .iter()
-        .map(|p| {
-            let lowered = guidepath_check::compile(&guidepath_check::Disk, &root.join(p))
-                .lowered
-                .expect("shipped guidelines compile");
-            Evaluator::new(lowered.artifact).expect("and load")
-        })
-        .collect()
-    })
+    E.get_or_init(|| shipped::load(&["guidelines/se/skane_mms.guide", "guidelines/dk/early_stratified_care.guide", "guidelines/instruments/orebro_sf.guide"]))
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -520,7 +520,7 @@ impl<'a> Reader<'a> {
                 Some(DateRead::Partial(_)) => Ok(None),
                 None => fail("expected a FHIR date".into()),
             },
-            _ => fail(format!("cannot read {} from `{key}`", type_words(&input.ty))),
+            _ => fail(format!("cannot read {} from `{key}`", binding::type_name(&input.ty))),
         }
     }
 
@@ -541,7 +541,7 @@ impl<'a> Reader<'a> {
             (_, Some(Unit::Months)) => Ok(J::from(months)),
             (_, Some(Unit::Weeks)) => Ok(J::from((self.at - d) / 7)),
             (_, Some(Unit::Days)) => Ok(J::from(self.at - d)),
-            _ => Err(format!("cannot count {} from a date", type_words(&input.ty))),
+            _ => Err(format!("cannot count {} from a date", binding::type_name(&input.ty))),
         }
     }
 
@@ -697,19 +697,6 @@ fn value_list(input: &Input) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-fn type_words(ty: &ValueType) -> &'static str {
-    match ty {
-        ValueType::Boolean => "a boolean",
-        ValueType::Integer => "an integer",
-        ValueType::Decimal => "a number",
-        ValueType::Date => "a date",
-        ValueType::Duration => "a duration",
-        ValueType::Text => "a text",
-        ValueType::Enum { .. } => "one of the field's values",
-        ValueType::Set { .. } => "a set of the field's values",
-    }
 }
 
 enum DateRead {

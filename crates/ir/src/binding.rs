@@ -73,7 +73,8 @@ pub fn accepts(el: &Element, ty: &ValueType, unit: Option<Unit>, has_code: bool)
     }
 }
 
-fn type_name(ty: &ValueType) -> &'static str {
+/// A type in words: `an integer`, `a set`.
+pub fn type_name(ty: &ValueType) -> &'static str {
     match ty {
         ValueType::Boolean => "a boolean",
         ValueType::Integer => "an integer",
