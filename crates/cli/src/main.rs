@@ -1,5 +1,8 @@
 //! `guidepath`: check, compile, evaluate and test clinical guideline rules.
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use guidepath_cli::{check, eval, fmt, test, Format};
 use std::path::PathBuf;

@@ -282,6 +282,14 @@ struct WithFhir<'a> {
     fhir: J,
 }
 
+/// JSON of a result, into a buffer sized for one: growing it from empty
+/// took several copies per request.
+fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4096);
+    let _ = serde_json::to_writer(&mut out, v);
+    out
+}
+
 /// Evaluates one patient (JSON or FHIR) and writes the result.
 pub(crate) fn evaluate_body(entry: &Entry, fhir: bool, bytes: &[u8], q: &EvalQuery) -> Result<Vec<u8>, Problem> {
     let ev = &entry.evaluator;
@@ -341,11 +349,11 @@ pub(crate) fn evaluate_body(entry: &Entry, fhir: bool, bytes: &[u8], q: &EvalQue
     let body = match &reading {
         Some(r) => {
             let fhir = guidepath_fhir::results::annotation(ev.artifact(), report.needs(), r);
-            serde_json::to_vec(&WithFhir { report: &report, fhir })
+            to_json(&WithFhir { report: &report, fhir })
         }
-        None => serde_json::to_vec(&report),
+        None => to_json(&report),
     };
-    Ok(body.unwrap_or_default())
+    Ok(body)
 }
 
 async fn evaluate(
@@ -505,7 +513,7 @@ fn ndjson_line(entry: &Entry, opts: &ReportOptions, line: u64, raw: &[u8]) -> Ve
         Ok(bound) => {
             let out = entry.evaluator.evaluate(&bound);
             entry.evaluations.fetch_add(1, Relaxed);
-            let mut v = serde_json::to_vec(&Record { line, report: out.report_with(opts) }).unwrap_or_default();
+            let mut v = to_json(&Record { line, report: out.report_with(opts) });
             v.push(b'\n');
             v
         }
