@@ -98,11 +98,7 @@ impl State {
         } else {
             self.metrics.reloads_failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        eprintln!(
-            "guidepath serve: reloaded: {} guidelines{}",
-            new.entries.len(),
-            if ok { "" } else { ", some refused" }
-        );
+        let n = new.entries.len();
         match self.catalogue.write() {
             Ok(mut c) => *c = Arc::new(new),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(new),
@@ -112,6 +108,9 @@ impl State {
             Ok(mut s) => *s = status,
             Err(poisoned) => *poisoned.into_inner() = status,
         }
+        // Said once it is so: whoever reads this line gets the new
+        // catalogue (the reload test waits for it; it once said so first).
+        eprintln!("guidepath serve: reloaded: {n} guidelines{}", if ok { "" } else { ", some refused" });
     }
 }
 
