@@ -123,6 +123,12 @@ skane("skane_linton_51", "1980-01-01", "2026-06-01", 51)
 skane("skane_3_months", "1980-01-01", "2026-09-01", 40)
 skane("skane_3_months_less_a_day", "1980-01-01", "2026-09-02", 40)
 
+# ÖMPSQ-SF has no published codes: its answers are read by linkId, the
+# item's path. The shipped instrument's "50 points is high risk" case.
+write("orebro_by_link_id.json", bundle(qr("omp", "p3", {
+    f"orebro_sf.q{i}": {"valueInteger": v} for i, v in zip(range(1, 11), [7, 6, 5, 6, 5, 3, 6, 8, 7, 5])
+})))
+
 # What each Bundle decides, for tests/fhir.rs.
 DK = "guidelines/dk/early_stratified_care.guide"
 SE = "guidelines/se/skane_mms.guide"
@@ -133,6 +139,7 @@ cases = [
     {"bundle": "start_back_high.json", "guideline": DK, "strata": {"start_back.risk": "high", "track": "high_risk_track"}, "applies": ["interdisciplinary_track", "pain_centre_hotline"]},
     {"bundle": "start_back_missing.json", "guideline": DK, "strata": {"start_back.risk": None}, "needs": ["start_back.q1", "start_back.q9"]},
     {"bundle": "start_back_conflict.json", "guideline": DK, "error": ["start_back.q5", "QuestionnaireResponse/sb ", "QuestionnaireResponse/sb2 "]},
+    {"bundle": "orebro_by_link_id.json", "guideline": "guidelines/instruments/orebro_sf.guide", "strata": {"orebro_sf.risk": "high"}, "scores": {"orebro_sf.score": 50}},
     {"bundle": "skane_age_16.json", "guideline": SE, "strata": {"care_level": "primary_care"}, "applies": ["mms_referral"]},
     {"bundle": "skane_age_15.json", "guideline": SE, "strata": {"care_level": None}, "applies": []},
     {"bundle": "skane_age_70.json", "guideline": SE, "strata": {"care_level": "primary_care"}, "applies": ["mms_referral"]},
