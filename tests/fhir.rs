@@ -179,3 +179,168 @@ fn a_result_of_fhir_data_meets_the_result_schema() {
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
 }
+
+/// A patient as FHIR, the way a record system would hold it: the age as a
+/// birth date, a duration as a Condition's onset, sites and low back pain as
+/// coded Conditions, answers in a QuestionnaireResponse by linkId or LOINC
+/// code, the referral date on a ServiceRequest. Unknown values are left out.
+fn as_fhir(patient: &J, at: i64) -> J {
+    use guidepath_ir::calendar::{add_months, format_date};
+    let mut entries: Vec<J> = Vec::new();
+    let mut items: Vec<J> = Vec::new();
+    let sct = "http://snomed.info/sct";
+    let condition = |id: &str, code: &str, status: &str, onset: Option<String>| {
+        let mut c = serde_json::json!({
+            "resourceType": "Condition", "id": id,
+            "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]},
+            "code": {"coding": [{"system": sct, "code": code}]},
+        });
+        if let Some(o) = onset {
+            c["onsetDateTime"] = J::String(o);
+        }
+        c
+    };
+    let mut patient_res = serde_json::json!({"resourceType": "Patient", "id": "p"});
+    for (k, v) in patient.as_object().unwrap() {
+        match (k.as_str(), v) {
+            ("age", J::Number(n)) => {
+                patient_res["birthDate"] = J::String(format_date(add_months(at, -12 * n.as_i64().unwrap())));
+            }
+            ("pain_duration", J::String(d)) => {
+                let months: i64 = d.trim_start_matches('P').trim_end_matches('M').parse().unwrap();
+                entries.push(condition("chronic", "82423001", "active", Some(format_date(add_months(at, -months)))));
+            }
+            ("pain_sites", J::Array(sites)) => {
+                for s in sites {
+                    let code = match s.as_str().unwrap() {
+                        "neck" => "81680005",
+                        "shoulders" => "45326000",
+                        "low_back" => "279039007",
+                        _ => "203082005",
+                    };
+                    entries.push(condition(&format!("site-{code}"), code, "active", None));
+                }
+            }
+            ("back_pain", J::Bool(b)) => {
+                entries.push(condition("lbp", "279039007", if *b { "active" } else { "resolved" }, None));
+            }
+            ("referral_date", J::String(d)) => entries.push(serde_json::json!({
+                "resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
+                "subject": {"reference": "Patient/p"}, "authoredOn": d,
+            })),
+            ("start_back", J::Object(answers)) => {
+                let loinc =
+                    ["91340-0", "91341-8", "91342-6", "91343-4", "91344-2", "91345-9", "91346-7", "91347-5", "91348-3"];
+                for (q, a) in answers {
+                    let i: usize = q.trim_start_matches('q').parse().unwrap();
+                    let answer = match a {
+                        J::Bool(b) => serde_json::json!({"valueBoolean": b}),
+                        J::String(s) => serde_json::json!({"valueCoding": {"code": s}}),
+                        _ => unreachable!(),
+                    };
+                    items.push(serde_json::json!({"linkId": format!("/91349-1/{}", loinc[i - 1]), "answer": [answer]}));
+                }
+            }
+            (path, J::Bool(b)) => items.push(serde_json::json!({"linkId": path, "answer": [{"valueBoolean": b}]})),
+            (path, J::Number(n)) => items.push(serde_json::json!({"linkId": path, "answer": [{"valueInteger": n}]})),
+            (path, other) => panic!("no FHIR form for {path} = {other}"),
+        }
+    }
+    entries.push(patient_res);
+    entries.push(
+        serde_json::json!({"resourceType": "QuestionnaireResponse", "id": "qr", "status": "completed", "item": items}),
+    );
+    serde_json::json!({"resourceType": "Bundle", "type": "collection",
+        "entry": entries.into_iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()})
+}
+
+/// A xorshift generator: patients that are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+
+    /// Sets `key` four times in five; otherwise the value is unknown.
+    fn maybe(&mut self, p: &mut serde_json::Map<String, J>, key: &str, v: J) {
+        if self.below(5) > 0 {
+            p.insert(key.into(), v);
+        }
+    }
+}
+
+/// Random patients, each evaluated from its JSON and from its FHIR form:
+/// the same data read back and the same result, for Skåne (ages around 16
+/// and 70, Linton around 50, durations around 3 months, every site) and the
+/// Danish stratified care (every STarT Back answer, low back pain resolved
+/// or active). Unknown values stay unknown either way.
+#[test]
+fn random_patients_decide_the_same_from_json_and_from_fhir() {
+    let at = parse_date("2026-12-01").unwrap();
+    let skane = evaluator("guidelines/se/skane_mms.guide");
+    let dk = evaluator("guidelines/dk/early_stratified_care.guide");
+    // A small fixed generator: the same patients on every run.
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    for i in 0..2000 {
+        let mut p = serde_json::Map::new();
+        let ev = if i % 2 == 0 {
+            let age = [15, 16, 17, 69, 70, 71, 40][rng.below(7)];
+            rng.maybe(&mut p, "age", J::from(age));
+            let months = [2, 3, 4, 12][rng.below(4)];
+            rng.maybe(&mut p, "pain_duration", J::String(format!("P{months}M")));
+            let sites: Vec<J> = ["neck", "shoulders", "low_back", "generalized"]
+                .iter()
+                .filter(|_| rng.below(2) == 0)
+                .map(|s| J::from(*s))
+                .collect();
+            if !sites.is_empty() {
+                rng.maybe(&mut p, "pain_sites", J::Array(sites));
+            }
+            let linton = [49, 50, 51, 0, 100][rng.below(5)];
+            rng.maybe(&mut p, "linton_score", J::from(linton));
+            let referral = ["2026-01-31", "2026-11-02"][rng.below(2)];
+            rng.maybe(&mut p, "referral_date", J::from(referral));
+            for b in [
+                "very_pronounced_symptoms",
+                "very_long_sick_leave",
+                "previous_treatment_failed",
+                "unsuitable_for_treatment",
+            ] {
+                let v = rng.below(2) == 0;
+                rng.maybe(&mut p, b, J::Bool(v));
+            }
+            &skane
+        } else {
+            let age = [17, 18, 19, 60][rng.below(4)];
+            rng.maybe(&mut p, "age", J::from(age));
+            let (back, flags) = (rng.below(2) == 0, rng.below(2) == 0);
+            rng.maybe(&mut p, "back_pain", J::Bool(back));
+            rng.maybe(&mut p, "red_flags", J::Bool(flags));
+            let mut sb = serde_json::Map::new();
+            for q in 1..=8 {
+                let v = rng.below(2) == 0;
+                rng.maybe(&mut sb, &format!("q{q}"), J::Bool(v));
+            }
+            let o = ["not_at_all", "slightly", "moderately", "very_much", "extremely"][rng.below(5)];
+            rng.maybe(&mut sb, "q9", J::from(o));
+            if !sb.is_empty() {
+                p.insert("start_back".into(), J::Object(sb));
+            }
+            &dk
+        };
+        let patient = J::Object(p);
+        let bundle = as_fhir(&patient, at);
+        let mut res = Resources::default();
+        res.add(&bundle, "").unwrap();
+        let reading = read(ev.artifact(), &res, at).unwrap_or_else(|e| panic!("{patient}: {e:?}"));
+        let from_json = ev.bind(&patient).unwrap();
+        let from_fhir = ev.bind(&reading.patient).unwrap_or_else(|e| panic!("{patient}: {e:?}"));
+        let a = serde_json::to_value(ev.evaluate(&from_json).report_with(&ReportOptions::default())).unwrap();
+        let b = serde_json::to_value(ev.evaluate(&from_fhir).report_with(&ReportOptions::default())).unwrap();
+        assert_eq!(a, b, "patient {patient}\nread from FHIR as {}", reading.patient);
+    }
+}
