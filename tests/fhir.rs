@@ -159,6 +159,10 @@ fn unusable_fhir_names_the_place() {
     assert!(try_read(obs).contains("after the evaluation date"));
     let partial = serde_json::json!({"resourceType": "Patient", "id": "x", "birthDate": "1980"});
     assert_eq!(try_read(partial), "ok {}", "a year alone leaves the age unknown");
+    // A character across the tenth byte once panicked the date reader (it
+    // sliced the text at byte 10).
+    let split = serde_json::json!({"resourceType": "Patient", "id": "x", "birthDate": "1980-01-0é"});
+    assert!(try_read(split).contains("expected a FHIR date"));
 }
 
 /// A result of FHIR data, with its `fhir` member, is a result by the

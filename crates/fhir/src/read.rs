@@ -710,8 +710,9 @@ enum DateRead {
 fn fhir_date(v: &J) -> Option<DateRead> {
     let s = v.as_str()?;
     if s.len() >= 10 {
-        let d = parse_date(&s[..10])?;
-        let rest = &s[10..];
+        // By `get`: byte 10 may fall inside a character of bad data.
+        let d = parse_date(s.get(..10)?)?;
+        let rest = s.get(10..)?;
         return (rest.is_empty() || rest.starts_with('T')).then_some(DateRead::Full(d));
     }
     let ok = (s.len() == 4 && s.bytes().all(|b| b.is_ascii_digit()))
