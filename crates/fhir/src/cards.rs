@@ -30,9 +30,10 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
         source.insert("url".into(), J::String(url.clone()));
     }
     let source = J::Object(source);
-    let explanation = result["explanation"].as_array().cloned().unwrap_or_default();
+    // Borrowed, not copied: the explanation is most of an explained result.
+    let explanation: &[J] = result["explanation"].as_array().map_or(&[], Vec::as_slice);
     let rule = |id: &str, kind: &str| {
-        explanation.iter().find(|e| e["rule"].as_str() == Some(id) && e["kind"].as_str() == Some(kind)).cloned()
+        explanation.iter().find(|e| e["rule"].as_str() == Some(id) && e["kind"].as_str() == Some(kind))
     };
     let mut out = Vec::new();
 

@@ -193,6 +193,9 @@ struct Reader<'a> {
     errors: Vec<FhirError>,
     notes: Vec<String>,
     subject: Option<String>,
+    /// Per input, the duration families the guideline compares it with;
+    /// worked out once, for guidelines that read a duration from a date.
+    families: Vec<(bool, bool)>,
 }
 
 impl<'a> Reader<'a> {
@@ -221,6 +224,11 @@ impl<'a> Reader<'a> {
             errors: Vec::new(),
             notes: Vec::new(),
             subject: None,
+            families: if art.inputs.iter().any(|i| i.from.is_some() && i.ty == ValueType::Duration) {
+                compared_families(art)
+            } else {
+                Vec::new()
+            },
         }
     }
 
@@ -279,7 +287,7 @@ impl<'a> Reader<'a> {
             let Some(value) = value else { continue };
             match el.yields {
                 Yields::Date => match fhir_date(value) {
-                    Some(DateRead::Full(d)) => match self.since_date(input, d) {
+                    Some(DateRead::Full(d)) => match self.since_date(i, d) {
                         Ok(v) => self.push(i, v, format!("{name} {path}"), loc),
                         Err(m) => self.errors.push(err(loc, Some(&input.path), m)),
                     },
@@ -526,7 +534,8 @@ impl<'a> Reader<'a> {
 
     /// A date element as the field's value: the date, or the time from it
     /// to the evaluation date.
-    fn since_date(&self, input: &Input, d: i64) -> Result<J, String> {
+    fn since_date(&self, i: usize, d: i64) -> Result<J, String> {
+        let input = &self.art.inputs[i];
         if input.ty == ValueType::Date {
             return Ok(J::String(format_date(d)));
         }
@@ -536,7 +545,7 @@ impl<'a> Reader<'a> {
         let months = whole_months(d, self.at);
         let rest = self.at - add_months(d, months);
         match (&input.ty, input.unit) {
-            (ValueType::Duration, _) => Ok(J::String(self.duration(input, d, months, rest).to_iso())),
+            (ValueType::Duration, _) => Ok(J::String(self.duration(i, d, months, rest).to_iso())),
             (_, Some(Unit::Years)) => Ok(J::from(months / 12)),
             (_, Some(Unit::Months)) => Ok(J::from(months)),
             (_, Some(Unit::Weeks)) => Ok(J::from((self.at - d) / 7)),
@@ -551,8 +560,8 @@ impl<'a> Reader<'a> {
     /// months (a month is 28 to 31 days); so where the field is compared
     /// with months only, a remainder of 28 days or more is written as 27,
     /// which changes no comparison with whole months and lets each decide.
-    fn duration(&self, input: &Input, d: i64, months: i64, rest: i64) -> Duration {
-        let (by_months, by_days) = compared_families(self.art, input);
+    fn duration(&self, i: usize, d: i64, months: i64, rest: i64) -> Duration {
+        let (by_months, by_days) = self.families.get(i).copied().unwrap_or((true, true));
         if by_days && !by_months {
             return Duration { months: 0, days: self.at - d, minutes: 0 };
         }
@@ -733,16 +742,18 @@ fn whole_months(from: i64, to: i64) -> i64 {
     m.max(0)
 }
 
-/// Whether the guideline compares input `input` with month-based and with
-/// day-based durations.
-fn compared_families(art: &Artifact, input: &Input) -> (bool, bool) {
-    let Some(idx) = art.inputs.iter().position(|x| std::ptr::eq(x, input)) else { return (true, true) };
-    let mut months = false;
-    let mut days = false;
-    let mut note = |u: &Option<Unit>| match u.and_then(|u| u.time_family()) {
-        Some(TimeFamily::Months) => months = true,
-        Some(_) => days = true,
-        None => {}
+/// For each input, whether the guideline compares it with month-based and
+/// with day-based durations; `(true, true)` where it compares it with
+/// neither. One walk over every expression of the artifact.
+fn compared_families(art: &Artifact) -> Vec<(bool, bool)> {
+    let mut seen = vec![(false, false); art.inputs.len()];
+    let mut note = |i: u32, u: &Option<Unit>| {
+        let Some(slot) = seen.get_mut(i as usize) else { return };
+        match u.and_then(|u| u.time_family()) {
+            Some(TimeFamily::Months) => slot.0 = true,
+            Some(_) => slot.1 = true,
+            None => {}
+        }
     };
     let mut todo: Vec<&Expr> = Vec::new();
     for n in &art.nodes {
@@ -759,25 +770,25 @@ fn compared_families(art: &Artifact, input: &Input) -> (bool, bool) {
         todo.extend(p.when.iter());
         todo.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
     }
-    let is_input = |e: &Expr| matches!(strip(e), Expr::Input(i) if *i as usize == idx);
     while let Some(e) = todo.pop() {
         match e {
             Expr::Compare { lhs, rhs, .. } => {
                 for (a, b) in [(lhs, rhs), (rhs, lhs)] {
-                    if let (true, Expr::Quantity { unit, .. }) = (is_input(a), strip(b)) {
-                        note(unit);
+                    if let (Expr::Input(i), Expr::Quantity { unit, .. }) = (strip(a), strip(b)) {
+                        note(*i, unit);
                     }
                 }
             }
-            Expr::InRange { expr, unit, .. } if is_input(expr) => note(unit),
+            Expr::InRange { expr, unit, .. } => {
+                if let Expr::Input(i) = strip(expr) {
+                    note(*i, unit);
+                }
+            }
             _ => {}
         }
         e.push_children(&mut todo);
     }
-    if !months && !days {
-        return (true, true);
-    }
-    (months, days)
+    seen.into_iter().map(|f| if f == (false, false) { (true, true) } else { f }).collect()
 }
 
 fn strip(e: &Expr) -> &Expr {

@@ -199,14 +199,19 @@ async fn call(
         // CDS Hooks: an optional member without a value is left out, not null.
         None => {}
         Some(J::Object(p)) => {
-            let asked = prefetch(entry.evaluator.artifact());
+            // The keys this service asks for, worked out only for a value
+            // that is not a resource (rare).
+            let mut asked: Option<Map<String, J>> = None;
             for (k, v) in p {
                 // null: the client has no such data. A value that is not a
                 // resource under a key this service did not ask for (the
                 // specification's own example sends `"user": "123"`) is
                 // not ours to read; under one it asked for, it is an error.
                 let is_resource = v.get("resourceType").is_some_and(J::is_string);
-                if v.is_null() || (!is_resource && !asked.contains_key(k)) {
+                let ours = |asked: &mut Option<Map<String, J>>| {
+                    asked.get_or_insert_with(|| prefetch(entry.evaluator.artifact())).contains_key(k)
+                };
+                if v.is_null() || (!is_resource && !ours(&mut asked)) {
                     continue;
                 }
                 any = true;

@@ -74,6 +74,7 @@ pub(crate) struct State {
     pub config: Config,
     pub loader: Arc<dyn Loader>,
     pub last_reload: Mutex<ReloadStatus>,
+    reloading: Mutex<()>,
 }
 
 impl State {
@@ -84,8 +85,13 @@ impl State {
         }
     }
 
-    /// Loads again; what fails keeps its previous version.
+    /// Loads again; what fails keeps its previous version. Reloads run one
+    /// at a time (a second SIGHUP waits), so the last one wins.
     fn reload(&self) {
+        let _one = match self.reloading.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
         let loaded = self.loader.load();
         let old = self.catalogue();
         let (new, refused) = Catalogue::build(loaded, &old);
@@ -140,6 +146,7 @@ pub fn run(config: Config, loader: Arc<dyn Loader>) -> Result<(), String> {
         config: config.clone(),
         loader,
         last_reload: Mutex::new(ReloadStatus { at: now_secs(), ok: true, refused: Vec::new() }),
+        reloading: Mutex::new(()),
     });
     rt.block_on(serve(state))
 }
@@ -183,8 +190,10 @@ async fn serve(state: Arc<State>) -> Result<(), String> {
                 });
             }
             _ = hup.recv() => {
+                // Compiling takes a while: off the accept loop, so
+                // connections keep being taken during a reload.
                 let st = state.clone();
-                let _ = tokio::task::spawn_blocking(move || st.reload()).await;
+                tokio::task::spawn_blocking(move || st.reload());
             }
             _ = term.recv() => break,
             _ = int.recv() => break,
