@@ -127,10 +127,6 @@ pub enum EvalFormat {
     Cds,
 }
 
-/// Deepest nesting of FHIR data: Bundles, entries and nested
-/// questionnaire items take two levels each.
-pub const MAX_FHIR_DEPTH: usize = 128;
-
 /// How `guidepath eval` runs.
 pub struct Options<'a> {
     pub ndjson: bool,
@@ -256,8 +252,8 @@ pub fn parse_fhir(text: &str) -> Result<serde_json::Value, String> {
     if text.len() > MAX_PATIENT_BYTES {
         return Err(format!("FHIR data is larger than {} MiB", MAX_PATIENT_BYTES >> 20));
     }
-    if guidepath_ir::depth::max_depth(text) > MAX_FHIR_DEPTH {
-        return Err(format!("FHIR data is nested deeper than {MAX_FHIR_DEPTH} levels"));
+    if guidepath_ir::depth::max_depth(text) > guidepath_fhir::read::MAX_JSON_DEPTH {
+        return Err(format!("FHIR data is nested deeper than {} levels", guidepath_fhir::read::MAX_JSON_DEPTH));
     }
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| format!("not JSON: {e}"))
 }
@@ -270,16 +266,11 @@ pub struct WithFhir<'a> {
     pub fhir: serde_json::Value,
 }
 
-mod erased {
-    /// Pretty JSON of anything serialisable, behind one reference type.
-    pub trait Pretty {
-        fn pretty(&self) -> String;
-    }
-    impl<T: serde::Serialize> Pretty for T {
-        fn pretty(&self) -> String {
-            serde_json::to_string_pretty(self).unwrap_or_default()
-        }
-    }
+/// Pretty JSON with a final newline.
+fn pretty<T: serde::Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
 }
 
 fn write_result(
@@ -299,11 +290,6 @@ fn write_result(
     let report = outcome.report_with(&report_opts);
     let value = serde_json::to_value(&report).unwrap_or_default();
     let art = evaluator.artifact();
-    let pretty = |v: &dyn erased::Pretty| {
-        let mut s = v.pretty();
-        s.push('\n');
-        s
-    };
     let out = match format {
         EvalFormat::Human => render::outcome(&value),
         // Straight from the result, so members keep their documented order.

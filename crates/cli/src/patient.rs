@@ -10,7 +10,7 @@ pub const MAX_PATIENT_BYTES: usize = 16 << 20;
 
 /// Deepest nesting of patient data. Data nests by instrument (`{"start_back":
 /// {"q1": true}}`); this leaves room and keeps deep input fast to refuse.
-pub const MAX_PATIENT_DEPTH: usize = 64;
+pub const MAX_PATIENT_DEPTH: usize = guidepath_eval::MAX_PATIENT_DEPTH;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {

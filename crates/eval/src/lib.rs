@@ -515,6 +515,11 @@ fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
 
 // ------------------------------------------------------------- accessors --
 
+/// Deepest nesting of patient JSON that readers of it (the CLI, the server)
+/// take: data nests by instrument (`{"start_back": {"q1": true}}`); this
+/// leaves room and keeps deep input fast to refuse.
+pub const MAX_PATIENT_DEPTH: usize = 64;
+
 pub use report::{Report, ReportOptions, State, Why, RESULT_SCHEMA};
 /// The items of a [`Report`].
 pub mod result {

@@ -19,6 +19,9 @@ pub const MAX_RESOURCES: usize = 10_000;
 /// Deepest nesting of QuestionnaireResponse items (and of Bundles in
 /// Bundles) followed.
 pub const MAX_NESTING: usize = 32;
+/// Deepest nesting of FHIR JSON text its readers (the CLI, the server) take
+/// before parsing: Bundles, entries and nested items take two levels each.
+pub const MAX_JSON_DEPTH: usize = 128;
 
 /// Data that cannot be read, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]

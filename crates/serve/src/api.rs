@@ -18,10 +18,9 @@ use serde_json::{json, Value as J};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
-/// Deepest nesting of patient JSON (as `guidepath eval`).
-pub const MAX_PATIENT_DEPTH: usize = 64;
-/// Deepest nesting of FHIR JSON: Bundles, entries and nested items.
-pub const MAX_FHIR_DEPTH: usize = 128;
+use guidepath_eval::MAX_PATIENT_DEPTH;
+/// FHIR and CDS Hooks requests nest as FHIR does.
+pub use guidepath_fhir::read::MAX_JSON_DEPTH as MAX_FHIR_DEPTH;
 
 /// The OpenAPI document of this service.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
@@ -69,75 +68,54 @@ fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
 
 // ---------------------------------------------------------------- catalogue
 
+/// A guideline as the catalogue lists it (borrowed from its entry).
 #[derive(Serialize)]
-struct GuidelineInfo<'a> {
-    id: &'a str,
-    version: Option<&'a str>,
-    title: Option<&'a str>,
-    language: Option<&'a str>,
-    status: Option<&'a str>,
-    content_hash: &'a str,
+pub(crate) struct GuidelineInfo<'a> {
+    pub id: &'a str,
+    pub version: Option<&'a str>,
+    pub title: Option<&'a str>,
+    pub language: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub content_hash: &'a str,
     /// The artifact schema it was compiled to.
-    schema: &'a str,
-    links: Links,
+    pub schema: &'a str,
+    pub links: Links,
 }
 
 #[derive(Serialize)]
-struct Links {
+pub(crate) struct Links {
     evaluate: String,
     evaluate_ndjson: String,
     cds_service: String,
 }
 
-pub(crate) fn info(e: &Entry) -> GuidelineInfoOwned {
+pub(crate) fn info(e: &Entry) -> GuidelineInfo<'_> {
     let a = e.evaluator.artifact();
     let g = &a.guideline;
-    GuidelineInfoOwned {
-        id: e.id.clone(),
-        version: g.version.clone(),
-        title: g.title.get(g.language.as_deref(), None).map(str::to_string),
-        language: g.language.clone(),
-        status: g.status.clone(),
-        content_hash: a.content_hash.clone(),
-        schema: a.schema.clone(),
+    GuidelineInfo {
+        id: &e.id,
+        version: g.version.as_deref(),
+        title: g.title.get(g.language.as_deref(), None),
+        language: g.language.as_deref(),
+        status: g.status.as_deref(),
+        content_hash: &a.content_hash,
+        schema: &a.schema,
+        links: Links {
+            evaluate: format!("/v1/guidelines/{}/evaluate", e.id),
+            evaluate_ndjson: format!("/v1/guidelines/{}/evaluate-ndjson", e.id),
+            cds_service: format!("/cds-services/{}", e.id),
+        },
     }
-}
-
-pub(crate) struct GuidelineInfoOwned {
-    pub id: String,
-    pub version: Option<String>,
-    pub title: Option<String>,
-    pub language: Option<String>,
-    pub status: Option<String>,
-    pub content_hash: String,
-    pub schema: String,
 }
 
 async fn guidelines(axum::extract::State(st): St) -> Response {
     let cat = st.catalogue();
-    let infos: Vec<GuidelineInfoOwned> = cat.entries.iter().map(|e| info(e)).collect();
-    let list: Vec<GuidelineInfo> = infos
-        .iter()
-        .map(|i| GuidelineInfo {
-            id: &i.id,
-            version: i.version.as_deref(),
-            title: i.title.as_deref(),
-            language: i.language.as_deref(),
-            status: i.status.as_deref(),
-            content_hash: &i.content_hash,
-            schema: &i.schema,
-            links: Links {
-                evaluate: format!("/v1/guidelines/{}/evaluate", i.id),
-                evaluate_ndjson: format!("/v1/guidelines/{}/evaluate-ndjson", i.id),
-                cds_service: format!("/cds-services/{}", i.id),
-            },
-        })
-        .collect();
     #[derive(Serialize)]
     struct List<'a> {
         guidelines: Vec<GuidelineInfo<'a>>,
     }
-    json_response(StatusCode::OK, serde_json::to_vec(&List { guidelines: list }).unwrap_or_default())
+    let list = List { guidelines: cat.entries.iter().map(|e| info(e)).collect() };
+    json_response(StatusCode::OK, serde_json::to_vec(&list).unwrap_or_default())
 }
 
 // ----------------------------------------------------------------- evaluate

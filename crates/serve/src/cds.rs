@@ -88,10 +88,10 @@ pub async fn discovery(axum::extract::State(st): axum::extract::State<Arc<State>
     for e in &cat.entries {
         let art = e.evaluator.artifact();
         let info = api::info(e);
-        let title = info.title.clone().unwrap_or_else(|| info.id.clone());
+        let title = info.title.unwrap_or(info.id);
         let description = format!(
             "{title}{}: recommendations and strata of guideline {}, with why",
-            info.version.as_deref().map(|v| format!(" ({v})")).unwrap_or_default(),
+            info.version.map(|v| format!(" ({v})")).unwrap_or_default(),
             info.id
         );
         let pre = prefetch(art);
