@@ -21,6 +21,8 @@ struct Server {
     child: Child,
     base: String,
     addr: String,
+    /// The line that says where it listens.
+    banner: String,
     log: std::sync::mpsc::Receiver<String>,
 }
 
@@ -55,7 +57,7 @@ impl Server {
                 .expect("the server says where it listens");
             if let Some(at) = line.split("listening on http://").nth(1) {
                 let addr = at.trim().to_string();
-                return Server { child, base: format!("http://{addr}"), addr, log: rx };
+                return Server { child, base: format!("http://{addr}"), addr, banner: line.clone(), log: rx };
             }
         }
     }
@@ -532,6 +534,12 @@ fn the_served_examples_of_the_docs_work() {
         let args: Vec<&str> =
             start.text.trim().strip_prefix("guidepath serve ").expect("`guidepath serve …`").split(' ').collect();
         let s = Server::start(&root(), &args);
+        // A doc that shows the line the server starts with shows it as printed.
+        let text = std::fs::read_to_string(&doc).unwrap();
+        if text.contains("listening on http://") {
+            let shown = s.banner.replace(&s.addr, "127.0.0.1:8080");
+            assert!(text.contains(&shown), "{name} does not show `{shown}`");
+        }
         for b in blocks.iter().filter(|b| served(b)) {
             let Some((_, v)) = &b.marker else { continue };
             let Some(cmd) = v.strip_prefix("excerpt of output: ") else { continue };
