@@ -12,6 +12,7 @@ pub mod patient;
 pub mod render;
 pub mod report;
 pub mod serve;
+pub mod sql;
 pub mod test;
 
 /// How `check` and `eval` write their results.

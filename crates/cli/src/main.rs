@@ -161,6 +161,28 @@ enum Command {
         #[arg(long)]
         result: bool,
     },
+    /// The SQL query that evaluates a table of patients, one row each, in
+    /// DuckDB, PostgreSQL or Spark SQL with the evaluator's answers
+    /// (docs/sql.md).
+    ///
+    /// Exit status: 0 printed; 1 the guideline has errors or uses
+    /// something the dialect cannot express exactly; 2 usage or I/O errors.
+    Sql {
+        /// A guideline (*.guide) or a compiled artifact (*.json, *.yaml).
+        guideline: PathBuf,
+        /// The engine the query is for.
+        #[arg(long, value_enum)]
+        dialect: guidepath_cli::sql::DialectArg,
+        /// The table of patients (`schema.table` for a table in a schema).
+        #[arg(long, default_value = "patients")]
+        table: String,
+        /// The key column, passed through to the output unchanged.
+        #[arg(long, default_value = "id")]
+        key: String,
+        /// Print the CREATE TABLE of the input table instead.
+        #[arg(long)]
+        schema: bool,
+    },
     /// The forum's document: a summary, a catalogue of every
     /// recommendation, and per guideline its findings, tests, coverage and
     /// translations. One self-contained HTML page, or Markdown.
@@ -317,6 +339,9 @@ fn main() -> ExitCode {
         }
         Command::Test { paths, coverage, min_coverage, format } => {
             test::run(paths, coverage.then_some(test::CoverageOptions { min: min_coverage, format }))
+        }
+        Command::Sql { guideline, dialect, table, key, schema } => {
+            guidepath_cli::sql::run(&guideline, dialect, &table, &key, schema)
         }
         Command::Schema { guideline, strict, result } => eval::schema(guideline.as_deref(), strict, result),
     }
