@@ -16,6 +16,9 @@
 //!   `<!-- excerpt of output: COMMAND -->` has lines that the output has,
 //!   in order.
 //! - `yaml`, `rust`: `<!-- excerpt: PATH -->`, as for `guide`.
+//! - `python` with `<!-- engine: duckdb -->`: a program run against a
+//!   database engine, by `tests/sql/docs.py` in CI; it prints the `text`
+//!   block after it.
 //! - `text`: drawings and notation, not examples.
 //!
 //! Comments (` // …`) and indentation are not compared in excerpts, so the
@@ -130,6 +133,9 @@ fn every_example_in_the_docs_runs() {
                 }
                 // Examples against a running server: crates/cli/tests/serve.rs runs them.
                 (_, Some(("served", _))) => {}
+                // Examples in a database engine: tests/sql/docs.py runs them in CI,
+                // where the engines are installed.
+                ("python", Some(("engine", _))) => {}
                 ("text", _) => {}
                 (tag, m) => {
                     panic!("{at}: a `{tag}` block with {m:?}: see crates/cli/tests/docs.rs for what a block may be")
