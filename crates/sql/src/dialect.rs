@@ -119,19 +119,38 @@ impl Dialect {
         }
     }
 
-    /// Capture group `group` (1-based) of `pattern` in `text`: empty or
-    /// NULL when the group took no part.
-    pub fn capture(self, text: &str, pattern: &str, group: usize) -> String {
+    /// Every capture group of `pattern` in `text` at once, where the
+    /// engine has that (one match instead of one per group): DuckDB's
+    /// struct of named groups and PostgreSQL's array. Spark has none.
+    pub fn captures(self, text: &str, pattern: &str, groups: usize) -> Option<String> {
         let p = self.string(pattern);
         match self {
-            Dialect::DuckDb | Dialect::Spark => format!("regexp_extract({text}, {p}, {group})"),
-            Dialect::Postgres => format!("(regexp_match({text}, {p}))[{group}]"),
+            Dialect::DuckDb => {
+                let names: Vec<String> = (1..=groups).map(|k| format!("'g{k}'")).collect();
+                Some(format!("regexp_extract({text}, {p}, [{}])", names.join(", ")))
+            }
+            Dialect::Postgres => Some(format!("regexp_match({text}, {p})")),
+            Dialect::Spark => None,
+        }
+    }
+
+    /// Capture group `group` (1-based): of the value [`Dialect::captures`]
+    /// made when there is one, else of `pattern` in `text`. Empty or NULL
+    /// when the group took no part.
+    pub fn capture(self, all: Option<&str>, text: &str, pattern: &str, group: usize) -> String {
+        match (self, all) {
+            (Dialect::DuckDb, Some(all)) => format!("struct_extract({all}, 'g{group}')"),
+            (Dialect::Postgres, Some(all)) => format!("{all}[{group}]"),
+            _ => format!("regexp_extract({text}, {}, {group})", self.string(pattern)),
         }
     }
 
     /// `text` without leading zeros.
     pub fn strip_zeros(self, text: &str) -> String {
-        format!("regexp_replace({text}, {}, '')", self.string("^0+"))
+        match self {
+            Dialect::Spark => format!("TRIM(LEADING '0' FROM {text})"),
+            _ => format!("ltrim({text}, '0')"),
+        }
     }
 
     /// `date` plus a whole number of calendar months, clamped to the end of
@@ -180,7 +199,7 @@ impl Dialect {
             items.iter().map(|(cond, text)| format!("CASE WHEN {cond} THEN {} END", self.string(text))).collect();
         let list = elems.join(", ");
         match self {
-            Dialect::DuckDb => format!("list_filter([{list}], lambda x: x IS NOT NULL)"),
+            Dialect::DuckDb => format!("[x FOR x IN [{list}] IF x IS NOT NULL]"),
             Dialect::Postgres => format!("array_remove(ARRAY[{list}]::TEXT[], NULL)"),
             Dialect::Spark => format!("filter(array({list}), x -> x IS NOT NULL)"),
         }

@@ -211,8 +211,10 @@ impl<'a> Builder<'a> {
         let raw = self.raw_col(i);
         // Each number without its leading zeros: `P007D` is 7 days, and a
         // number of more than 12 digits is over any bound.
-        let groups: Vec<String> =
-            (1..=6).map(|k| self.cell(format!("u{i}_g{k}"), d.strip_zeros(&d.capture(&raw, ISO, k)))).collect();
+        let all = d.captures(&raw, ISO, 6).map(|sql| self.cell(format!("u{i}_s"), sql));
+        let groups: Vec<String> = (1..=6)
+            .map(|k| self.cell(format!("u{i}_g{k}"), d.strip_zeros(&d.capture(all.as_deref(), &raw, ISO, k))))
+            .collect();
         let num = |k: usize| format!("COALESCE(CAST(NULLIF({}, '') AS BIGINT), 0)", groups[k]);
         let fits: Vec<String> = groups.iter().map(|g| format!("COALESCE(length({g}), 0) <= 12")).collect();
         let syntax = format!("{} AND {raw} <> 'P' AND {raw} NOT LIKE '%T'", d.matches(&raw, ISO));
