@@ -80,7 +80,8 @@ def month_ends():
 
 def duration_pool(consts):
     pool = ["P0D", "P1D", "P1M", "P1Y", "P2W", "PT12H", "P1Y6M", "P3M", "P90D", "P2M29D", "P2M27D",
-            "P2M28D", "P3M1D", "P89D", "P92D", "P93D", "P84D", "P6M", "P12W", "P100D", "PT1440M", "P007D"]
+            "P2M28D", "P3M1D", "P89D", "P92D", "P93D", "P84D", "P6M", "P12W", "P100D", "PT1440M", "P007D",
+            "P0000000000000003M", "P1W2D", "P10000Y", "PT0M", "P0Y0M0W0DT0H0M"]
     for value, unit in consts["qty"]:
         if unit not in ("years", "months", "weeks", "days", "hours", "minutes") or value != int(value):
             continue

@@ -25,6 +25,8 @@ pub(crate) struct Builder<'a> {
     layers: Vec<Vec<(String, String)>>,
     level: HashMap<String, usize>,
     nodes: Vec<NodeCells>,
+    /// Output masks made columns so far, for their names.
+    outputs: usize,
 }
 
 #[derive(Clone, Default)]
@@ -67,6 +69,7 @@ impl<'a> Builder<'a> {
             layers: vec![Vec::new()],
             level: HashMap::new(),
             nodes: vec![NodeCells::default(); art.nodes.len()],
+            outputs: 0,
         }
     }
 
@@ -209,19 +212,47 @@ impl<'a> Builder<'a> {
     fn duration_input(&mut self, i: u32) -> String {
         let d = self.dialect;
         let raw = self.raw_col(i);
+        // Most durations are one number and one unit (`P4M`, `P90D`): read
+        // those by position, and match the whole grammar only for the rest
+        // (CASE evaluates a branch only for the rows that take it).
+        let one = self.cell(format!("u{i}_one"), d.matches(&raw, "^P[0-9]{1,12}[YMWD]$"));
+        let n = format!("CAST(substr({raw}, 2, length({raw}) - 2) AS BIGINT)");
+        let unit = format!("substr({raw}, length({raw}), 1)");
         // Each number without its leading zeros: `P007D` is 7 days, and a
         // number of more than 12 digits is over any bound.
-        let all = d.captures(&raw, ISO, 6).map(|sql| self.cell(format!("u{i}_s"), sql));
+        let all = d
+            .captures(&raw, ISO, 6)
+            .map(|sql| self.cell(format!("u{i}_s"), format!("CASE WHEN {one} THEN NULL ELSE {sql} END")));
         let groups: Vec<String> = (1..=6)
-            .map(|k| self.cell(format!("u{i}_g{k}"), d.strip_zeros(&d.capture(all.as_deref(), &raw, ISO, k))))
+            .map(|k| {
+                let g = d.strip_zeros(&d.capture(all.as_deref(), &raw, ISO, k));
+                self.cell(format!("u{i}_g{k}"), format!("CASE WHEN {one} THEN NULL ELSE {g} END"))
+            })
             .collect();
         let num = |k: usize| format!("COALESCE(CAST(NULLIF({}, '') AS BIGINT), 0)", groups[k]);
         let fits: Vec<String> = groups.iter().map(|g| format!("COALESCE(length({g}), 0) <= 12")).collect();
         let syntax = format!("{} AND {raw} <> 'P' AND {raw} NOT LIKE '%T'", d.matches(&raw, ISO));
-        let ok = self.cell(format!("u{i}_ok"), format!("({syntax} AND {})", fits.join(" AND ")));
-        let m = self.cell(format!("u{i}_mx"), format!("CASE WHEN {ok} THEN ({} * 12 + {}) END", num(0), num(1)));
-        let dy = self.cell(format!("u{i}_dx"), format!("CASE WHEN {ok} THEN ({} * 7 + {}) END", num(2), num(3)));
-        let t = self.cell(format!("u{i}_tx"), format!("CASE WHEN {ok} THEN ({} * 60 + {}) END", num(4), num(5)));
+        let ok = self.cell(
+            format!("u{i}_ok"),
+            format!("CASE WHEN {one} THEN TRUE ELSE ({syntax} AND {}) END", fits.join(" AND ")),
+        );
+        let fast = |units: [(&str, i64); 2]| {
+            let arms: String = units.iter().map(|(u, k)| format!(" WHEN '{u}' THEN {n} * {k}")).collect();
+            format!("CASE {unit}{arms} ELSE 0 END")
+        };
+        let (fm, fd) = (fast([("Y", 12), ("M", 1)]), fast([("W", 7), ("D", 1)]));
+        let m = self.cell(
+            format!("u{i}_mx"),
+            format!("CASE WHEN {one} THEN {fm} WHEN {ok} THEN ({} * 12 + {}) END", num(0), num(1)),
+        );
+        let dy = self.cell(
+            format!("u{i}_dx"),
+            format!("CASE WHEN {one} THEN {fd} WHEN {ok} THEN ({} * 7 + {}) END", num(2), num(3)),
+        );
+        let t = self.cell(
+            format!("u{i}_tx"),
+            format!("CASE WHEN {one} THEN 0 WHEN {ok} THEN ({} * 60 + {}) END", num(4), num(5)),
+        );
         let max_days = MAX_YEARS * 366;
         let bounded = self.cell(
             format!("u{i}_in"),
@@ -299,9 +330,21 @@ impl<'a> Builder<'a> {
     }
 
     /// A mask as the array of the input paths it names, in input order.
-    fn needs_array(&self, mask: &Mask) -> String {
-        let mut items = Vec::new();
+    /// The array tests each bit of a word, so a word that is an expression
+    /// becomes a column first, computed once.
+    fn needs_array(&mut self, mask: &Mask) -> String {
+        let mut words = Mask::default();
         for (w, (e, bits)) in &mask.0 {
+            let e = if e.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+                e.clone()
+            } else {
+                self.outputs += 1;
+                self.cell(format!("o{}_w{w}", self.outputs), e.clone())
+            };
+            words.0.insert(*w, (e, *bits));
+        }
+        let mut items = Vec::new();
+        for (w, (e, bits)) in &words.0 {
             for b in 0..WORD_BITS {
                 let Some(input) = self.art.inputs.get(w * WORD_BITS + b) else { break };
                 if bits & (1 << b) != 0 {
