@@ -343,6 +343,21 @@ impl<'a> Builder<'a> {
             };
             words.0.insert(*w, (e, *bits));
         }
+        if let (Dialect::DuckDb, [(w, (e, bits))]) = (self.dialect, words.0.iter().collect::<Vec<_>>().as_slice()) {
+            // One word: the paths of the bits from its lowest to its
+            // highest, kept where the bit is set; the bits between that no
+            // result can need are never set.
+            if *bits != 0 {
+                let (lo, hi) = (bits.trailing_zeros() as usize, 63 - bits.leading_zeros() as usize);
+                let paths: Vec<String> = (lo..=hi)
+                    .map(|b| {
+                        self.art.inputs.get(**w * WORD_BITS + b).map_or("''".into(), |x| self.dialect.string(&x.path))
+                    })
+                    .collect();
+                let shift = if lo == 0 { "i - 1".to_string() } else { format!("i + {}", lo - 1) };
+                return format!("[x FOR x, i IN [{}] IF (({e} >> ({shift})) & 1) = 1]", paths.join(", "));
+            }
+        }
         let mut items = Vec::new();
         for (w, (e, bits)) in &words.0 {
             for b in 0..WORD_BITS {
