@@ -284,9 +284,45 @@ def load_duckdb(con, schema_sql, flat_path, inputs, key):
                 f"columns={spec}, dateformat='%Y-%m-%d')")
 
 
+# The contract's column types (docs/sql.md), by the column's kind, as each
+# engine names them.
+TYPES = {
+    "duckdb": {"bool": "BOOLEAN", "double": "DOUBLE", "date": "DATE", "text": "VARCHAR", "texts": "VARCHAR[]"},
+    "postgres": {"bool": 16, "double": 701, "date": 1082, "text": 25, "texts": 1009},
+    "spark": {"bool": "BooleanType()", "double": "DoubleType()", "date": "DateType()", "text": "StringType()",
+              "texts": "ArrayType(StringType(), True)"},
+}
+
+
+def kind(col):
+    """The contract's type of an output column, from its name."""
+    if col == "errors" or col.startswith("needs."):
+        return "texts"
+    if col.startswith("score."):
+        return "double"
+    if col.startswith("due."):
+        return "date"
+    if col.startswith("stratum."):
+        return "text"
+    return "bool"
+
+
+def check_types(engine, name, types, key):
+    bad = 0
+    for col, ty in types.items():
+        if col == key:
+            continue
+        want = TYPES[engine][kind(col)]
+        if str(ty) != str(want):
+            bad += 1
+            print(f"  {engine} {name}: column {col} is {ty}, the contract says {want}")
+    return bad
+
+
 def run_duckdb(ctx, sql):
     cur = ctx["duckdb"].execute(sql)
     names = [d[0] for d in cur.description]
+    ctx["types"] = {d[0]: d[1] for d in cur.description}
     return names, cur.fetchall()
 
 
@@ -308,6 +344,7 @@ def run_postgres(ctx, schema_sql, sql, rows, inputs, key):
         con.commit()
         cur.execute(sql)
         names = [d.name for d in cur.description]
+        ctx["types"] = {d.name: d.type_code for d in cur.description}
         out = cur.fetchall()
     con.commit()
     _ = psycopg
@@ -319,6 +356,7 @@ def run_spark(ctx, parquet, sql):
     spark.read.parquet(parquet).createOrReplaceTempView("patients")
     df = spark.sql(sql)
     names = df.columns
+    ctx["types"] = {f.name: repr(f.dataType) for f in df.schema.fields}
     return names, [tuple(r) for r in df.collect()]
 
 
@@ -432,6 +470,7 @@ def main():
                 ctx["duckdb"].execute(f"COPY patients TO '{parquet}' (FORMAT parquet)")
                 names, got = run_spark(ctx, parquet, sql)
             bad = compare(g, engine, names, got, expected, names.index(key))
+            bad += check_types(engine, g, ctx["types"], key)
             total += len(got)
             print(f"{'ok' if not bad else 'FAIL'} {engine:8} {g}: {len(got)} rows ({invalid} invalid), "
                   f"{len(names)} columns, {time.time() - t1:.1f} s")
