@@ -1,6 +1,7 @@
 //! Any bytes as an artifact, JSON or YAML: refused, or loaded, validated and
 //! evaluated for a few patients without a panic; a loaded artifact writes
-//! back to text that loads to the same artifact.
+//! back to text that loads to the same artifact, and compiles to SQL for
+//! each dialect or is refused with an error.
 
 #![no_main]
 
@@ -13,6 +14,11 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(Artifact::from_json(&art.to_json()).as_ref(), Ok(&art), "JSON round trip");
         if let Ok(yaml) = art.to_yaml() {
             assert_eq!(Artifact::from_yaml(&yaml).as_ref(), Ok(&art), "YAML round trip");
+        }
+        for dialect in guidepath_sql::Dialect::ALL {
+            let options = guidepath_sql::Options::default();
+            let _ = guidepath_sql::compile(&art, dialect, &options);
+            let _ = guidepath_sql::schema(&art, dialect, &options);
         }
         let Ok(ev) = guidepath_eval::Evaluator::new(art) else { continue };
         let mut patients = vec![serde_json::json!({})];
