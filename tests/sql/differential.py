@@ -327,7 +327,6 @@ def run_duckdb(ctx, sql):
 
 
 def run_postgres(ctx, schema_sql, sql, rows, inputs, key):
-    import psycopg
     con = ctx["postgres"]
     with con.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS patients")
@@ -347,7 +346,6 @@ def run_postgres(ctx, schema_sql, sql, rows, inputs, key):
         ctx["types"] = {d.name: d.type_code for d in cur.description}
         out = cur.fetchall()
     con.commit()
-    _ = psycopg
     return names, out
 
 
@@ -421,7 +419,6 @@ def main():
     total = 0
     work = tempfile.mkdtemp(prefix="guidepath-sql-")
     for g in args.guidelines:
-        t0 = time.time()
         art = subprocess.run([args.guidepath, "compile", g], capture_output=True, text=True)
         if art.returncode != 0:
             print(f"error: {g} does not compile", file=sys.stderr)
@@ -448,26 +445,26 @@ def main():
             continue
         expected = [expected_row(r, inputs) for r in results]
         invalid = sum(1 for _, bad in expected if bad)
+        # The table once per guideline: DuckDB's (from --schema) holds it,
+        # and Spark reads it as Parquet.
+        load_duckdb(ctx["duckdb"], sql_text(args.guidepath, g, "duckdb", key, schema=True), flat, inputs, key)
+        parquet = os.path.join(work, "patients.parquet")
+        if "spark" in engines:
+            ctx["duckdb"].execute(f"COPY patients TO '{parquet}' (FORMAT parquet)")
         for engine in engines:
-            dialect = {"duckdb": "duckdb", "postgres": "postgres", "spark": "spark"}[engine]
-            base = [args.guidepath, "sql", g, "--dialect", dialect, "--key", key]
-            q = subprocess.run(base, capture_output=True, text=True)
-            s = subprocess.run(base + ["--schema"], capture_output=True, text=True)
-            if q.returncode != 0 or s.returncode != 0:
-                print(f"error: {g}: guidepath sql --dialect {dialect}: {q.stderr}{s.stderr}")
+            try:
+                sql = sql_text(args.guidepath, g, engine, key)
+                schema = sql_text(args.guidepath, g, engine, key, schema=True)
+            except subprocess.CalledProcessError as e:
+                print(f"error: {g}: guidepath sql --dialect {engine}: {e.stderr}")
                 failures += 1
                 continue
-            sql = q.stdout.strip().rstrip(";")
             t1 = time.time()
             if engine == "duckdb":
-                load_duckdb(ctx["duckdb"], s.stdout, flat, inputs, key)
                 names, got = run_duckdb(ctx, sql)
             elif engine == "postgres":
-                names, got = run_postgres(ctx, s.stdout, sql, rows, inputs, key)
+                names, got = run_postgres(ctx, schema, sql, rows, inputs, key)
             else:
-                parquet = os.path.join(work, "patients.parquet")
-                load_duckdb(ctx["duckdb"], ctx_schema_duckdb(args.guidepath, g, key), flat, inputs, key)
-                ctx["duckdb"].execute(f"COPY patients TO '{parquet}' (FORMAT parquet)")
                 names, got = run_spark(ctx, parquet, sql)
             bad = compare(g, engine, names, got, expected, names.index(key))
             bad += check_types(engine, g, ctx["types"], key)
@@ -475,14 +472,17 @@ def main():
             print(f"{'ok' if not bad else 'FAIL'} {engine:8} {g}: {len(got)} rows ({invalid} invalid), "
                   f"{len(names)} columns, {time.time() - t1:.1f} s")
             failures += bool(bad)
-        _ = t0
+    if "spark" in ctx:
+        ctx["spark"].stop()
     print(f"sql differential: {total} rows compared, {failures} failures")
     return 1 if failures else 0
 
 
-def ctx_schema_duckdb(guidepath, g, key):
-    return subprocess.run([guidepath, "sql", g, "--dialect", "duckdb", "--key", key, "--schema"],
-                          capture_output=True, text=True, check=True).stdout
+def sql_text(guidepath, g, dialect, key, schema=False):
+    """`guidepath sql`'s query (without its final `;`) or, with `schema`, its CREATE TABLE."""
+    cmd = [guidepath, "sql", g, "--dialect", dialect, "--key", key] + (["--schema"] if schema else [])
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return out if schema else out.strip().rstrip(";")
 
 
 if __name__ == "__main__":

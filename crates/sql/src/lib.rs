@@ -100,7 +100,7 @@ pub enum SqlError {
 
 /// The query that evaluates every row of `options.table`.
 pub fn compile(artifact: &Artifact, dialect: Dialect, options: &Options) -> Result<Query, SqlError> {
-    artifact.validate().map_err(|e| SqlError::Invalid(e.to_string()))?;
+    check(artifact, options)?;
     let (sql, columns) = query::build(artifact, dialect, options)?;
     Ok(Query { sql, columns })
 }
@@ -108,6 +108,16 @@ pub fn compile(artifact: &Artifact, dialect: Dialect, options: &Options) -> Resu
 /// The `CREATE TABLE` of the input table: the key (as text), then one
 /// column per input.
 pub fn schema(artifact: &Artifact, dialect: Dialect, options: &Options) -> Result<String, SqlError> {
+    check(artifact, options)?;
+    Ok(query::schema(artifact, dialect, options))
+}
+
+/// What both the query and the table need: a valid artifact, and a key
+/// column that is not one of its inputs.
+fn check(artifact: &Artifact, options: &Options) -> Result<(), SqlError> {
     artifact.validate().map_err(|e| SqlError::Invalid(e.to_string()))?;
-    query::schema(artifact, dialect, options)
+    match artifact.inputs.iter().find(|i| i.path == options.key) {
+        Some(input) => Err(SqlError::KeyIsInput { key: input.path.clone() }),
+        None => Ok(()),
+    }
 }

@@ -113,10 +113,7 @@ impl Builder<'_> {
 
     /// `Evaluator::expr`.
     pub(crate) fn lower(&mut self, e: &Expr) -> Result<Sv, SqlError> {
-        self.enter()?;
-        let v = self.lower_inner(e);
-        self.leave();
-        v
+        self.nested(|b| b.lower_inner(e))
     }
 
     fn lower_inner(&mut self, e: &Expr) -> Result<Sv, SqlError> {
@@ -409,10 +406,7 @@ impl Builder<'_> {
 
     /// The fields whose absence keeps `e` open: `Evaluator::why`'s needs.
     pub(crate) fn needs(&mut self, e: &Expr) -> Result<Mask, SqlError> {
-        self.enter()?;
-        let m = self.needs_inner(e);
-        self.leave();
-        m
+        self.nested(|b| b.needs_inner(e))
     }
 
     fn needs_inner(&mut self, e: &Expr) -> Result<Mask, SqlError> {

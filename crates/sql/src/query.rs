@@ -73,16 +73,16 @@ impl<'a> Builder<'a> {
         }
     }
 
-    pub(crate) fn enter(&mut self) -> Result<(), SqlError> {
-        self.depth += 1;
-        if self.depth > 4 * MAX_EXPR_DEPTH {
+    /// Runs one level of the recursion over an expression, refusing
+    /// nesting deeper than the builder follows.
+    pub(crate) fn nested<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T, SqlError>) -> Result<T, SqlError> {
+        if self.depth >= 4 * MAX_EXPR_DEPTH {
             return Err(SqlError::TooDeep { dialect: self.dialect.name() });
         }
-        Ok(())
-    }
-
-    pub(crate) fn leave(&mut self) {
+        self.depth += 1;
+        let out = f(self);
         self.depth -= 1;
+        out
     }
 
     pub(crate) fn input(&self, i: u32) -> Result<&'a Input, SqlError> {
@@ -565,9 +565,6 @@ pub(crate) fn build(art: &Artifact, dialect: Dialect, opts: &Options) -> Result<
             return Err(SqlError::NameClash { name: c.name.clone() });
         }
     }
-    if let Some(input) = art.inputs.iter().find(|i| i.path == opts.key) {
-        return Err(SqlError::KeyIsInput { key: input.path.clone() });
-    }
     let mut sql = String::from("WITH\n");
     let last = b.layers.len() - 1;
     for (l, layer) in b.layers.iter().enumerate() {
@@ -607,10 +604,7 @@ fn first_true(members: &[String]) -> String {
 }
 
 /// The CREATE TABLE of the input table.
-pub(crate) fn schema(art: &Artifact, dialect: Dialect, opts: &Options) -> Result<String, SqlError> {
-    if let Some(input) = art.inputs.iter().find(|i| i.path == opts.key) {
-        return Err(SqlError::KeyIsInput { key: input.path.clone() });
-    }
+pub(crate) fn schema(art: &Artifact, dialect: Dialect, opts: &Options) -> String {
     let mut cols = vec![format!("  {} {} NOT NULL", dialect.ident(&opts.key), dialect.text_type())];
     for input in &art.inputs {
         let ty = match &input.ty {
@@ -623,5 +617,5 @@ pub(crate) fn schema(art: &Artifact, dialect: Dialect, opts: &Options) -> Result
         };
         cols.push(format!("  {} {ty}", dialect.ident(&input.path)));
     }
-    Ok(format!("CREATE TABLE {} (\n{}\n){};\n", dialect.table(&opts.table), cols.join(",\n"), dialect.create_suffix()))
+    format!("CREATE TABLE {} (\n{}\n){};\n", dialect.table(&opts.table), cols.join(",\n"), dialect.create_suffix())
 }
