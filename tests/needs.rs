@@ -5,6 +5,10 @@
 //!   is decided (or it is open for `reasons` alone, which no data decides);
 //! - **complete**: fill in a missing field it does not list, and it stays
 //!   undecided.
+//!
+//! On the same patients: a recommendation's condition asked on its own (as the consistency
+//! analysis asks its questions, one [`guidepath_eval::Condition`] after
+//! another in one scratch space) has the value the whole evaluation gives.
 
 use guidepath_eval::Evaluator;
 use guidepath_ir::{Input, Scoring, ValueType};
@@ -154,6 +158,7 @@ proptest! {
         let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
         let p = patient(ev, &mut rng);
         check_patient(ev, &p, &mut rng)?;
+        check_conditions(ev, &p, &mut rng)?;
     }
 
     #[test]
@@ -163,8 +168,32 @@ proptest! {
         for _ in 0..4 {
             let p = patient(&ev, &mut rng);
             check_patient(&ev, &p, &mut rng)?;
+            check_conditions(&ev, &p, &mut rng)?;
         }
     }
+}
+
+/// Every recommendation's condition and its negation, asked as conditions
+/// in an order that differs from the artifact's (so each reads a scratch
+/// space other conditions have written), against `evaluate`.
+fn check_conditions(ev: &Evaluator, patient: &Value, rng: &mut TestRng) -> Result<(), TestCaseError> {
+    use guidepath_ir::Expr;
+    let Ok(bound) = ev.bind(patient) else { return Ok(()) };
+    let outcome = ev.evaluate(&bound);
+    let mut asked: Vec<(Expr, Option<bool>, &str)> = Vec::new();
+    for (r, applies) in ev.artifact().recommendations.iter().zip(outcome.recommendations_applied()) {
+        asked.push((r.when.clone(), *applies, &r.id));
+        asked.push((Expr::Not(Box::new(r.when.clone())), applies.map(|a| !a), &r.id));
+    }
+    for k in (1..asked.len()).rev() {
+        asked.swap(k, rng.random_range(0..=k));
+    }
+    let mut scratch = guidepath_eval::Scratch::default();
+    for (e, want, id) in asked {
+        let cond = ev.condition(e).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(ev.holds(&cond, &bound, &mut scratch), want, "recommendation {} for {}", id, patient);
+    }
+    Ok(())
 }
 
 /// The evaluator of a generated guideline, when it compiles.

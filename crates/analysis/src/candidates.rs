@@ -6,18 +6,28 @@ use guidepath_ir::calendar::format_date;
 use guidepath_ir::{Artifact, Duration, Expr, Input, NodeKind, Scoring, ValueType};
 
 pub struct Candidates {
-    per_input: Vec<Vec<Value>>,
-    /// Whether an input's candidates are every value it can take.
-    complete: Vec<bool>,
+    /// For each input listed, in increasing order: its candidates and
+    /// whether they are every value it can take. Every input for a whole
+    /// artifact; only the inputs a question reads for a question, so that
+    /// a question costs what it reads.
+    per_input: Vec<(u32, Vec<Value>, bool)>,
 }
 
 impl Candidates {
+    fn entry(&self, input: u32) -> Option<&(u32, Vec<Value>, bool)> {
+        // Dense when built for every input.
+        match self.per_input.get(input as usize) {
+            Some(e) if e.0 == input => Some(e),
+            _ => self.per_input.binary_search_by_key(&input, |e| e.0).ok().map(|k| &self.per_input[k]),
+        }
+    }
+
     pub fn of(&self, input: u32) -> &[Value] {
-        self.per_input.get(input as usize).map_or(&[], Vec::as_slice)
+        self.entry(input).map_or(&[], |e| e.1.as_slice())
     }
 
     pub fn complete(&self, input: u32) -> bool {
-        self.complete.get(input as usize).copied().unwrap_or(false)
+        self.entry(input).is_some_and(|e| e.2)
     }
 }
 
@@ -71,7 +81,8 @@ fn every_expr(art: &Artifact) -> Vec<&Expr> {
 
 /// Candidates from every constant of the artifact.
 pub fn for_inputs(art: &Artifact) -> Candidates {
-    from_exprs(art, every_expr(art))
+    let every: Vec<u32> = (0..art.inputs.len() as u32).collect();
+    from_exprs(art, every_expr(art), &every)
 }
 
 /// Candidates for one question: from the constants it compares with, and
@@ -81,33 +92,41 @@ pub fn for_inputs(art: &Artifact) -> Candidates {
 /// (20,000 comparisons with distinct constants once cost 20,000 × 40,000
 /// evaluations).
 pub fn for_question(art: &Artifact, goal: &Expr) -> Candidates {
-    let mut seen = vec![false; art.nodes.len()];
+    let mut seen = std::collections::HashSet::new();
+    let mut read = std::collections::BTreeSet::new();
     let mut all = Vec::new();
     let mut todo = vec![goal];
     while let Some(e) = todo.pop() {
         all.push(e);
-        if let Expr::Node(k) | Expr::InStratum { node: k, .. } = e {
-            if let Some(slot) = seen.get_mut(*k as usize).filter(|s| !**s) {
-                *slot = true;
-                match &art.nodes[*k as usize].kind {
-                    NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
-                    NodeKind::Stratify { population, strata } => {
-                        todo.extend(population.iter());
-                        todo.extend(strata.iter().map(|s| &s.when));
+        match e {
+            Expr::Input(i) | Expr::Points(i) => {
+                read.insert(*i);
+            }
+            Expr::Node(k) | Expr::InStratum { node: k, .. } => {
+                if let Some(node) = art.nodes.get(*k as usize).filter(|_| seen.insert(*k)) {
+                    match &node.kind {
+                        NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
+                        NodeKind::Stratify { population, strata } => {
+                            todo.extend(population.iter());
+                            todo.extend(strata.iter().map(|s| &s.when));
+                        }
                     }
                 }
             }
+            _ => {}
         }
         e.push_children(&mut todo);
     }
-    from_exprs(art, all)
+    from_exprs(art, all, &read.into_iter().collect::<Vec<u32>>())
 }
 
-fn from_exprs<'a>(art: &'a Artifact, exprs: Vec<&'a Expr>) -> Candidates {
-    let mut consts: Vec<Constants> = art.inputs.iter().map(|_| Constants::default()).collect();
+/// Candidates for the inputs listed (in increasing order) from the
+/// constants they are compared with in `exprs`.
+fn from_exprs<'a>(art: &'a Artifact, exprs: Vec<&'a Expr>, inputs: &[u32]) -> Candidates {
+    let mut consts: Vec<Constants> = inputs.iter().map(|_| Constants::default()).collect();
     for e in exprs {
         let mut note = |i: u32, other: &Expr| {
-            let Some(c) = consts.get_mut(i as usize) else { return };
+            let Some(c) = inputs.binary_search(&i).ok().and_then(|k| consts.get_mut(k)) else { return };
             match other {
                 Expr::Quantity { value, unit: Some(u) } if u.time_family().is_some() => {
                     c.durations.push((*value, *u));
@@ -133,8 +152,12 @@ fn from_exprs<'a>(art: &'a Artifact, exprs: Vec<&'a Expr>) -> Candidates {
             _ => {}
         }
     }
-    let per_input = art.inputs.iter().zip(&consts).map(|(input, c)| values_for(input, c)).collect();
-    Candidates { per_input, complete: art.inputs.iter().map(is_complete).collect() }
+    let per_input = inputs
+        .iter()
+        .zip(&consts)
+        .filter_map(|(&i, c)| art.inputs.get(i as usize).map(|input| (i, values_for(input, c), is_complete(input))))
+        .collect();
+    Candidates { per_input }
 }
 
 fn values_for(input: &Input, c: &Constants) -> Vec<Value> {

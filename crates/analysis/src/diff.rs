@@ -248,7 +248,9 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
             None
         }
     };
-    let analysis = merged.as_ref().map(|m| Analysis::new(&m.art));
+    // Built here from checked artifacts: no hash to verify.
+    let merged_ev = merged.as_ref().and_then(|m| Evaluator::new_in_process(m.art.clone()).ok());
+    let analysis = merged.as_ref().map(|m| Analysis::new(&m.art, merged_ev.as_ref()));
     let (ev_old, ev_new) = (Evaluator::new_in_process(old.clone()).ok(), Evaluator::new_in_process(new.clone()).ok());
     let ask = |goal: Expr, outcome: &dyn Fn(&Evaluator, &serde_json::Value) -> String| -> Semantic {
         let (Some(m), Some(an), Some(eo), Some(en)) = (&merged, &analysis, &ev_old, &ev_new) else {

@@ -33,7 +33,7 @@ mod witness;
 use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem, Lowered, Overlay, SourceFile};
 use guidepath_ir::{Direction, Expr, NodeKind, Place};
 use guidepath_syntax::{ast, Code, Span};
-use search::{Analysis, Answer};
+use search::{with_analysis, Analysis, Answer};
 use std::path::PathBuf;
 
 /// Checks the files like [`guidepath_check::check`], then analyses every
@@ -117,15 +117,16 @@ pub fn analyse(compiled: &Compiled) -> Vec<Diagnostic> {
 
 /// Findings for one file, given its source and what it compiled to.
 fn analyse_file(file: &SourceFile, lowered: &Lowered) -> Vec<Diagnostic> {
-    let an = Analysis::new(&lowered.artifact);
     let mut f = Findings { file, found: Vec::new(), notes: Vec::new() };
-    strata(&an, &mut f);
-    recommendations(&an, &mut f);
-    if let Some(with_imports) = &lowered.with_imports {
-        across_files(&Analysis::new(with_imports), lowered.artifact.recommendations.len(), &mut f);
-    }
-    constants(&an, &mut f);
-    limits::check(&an, &mut f);
+    with_analysis(&lowered.artifact, |an| {
+        strata(an, &mut f);
+        recommendations(an, &mut f);
+        if let Some(with_imports) = &lowered.with_imports {
+            with_analysis(with_imports, |all| across_files(all, lowered.artifact.recommendations.len(), &mut f));
+        }
+        constants(an, &mut f);
+        limits::check(an, &mut f);
+    });
     f.finish()
 }
 

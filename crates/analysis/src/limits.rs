@@ -198,10 +198,10 @@ fn due_bounds(p: &guidepath_ir::Pathway) -> Vec<Option<(i64, i64)>> {
     out
 }
 
-struct Cx<'a> {
+struct Cx<'a, 'b> {
     art: &'a Artifact,
     ev: &'a Evaluator,
-    an: &'a Analysis<'a>,
+    an: &'a Analysis<'b>,
     p: &'a ast::Pathway,
     ip: &'a guidepath_ir::Pathway,
     anchors: &'a [u32],
@@ -226,7 +226,7 @@ impl Dates<'_> {
     }
 }
 
-impl Cx<'_> {
+impl Cx<'_, '_> {
     /// A patient to whom the pathway and the given steps apply, with the
     /// anchor dates set to the first day on which `violated` says what goes
     /// wrong; the patient as JSON and what went wrong.
@@ -242,19 +242,18 @@ impl Cx<'_> {
                 parts.push(w);
             }
         }
-        let Answer::Witness(mut values) = self.an.ask(&Expr::And(parts)) else { return None };
+        let Answer::Witness(values) = self.an.ask(&Expr::And(parts)) else { return None };
         let first = days_from_civil(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2);
+        // One patient, its anchor dates set in place for each day.
+        let mut bound = Bound::from_values(values);
         for day in first..first + DAYS {
             for &i in self.anchors {
-                if let Some(slot) = values.get_mut(i as usize) {
-                    *slot = Some(Value::Date(day));
-                }
+                bound.set(i, Some(Value::Date(day)));
             }
-            let bound = Bound::from_values(values.clone());
             let outcome = self.ev.evaluate(&bound);
-            let dates = Dates { outcome, values: &values };
+            let dates = Dates { outcome, values: bound.values() };
             if let Some(what) = violated(&dates) {
-                return Some((candidates::to_json(self.art, &values), what));
+                return Some((candidates::to_json(self.art, bound.values()), what));
             }
         }
         None

@@ -2,8 +2,10 @@
 //! is a proof.
 
 use crate::candidates::{self, Candidates};
-use guidepath_eval::{Bound, Evaluator, Value};
-use guidepath_ir::{Artifact, Direction, Expr, Node, NodeKind, Pathway, Recommendation};
+use guidepath_eval::{Bound, Condition, Evaluator, Scratch, Value};
+use guidepath_ir::{Artifact, Expr, Node, NodeKind, Pathway, Recommendation};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 
 /// Most evaluations one question may take before it is left unanswered.
 const BUDGET: usize = 200_000;
@@ -35,6 +37,12 @@ enum Operand {
 
 pub struct Analysis<'a> {
     pub art: &'a Artifact,
+    /// The guideline's evaluator, prepared once: every question is a
+    /// [`Condition`] on it. `None` when the artifact does not validate;
+    /// then no question is answered.
+    ev: Option<&'a Evaluator>,
+    /// Node values of the last evaluation, reused by every question.
+    scratch: RefCell<Scratch<'a>>,
     pub cands: Candidates,
     /// How each node reads as an operand (nodes refer only backwards, so one
     /// pass in order fills this).
@@ -44,9 +52,12 @@ pub struct Analysis<'a> {
 }
 
 impl<'a> Analysis<'a> {
-    pub fn new(art: &'a Artifact) -> Analysis<'a> {
+    /// The analysis of `art`, with `ev` its evaluator (see
+    /// [`with_analysis`]).
+    pub(crate) fn new(art: &'a Artifact, ev: Option<&'a Evaluator>) -> Analysis<'a> {
         let cands = candidates::for_inputs(art);
-        let mut an = Analysis { art, cands, nodes: Vec::new(), node_outside: Vec::new() };
+        let scratch = RefCell::new(Scratch::default());
+        let mut an = Analysis { art, ev, scratch, cands, nodes: Vec::new(), node_outside: Vec::new() };
         for node in &art.nodes {
             let (operand, outside) = match &node.kind {
                 NodeKind::Define { expr } | NodeKind::Score { expr } => (an.operand(expr), an.outside(expr)),
@@ -63,18 +74,27 @@ impl<'a> Analysis<'a> {
 
     /// Searches for a patient for whom `goal` holds.
     pub fn ask(&self, goal: &Expr) -> Answer {
-        let probe = self.probe(goal.clone());
-        // Built here from a checked artifact: no hash to verify.
-        let Ok(ev) = Evaluator::new_in_process(probe) else {
+        let Some(ev) = self.ev else {
+            return Answer::NotAnalysed("the question could not be compiled".into());
+        };
+        let Ok(cond) = ev.condition(goal.clone()) else {
             return Answer::NotAnalysed("the question could not be compiled".into());
         };
         let relevant = self.art.inputs_read(goal);
         let cands = candidates::for_question(self.art, goal);
-        let mut values: Vec<Option<Value>> = vec![None; self.art.inputs.len()];
         let mut budget = BUDGET;
         let mut memo = self.memo(goal);
-        let mut sx = Search { ev: &ev, relevant: &relevant, cands: &cands, memo: memo.as_mut() };
-        if !sx.run(0, &mut values, &mut budget) {
+        let mut scratch = self.scratch.borrow_mut();
+        let mut sx = Search {
+            ev,
+            cond: &cond,
+            scratch: &mut scratch,
+            bound: Bound::from_values(vec![None; self.art.inputs.len()]),
+            relevant: &relevant,
+            cands: &cands,
+            memo: memo.as_mut(),
+        };
+        if !sx.run(0, &mut budget) {
             if budget == 0 {
                 return Answer::NotAnalysed(format!("the search tried {BUDGET} patients without an answer"));
             }
@@ -85,25 +105,16 @@ impl<'a> Analysis<'a> {
         }
         // Make the witness concrete: an input the goal no longer depends on
         // takes its first candidate (true stays true as data is added).
+        let mut bound = std::mem::take(&mut sx.bound);
         for &i in &relevant {
-            if values[i as usize].is_none() {
-                values[i as usize] = cands.of(i).first().cloned();
+            if bound.get(i).is_none() {
+                bound.set(i, cands.of(i).first().cloned());
             }
         }
-        if ev.evaluate(&Bound::from_values(values.clone())).recommendation(GOAL) != Some(Some(true)) {
+        if ev.holds(&cond, &bound, &mut scratch) != Some(true) {
             return Answer::NotAnalysed("the witness found did not confirm".into());
         }
-        Answer::Witness(values)
-    }
-
-    /// The question as the only recommendation of an artifact with the
-    /// inputs and only the nodes the question reads (renumbered), so that
-    /// each evaluation costs what the question needs, not what the whole
-    /// guideline holds.
-    fn probe(&self, goal: Expr) -> Artifact {
-        let mut rec = probe_rec(GOAL.into(), goal);
-        let nodes = self.pruned(&mut [&mut rec.when]);
-        self.artifact_with(nodes, vec![rec], Vec::new())
+        Answer::Witness(bound.into_values())
     }
 
     /// For conditions that each read one input and no other node: whether
@@ -114,6 +125,9 @@ impl<'a> Analysis<'a> {
     /// caller asks it on its own).
     pub fn sides(&self, conds: &[&Expr]) -> Vec<Option<(bool, bool)>> {
         let mut out = vec![None; conds.len()];
+        let Some(ev) = self.ev else { return out };
+        let mut scratch = self.scratch.borrow_mut();
+        let mut bound = Bound::from_values(vec![None; self.art.inputs.len()]);
         for (k, e) in conds.iter().enumerate() {
             let reads = self.art.inputs_read(e);
             let mut todo: Vec<&Expr> = vec![e];
@@ -123,34 +137,21 @@ impl<'a> Analysis<'a> {
                 x.push_children(&mut todo);
             }
             let ([input], false, None) = (reads.as_slice(), nodes, self.outside(e)) else { continue };
+            let Ok(cond) = ev.condition((*e).clone()) else { continue };
             let cands = candidates::for_question(self.art, e);
-            let mut when = (*e).clone();
-            to_input_zero(&mut when, *input);
-            let probe = Artifact {
-                schema: self.art.schema.clone(),
-                content_hash: String::new(),
-                guideline: self.art.guideline.clone(),
-                inputs: vec![self.art.inputs[*input as usize].clone()],
-                nodes: Vec::new(),
-                recommendations: vec![probe_rec(GOAL.into(), when)],
-                pathways: Vec::new(),
-                instruments: Vec::new(),
-                source: Default::default(),
-            };
-            // Built here from a checked artifact: no hash to verify.
-            let Ok(ev) = Evaluator::new_in_process(probe) else { continue };
             let mut seen = (false, false);
             for c in cands.of(*input) {
-                let bound = Bound::from_values(vec![Some(c.clone())]);
-                match ev.evaluate(&bound).recommendations_applied().first() {
-                    Some(Some(true)) => seen.0 = true,
-                    Some(Some(false)) => seen.1 = true,
-                    _ => {}
+                bound.set(*input, Some(c.clone()));
+                match ev.holds(&cond, &bound, &mut scratch) {
+                    Some(true) => seen.0 = true,
+                    Some(false) => seen.1 = true,
+                    None => {}
                 }
                 if seen == (true, true) {
                     break;
                 }
             }
+            bound.set(*input, None);
             out[k] = Some(seen);
         }
         out
@@ -317,8 +318,6 @@ impl<'a> Analysis<'a> {
     }
 }
 
-const GOAL: &str = "__goal";
-
 fn node_exprs<'e>(kind: &'e NodeKind, out: &mut Vec<&'e Expr>) {
     match kind {
         NodeKind::Define { expr } | NodeKind::Score { expr } => out.push(expr),
@@ -351,8 +350,9 @@ fn renumber(e: &mut Expr, map: &[u32]) {
 /// need not be searched again. This turns 11^10 answer combinations of a
 /// ten-item questionnaire into at most 10 × 101 states.
 struct Memo {
-    score_only: Vec<bool>,
-    scores: Vec<String>,
+    score_only: BTreeSet<u32>,
+    /// The score nodes the question reads.
+    scores: Vec<u32>,
     /// Exact keys (no hashing of values, so no collisions).
     failed: std::collections::HashSet<String>,
 }
@@ -360,19 +360,16 @@ struct Memo {
 impl Analysis<'_> {
     fn memo(&self, goal: &Expr) -> Option<Memo> {
         let art = self.art;
-        // For each input: read inside a score, read elsewhere.
-        let mut inside = vec![false; art.inputs.len()];
-        let mut elsewhere = vec![false; art.inputs.len()];
+        // Inputs read inside a score, and read elsewhere.
+        let mut inside = BTreeSet::new();
+        let mut elsewhere = BTreeSet::new();
         let mut scores: Vec<u32> = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut todo: Vec<(&Expr, bool)> = vec![(goal, false)];
         while let Some((e, in_score)) = todo.pop() {
             match e {
                 Expr::Input(i) | Expr::Points(i) => {
-                    let slot = if in_score { &mut inside } else { &mut elsewhere };
-                    if let Some(x) = slot.get_mut(*i as usize) {
-                        *x = true;
-                    }
+                    if in_score { &mut inside } else { &mut elsewhere }.insert(*i);
                 }
                 Expr::Node(k) | Expr::InStratum { node: k, .. } => {
                     let Some(node) = art.nodes.get(*k as usize) else { continue };
@@ -401,49 +398,52 @@ impl Analysis<'_> {
                 }
             }
         }
-        let score_only: Vec<bool> = inside.iter().zip(&elsewhere).map(|(i, e)| *i && !*e).collect();
-        if !score_only.contains(&true) {
+        let score_only: BTreeSet<u32> = inside.difference(&elsewhere).copied().collect();
+        if score_only.is_empty() {
             return None;
         }
-        let scores = scores.iter().filter_map(|k| art.nodes.get(*k as usize).map(|n| n.id.clone())).collect();
         Some(Memo { score_only, scores, failed: Default::default() })
     }
 }
 
-struct Search<'a> {
-    ev: &'a Evaluator,
-    relevant: &'a [u32],
-    cands: &'a Candidates,
-    memo: Option<&'a mut Memo>,
+/// The search over one question's candidates, evaluating in place: one
+/// bound patient whose values are set and unset as the search goes.
+struct Search<'e, 'q> {
+    ev: &'e Evaluator,
+    scratch: &'q mut Scratch<'e>,
+    cond: &'q Condition,
+    bound: Bound,
+    /// The inputs the question reads, in the order they are assigned.
+    relevant: &'q [u32],
+    cands: &'q Candidates,
+    memo: Option<&'q mut Memo>,
 }
 
-impl Search<'_> {
-    fn run(&mut self, k: usize, values: &mut Vec<Option<Value>>, budget: &mut usize) -> bool {
+impl Search<'_, '_> {
+    fn run(&mut self, k: usize, budget: &mut usize) -> bool {
         if *budget == 0 {
             return false;
         }
         *budget -= 1;
-        let bound = Bound::from_values(values.clone());
-        let outcome = self.ev.evaluate(&bound);
-        match outcome.recommendation(GOAL) {
-            Some(Some(true)) => return true,
-            Some(Some(false)) | None => return false,
-            Some(None) => {}
+        match self.ev.holds(self.cond, &self.bound, self.scratch) {
+            Some(true) => return true,
+            Some(false) => return false,
+            None => {}
         }
         let key = self.memo.as_ref().map(|m| {
             use std::fmt::Write;
             let mut key = format!("{k}");
-            for (i, v) in values.iter().enumerate() {
-                if !m.score_only.get(i).copied().unwrap_or(false) {
-                    let _ = write!(key, "|{v:?}");
+            // Inputs the question does not read stay unknown throughout.
+            for &i in self.relevant {
+                if !m.score_only.contains(&i) {
+                    let _ = write!(key, "|{:?}", self.bound.get(i));
                 }
             }
-            for id in &m.scores {
-                let _ = write!(key, "|{:?}", outcome.number(id));
+            for &s in &m.scores {
+                let _ = write!(key, "|{:?}", self.ev.number_in(self.scratch, s));
             }
             key
         });
-        drop(outcome);
         if let (Some(m), Some(key)) = (&self.memo, &key) {
             if m.failed.contains(key) {
                 return false;
@@ -451,12 +451,12 @@ impl Search<'_> {
         }
         let Some(&input) = self.relevant.get(k) else { return false };
         for c in self.cands.of(input) {
-            values[input as usize] = Some(c.clone());
-            if self.run(k + 1, values, budget) {
+            self.bound.set(input, Some(c.clone()));
+            if self.run(k + 1, budget) {
                 return true;
             }
         }
-        values[input as usize] = None;
+        self.bound.set(input, None);
         // Only a search that ran to its end proves the state fails.
         if let (Some(m), Some(key)) = (self.memo.as_mut(), key) {
             if *budget > 0 {
@@ -467,31 +467,11 @@ impl Search<'_> {
     }
 }
 
-/// Makes an expression that reads only input `i` read input 0 instead, for
-/// an artifact of that one input.
-fn to_input_zero(e: &mut Expr, i: u32) {
-    let mut todo: Vec<&mut Expr> = vec![e];
-    while let Some(e) = todo.pop() {
-        match e {
-            Expr::Input(k) | Expr::Points(k) if *k == i => *k = 0,
-            other => other.push_children_mut(&mut todo),
-        }
-    }
-}
-
-/// A recommendation that asks a question of the evaluator.
-fn probe_rec(id: String, when: Expr) -> Recommendation {
-    Recommendation {
-        action: id.clone(),
-        id,
-        title: Default::default(),
-        direction: Direction::For,
-        strength: None,
-        certainty: None,
-        level: Default::default(),
-        rationale: Default::default(),
-        when,
-        // No place: probes are never explained.
-        at: u32::MAX,
-    }
+/// Runs `f` with the analysis of `art`: its evaluator is prepared once here
+/// and serves every question asked.
+pub fn with_analysis<R>(art: &Artifact, f: impl FnOnce(&Analysis<'_>) -> R) -> R {
+    // Built here from a checked artifact: no hash to verify.
+    let ev = Evaluator::new_in_process(art.clone()).ok();
+    let an = Analysis::new(art, ev.as_ref());
+    f(&an)
 }

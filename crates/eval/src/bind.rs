@@ -38,6 +38,25 @@ impl Bound {
     pub fn get(&self, input: u32) -> Option<&Value> {
         self.values.get(input as usize).and_then(Option::as_ref)
     }
+
+    /// Sets one input's value (`None`: unknown), for callers that try many
+    /// values in place; an input beyond the data is ignored. The caller
+    /// vouches that the value fits its input, as for
+    /// [`Bound::from_values`].
+    pub fn set(&mut self, input: u32, value: Option<Value>) {
+        if let Some(slot) = self.values.get_mut(input as usize) {
+            *slot = value;
+        }
+    }
+
+    /// The values in the artifact's input order.
+    pub fn values(&self) -> &[Option<Value>] {
+        &self.values
+    }
+
+    pub fn into_values(self) -> Vec<Option<Value>> {
+        self.values
+    }
 }
 
 /// A value that does not fit its field.

@@ -19,6 +19,7 @@
 //! This crate depends on `guidepath-ir` only: no parser, no checker.
 
 mod bind;
+mod condition;
 mod explain;
 mod report;
 pub mod schema;
@@ -26,6 +27,7 @@ mod value;
 mod why;
 
 pub use bind::{BindError, Bound, Value};
+pub use condition::{Condition, Scratch};
 pub use guidepath_ir::{Artifact, ArtifactError};
 
 use guidepath_ir::calendar::add_duration;
@@ -42,6 +44,11 @@ pub struct Evaluator {
     /// How many strata and steps there are, for allocating once.
     strata: usize,
     steps: usize,
+    /// Where each stratification's memberships start in an outcome's
+    /// `members` (0 for other nodes).
+    member_at: Vec<u32>,
+    /// What conditions asked of the artifact are checked against.
+    shape: guidepath_ir::Shape,
 }
 
 /// Why a patient given as JSON text could not be evaluated.
@@ -84,6 +91,12 @@ struct NodeValue<'e> {
     /// result.
     first_member: u32,
     strat: Strat,
+}
+
+impl NodeValue<'_> {
+    fn unknown() -> Self {
+        NodeValue { value: V::Unknown, why: Open::default(), first_member: 0, strat: Strat::Outside }
+    }
 }
 
 /// A stratification's result.
@@ -135,16 +148,17 @@ impl Evaluator {
         let paths: Vec<Vec<String>> =
             artifact.inputs.iter().map(|i| i.path.split('.').map(str::to_string).collect()).collect();
         let tree = bind::PathTree::new(&paths);
-        let strata = artifact
-            .nodes
-            .iter()
-            .map(|n| match &n.kind {
-                NodeKind::Stratify { strata, .. } => strata.len(),
-                _ => 0,
-            })
-            .sum();
+        let mut strata = 0;
+        let mut member_at = Vec::with_capacity(artifact.nodes.len());
+        for n in &artifact.nodes {
+            member_at.push(strata as u32);
+            if let NodeKind::Stratify { strata: list, .. } = &n.kind {
+                strata += list.len();
+            }
+        }
         let steps = artifact.pathways.iter().map(|p| p.steps.len()).sum();
-        Evaluator { artifact, paths, tree, strata, steps }
+        let shape = artifact.shape();
+        Evaluator { artifact, paths, tree, strata, steps, member_at, shape }
     }
 
     /// Reads an artifact from JSON.
@@ -225,46 +239,14 @@ impl Evaluator {
         let b: &Bound = &bound;
         let art = &self.artifact;
         let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(art.nodes.len());
-        let mut members: Vec<Tri> = Vec::with_capacity(self.strata + art.recommendations.len());
-        for node in &art.nodes {
-            let v = match &node.kind {
-                NodeKind::Define { expr } | NodeKind::Score { expr } => {
-                    let value = self.expr(expr, b, &nodes, &members);
-                    let mut why = Open::default();
-                    if !value.is_known() {
-                        self.why(expr, b, &nodes, &members, None, &mut why);
-                    }
-                    NodeValue { value, why, first_member: 0, strat: Strat::Outside }
-                }
-                NodeKind::Stratify { population, strata } => {
-                    let first = members.len() as u32;
-                    let pop = population.as_ref().map_or(Some(true), |p| self.cond(p, b, &nodes, &members));
-                    // The first stratum that holds, when every one before
-                    // it is known not to; any undecided one before it
-                    // leaves the result open.
-                    let mut strat = Strat::Outside;
-                    let mut open = false;
-                    for (k, s) in strata.iter().enumerate() {
-                        let m = value::and_tri(pop, self.cond(&s.when, b, &nodes, &members));
-                        members.push(m);
-                        match m {
-                            Some(true) if !open && strat == Strat::Outside => strat = Strat::In(k as u32),
-                            None => open = true,
-                            _ => {}
-                        }
-                    }
-                    if open && strat == Strat::Outside {
-                        strat = Strat::Undecided;
-                    }
-                    NodeValue { value: V::Unknown, why: Open::default(), first_member: first, strat }
-                }
-            };
+        let mut members: Vec<Tri> = vec![None; self.strata + art.recommendations.len()];
+        for k in 0..art.nodes.len() {
+            let v = self.node(k, b, &nodes, &mut members, true);
             nodes.push(v);
         }
-        let recs_at = members.len();
-        for r in &art.recommendations {
-            let t = self.cond(&r.when, b, &nodes, &members);
-            members.push(t);
+        let recs_at = self.strata;
+        for (k, r) in art.recommendations.iter().enumerate() {
+            members[recs_at + k] = self.cond(&r.when, b, &nodes, &members);
         }
         let mut pathways = Vec::with_capacity(art.pathways.len());
         let mut steps: Vec<StepValue> = Vec::with_capacity(self.steps);
@@ -313,6 +295,55 @@ impl Evaluator {
             }
         }
         Outcome { ev: self, nodes, members, recs_at, pathways, steps, bound }
+    }
+
+    /// Node `k`'s value, from the values of the nodes before it (which
+    /// are all it reads). A stratification writes its memberships into
+    /// `members` at its fixed place. `why`: work out why an undecided
+    /// definition or score is undecided.
+    fn node<'e>(
+        &'e self,
+        k: usize,
+        b: &Bound,
+        nodes: &[NodeValue<'e>],
+        members: &mut [Tri],
+        why: bool,
+    ) -> NodeValue<'e> {
+        let Some(node) = self.artifact.nodes.get(k) else { return NodeValue::unknown() };
+        match &node.kind {
+            NodeKind::Define { expr } | NodeKind::Score { expr } => {
+                let value = self.expr(expr, b, nodes, members);
+                let mut open = Open::default();
+                if why && !value.is_known() {
+                    self.why(expr, b, nodes, members, None, &mut open);
+                }
+                NodeValue { value, why: open, first_member: 0, strat: Strat::Outside }
+            }
+            NodeKind::Stratify { population, strata } => {
+                let first = self.member_at.get(k).copied().unwrap_or(0);
+                let pop = population.as_ref().map_or(Some(true), |p| self.cond(p, b, nodes, members));
+                // The first stratum that holds, when every one before it is
+                // known not to; any undecided one before it leaves the
+                // result open.
+                let mut strat = Strat::Outside;
+                let mut open = false;
+                for (j, s) in strata.iter().enumerate() {
+                    let m = value::and_tri(pop, self.cond(&s.when, b, nodes, members));
+                    if let Some(slot) = members.get_mut(first as usize + j) {
+                        *slot = m;
+                    }
+                    match m {
+                        Some(true) if !open && strat == Strat::Outside => strat = Strat::In(j as u32),
+                        None => open = true,
+                        _ => {}
+                    }
+                }
+                if open && strat == Strat::Outside {
+                    strat = Strat::Undecided;
+                }
+                NodeValue { value: V::Unknown, why: Open::default(), first_member: first, strat }
+            }
+        }
     }
 
     fn cond(&self, e: &Expr, b: &Bound, nodes: &[NodeValue<'_>], members: &[Tri]) -> Tri {

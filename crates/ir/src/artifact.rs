@@ -566,6 +566,23 @@ impl Artifact {
         self.source.places.get(at as usize).map_or("", |p| p.text.as_str())
     }
 
+    /// What a condition built against this artifact is checked against:
+    /// see [`Shape::check_condition`].
+    pub fn shape(&self) -> Shape {
+        Shape { inputs: self.inputs.len(), strata: self.strata_counts() }
+    }
+
+    /// For each node: its number of strata if it is a stratification.
+    fn strata_counts(&self) -> Vec<Option<usize>> {
+        self.nodes
+            .iter()
+            .map(|n| match &n.kind {
+                NodeKind::Stratify { strata, .. } => Some(strata.len()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Checks the schema version and that every reference points where it
     /// may: inputs in range, nodes only backwards, strata and steps in
     /// range, nesting bounded. After this, evaluation cannot index out of
@@ -607,14 +624,7 @@ impl Artifact {
                 }
             }
         }
-        let strata: Vec<Option<usize>> = self
-            .nodes
-            .iter()
-            .map(|n| match &n.kind {
-                NodeKind::Stratify { strata, .. } => Some(strata.len()),
-                _ => None,
-            })
-            .collect();
+        let strata = self.strata_counts();
         let check = |e: &Expr, before: usize, what: &str| check_expr(e, inputs, before, &strata, what);
         for (i, n) in self.nodes.iter().enumerate() {
             let what = format!("node `{}`", n.id);
@@ -663,6 +673,25 @@ impl Artifact {
             }
         }
         Ok(())
+    }
+}
+
+/// The sizes a condition's references must stay within: taken once from
+/// an artifact, so that checking each of many questions asked of it costs
+/// only the question.
+#[derive(Debug, Clone, Default)]
+pub struct Shape {
+    inputs: usize,
+    /// For each node: its number of strata if it is a stratification.
+    strata: Vec<Option<usize>>,
+}
+
+impl Shape {
+    /// Checks a condition built against the artifact (a question asked of
+    /// it, such as the analysis asks) as [`Artifact::validate`] checks the
+    /// artifact's own: references in range, nesting bounded.
+    pub fn check_condition(&self, e: &Expr) -> Result<(), ArtifactError> {
+        check_expr(e, self.inputs, self.strata.len(), &self.strata, "condition")
     }
 }
 
