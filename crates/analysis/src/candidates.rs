@@ -51,6 +51,10 @@ struct Constants {
     durations: Vec<(f64, guidepath_ir::Unit)>,
     dates: Vec<i64>,
     texts: Vec<String>,
+    /// For a set: the masks it is tested against, and how many times it is
+    /// read other than as the operand of such a test.
+    masks: Vec<u64>,
+    other_reads: usize,
 }
 
 /// Every expression of the artifact's rules.
@@ -125,6 +129,23 @@ pub fn for_question(art: &Artifact, goal: &Expr) -> Candidates {
 fn from_exprs<'a>(art: &'a Artifact, exprs: Vec<&'a Expr>, inputs: &[u32]) -> Candidates {
     let mut consts: Vec<Constants> = inputs.iter().map(|_| Constants::default()).collect();
     for e in exprs {
+        let at = |i: u32| inputs.binary_search(&i).ok();
+        match e {
+            Expr::SetTest { expr, mask, .. } => {
+                if let Some(c) = at_input(expr).and_then(at).and_then(|k| consts.get_mut(k)) {
+                    c.masks.push(*mask);
+                    // The read below it is this test's (the two are met in
+                    // either order, so the count may pass below zero).
+                    c.other_reads = c.other_reads.wrapping_sub(1);
+                }
+            }
+            Expr::Input(i) => {
+                if let Some(c) = at(*i).and_then(|k| consts.get_mut(k)) {
+                    c.other_reads = c.other_reads.wrapping_add(1);
+                }
+            }
+            _ => {}
+        }
         let mut note = |i: u32, other: &Expr| {
             let Some(c) = inputs.binary_search(&i).ok().and_then(|k| consts.get_mut(k)) else { return };
             match other {
@@ -158,6 +179,33 @@ fn from_exprs<'a>(art: &'a Artifact, exprs: Vec<&'a Expr>, inputs: &[u32]) -> Ca
         .filter_map(|(&i, c)| art.inputs.get(i as usize).map(|input| (i, values_for(input, c), is_complete(input))))
         .collect();
     Candidates { per_input }
+}
+
+/// The input an expression reads directly, if it is one.
+fn at_input(e: &Expr) -> Option<u32> {
+    match e {
+        Expr::Input(i) => Some(*i),
+        _ => None,
+    }
+}
+
+/// Subsets of `n` values for a set read only by `any of`, `none of` and
+/// `all of` tests of `masks`: such a test sees only whether the subset
+/// meets each mask and whether it holds all of it, so two subsets alike in
+/// that are alike to every question. Of each such class the first subset
+/// in counting order is kept, so the search meets the same first witness
+/// as over every subset (ten times fewer candidates for a five-value set
+/// tested against one mask of three).
+fn set_classes(n: usize, masks: &[u64]) -> Vec<Value> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for items in 0..(1u64 << n) {
+        let sig: Vec<(bool, bool)> = masks.iter().map(|m| (items & m != 0, items & m == *m)).collect();
+        if seen.insert(sig) {
+            out.push(Value::Set(items));
+        }
+    }
+    out
 }
 
 fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
@@ -234,7 +282,9 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
         ValueType::Enum { values } => (0..values.len() as u32).map(Value::Enum).collect(),
         ValueType::Set { values } => {
             let n = values.len().min(64);
-            if n <= 6 {
+            if n <= 6 && c.other_reads == 0 && !c.masks.is_empty() {
+                set_classes(n, &c.masks)
+            } else if n <= 6 {
                 (0..(1u64 << n)).map(Value::Set).collect()
             } else {
                 let mut v = vec![Value::Set(0)];
