@@ -90,7 +90,8 @@ pub struct Compiled {
 }
 
 /// Checks the given files like [`check`] and lowers each root file that has
-/// no errors, from the same run (nothing is loaded or checked twice).
+/// no errors, from the same run (nothing is loaded or checked twice), for
+/// analysis: the artifacts are not sealed (see [`Lowered::artifact`]).
 /// `lowered[i]` belongs to `checked.roots[i]`.
 pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<Option<Lowered>>) {
     let (db, roots, load_errors) = load(fs, paths);
@@ -102,7 +103,7 @@ pub fn check_and_lower(fs: &dyn FileSystem, paths: &[PathBuf]) -> (Checked, Vec<
             .iter()
             .map(|&r| {
                 let clean = diagnostics[r].iter().all(|d| d.severity != Severity::Error);
-                clean.then(|| checker.lower(r))
+                clean.then(|| checker.lower(r, false))
             })
             .collect();
         (diagnostics, lowered, index)
@@ -128,7 +129,7 @@ pub fn compile(fs: &dyn FileSystem, path: &Path) -> Compiled {
         let diagnostics = checker.run();
         let clean = diagnostics.iter().flatten().all(|d| d.severity != Severity::Error);
         let lowered = match root {
-            Some(r) if clean => Some(checker.lower(r)),
+            Some(r) if clean => Some(checker.lower(r, true)),
             _ => None,
         };
         (diagnostics, lowered, checker.index())

@@ -783,7 +783,17 @@ impl Artifact {
 
     /// Sets `content_hash` to the artifact's hash.
     pub fn seal(&mut self) {
-        self.content_hash = content_hash(&self.to_value());
+        // The hash leaves out `source` and itself: set them aside rather
+        // than serialise and copy them (lowering seals every artifact).
+        let source = std::mem::take(&mut self.source);
+        self.content_hash = String::new();
+        let mut value = self.to_value();
+        self.source = source;
+        if let serde_json::Value::Object(m) = &mut value {
+            m.remove("content_hash");
+            m.remove("source");
+        }
+        self.content_hash = hex_sha256(crate::canonical::to_string(&value).as_bytes());
     }
 
     /// Pretty JSON with a final newline.

@@ -60,11 +60,16 @@ pub enum Expected {
 
 #[derive(Debug)]
 pub struct Lowered {
+    /// The artifact; sealed (its `content_hash` set) when lowered for use
+    /// outside this process ([`crate::compile`]), not when lowered only to
+    /// be analysed ([`crate::check_and_lower`]): hashing costs as much as
+    /// the rest of lowering together.
     pub artifact: ir::Artifact,
     pub tests: Vec<TestCase>,
     /// For the consistency analysis across files: the artifact again, with
     /// the recommendations of the files the root uses appended (their ids
-    /// are `alias.name`). `None` when those files recommend nothing.
+    /// are `alias.name`). `None` when those files recommend nothing. Never
+    /// sealed: it is only analysed.
     pub with_imports: Option<ir::Artifact>,
 }
 
@@ -84,9 +89,13 @@ pub(super) struct Lower<'c, 'a> {
 }
 
 impl<'a> Checker<'a> {
-    /// Lowers `root` (and what it uses) to an artifact with its tests.
-    pub(crate) fn lower(&mut self, root: FileId) -> Lowered {
+    /// Lowers `root` (and what it uses) to an artifact with its tests;
+    /// `seal`: compute the artifact's content hash.
+    pub(crate) fn lower(&mut self, root: FileId, seal: bool) -> Lowered {
         let mut lowered = self.lower_one(root, false);
+        if seal {
+            lowered.artifact.seal();
+        }
         let imports_recommend = self.db.files.iter().enumerate().any(|(f, file)| {
             f != root && self.reaches(root, f) && file.ast.items.iter().any(|i| matches!(i, ast::Item::Recommend(_)))
         });
@@ -243,8 +252,6 @@ impl<'c, 'a> Lower<'c, 'a> {
                 .collect(),
             source: ir::Source { files: std::mem::take(&mut self.files), places: std::mem::take(&mut self.places) },
         };
-        let mut artifact = artifact;
-        artifact.seal();
         Lowered { artifact, tests, with_imports: None }
     }
 
