@@ -52,7 +52,7 @@ fn check(fs: &MemoryFs, path: &Path) -> usize {
     checked.diagnostics.iter().map(Vec::len).sum()
 }
 
-const SIZES: [usize; 1] = [20_000];
+const SIZES: [usize; 7] = [125, 250, 500, 1000, 2000, 5000, 20_000];
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("analysis");
