@@ -197,11 +197,20 @@ fn at_input(e: &Expr) -> Option<u32> {
 /// as over every subset (ten times fewer candidates for a five-value set
 /// tested against one mask of three).
 fn set_classes(n: usize, masks: &[u64]) -> Vec<Value> {
-    let mut seen = std::collections::HashSet::new();
+    // Two bits per mask; with more than 64 masks, every subset.
+    if masks.len() > 64 {
+        return (0..(1u64 << n)).map(Value::Set).collect();
+    }
+    let mut seen: Vec<u128> = Vec::new();
     let mut out = Vec::new();
     for items in 0..(1u64 << n) {
-        let sig: Vec<(bool, bool)> = masks.iter().map(|m| (items & m != 0, items & m == *m)).collect();
-        if seen.insert(sig) {
+        let mut sig = 0u128;
+        for (k, m) in masks.iter().enumerate() {
+            sig |= u128::from(items & m != 0) << (2 * k);
+            sig |= u128::from(items & m == *m) << (2 * k + 1);
+        }
+        if !seen.contains(&sig) {
+            seen.push(sig);
             out.push(Value::Set(items));
         }
     }

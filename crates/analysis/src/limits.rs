@@ -20,6 +20,7 @@ use guidepath_eval::{Bound, Evaluator, Value};
 use guidepath_ir::calendar::{add_duration, days_from_civil, format_date};
 use guidepath_ir::{Anchor, Artifact, Duration, Expr};
 use guidepath_syntax::{ast, Code, Diagnostic};
+use std::cell::OnceCell;
 
 /// The anchor dates tried: four years from this day.
 const FIRST_DAY: (i32, u8, u8) = (2025, 1, 1);
@@ -31,9 +32,9 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
     for item in &file.items {
         let ast::Item::Pathway(p) = item else { continue };
         let Some(ip) = art.pathways.iter().find(|x| x.id == p.name.name) else { continue };
-        // The pathway alone, evaluated once per day tried. Built from a
-        // checked artifact: no hash to verify.
-        let Ok(ev) = Evaluator::new_in_process(an.pathway_probe(ip)) else { continue };
+        // The pathway alone, evaluated once per day tried; prepared only
+        // if the day bounds leave a question open.
+        let probe = OnceCell::new();
         let bounds = due_bounds(ip);
         let bound_of = |name: &str| ip.steps.iter().position(|s| s.id == name).and_then(|k| bounds[k]);
         let names: Vec<&str> = p.steps.iter().map(|s| s.name.name.as_str()).collect();
@@ -64,7 +65,7 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
         if let Some(Anchor::Input(i)) = ip.limit.as_ref().map(|l| &l.anchor) {
             anchors.push(*i);
         }
-        let cx = Cx { art, ev: &ev, an, p, ip, anchors: &anchors };
+        let cx = Cx { art, probe: &probe, an, p, ip, anchors: &anchors };
         for (s, step) in p.steps.iter().enumerate() {
             let Some(limit) = step.limits.first() else { continue };
             // Every step it comes after, through other steps too.
@@ -200,7 +201,9 @@ fn due_bounds(p: &guidepath_ir::Pathway) -> Vec<Option<(i64, i64)>> {
 
 struct Cx<'a, 'b> {
     art: &'a Artifact,
-    ev: &'a Evaluator,
+    /// The pathway alone (see [`Analysis::pathway_probe`]); `None` inside
+    /// if it does not validate.
+    probe: &'a OnceCell<Option<Evaluator>>,
     an: &'a Analysis<'b>,
     p: &'a ast::Pathway,
     ip: &'a guidepath_ir::Pathway,
@@ -243,6 +246,8 @@ impl Cx<'_, '_> {
             }
         }
         let Answer::Witness(values) = self.an.ask(&Expr::And(parts)) else { return None };
+        // Built from a checked artifact: no hash to verify.
+        let ev = self.probe.get_or_init(|| Evaluator::new_in_process(self.an.pathway_probe(self.ip)).ok()).as_ref()?;
         let first = days_from_civil(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2);
         // One patient, its anchor dates set in place for each day.
         let mut bound = Bound::from_values(values);
@@ -250,7 +255,7 @@ impl Cx<'_, '_> {
             for &i in self.anchors {
                 bound.set(i, Some(Value::Date(day)));
             }
-            let outcome = self.ev.evaluate(&bound);
+            let outcome = ev.evaluate(&bound);
             let dates = Dates { outcome, values: bound.values() };
             if let Some(what) = violated(&dates) {
                 return Some((candidates::to_json(self.art, bound.values()), what));

@@ -90,6 +90,7 @@ impl<'a> Analysis<'a> {
             cond: &cond,
             scratch: &mut scratch,
             bound: Bound::from_values(vec![None; self.art.inputs.len()]),
+            chosen: vec![UNSET; relevant.len()],
             relevant: &relevant,
             cands: &cands,
             memo: memo.as_mut(),
@@ -353,8 +354,8 @@ struct Memo {
     score_only: BTreeSet<u32>,
     /// The score nodes the question reads.
     scores: Vec<u32>,
-    /// Exact keys (no hashing of values, so no collisions).
-    failed: std::collections::HashSet<String>,
+    /// States whose search failed, by exact key (see [`Search::key`]).
+    failed: std::collections::HashSet<Vec<u64>>,
 }
 
 impl Analysis<'_> {
@@ -413,13 +414,42 @@ struct Search<'e, 'q> {
     scratch: &'q mut Scratch<'e>,
     cond: &'q Condition,
     bound: Bound,
+    /// For each input of `relevant`: which of its candidates it holds
+    /// ([`UNSET`]: none yet).
+    chosen: Vec<u32>,
     /// The inputs the question reads, in the order they are assigned.
     relevant: &'q [u32],
     cands: &'q Candidates,
     memo: Option<&'q mut Memo>,
 }
 
+/// No candidate chosen yet.
+const UNSET: u32 = u32::MAX;
+
 impl Search<'_, '_> {
+    /// With a memo, the state after the last evaluation, exactly: the
+    /// depth, the candidate each input not read only through scores holds,
+    /// and each score's interval. Two states with one key have the same
+    /// completions.
+    fn key(&self, k: usize) -> Option<Vec<u64>> {
+        let m = self.memo.as_ref()?;
+        let mut key = Vec::with_capacity(1 + self.relevant.len() + 2 * m.scores.len());
+        key.push(k as u64);
+        for (&i, &c) in self.relevant.iter().zip(&self.chosen) {
+            if !m.score_only.contains(&i) {
+                key.push(u64::from(c));
+            }
+        }
+        for &s in &m.scores {
+            match self.ev.number_in(self.scratch, s) {
+                Some((lo, hi)) => key.extend([lo.to_bits(), hi.to_bits()]),
+                // Not a bit pattern of a finite number: unknown.
+                None => key.extend([u64::MAX, u64::MAX]),
+            }
+        }
+        Some(key)
+    }
+
     fn run(&mut self, k: usize, budget: &mut usize) -> bool {
         if *budget == 0 {
             return false;
@@ -430,33 +460,22 @@ impl Search<'_, '_> {
             Some(false) => return false,
             None => {}
         }
-        let key = self.memo.as_ref().map(|m| {
-            use std::fmt::Write;
-            let mut key = format!("{k}");
-            // Inputs the question does not read stay unknown throughout.
-            for &i in self.relevant {
-                if !m.score_only.contains(&i) {
-                    let _ = write!(key, "|{:?}", self.bound.get(i));
-                }
-            }
-            for &s in &m.scores {
-                let _ = write!(key, "|{:?}", self.ev.number_in(self.scratch, s));
-            }
-            key
-        });
+        let key = self.key(k);
         if let (Some(m), Some(key)) = (&self.memo, &key) {
             if m.failed.contains(key) {
                 return false;
             }
         }
         let Some(&input) = self.relevant.get(k) else { return false };
-        for c in self.cands.of(input) {
+        for (j, c) in self.cands.of(input).iter().enumerate() {
             self.bound.set(input, Some(c.clone()));
+            self.chosen[k] = j as u32;
             if self.run(k + 1, budget) {
                 return true;
             }
         }
         self.bound.set(input, None);
+        self.chosen[k] = UNSET;
         // Only a search that ran to its end proves the state fails.
         if let (Some(m), Some(key)) = (self.memo.as_mut(), key) {
             if *budget > 0 {

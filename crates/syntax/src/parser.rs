@@ -356,10 +356,17 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), token_end(pair))
 }
 
+/// Where a pair's last token ends: a pair's span can take in whitespace
+/// skipped before an optional part that is absent. Follows the last child
+/// down (taken from the back, so each level costs one step, not one per
+/// child).
 fn token_end(pair: &Pair<'_, Rule>) -> usize {
-    match pair.clone().into_inner().last() {
-        Some(last) => token_end(&last),
-        None => pair.as_span().end(),
+    let mut pair = pair.clone();
+    loop {
+        match pair.clone().into_inner().next_back() {
+            Some(last) => pair = last,
+            None => return pair.as_span().end(),
+        }
     }
 }
 
