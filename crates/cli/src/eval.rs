@@ -312,15 +312,20 @@ fn write_result(
     ExitCode::SUCCESS
 }
 
-/// One NDJSON record's result: its line, its id when asked for, and the
-/// result.
-#[derive(serde::Serialize)]
-struct Record<'a> {
-    line: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<serde_json::Value>,
-    #[serde(flatten)]
-    report: guidepath_eval::Report<'a>,
+/// One NDJSON record's result, appended to `line`: `{"line":N`, `"id"`
+/// when asked for, then the result's members, as serde would write them
+/// (`Report::write_json_members`; `tests/report_json.rs`).
+fn write_record(line: &mut Vec<u8>, line_no: u64, id: Option<&serde_json::Value>, report: &guidepath_eval::Report<'_>) {
+    line.extend_from_slice(b"{\"line\":");
+    line.extend_from_slice(itoa::Buffer::new().format(line_no).as_bytes());
+    if let Some(id) = id {
+        line.extend_from_slice(b",\"id\":");
+        // A JSON value written to a Vec: cannot fail.
+        let _ = serde_json::to_writer(&mut *line, id);
+    }
+    line.push(b',');
+    report.write_json_members(line);
+    line.extend_from_slice(b"}\n");
 }
 
 /// One patient per line in, one line out for each line in, in constant
@@ -352,6 +357,7 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) ->
     let mut unknown_lines = 0u64;
     let mut first_unknown: Option<(u64, String)> = None;
     let mut buf: Vec<u8> = Vec::new();
+    let mut line_out: Vec<u8> = Vec::new();
     let mut line_no = 0u64;
     loop {
         let line = match read_line(&mut reader, &mut buf) {
@@ -393,11 +399,11 @@ fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) ->
                             first_unknown.get_or_insert_with(|| (line_no, field.clone()));
                         }
                         let o = evaluator.evaluate(&read.bound);
-                        let rec = Record { line: line_no, id, report: o.report_with(&opts.report) };
-                        // Serialised straight from the result: no JSON tree per line.
-                        serde_json::to_writer(&mut out, &rec)
-                            .map_err(std::io::Error::other)
-                            .and_then(|_| out.write_all(b"\n"))
+                        // Written straight from the result into one reused
+                        // line buffer: no JSON tree, no allocation per line.
+                        line_out.clear();
+                        write_record(&mut line_out, line_no, id.as_ref(), &o.report_with(&opts.report));
+                        out.write_all(&line_out)
                     }
                     Err(problem) => {
                         bad += 1;

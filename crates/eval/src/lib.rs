@@ -25,6 +25,7 @@ mod report;
 pub mod schema;
 mod value;
 mod why;
+mod write;
 
 pub use bind::{BindError, Bound, Value};
 pub use condition::{Condition, Scratch};
