@@ -5,7 +5,7 @@ use crate::render;
 use guidepath_check::{Disk, Lowered, Severity};
 use guidepath_eval::{BindError, Evaluator, ReportOptions};
 use guidepath_ir::Artifact;
-use std::io::{BufRead, IsTerminal, Read as _, Write};
+use std::io::{IsTerminal, Read as _, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -107,7 +107,7 @@ pub fn schema(guideline: Option<&Path>, strict: bool, result: bool) -> ExitCode 
     ExitCode::SUCCESS
 }
 
-fn bind_errors(errors: &[BindError]) -> serde_json::Value {
+pub(crate) fn bind_errors(errors: &[BindError]) -> serde_json::Value {
     serde_json::Value::Array(
         errors.iter().map(|e| serde_json::json!({ "path": e.path, "message": e.message })).collect(),
     )
@@ -140,6 +140,9 @@ pub struct Options<'a> {
     /// its result.
     pub id: Option<&'a str>,
     pub report: ReportOptions,
+    /// With `--ndjson`: threads evaluating lines (1: this one; 0: one per
+    /// core).
+    pub jobs: usize,
 }
 
 pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> ExitCode {
@@ -149,7 +152,11 @@ pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> Exit
     };
     let from_stdin = patient.is_none_or(|p| p.as_os_str() == "-");
     if opts.ndjson {
-        return run_ndjson(&evaluator, patient.filter(|_| !from_stdin), opts);
+        let jobs = match opts.jobs {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        return crate::ndjson::run(&evaluator, patient.filter(|_| !from_stdin), opts, jobs);
     }
     let text = if from_stdin {
         let mut s = String::new();
@@ -310,257 +317,4 @@ fn write_result(
         return ExitCode::from(2);
     }
     ExitCode::SUCCESS
-}
-
-/// One NDJSON record's result, appended to `line`: `{"line":N`, `"id"`
-/// when asked for, then the result's members, as serde would write them
-/// (`Report::write_json_members`; `tests/report_json.rs`).
-fn write_record(line: &mut Vec<u8>, line_no: u64, id: Option<&serde_json::Value>, report: &guidepath_eval::Report<'_>) {
-    line.extend_from_slice(b"{\"line\":");
-    line.extend_from_slice(itoa::Buffer::new().format(line_no).as_bytes());
-    if let Some(id) = id {
-        line.extend_from_slice(b",\"id\":");
-        // A JSON value written to a Vec: cannot fail.
-        let _ = serde_json::to_writer(&mut *line, id);
-    }
-    line.push(b',');
-    report.write_json_members(line);
-    line.extend_from_slice(b"}\n");
-}
-
-/// One patient per line in, one line out for each line in, in constant
-/// memory: a result, an error record with the line number, or a blank
-/// line for a blank line. The batch goes on past bad lines.
-fn run_ndjson(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>) -> ExitCode {
-    let mut reader: Box<dyn BufRead> = match file {
-        Some(p) => match std::fs::File::open(p) {
-            Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
-            Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", p.display());
-                return ExitCode::from(2);
-            }
-        },
-        None => Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin())),
-    };
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} patients, {per_sec}, {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    });
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let (mut records, mut bad) = (0u64, 0u64);
-    // Lines with fields the guideline does not read, and the first such field.
-    let mut unknown_lines = 0u64;
-    let mut first_unknown: Option<(u64, String)> = None;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut line_out: Vec<u8> = Vec::new();
-    let mut line_no = 0u64;
-    loop {
-        let line = match read_line(&mut reader, &mut buf) {
-            Ok(None) => break,
-            Ok(Some(l)) => l,
-            Err(e) => {
-                eprintln!("error: cannot read input after line {line_no}: {e}");
-                let _ = out.flush();
-                return ExitCode::from(2);
-            }
-        };
-        line_no += 1;
-        let error = |message: String, errors: Option<serde_json::Value>| ErrorRecord {
-            line: line_no,
-            id: None,
-            error: message,
-            errors,
-        };
-        let written = match line {
-            Line::TooLong => {
-                bad += 1;
-                records += 1;
-                let rec = error(format!("line is longer than {} MiB", MAX_PATIENT_BYTES >> 20), None);
-                rec.write(&mut out)
-            }
-            Line::NotUtf8 => {
-                bad += 1;
-                records += 1;
-                error("not UTF-8 text".into(), None).write(&mut out)
-            }
-            Line::Text(text) if text.trim().is_empty() => writeln!(out),
-            Line::Text(text) => {
-                records += 1;
-                let id = opts.id.and_then(|field| record_id(text, field));
-                match patient::read(evaluator, text, Syntax::Json, opts.strict, opts.id) {
-                    Ok(read) => {
-                        if let Some(field) = read.unknown.first() {
-                            unknown_lines += 1;
-                            first_unknown.get_or_insert_with(|| (line_no, field.clone()));
-                        }
-                        let o = evaluator.evaluate(&read.bound);
-                        // Written straight from the result into one reused
-                        // line buffer: no JSON tree, no allocation per line.
-                        line_out.clear();
-                        write_record(&mut line_out, line_no, id.as_ref(), &o.report_with(&opts.report));
-                        out.write_all(&line_out)
-                    }
-                    Err(problem) => {
-                        bad += 1;
-                        let mut rec = match problem {
-                            Problem::Syntax(m) => error(m, None),
-                            Problem::Data(errors) => error("invalid patient data".into(), Some(bind_errors(&errors))),
-                        };
-                        rec.id = id;
-                        rec.write(&mut out)
-                    }
-                }
-            }
-        };
-        if written.is_err() {
-            return ExitCode::from(2);
-        }
-        if let Some(p) = &progress {
-            p.inc(1);
-        }
-    }
-    if out.flush().is_err() {
-        return ExitCode::from(2);
-    }
-    if let Some(p) = progress {
-        p.finish_and_clear();
-    }
-    if let Some((line, field)) = first_unknown {
-        eprintln!(
-            "warning: {unknown_lines} line{} with fields the guideline does not read; line {line}: {}",
-            if unknown_lines == 1 { "" } else { "s" },
-            patient::unknown_warning(evaluator, &field)
-        );
-    }
-    if bad > 0 {
-        eprintln!("{records} patients, {bad} with errors");
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// A line that gave no result: `{"line": N, "id": …, "error": "…", "errors": [{"path", "message"}]}`.
-#[derive(serde::Serialize)]
-struct ErrorRecord {
-    line: u64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<serde_json::Value>,
-    error: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    errors: Option<serde_json::Value>,
-}
-
-impl ErrorRecord {
-    fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
-        serde_json::to_writer(&mut *out, self).map_err(std::io::Error::other)?;
-        out.write_all(b"\n")
-    }
-}
-
-enum Line<'a> {
-    Text(&'a str),
-    TooLong,
-    NotUtf8,
-}
-
-/// The next line (without its line end), read in bounded memory: a line
-/// longer than [`MAX_PATIENT_BYTES`] is skipped to its end and reported.
-fn read_line<'b>(reader: &mut dyn BufRead, buf: &'b mut Vec<u8>) -> std::io::Result<Option<Line<'b>>> {
-    buf.clear();
-    let limit = MAX_PATIENT_BYTES as u64 + 1;
-    let n = reader.take(limit).read_until(b'\n', buf)?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if buf.last() != Some(&b'\n') && buf.len() as u64 >= limit {
-        // Skip the rest of the line, a piece at a time.
-        loop {
-            let (done, used) = {
-                let chunk = reader.fill_buf()?;
-                match chunk.iter().position(|b| *b == b'\n') {
-                    Some(i) => (true, i + 1),
-                    None => (chunk.is_empty(), chunk.len()),
-                }
-            };
-            reader.consume(used);
-            if done {
-                break;
-            }
-        }
-        return Ok(Some(Line::TooLong));
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-        if buf.last() == Some(&b'\r') {
-            buf.pop();
-        }
-    }
-    Ok(Some(match std::str::from_utf8(buf) {
-        Ok(t) => Line::Text(t),
-        Err(_) => Line::NotUtf8,
-    }))
-}
-
-/// The value at the dotted `field` of a JSON record, read without building
-/// the rest of it.
-fn record_id(text: &str, field: &str) -> Option<serde_json::Value> {
-    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
-    struct Find<'f>(&'f [&'f str]);
-    impl<'de> DeserializeSeed<'de> for Find<'_> {
-        type Value = Option<serde_json::Value>;
-        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            match self.0 {
-                [] => serde::Deserialize::deserialize(d).map(Some),
-                _ => d.deserialize_any(self),
-            }
-        }
-    }
-    impl<'de> Visitor<'de> for Find<'_> {
-        type Value = Option<serde_json::Value>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a record")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-            let mut found = None;
-            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-                if found.is_none() && self.0.first() == Some(&&*k) {
-                    found = map.next_value_seed(Find(&self.0[1..]))?;
-                } else {
-                    map.next_value::<IgnoredAny>()?;
-                }
-            }
-            Ok(found)
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-            while seq.next_element::<IgnoredAny>()?.is_some() {}
-            Ok(None)
-        }
-        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-    }
-    let path: Vec<&str> = field.split('.').collect();
-    let mut de = serde_json::Deserializer::from_str(text);
-    Find(&path).deserialize(&mut de).ok().flatten()
 }

@@ -92,6 +92,10 @@ enum Command {
         /// into its result as `id`.
         #[arg(long, value_name = "FIELD", requires = "ndjson")]
         id: Option<String>,
+        /// With --ndjson: evaluate on N threads (0: one per core). The
+        /// output is the same, in input order, in constant memory.
+        #[arg(long, value_name = "N", default_value_t = 1, requires = "ndjson")]
+        jobs: usize,
         /// Titles in this language where the guideline has them (da, sv, nb, en, …).
         #[arg(long, value_name = "LANG")]
         lang: Option<String>,
@@ -308,7 +312,7 @@ fn main() -> ExitCode {
             guidepath_cli::serve::run(paths, config)
         }
         Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
-        Command::Eval { guideline, patient, ndjson, explain, format, fhir, at, strict, id, lang, texts } => {
+        Command::Eval { guideline, patient, ndjson, explain, format, fhir, at, strict, id, jobs, lang, texts } => {
             let opts = eval::Options {
                 ndjson,
                 format,
@@ -317,6 +321,7 @@ fn main() -> ExitCode {
                 strict,
                 id: id.as_deref(),
                 report: guidepath_eval::ReportOptions { explain, lang, texts },
+                jobs,
             };
             eval::run(&guideline, patient.as_deref(), &opts)
         }

@@ -163,6 +163,49 @@ fn ndjson_lines_carry_their_line_and_id_and_exit_codes_follow_the_docs() {
     assert_eq!(lines[1]["line"], 2);
 }
 
+/// `--jobs N` writes the bytes one job writes, in input order, with the
+/// same summary and exit code: over several chunks of lines, with blank
+/// lines, bad JSON, invalid data, unknown fields, bytes that are not UTF-8
+/// and ids.
+#[test]
+fn ndjson_on_many_jobs_writes_what_one_job_writes() {
+    let dir = temp_dir("ndjson_jobs");
+    let mut input: Vec<u8> = Vec::new();
+    for k in 0..3500u32 {
+        let line = match k % 11 {
+            0 => String::new(),
+            1 => "{not json".to_string(),
+            2 => format!("{{\"pid\": {k}, \"age\": 300}}"),
+            3 => format!("{{\"pid\": {k}, \"age\": 40, \"nickname\": \"x\"}}"),
+            4 => {
+                input.extend_from_slice(b"{\"pid\": \"\xff\"}\n");
+                continue;
+            }
+            _ => format!(
+                "{{\"pid\": \"p{k}\", \"age\": {}, \"pain_duration\": \"P{}M\", \"linton_score\": {}}}",
+                16 + k % 60,
+                k % 9,
+                k % 100
+            ),
+        };
+        input.extend_from_slice(line.as_bytes());
+        input.push(b'\n');
+    }
+    let file = dir.join("patients.ndjson");
+    std::fs::write(&file, &input).unwrap();
+    let file = file.to_str().unwrap();
+    let run = |jobs: &str| guidepath_in(&root(), &["eval", "--ndjson", "--id", "pid", "--jobs", jobs, SKANE, file], "");
+    let one = run("1");
+    assert_eq!(one.0, 1, "some lines are invalid: {}", one.2);
+    assert_eq!(one.1.lines().count(), 3500);
+    assert!(one.2.contains("with fields the guideline does not read"), "{}", one.2);
+    for jobs in ["2", "3", "0"] {
+        let many = run(jobs);
+        assert_eq!((many.0, &many.2), (one.0, &one.2), "--jobs {jobs}");
+        assert!(many.1 == one.1, "--jobs {jobs} writes other bytes");
+    }
+}
+
 #[test]
 fn patient_files_are_read_as_the_format_they_are_in() {
     let dir = temp_dir("patients");
