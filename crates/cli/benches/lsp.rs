@@ -1,9 +1,11 @@
 //! Time from `didChange` to the `publishDiagnostics` of that version, with
 //! the real `guidepath lsp` binary over stdio, on a generated 5,000-line
-//! guideline (the consistency analysis included).
+//! guideline (the consistency analysis included): alone in its folder, and
+//! with an unrelated 20,000-line guideline beside it in the workspace.
 //!
 //! `cargo bench -p guidepath-cli --bench lsp`; `GUIDEPATH_BENCH_QUICK=1`
-//! prints the median of 50 edits without criterion.
+//! prints the median of 50 edits without criterion; `GUIDEPATH_BENCH_BIN`
+//! runs another build of `guidepath` instead.
 
 #[path = "../tests/support/lsp_client.rs"]
 mod lsp_client;
@@ -13,11 +15,11 @@ use lsp_client::{uri, Client};
 use serde_json::json;
 use std::time::{Duration, Instant};
 
-/// About 5,000 lines: 20 inputs, 100 stratifications, 1,070
+/// About 5,000 lines at `scale` 1: 20 inputs, 100 stratifications, 1,070
 /// recommendations, a pathway of 20 steps, all in the shipped style.
-fn guideline() -> String {
-    let mut s = String::from(
-        "guideline bench.lsp \"Generated\" {\n  issuer \"bench\"\n  version \"1\"\n  status draft\n  language en\n  source \"generated\"\n}\n\ninput {\n",
+fn guideline(id: &str, scale: usize) -> String {
+    let mut s = format!(
+        "guideline bench.{id} \"Generated\" {{\n  issuer \"bench\"\n  version \"1\"\n  status draft\n  language en\n  source \"generated\"\n}}\n\ninput {{\n",
     );
     for i in 0..10 {
         s.push_str(&format!("  n{i} : integer points in 0..100 \"Score {i}\"\n"));
@@ -26,13 +28,13 @@ fn guideline() -> String {
         s.push_str(&format!("  b{i} : boolean \"Finding {i}\"\n"));
     }
     s.push_str("  referral_date : date \"Referral\"\n}\n\n");
-    for k in 0..100 {
+    for k in 0..100 * scale {
         let x = k % 10;
         s.push_str(&format!(
             "// Stratification {k}.\nstratify s{k} \"Level {k}\" by n{x} {{\n  low  when n{x} < 30\n  mid  when n{x} >= 30 and n{x} < 70\n  high when n{x} >= 70\n}}\n\n"
         ));
     }
-    for r in 0..1070 {
+    for r in 0..1070 * scale {
         let (a, b) = (r % 10, r % 9);
         let t = 10 + (r * 13) % 80;
         s.push_str(&format!(
@@ -55,14 +57,23 @@ struct Session {
 }
 
 impl Session {
-    fn start() -> (Session, usize) {
-        let dir = std::env::temp_dir().join(format!("guidepath-bench-lsp-{}", std::process::id()));
+    /// A session on the 5,000-line guideline; `sibling`: with the
+    /// 20,000-line one in the same folder.
+    fn start(sibling: bool) -> (Session, usize) {
+        let dir = std::env::temp_dir().join(format!("guidepath-bench-lsp-{}-{sibling}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("a temporary folder");
-        let text = guideline();
+        if sibling {
+            std::fs::write(dir.join("sibling.guide"), guideline("sibling", 4)).expect("the sibling is written");
+        }
+        let text = guideline("lsp", 1);
         let lines = text.lines().count();
         let path = dir.join("bench.guide");
         std::fs::write(&path, &text).expect("the guideline is written");
-        let mut client = Client::start(env!("CARGO_BIN_EXE_guidepath"), &dir);
+        // GUIDEPATH_BENCH_BIN: another build (the previous commit's) to
+        // measure beside this one.
+        let bin = std::env::var("GUIDEPATH_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_guidepath").to_string());
+        let mut client = Client::start(&bin, &dir);
         client.initialize(&uri(&dir));
         let doc = uri(&path);
         client.open(&doc, &text);
@@ -90,25 +101,31 @@ impl Session {
 }
 
 fn bench(c: &mut Criterion) {
-    let (mut s, lines) = Session::start();
     let mut group = c.benchmark_group("lsp");
     group.sample_size(30);
-    group.bench_function(format!("didChange_to_publishDiagnostics_{lines}_lines"), |b| {
-        b.iter_custom(|iters| (0..iters).map(|_| s.edit()).sum())
-    });
+    for sibling in [false, true] {
+        let (mut s, lines) = Session::start(sibling);
+        let name = if sibling { "_with_20k_line_sibling" } else { "" };
+        group.bench_function(format!("didChange_to_publishDiagnostics_{lines}_lines{name}"), |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| s.edit()).sum())
+        });
+        let _ = s.client.shutdown();
+    }
     group.finish();
-    let _ = s.client.shutdown();
 }
 
 criterion_group!(benches, bench);
 
 fn main() {
     if std::env::var_os("GUIDEPATH_BENCH_QUICK").is_some() {
-        let (mut s, lines) = Session::start();
-        let mut times: Vec<Duration> = (0..50).map(|_| s.edit()).collect();
-        times.sort();
-        println!("{lines} lines: median {:?}, min {:?}, max {:?}", times[25], times[0], times[49]);
-        let _ = s.client.shutdown();
+        for sibling in [false, true] {
+            let (mut s, lines) = Session::start(sibling);
+            let mut times: Vec<Duration> = (0..50).map(|_| s.edit()).collect();
+            times.sort();
+            let with = if sibling { " with a 20,000-line sibling" } else { "" };
+            println!("{lines} lines{with}: median {:?}, min {:?}, max {:?}", times[25], times[0], times[49]);
+            let _ = s.client.shutdown();
+        }
         return;
     }
     benches();

@@ -18,6 +18,7 @@
 
 mod complete;
 mod convert;
+mod groups;
 mod hints;
 mod index;
 mod tests_lens;
@@ -285,41 +286,42 @@ fn file_id(checked: &Checked, path: &Path) -> Option<FileId> {
 /// file's diagnostics with the version they belong to.
 fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtime::Handle) {
     let mut published: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    let mut groups = groups::Groups::default();
     while let Ok(mut job) = rx.recv() {
         while let Ok(newer) = rx.try_recv() {
             job = newer;
         }
-        let overlay =
-            Overlay { base: Disk, files: job.docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
         // The checker and the analysis do not panic on any input; should one
         // ever, the server keeps running and says so instead of going quiet.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            guidepath_analysis::check_and_analyse(&overlay, &job.roots)
+            groups.update(&job.docs, &job.roots, &job.links, &|fs, roots| {
+                let mut checked = guidepath_analysis::check_and_analyse(fs, roots);
+                guidepath_check::lifecycle::overdue_reviews(&mut checked, guidepath_check::lifecycle::today());
+                checked
+            })
         }));
-        let Ok(mut checked) = run else {
+        let Ok(outcome) = run else {
+            groups = groups::Groups::default();
             rt.block_on(client.log_message(MessageType::ERROR, "guidepath: the check failed; please report this"));
             continue;
         };
-        guidepath_check::lifecycle::overdue_reviews(&mut checked, guidepath_check::lifecycle::today());
         let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = Vec::new();
         let mut now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-        for (file, diags) in checked.db.files.iter().zip(&checked.diagnostics) {
-            let Some(uri) = uri_of(&file.path) else { continue };
-            let text = Text::of(file);
-            let lsp: Vec<Diagnostic> = diags.iter().map(|d| convert::diagnostic(d, &text, &uri, &job.links)).collect();
-            let version = job.docs.get(&file.path).map(|(_, v)| *v);
+        let mut checked_now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+        for (path, uri, lsp) in outcome.diagnostics {
+            checked_now.insert(path.clone());
+            let version = job.docs.get(&path).map(|(_, v)| *v);
             // Open documents always hear back, with their version; other
             // files only when there is something to say or to clear.
-            if lsp.is_empty() && version.is_none() && !published.contains(&file.path) {
+            if lsp.is_empty() && version.is_none() && !published.contains(&path) {
                 continue;
             }
             if !lsp.is_empty() {
-                now.insert(file.path.clone());
+                now.insert(path);
             }
             out.push((uri, lsp, version));
         }
         // Files that had diagnostics and are no longer checked: clear them.
-        let checked_now: std::collections::HashSet<&PathBuf> = checked.db.files.iter().map(|f| &f.path).collect();
         for p in &published {
             if !checked_now.contains(p) {
                 if let Some(uri) = uri_of(p) {

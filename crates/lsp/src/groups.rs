@@ -1,0 +1,270 @@
+//! Diagnostics kept per group of files, so an edit re-checks only the
+//! group it is in.
+//!
+//! A group is a connected part of the `use` graph: files that use each
+//! other, directly or through others. What one group's check says cannot
+//! depend on another group (no file is in both, and a declaration's use
+//! is counted only where it is made), so a group whose files are all as
+//! they were keeps its diagnostics. A group is known by every file it
+//! loaded, each with a fingerprint: an open document by its text, a file
+//! on disk by its length and modification time. An edit that makes a
+//! file use one of another group joins them: the check of the changed
+//! files finds it loaded a clean group's file, and that group is checked
+//! with them.
+
+use crate::convert::{self, Text};
+use guidepath_check::{Checked, Disk, FileSystem, Overlay};
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use tower_lsp::ls_types::{Diagnostic, Uri};
+
+/// What a file's text was when it was checked.
+#[derive(Clone, PartialEq, Eq, Debug)]
+enum Print {
+    /// An open document: its text's hash and length.
+    Open(u64, usize),
+    /// A file on disk: its length and modification time, or that it could
+    /// not be read.
+    Disk(Option<(u64, std::time::SystemTime)>),
+}
+
+fn print(docs: &HashMap<PathBuf, (String, i32)>, path: &Path) -> Print {
+    match docs.get(path) {
+        Some((text, _)) => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            text.hash(&mut h);
+            Print::Open(h.finish(), text.len())
+        }
+        None => Print::Disk(std::fs::metadata(path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)))),
+    }
+}
+
+/// One group's check: its roots, every file it loaded, and each file's
+/// diagnostics converted for the client.
+struct Group {
+    roots: Vec<PathBuf>,
+    /// Each file loaded: its path as named, its real path (which names it
+    /// across checks) and its fingerprint.
+    files: Vec<(PathBuf, PathBuf, Print)>,
+    diagnostics: Vec<(PathBuf, Uri, Vec<Diagnostic>)>,
+}
+
+/// The groups of the last check, and what their diagnostics were
+/// converted with.
+#[derive(Default)]
+pub struct Groups {
+    groups: Vec<Group>,
+    links: String,
+}
+
+/// One check's diagnostics, per file.
+pub struct Outcome {
+    pub diagnostics: Vec<(PathBuf, Uri, Vec<Diagnostic>)>,
+}
+
+impl Groups {
+    /// The diagnostics of every root (in `roots` order) and of the files
+    /// they use, checking only the groups whose files changed. `check`
+    /// checks and analyses roots over the open documents.
+    pub fn update(
+        &mut self,
+        docs: &HashMap<PathBuf, (String, i32)>,
+        roots: &[PathBuf],
+        links: &str,
+        check: &dyn Fn(&Overlay<Disk>, &[PathBuf]) -> Checked,
+    ) -> Outcome {
+        if self.links != links {
+            self.groups.clear();
+            self.links = links.to_string();
+        }
+        let wanted: HashSet<&PathBuf> = roots.iter().collect();
+        let mut clean: Vec<Group> = Vec::new();
+        let mut dirty: HashSet<PathBuf> = HashSet::new();
+        for g in self.groups.drain(..) {
+            let same =
+                g.roots.iter().all(|r| wanted.contains(r)) && g.files.iter().all(|(p, _, pr)| print(docs, p) == *pr);
+            if same {
+                clean.push(g);
+            } else {
+                dirty.extend(g.roots.into_iter().filter(|r| wanted.contains(r)));
+            }
+        }
+        let kept: HashSet<&PathBuf> = clean.iter().flat_map(|g| &g.roots).collect();
+        dirty.extend(roots.iter().filter(|r| !kept.contains(r)).cloned());
+        let overlay = Overlay { base: Disk, files: docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+        // A changed file may now use a file of a clean group: then that
+        // group is checked with it, until no check reaches a clean group.
+        while !dirty.is_empty() {
+            let batch: Vec<PathBuf> = roots.iter().filter(|r| dirty.contains(*r)).cloned().collect();
+            let checked = check(&overlay, &batch);
+            let loaded: HashSet<&Path> = checked.db.files.iter().map(|f| f.real.as_path()).collect();
+            let (reached, rest): (Vec<Group>, Vec<Group>) =
+                clean.into_iter().partition(|g| g.files.iter().any(|(_, real, _)| loaded.contains(real.as_path())));
+            clean = rest;
+            if !reached.is_empty() {
+                dirty.extend(reached.into_iter().flat_map(|g| g.roots));
+                continue;
+            }
+            clean.extend(split(&overlay, &checked, &batch, docs, links));
+            dirty.clear();
+        }
+        // Every file's diagnostics, roots in order first.
+        let mut diagnostics = Vec::new();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
+        let by_root: HashMap<&PathBuf, usize> =
+            clean.iter().enumerate().flat_map(|(k, g)| g.roots.iter().map(move |r| (r, k))).collect();
+        let mut order: Vec<usize> = Vec::new();
+        for r in roots {
+            if let Some(&k) = by_root.get(r) {
+                if !order.contains(&k) {
+                    order.push(k);
+                }
+            }
+        }
+        for k in order {
+            for (p, uri, d) in &clean[k].diagnostics {
+                if seen.insert(p.clone()) {
+                    diagnostics.push((p.clone(), uri.clone(), d.clone()));
+                }
+            }
+        }
+        self.groups = clean;
+        Outcome { diagnostics }
+    }
+}
+
+/// The groups of one check: the files each root reaches through `use`,
+/// joined where they share a file.
+fn split(
+    fs: &Overlay<Disk>,
+    checked: &Checked,
+    roots: &[PathBuf],
+    docs: &HashMap<PathBuf, (String, i32)>,
+    links: &str,
+) -> Vec<Group> {
+    let n = checked.db.files.len();
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn find(parent: &mut [usize], mut x: usize) -> usize {
+        while parent[x] != x {
+            parent[x] = parent[parent[x]];
+            x = parent[x];
+        }
+        x
+    }
+    for (id, file) in checked.db.files.iter().enumerate() {
+        for item in &file.ast.items {
+            let guidepath_syntax::ast::Item::Use(u) = item else { continue };
+            let Ok(path) = guidepath_check::resolve_use(fs, file, &u.path) else { continue };
+            if let Some(target) = checked.db.lookup(&fs.real(&path)) {
+                let (a, b) = (find(&mut parent, id), find(&mut parent, target));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut groups: HashMap<usize, Group> = HashMap::new();
+    let mut order: Vec<usize> = Vec::new();
+    for (id, file) in checked.db.files.iter().enumerate() {
+        let g = find(&mut parent, id);
+        let group = groups.entry(g).or_insert_with(|| {
+            order.push(g);
+            Group { roots: Vec::new(), files: Vec::new(), diagnostics: Vec::new() }
+        });
+        group.files.push((file.path.clone(), file.real.clone(), print(docs, &file.path)));
+        if roots.contains(&file.path) {
+            group.roots.push(file.path.clone());
+        }
+        let Some(uri) = crate::uri_of(&file.path) else { continue };
+        let text = Text::of(file);
+        let lsp = checked.diagnostics[id].iter().map(|d| convert::diagnostic(d, &text, &uri, links)).collect();
+        group.diagnostics.push((file.path.clone(), uri, lsp));
+    }
+    order.into_iter().filter_map(|g| groups.remove(&g)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    const HEAD: &str = "issuer \"t\" version \"1\" status draft language en source \"t\" }\n";
+
+    fn lib() -> String {
+        format!(
+            "guideline t.lib \"Lib\" {{ {HEAD}input {{\n  x : integer in 0..10\n}}\n\
+             define high = x > 5\n\
+             recommend base \"Base\" {{ when x > 2 }}\n"
+        )
+    }
+
+    fn user(name: &str, uses_high: bool) -> String {
+        let when = if uses_high { "lib.high" } else { "lib.x > 1" };
+        format!("guideline t.{name} \"{name}\" {{ {HEAD}use lib\nrecommend r \"R\" {{ when {when} }}\n")
+    }
+
+    fn alone(extra: &str) -> String {
+        format!("guideline t.c \"C\" {{ {HEAD}input {{\n  y : boolean\n}}\nrecommend s \"S\" {{ when y{extra} }}\n")
+    }
+
+    /// The diagnostics of one check of everything, as the server sent
+    /// them before groups.
+    fn whole(docs: &HashMap<PathBuf, (String, i32)>, roots: &[PathBuf]) -> Vec<(PathBuf, Vec<Diagnostic>)> {
+        let overlay = Overlay { base: Disk, files: docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+        let checked = guidepath_analysis::check_and_analyse(&overlay, roots);
+        let mut out: Vec<(PathBuf, Vec<Diagnostic>)> = checked
+            .db
+            .files
+            .iter()
+            .zip(&checked.diagnostics)
+            .map(|(f, ds)| {
+                let uri = crate::uri_of(&f.path).unwrap();
+                let text = Text::of(f);
+                (f.path.clone(), ds.iter().map(|d| convert::diagnostic(d, &text, &uri, "")).collect())
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+
+    #[test]
+    fn an_edit_checks_its_group_only_and_every_file_gets_what_a_whole_check_gives() {
+        let dir = std::env::temp_dir().join(format!("guidepath-groups-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = std::fs::canonicalize(&dir).unwrap();
+        let (lib_p, a, c) = (dir.join("lib.guide"), dir.join("a.guide"), dir.join("c.guide"));
+        std::fs::write(&lib_p, lib()).unwrap();
+        std::fs::write(&a, user("a", true)).unwrap();
+        std::fs::write(&c, alone("")).unwrap();
+        let roots = vec![a.clone(), c.clone(), lib_p.clone()];
+        let batches: RefCell<Vec<Vec<PathBuf>>> = RefCell::new(Vec::new());
+        let check = |fs: &Overlay<Disk>, r: &[PathBuf]| {
+            batches.borrow_mut().push(r.to_vec());
+            guidepath_analysis::check_and_analyse(fs, r)
+        };
+        let mut groups = Groups::default();
+        let mut step = |docs: &HashMap<PathBuf, (String, i32)>, want: Vec<Vec<PathBuf>>, what: &str| {
+            batches.borrow_mut().clear();
+            let out = groups.update(docs, &roots, "", &check);
+            assert_eq!(*batches.borrow(), want, "{what}: what was checked");
+            let mut got: Vec<(PathBuf, Vec<Diagnostic>)> =
+                out.diagnostics.into_iter().map(|(p, _, d)| (p, d)).collect();
+            got.sort_by(|a, b| a.0.cmp(&b.0));
+            assert_eq!(got, whole(docs, &roots), "{what}: the diagnostics");
+        };
+        let mut docs: HashMap<PathBuf, (String, i32)> = HashMap::new();
+        step(&docs, vec![roots.clone()], "the first check");
+        step(&docs, vec![], "nothing changed");
+        // An unrelated file: checked alone, its new error reported.
+        docs.insert(c.clone(), (alone(" and"), 2));
+        step(&docs, vec![vec![c.clone()]], "an edit of the unrelated file");
+        // The user stops using `high`: the library's definition is unused
+        // now, so the library is checked with it.
+        docs.insert(a.clone(), (user("a", false), 3));
+        step(&docs, vec![vec![a.clone(), lib_p.clone()]], "an edit of the user");
+        // The unrelated file starts using the library: the groups join.
+        docs.insert(c.clone(), (user("c", true), 4));
+        step(&docs, vec![vec![c.clone()], roots.clone()], "a new use");
+        step(&docs, vec![], "nothing changed again");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
