@@ -57,11 +57,7 @@ impl Report<'_> {
 }
 
 fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>) {
-    out.push(b'{');
-    key(out, "id", true);
-    string(out, s.id);
-    key(out, "title", false);
-    opt_string(out, s.title);
+    open_item(out, s.id, s.title);
     key(out, "state", false);
     state(out, s.state);
     key(out, "stratum", false);
@@ -75,11 +71,7 @@ fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>) {
 }
 
 fn score(out: &mut Vec<u8>, s: &Score<'_>) {
-    out.push(b'{');
-    key(out, "id", true);
-    string(out, s.id);
-    key(out, "title", false);
-    opt_string(out, s.title);
+    open_item(out, s.id, s.title);
     key(out, "state", false);
     state(out, s.state);
     key(out, "value", false);
@@ -93,11 +85,7 @@ fn score(out: &mut Vec<u8>, s: &Score<'_>) {
 }
 
 fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>) {
-    out.push(b'{');
-    key(out, "id", true);
-    string(out, r.id);
-    key(out, "title", false);
-    opt_string(out, r.title);
+    open_item(out, r.id, r.title);
     key(out, "direction", false);
     out.extend_from_slice(match r.direction {
         Direction::For => b"\"for\"",
@@ -111,10 +99,7 @@ fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>) {
     opt_string(out, r.certainty);
     key(out, "level", false);
     opt_string(out, r.level);
-    key(out, "state", false);
-    state(out, r.state);
-    key(out, "applies", false);
-    opt_bool(out, r.applies);
+    state_applies(out, r.state, r.applies);
     why(out, &r.why);
     if let Some(t) = r.rationale {
         key(out, "rationale", false);
@@ -124,15 +109,8 @@ fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>) {
 }
 
 fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>) {
-    out.push(b'{');
-    key(out, "id", true);
-    string(out, p.id);
-    key(out, "title", false);
-    opt_string(out, p.title);
-    key(out, "state", false);
-    state(out, p.state);
-    key(out, "applies", false);
-    opt_bool(out, p.applies);
+    open_item(out, p.id, p.title);
+    state_applies(out, p.state, p.applies);
     why(out, &p.why);
     key(out, "steps", false);
     list(out, &p.steps, step);
@@ -140,15 +118,8 @@ fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>) {
 }
 
 fn step(out: &mut Vec<u8>, s: &Step<'_>) {
-    out.push(b'{');
-    key(out, "id", true);
-    string(out, s.id);
-    key(out, "title", false);
-    opt_string(out, s.title);
-    key(out, "state", false);
-    state(out, s.state);
-    key(out, "applies", false);
-    opt_bool(out, s.applies);
+    open_item(out, s.id, s.title);
+    state_applies(out, s.state, s.applies);
     why(out, &s.why);
     if let Some(d) = &s.deadline {
         key(out, "deadline", false);
@@ -177,6 +148,22 @@ fn deadline(out: &mut Vec<u8>, d: &Deadline<'_>) {
     string(out, d.after);
     why(out, &d.why);
     out.push(b'}');
+}
+
+/// `{"id":…,"title":…`: how every item of the result begins.
+fn open_item(out: &mut Vec<u8>, id: &str, title: Option<&str>) {
+    out.push(b'{');
+    key(out, "id", true);
+    string(out, id);
+    key(out, "title", false);
+    opt_string(out, title);
+}
+
+fn state_applies(out: &mut Vec<u8>, s: State, applies: Option<bool>) {
+    key(out, "state", false);
+    state(out, s);
+    key(out, "applies", false);
+    opt_bool(out, applies);
 }
 
 /// The members of a [`Why`] that are present, each after a comma (they
