@@ -25,7 +25,7 @@ pub struct Condition {
 #[derive(Default)]
 pub struct Scratch<'e> {
     nodes: Vec<NodeValue<'e>>,
-    members: Vec<super::value::Tri>,
+    members: Vec<Tri>,
 }
 
 impl Condition {
