@@ -109,24 +109,16 @@ impl Groups {
             clean.extend(split(&overlay, &checked, &batch, docs, links));
             dirty.clear();
         }
-        // Every file's diagnostics, roots in order first.
-        let mut diagnostics = Vec::new();
-        let mut seen: HashSet<PathBuf> = HashSet::new();
+        // Every file's diagnostics, group by group in the order of their
+        // first root (groups share no file).
         let by_root: HashMap<&PathBuf, usize> =
             clean.iter().enumerate().flat_map(|(k, g)| g.roots.iter().map(move |r| (r, k))).collect();
-        let mut order: Vec<usize> = Vec::new();
+        let mut listed = vec![false; clean.len()];
+        let mut diagnostics = Vec::new();
         for r in roots {
-            if let Some(&k) = by_root.get(r) {
-                if !order.contains(&k) {
-                    order.push(k);
-                }
-            }
-        }
-        for k in order {
-            for (p, uri, d) in &clean[k].diagnostics {
-                if seen.insert(p.clone()) {
-                    diagnostics.push((p.clone(), uri.clone(), d.clone()));
-                }
+            let Some(&k) = by_root.get(r) else { continue };
+            if !std::mem::replace(&mut listed[k], true) {
+                diagnostics.extend(clean[k].diagnostics.iter().cloned());
             }
         }
         self.groups = clean;
