@@ -141,7 +141,7 @@ fn sequential(
 #[derive(Default)]
 struct Chunk {
     first_line: u64,
-    text: Vec<u8>,
+    text: String,
     lines: Vec<Piece>,
 }
 
@@ -186,10 +186,10 @@ fn parallel(
                     for (k, piece) in chunk.lines.iter().enumerate() {
                         let l = match piece {
                             Piece::Text(end) => {
-                                let bytes = chunk.text.get(start..*end).unwrap_or_default();
+                                // Line ends are character boundaries.
+                                let text = chunk.text.get(start..*end).unwrap_or_default();
                                 start = *end;
-                                // Checked when the chunk was read.
-                                Line::Text(std::str::from_utf8(bytes).unwrap_or_default())
+                                Line::Text(text)
                             }
                             Piece::TooLong => Line::TooLong,
                             Piece::NotUtf8 => Line::NotUtf8,
@@ -267,7 +267,7 @@ fn read_chunks(
                     break;
                 }
                 Ok(Some(Line::Text(t))) => {
-                    chunk.text.extend_from_slice(t.as_bytes());
+                    chunk.text.push_str(t);
                     chunk.lines.push(Piece::Text(chunk.text.len()));
                 }
                 Ok(Some(Line::TooLong)) => chunk.lines.push(Piece::TooLong),
