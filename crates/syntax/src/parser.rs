@@ -34,6 +34,10 @@ pub struct Parsed {
 /// become diagnostics and `Item::Error` nodes, and everything else in the
 /// file is still parsed.
 pub fn parse(text: &str) -> Parsed {
+    parse_in(text, PIECE_BYTES)
+}
+
+fn parse_in(text: &str, piece_bytes: usize) -> Parsed {
     let mut diagnostics = Vec::new();
     if text.len() > MAX_FILE_BYTES {
         diagnostics.push(
@@ -49,22 +53,112 @@ pub fn parse(text: &str) -> Parsed {
     }
     let masked = mask_deep_nesting(text, &mut diagnostics);
     let source: &str = masked.as_deref().unwrap_or(text);
-    let mut builder = Builder { text: source, diagnostics };
-    let file = match Grammar::parse(Rule::file, source) {
-        Ok(mut pairs) => match pairs.next() {
-            Some(file) => builder.file(file),
-            None => File::default(),
-        },
-        Err(err) => {
-            // The catch-all rules make this unreachable for any text; if
-            // pest refuses anyway (e.g. its own limits), report it rather
-            // than lose the file silently.
-            let (pos, message) = describe_error(&err, source, 0);
-            builder.diagnostics.push(Diagnostic::new(Code::Syntax, Span::new(pos, pos), message));
-            File { items: vec![Item::Error(Span::new(0, source.len()))] }
-        }
-    };
+    let mut builder = Builder { text: source, base: 0, diagnostics };
+    let file = if masked.is_some() { builder.whole(0) } else { builder.pieces(piece_bytes) };
     Parsed { file, diagnostics: builder.diagnostics }
+}
+
+/// Pieces are at least this long: long enough that pest's per-call setup is
+/// nothing beside the parse, short enough that its token queue stays small
+/// (one queue for a 1 MB file is tens of MB, grown by reallocation).
+const PIECE_BYTES: usize = 16 * 1024;
+
+/// Where top-level declarations may start: offset 0 and every line that
+/// starts with a declaration's keyword. Recovery resynchronises at the same
+/// places (`bad_item` in the grammar). Strings and comments never span
+/// lines, so a line start is never inside one.
+fn item_lines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    const WORDS: [&str; 11] = [
+        "guideline",
+        "use",
+        "input",
+        "enum",
+        "instrument",
+        "define",
+        "stratify",
+        "recommend",
+        "pathway",
+        "test",
+        "allow",
+    ];
+    let bytes = text.as_bytes();
+    let starts_item = move |at: usize| {
+        WORDS.iter().any(|w| {
+            bytes[at..].starts_with(w.as_bytes())
+                && !text[at + w.len()..].chars().next().is_some_and(pest::unicode::XID_CONTINUE)
+        })
+    };
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| (b == b'\n' || b == b'\r') && i + 1 < bytes.len())
+        .map(|(i, _)| i + 1)
+        .filter(move |&at| starts_item(at))
+}
+
+impl Builder<'_> {
+    /// Parses the file one piece at a time, each piece whole declarations.
+    ///
+    /// The result is exactly that of one parse of the whole text: in the
+    /// grammar no declaration can go on past a line that starts with a
+    /// declaration's keyword once it is complete (each ends in `}`, an
+    /// expression, a path or a text, none of which continues with such a
+    /// word), so a piece whose declarations all parse is parsed as the whole
+    /// text would parse it. A piece with a syntax error is not: a catch-all
+    /// there would stop at the end of the piece, not where recovery stops.
+    /// From the first such piece on, the rest of the text is parsed in one
+    /// go, as before.
+    fn pieces(&mut self, piece_bytes: usize) -> File {
+        let mut items = Vec::new();
+        let mut start = 0;
+        let ends = item_lines(self.text).chain(std::iter::once(self.text.len()));
+        for end in ends {
+            if end - start < piece_bytes && end < self.text.len() {
+                continue;
+            }
+            let before = (items.len(), self.diagnostics.len());
+            self.base = start;
+            let clean = match Grammar::parse(Rule::file, &self.text[start..end]) {
+                Ok(mut pairs) => match pairs.next() {
+                    Some(file) => {
+                        items.extend(self.file(file).items);
+                        self.diagnostics.len() == before.1
+                            && !items[before.0..].iter().any(|i| matches!(i, Item::Error(_)))
+                    }
+                    None => false,
+                },
+                Err(_) => false,
+            };
+            if !clean {
+                items.truncate(before.0);
+                self.diagnostics.truncate(before.1);
+                items.extend(self.whole(start).items);
+                break;
+            }
+            start = end;
+        }
+        File { items }
+    }
+
+    /// Parses the text from `start` to its end in one go.
+    fn whole(&mut self, start: usize) -> File {
+        self.base = start;
+        let source = &self.text[start..];
+        match Grammar::parse(Rule::file, source) {
+            Ok(mut pairs) => match pairs.next() {
+                Some(file) => self.file(file),
+                None => File::default(),
+            },
+            Err(err) => {
+                // The catch-all rules make this unreachable for any text; if
+                // pest refuses anyway (e.g. its own limits), report it rather
+                // than lose the file silently.
+                let (pos, message) = describe_error(&err, self.text, start);
+                self.diagnostics.push(Diagnostic::new(Code::Syntax, Span::new(pos, pos), message));
+                File { items: vec![Item::Error(Span::new(start, self.text.len()))] }
+            }
+        }
+    }
 }
 
 /// The bytes of source text outside strings and comments, with their
@@ -347,16 +441,10 @@ fn describe_rule(rule: Rule) -> &'static str {
     }
 }
 
-/// The span of a pair without the whitespace and comments pest lets a
-/// non-atomic rule take after its last token: it ends where its last inner
-/// token ends. (Every rule that ends in punctuation names it as a rule, so
-/// the last token is always a pair.)
-fn span_of(pair: &Pair<'_, Rule>) -> Span {
-    let s = pair.as_span();
-    Span::new(s.start(), token_end(pair))
-}
-
-/// Where a pair's last token ends: a pair's span can take in whitespace
+/// Where a pair's last token ends, relative to its piece: it ends where its
+/// last inner token ends. (Every rule that ends in punctuation names it as a
+/// rule, so the last token is always a pair.) A pair's span can take in
+/// whitespace skipped before an optional part that is absent, so this a pair's span can take in whitespace
 /// skipped before an optional part that is absent. Follows the last child
 /// down (taken from the back, so each level costs one step, not one per
 /// child).
@@ -453,15 +541,26 @@ fn is_keyword(rule: Rule) -> bool {
 }
 
 struct Builder<'t> {
+    /// The whole source text; spans index into it.
     text: &'t str,
+    /// Where the piece pest parsed starts in `text`: pest's positions are
+    /// relative to its piece, so every span adds this.
+    base: usize,
     diagnostics: Vec<Diagnostic>,
 }
 
 impl<'t> Builder<'t> {
+    /// The span of a pair in the whole text, without the whitespace and
+    /// comments pest lets a non-atomic rule take after its last token.
+    fn span_of(&self, pair: &Pair<'_, Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + token_end(pair))
+    }
+
     /// Reports the text of a catch-all, re-parsed with `rule` to say what
     /// was expected there.
     fn bad(&mut self, pair: &Pair<'_, Rule>, rule: Rule) {
-        let span = span_of(pair);
+        let span = self.span_of(pair);
         // A bad entry that starts mid-line usually means the entry before it
         // on that line stopped early (`when a and and b`): re-parse from the
         // start of the line so the message points at the real mistake.
@@ -505,7 +604,7 @@ impl<'t> Builder<'t> {
     fn file(&mut self, pair: Pair<'_, Rule>) -> File {
         let mut items = Vec::new();
         for p in pair.into_inner() {
-            let span = span_of(&p);
+            let span = self.span_of(&p);
             let item = match p.as_rule() {
                 Rule::EOI => continue,
                 Rule::bad_item => {
@@ -533,11 +632,11 @@ impl<'t> Builder<'t> {
     // ----------------------------------------------------------- tokens --
 
     fn ident(&self, p: Pair<'_, Rule>) -> Ident {
-        Ident { name: p.as_str().to_string(), span: span_of(&p) }
+        Ident { name: p.as_str().to_string(), span: self.span_of(&p) }
     }
 
     fn path(&self, p: Pair<'_, Rule>) -> Path {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let segments = if p.as_rule() == Rule::ident {
             vec![self.ident(p)]
         } else {
@@ -549,7 +648,7 @@ impl<'t> Builder<'t> {
     fn string(&mut self, p: Pair<'_, Rule>) -> String {
         let raw = p.into_inner().next();
         let Some(raw) = raw else { return String::new() };
-        let base = span_of(&raw).start as usize;
+        let base = self.span_of(&raw).start as usize;
         let s = raw.as_str();
         let mut out = String::with_capacity(s.len());
         let mut chars = s.char_indices();
@@ -582,7 +681,7 @@ impl<'t> Builder<'t> {
     }
 
     fn text(&mut self, p: Pair<'_, Rule>) -> Text {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut lang = None;
         let mut value = String::new();
         for q in p.into_inner() {
@@ -602,7 +701,7 @@ impl<'t> Builder<'t> {
     }
 
     fn code(&mut self, p: Pair<'_, Rule>) -> Option<CodeRef> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut it = p.into_inner().filter(|r| !is_keyword(r.as_rule()));
         let sys = it.next()?;
         let system = match sys.as_rule() {
@@ -614,13 +713,13 @@ impl<'t> Builder<'t> {
     }
 
     fn string_text(&mut self, p: Pair<'_, Rule>) -> Text {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let value = self.string(p);
         Text { lang: None, value, span }
     }
 
     fn number(&mut self, p: Pair<'_, Rule>) -> Number {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let text = p.as_str().to_string();
         let value = text.parse::<f64>().unwrap_or(f64::INFINITY);
         if !value.is_finite() || value.abs() > 1e15 {
@@ -634,7 +733,7 @@ impl<'t> Builder<'t> {
     }
 
     fn date(&self, p: Pair<'_, Rule>) -> DateLit {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let s = p.as_str();
         // The grammar guarantees `dddd-dd-dd`; parse failures cannot happen,
         // and an impossible value is reported by the checker.
@@ -645,7 +744,7 @@ impl<'t> Builder<'t> {
     }
 
     fn quantity(&mut self, p: Pair<'_, Rule>) -> Option<Quantity> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut it = p.into_inner();
         let number = self.number(it.next()?);
         let unit = it.next().map(|u| self.ident(u));
@@ -653,7 +752,7 @@ impl<'t> Builder<'t> {
     }
 
     fn range(&mut self, p: Pair<'_, Rule>) -> Option<Range> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut it = p.into_inner();
         let lo = self.number(it.next()?);
         let hi = self.number(it.next()?);
@@ -664,10 +763,10 @@ impl<'t> Builder<'t> {
     // ------------------------------------------------------------ items --
 
     fn meta(&mut self, p: Pair<'_, Rule>) -> Option<Meta> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let rule = p.as_rule();
         let mut it = p.into_inner();
-        let keyword = span_of(&it.next()?);
+        let keyword = self.span_of(&it.next()?);
         let kind = match rule {
             Rule::meta_title => MetaKind::Title(self.text(it.next()?)),
             Rule::meta_issuer => MetaKind::Issuer(self.text(it.next()?)),
@@ -699,7 +798,7 @@ impl<'t> Builder<'t> {
     }
 
     fn guideline(&mut self, p: Pair<'_, Rule>) -> Option<Guideline> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut id = None;
         let mut title = None;
         let mut meta = Vec::new();
@@ -716,7 +815,7 @@ impl<'t> Builder<'t> {
     }
 
     fn use_decl(&mut self, p: Pair<'_, Rule>) -> Option<Use> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut path = None;
         let mut alias = None;
         for q in p.into_inner() {
@@ -730,7 +829,7 @@ impl<'t> Builder<'t> {
     }
 
     fn allow_decl(&mut self, p: Pair<'_, Rule>) -> Option<Allow> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let (mut kind, mut target, mut reason) = (None, None, None);
         for q in p.into_inner() {
             match q.as_rule() {
@@ -744,7 +843,7 @@ impl<'t> Builder<'t> {
     }
 
     fn input_block(&mut self, p: Pair<'_, Rule>) -> InputBlock {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut fields = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
@@ -757,7 +856,7 @@ impl<'t> Builder<'t> {
     }
 
     fn field(&mut self, p: Pair<'_, Rule>) -> Option<Field> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut it = p.into_inner();
         let name = self.ident(it.next()?);
         let mut ty = None;
@@ -786,7 +885,7 @@ impl<'t> Builder<'t> {
     }
 
     fn type_spec(&mut self, p: Pair<'_, Rule>) -> Option<TypeSpec> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut unit = None;
         for q in p.into_inner() {
@@ -804,7 +903,7 @@ impl<'t> Builder<'t> {
     }
 
     fn enum_decl(&mut self, p: Pair<'_, Rule>) -> Option<EnumDecl> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut title = None;
         let mut values = Vec::new();
@@ -813,7 +912,7 @@ impl<'t> Builder<'t> {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => title = Some(self.text(q)),
                 Rule::enum_value => {
-                    let vspan = span_of(&q);
+                    let vspan = self.span_of(&q);
                     let mut vname = None;
                     let mut vtitle = None;
                     let mut codes = Vec::new();
@@ -837,7 +936,7 @@ impl<'t> Builder<'t> {
     }
 
     fn instrument(&mut self, p: Pair<'_, Rule>) -> Option<Instrument> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut title = None;
         let mut ins = Instrument {
@@ -871,7 +970,7 @@ impl<'t> Builder<'t> {
     }
 
     fn item_decl(&mut self, p: Pair<'_, Rule>) -> Option<ItemDecl> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut ty = None;
         let mut reverse = None;
@@ -880,16 +979,16 @@ impl<'t> Builder<'t> {
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
-                Rule::kw_boolean => ty = Some(ItemType::Boolean(span_of(&q))),
+                Rule::kw_boolean => ty = Some(ItemType::Boolean(self.span_of(&q))),
                 Rule::integer_item => {
                     let r = q.into_inner().find(|r| r.as_rule() == Rule::range)?;
                     ty = Some(ItemType::Integer(self.range(r)?));
                 }
                 Rule::choice_item => {
-                    let cspan = span_of(&q);
+                    let cspan = self.span_of(&q);
                     let mut options = Vec::new();
                     for o in q.into_inner().filter(|o| o.as_rule() == Rule::choice_option) {
-                        let ospan = span_of(&o);
+                        let ospan = self.span_of(&o);
                         let mut it = o.into_inner().filter(|r| !is_keyword(r.as_rule()));
                         let oname = self.ident(it.next()?);
                         let points = self.number(it.next()?);
@@ -906,7 +1005,7 @@ impl<'t> Builder<'t> {
                     }
                     ty = Some(ItemType::Choice(options, cspan));
                 }
-                Rule::reverse => reverse = Some(span_of(&q)),
+                Rule::reverse => reverse = Some(self.span_of(&q)),
                 Rule::text => texts.push(self.text(q)),
                 Rule::code_clause => codes.extend(self.code(q)),
                 _ => {}
@@ -916,7 +1015,7 @@ impl<'t> Builder<'t> {
     }
 
     fn score(&mut self, p: Pair<'_, Rule>) -> Option<Score> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut expr = None;
         let mut title = None;
@@ -934,7 +1033,7 @@ impl<'t> Builder<'t> {
     }
 
     fn define(&mut self, p: Pair<'_, Rule>) -> Option<Define> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut expr = None;
         let mut title = None;
@@ -950,7 +1049,7 @@ impl<'t> Builder<'t> {
     }
 
     fn stratify(&mut self, p: Pair<'_, Rule>) -> Option<Stratify> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut title = None;
         let mut population = None;
@@ -964,7 +1063,7 @@ impl<'t> Builder<'t> {
                 Rule::expr_ref => population = q.into_inner().next().map(|r| self.path(r)),
                 Rule::path => by.push(self.path(q)),
                 Rule::stratum => {
-                    let sspan = span_of(&q);
+                    let sspan = self.span_of(&q);
                     let mut it = q.into_inner().filter(|r| !is_keyword(r.as_rule()));
                     let sname = self.ident(it.next()?);
                     let when = self.expr(it.next()?)?;
@@ -988,13 +1087,13 @@ impl<'t> Builder<'t> {
     }
 
     fn recommend(&mut self, p: Pair<'_, Rule>) -> Option<Recommend> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut direction = Direction::For;
         let mut name = None;
         let mut title = None;
         let mut entries = Vec::new();
         for q in p.into_inner() {
-            let qspan = span_of(&q);
+            let qspan = self.span_of(&q);
             let rule = q.as_rule();
             match rule {
                 Rule::direction if q.clone().into_inner().any(|k| k.as_rule() == Rule::kw_against) => {
@@ -1022,7 +1121,7 @@ impl<'t> Builder<'t> {
                 | Rule::meta_title => {
                     let mut it = q.into_inner();
                     let Some(kw) = it.next() else { continue };
-                    let keyword = span_of(&kw);
+                    let keyword = self.span_of(&kw);
                     let Some(arg) = it.next() else { continue };
                     let kind = match rule {
                         Rule::when_clause => match self.expr(arg) {
@@ -1050,7 +1149,7 @@ impl<'t> Builder<'t> {
     }
 
     fn time_limit(&mut self, p: Pair<'_, Rule>) -> Option<TimeLimit> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut amount = None;
         let mut anchor = None;
         for q in p.into_inner() {
@@ -1069,7 +1168,7 @@ impl<'t> Builder<'t> {
     }
 
     fn pathway(&mut self, p: Pair<'_, Rule>) -> Option<Pathway> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut title = None;
         let mut pw = Pathway {
@@ -1104,7 +1203,7 @@ impl<'t> Builder<'t> {
     }
 
     fn step(&mut self, p: Pair<'_, Rule>) -> Option<Step> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut step = Step {
             name: Ident { name: String::new(), span },
@@ -1129,7 +1228,7 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Rule::if_missed => {
-                    let mspan = span_of(&q);
+                    let mspan = self.span_of(&q);
                     let mut text = None;
                     let mut then = None;
                     for r in q.into_inner() {
@@ -1158,7 +1257,7 @@ impl<'t> Builder<'t> {
     }
 
     fn test_decl(&mut self, p: Pair<'_, Rule>) -> Option<TestDecl> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut name = None;
         let mut given = Vec::new();
         let mut expects = Vec::new();
@@ -1166,7 +1265,7 @@ impl<'t> Builder<'t> {
             match q.as_rule() {
                 Rule::text => name = Some(self.text(q)),
                 Rule::given => {
-                    let gspan = span_of(&q);
+                    let gspan = self.span_of(&q);
                     if let Some(obj) = q.into_inner().find(|r| r.as_rule() == Rule::object) {
                         let object = self.members(obj);
                         given.push(Given { object, span: gspan });
@@ -1183,7 +1282,7 @@ impl<'t> Builder<'t> {
     fn members(&mut self, p: Pair<'_, Rule>) -> Vec<Member> {
         let mut out = Vec::new();
         for m in p.into_inner().filter(|m| m.as_rule() == Rule::member) {
-            let span = span_of(&m);
+            let span = self.span_of(&m);
             // Only the colon is skipped: `true` and `false` are values here.
             let mut it = m.into_inner().filter(|r| r.as_rule() != Rule::colon);
             let (Some(k), Some(v)) = (it.next(), it.next()) else { continue };
@@ -1196,7 +1295,7 @@ impl<'t> Builder<'t> {
     }
 
     fn value(&mut self, p: Pair<'_, Rule>) -> Option<Value> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         Some(match p.as_rule() {
             Rule::object => Value::Object(self.members(p), span),
             Rule::list => {
@@ -1217,7 +1316,7 @@ impl<'t> Builder<'t> {
     }
 
     fn expect(&mut self, p: Pair<'_, Rule>) -> Option<Expect> {
-        let span = span_of(&p);
+        let span = self.span_of(&p);
         let mut it = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
         let target = self.path(it.next()?);
         let e = it.next()?;
@@ -1240,7 +1339,11 @@ impl<'t> Builder<'t> {
     // ------------------------------------------------------ expressions --
 
     fn expr(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
-        let span = span_of(&p);
+        // A span is taken only where a node is made: most levels of the
+        // grammar's expression chain pass one child through, and each span
+        // walks down to the pair's last token.
+        let whole = p.clone();
+        let span = |b: &Self| b.span_of(&whole);
         match p.as_rule() {
             Rule::expr | Rule::and_expr => {
                 let is_or = p.as_rule() == Rule::expr;
@@ -1254,19 +1357,22 @@ impl<'t> Builder<'t> {
                     return parts.pop();
                 }
                 let kind = if is_or { ExprKind::Or(parts) } else { ExprKind::And(parts) };
-                Some(Expr { kind, span })
+                Some(Expr { kind, span: span(self) })
             }
             Rule::not_expr => {
                 let mut nots = Vec::new();
                 let mut inner = None;
                 for q in p.into_inner() {
                     if q.as_rule() == Rule::kw_not {
-                        nots.push(span_of(&q).start);
+                        nots.push(self.span_of(&q).start);
                     } else {
                         inner = self.expr(q);
                     }
                 }
                 let mut e = inner?;
+                if nots.is_empty() {
+                    return Some(e);
+                }
                 if nots.len() > MAX_NESTING {
                     // Each `not` nests one level; bound it like brackets.
                     self.diagnostics.push(
@@ -1280,8 +1386,9 @@ impl<'t> Builder<'t> {
                     );
                     return None;
                 }
+                let end = span(self).end;
                 for start in nots.into_iter().rev() {
-                    let s = Span { start, end: span.end };
+                    let s = Span { start, end };
                     e = Expr { kind: ExprKind::Not(Box::new(e)), span: s };
                 }
                 Some(e)
@@ -1322,14 +1429,14 @@ impl<'t> Builder<'t> {
                             _ => SetOp::NoneOf,
                         };
                         let set = parts.into_iter().find(|q| q.as_rule() == Rule::set_lit)?;
-                        let set_span = span_of(&set);
+                        let set_span = self.span_of(&set);
                         let items =
                             set.into_inner().filter(|i| i.as_rule() == Rule::ident).map(|i| self.ident(i)).collect();
                         ExprKind::SetTest { expr: lhs, op, set: items, set_span }
                     }
                     _ => return None,
                 };
-                Some(Expr { kind, span })
+                Some(Expr { kind, span: span(self) })
             }
             Rule::sum_expr => {
                 let mut it = p.into_inner();
@@ -1342,22 +1449,25 @@ impl<'t> Builder<'t> {
                 if rest.is_empty() {
                     return Some(first);
                 }
-                Some(Expr { kind: ExprKind::Sum { first: Box::new(first), rest }, span })
+                Some(Expr { kind: ExprKind::Sum { first: Box::new(first), rest }, span: span(self) })
             }
             Rule::paren => {
                 let inner = self.expr(p.into_inner().next()?)?;
-                Some(Expr { kind: ExprKind::Paren(Box::new(inner)), span })
+                Some(Expr { kind: ExprKind::Paren(Box::new(inner)), span: span(self) })
             }
-            Rule::kw_true => Some(Expr { kind: ExprKind::Bool(true), span }),
-            Rule::kw_false => Some(Expr { kind: ExprKind::Bool(false), span }),
-            Rule::date => Some(Expr { kind: ExprKind::Date(self.date(p)), span }),
-            Rule::quantity => Some(Expr { kind: ExprKind::Quantity(self.quantity(p)?), span }),
-            Rule::string => Some(Expr { kind: ExprKind::Text(self.string_text(p)), span }),
+            Rule::kw_true => Some(Expr { kind: ExprKind::Bool(true), span: span(self) }),
+            Rule::kw_false => Some(Expr { kind: ExprKind::Bool(false), span: span(self) }),
+            Rule::date => Some(Expr { kind: ExprKind::Date(self.date(p)), span: span(self) }),
+            Rule::quantity => Some(Expr { kind: ExprKind::Quantity(self.quantity(p)?), span: span(self) }),
+            Rule::string => Some(Expr { kind: ExprKind::Text(self.string_text(p)), span: span(self) }),
             Rule::set_lit => {
                 let items = p.into_inner().filter(|i| i.as_rule() == Rule::ident).map(|i| self.ident(i)).collect();
-                Some(Expr { kind: ExprKind::Set(items), span })
+                Some(Expr { kind: ExprKind::Set(items), span: span(self) })
             }
-            Rule::path => Some(Expr { kind: ExprKind::Name(self.path(p)), span }),
+            Rule::path => {
+                let path = self.path(p);
+                Some(Expr { span: path.span, kind: ExprKind::Name(path) })
+            }
             _ => None,
         }
     }
@@ -1408,5 +1518,90 @@ fn syntax_help(rule: Rule) -> &'static str {
         Rule::step_entry_only => "a step holds `responsible`, `within … after …`, `when`, `if missed` and `after` entries",
         Rule::test_entry_only => "a test holds `given { … }` and `expect name …` entries",
         _ => "see the language reference in docs/language.md",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One parse of the whole text, as the parser did before it parsed in
+    /// pieces: what piecewise parsing must equal, diagnostics included.
+    fn whole(text: &str) -> Parsed {
+        let mut diagnostics = Vec::new();
+        let masked = mask_deep_nesting(text, &mut diagnostics);
+        let source: &str = masked.as_deref().unwrap_or(text);
+        let mut builder = Builder { text: source, base: 0, diagnostics };
+        let file = builder.whole(0);
+        Parsed { file, diagnostics: builder.diagnostics }
+    }
+
+    /// Every declaration its own piece, so that every boundary is crossed.
+    fn in_pieces(text: &str) -> Parsed {
+        parse_in(text, 1)
+    }
+
+    fn guide_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                guide_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "guide") {
+                out.push(path);
+            }
+        }
+    }
+
+    fn assert_same(text: &str, what: &str) {
+        let (a, b) = (whole(text), in_pieces(text));
+        assert_eq!(a.file, b.file, "{what}");
+        assert_eq!(a.diagnostics, b.diagnostics, "{what}");
+    }
+
+    /// Parsing in pieces gives what one parse of the whole text gives, on
+    /// every guideline and corpus file, and on each of them with a line
+    /// removed, a line's indentation removed (so that a word inside a
+    /// declaration, `test` or `use` as a name, starts a line) and a line
+    /// cut short: valid files, files with errors, and files where a piece
+    /// boundary falls inside a declaration.
+    #[test]
+    fn pieces_parse_as_the_whole_text_parses() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        guide_files(&root.join("guidelines"), &mut files);
+        guide_files(&root.join("tests/corpus"), &mut files);
+        assert!(files.len() > 50, "found {} files", files.len());
+        let mut variants = 0;
+        for path in &files {
+            let text = std::fs::read_to_string(path).unwrap();
+            assert_same(&text, &path.display().to_string());
+            let lines: Vec<&str> = text.split_inclusive('\n').collect();
+            for i in 0..lines.len() {
+                let mut removed = lines.clone();
+                removed.remove(i);
+                let mut dedented = lines.clone();
+                dedented[i] = dedented[i].trim_start();
+                let mut cut = lines.clone();
+                let half = (0..=lines[i].len() / 2).rev().find(|&k| lines[i].is_char_boundary(k)).unwrap_or(0);
+                cut[i] = &lines[i][..half];
+                for (kind, variant) in [("without", removed), ("dedenting", dedented), ("cutting", cut)] {
+                    assert_same(&variant.concat(), &format!("{} {kind} line {}", path.display(), i + 1));
+                    variants += 1;
+                }
+            }
+        }
+        assert!(variants > 5_000, "{variants} variants");
+    }
+
+    /// Declarations in one piece each, and names that are declaration
+    /// keywords at the start of a line inside a declaration.
+    #[test]
+    fn keyword_names_at_line_start() {
+        let text = "guideline g.x {\n}\ninput {\n  test: boolean\n}\ndefine d =\ntest\nuse a\nas b\ntest \"t\" {\n  expect\nrecommend applies\n}\n";
+        assert_same(text, "keywords");
+        // A declaration goes on past lines that start with other words.
+        assert_same("define d = a\nand b\ndefine e = 1\n+ 2\nuse x\nas y\n", "continued");
+        assert_same("use a\r\nuse b\ruse c\n", "line ends");
+        assert_same("\u{FEFF}use a\nuse_b\nusex\n", "not keywords");
     }
 }
