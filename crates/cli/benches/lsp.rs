@@ -1,7 +1,9 @@
 //! Time from `didChange` to the `publishDiagnostics` of that version, with
 //! the real `guidepath lsp` binary over stdio, on a generated 5,000-line
 //! guideline (the consistency analysis included): alone in its folder, and
-//! with an unrelated 20,000-line guideline beside it in the workspace.
+//! with an unrelated 20,000-line guideline beside it in the workspace. In
+//! quick mode also the time of a hover, a definition and a completion sent
+//! right after an edit (before its diagnostics) and once they are in.
 //!
 //! `cargo bench -p guidepath-cli --bench lsp`; `GUIDEPATH_BENCH_QUICK=1`
 //! prints the median of 50 edits without criterion; `GUIDEPATH_BENCH_BIN`
@@ -84,10 +86,39 @@ impl Session {
 
     /// One edit (a threshold changes, 10 ↔ 11) and the wait for its diagnostics.
     fn edit(&mut self) -> Duration {
+        let start = Instant::now();
+        self.change();
+        let v = self.version;
+        self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        start.elapsed()
+    }
+
+    /// The time of `method` at the first rule's first name (`n0`), sent
+    /// right after an edit if `at_once`, else after the edit's diagnostics.
+    fn request(&mut self, method: &str, at_once: bool) -> Duration {
+        self.change();
+        let v = self.version;
+        if !at_once {
+            self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        }
+        let start = Instant::now();
+        let reply = self.client.request(
+            method,
+            json!({ "textDocument": { "uri": self.doc }, "position": { "line": self.line, "character": 8 } }),
+        );
+        let took = start.elapsed();
+        assert!(reply.get("error").is_none() && !reply["result"].is_null(), "{method}: {reply}");
+        if at_once {
+            self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        }
+        took
+    }
+
+    /// Sends one edit, not waiting for anything.
+    fn change(&mut self) {
         self.version += 1;
         let digit = if self.version % 2 == 0 { "1" } else { "0" };
         let v = self.version;
-        let start = Instant::now();
         self.client.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": self.doc, "version": v },
@@ -95,8 +126,6 @@ impl Session {
                                                     "end": { "line": self.line, "character": 16 } },
                                          "text": digit }] }),
         );
-        self.client.diagnostics(&self.doc, |p| p["version"] == v);
-        start.elapsed()
     }
 }
 
@@ -124,6 +153,14 @@ fn main() {
             times.sort();
             let with = if sibling { " with a 20,000-line sibling" } else { "" };
             println!("{lines} lines{with}: median {:?}, min {:?}, max {:?}", times[25], times[0], times[49]);
+            for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
+                for at_once in [true, false] {
+                    let mut times: Vec<Duration> = (0..20).map(|_| s.request(method, at_once)).collect();
+                    times.sort();
+                    let when = if at_once { "right after an edit" } else { "after its diagnostics" };
+                    println!("  {method} {when}: median {:?}, min {:?}, max {:?}", times[10], times[0], times[19]);
+                }
+            }
             let _ = s.client.shutdown();
         }
         return;

@@ -11,17 +11,22 @@
 //! file use one of another group joins them: the check of the changed
 //! files finds it loaded a clean group's file, and that group is checked
 //! with them.
+//!
+//! Requests (hover, definition, completion) are answered from the check of
+//! their file's group while its files are as they were, so a request after
+//! the diagnostics of an edit checks nothing.
 
 use crate::convert::{self, Text};
 use guidepath_check::{Checked, Disk, FileSystem, Overlay};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tower_lsp::ls_types::{Diagnostic, Uri};
 
 /// What a file's text was when it was checked.
 #[derive(Clone, PartialEq, Eq, Debug)]
-enum Print {
+pub enum Print {
     /// An open document: its text's hash and length.
     Open(u64, usize),
     /// A file on disk: its length and modification time, or that it could
@@ -30,8 +35,13 @@ enum Print {
 }
 
 fn print(docs: &HashMap<PathBuf, (String, i32)>, path: &Path) -> Print {
-    match docs.get(path) {
-        Some((text, _)) => {
+    print_of(docs.get(path).map(|(t, _)| t.as_str()), path)
+}
+
+/// The fingerprint of a file: `open` is its text if it is an open document.
+pub fn print_of(open: Option<&str>, path: &Path) -> Print {
+    match open {
+        Some(text) => {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             text.hash(&mut h);
             Print::Open(h.finish(), text.len())
@@ -42,19 +52,22 @@ fn print(docs: &HashMap<PathBuf, (String, i32)>, path: &Path) -> Print {
 
 /// One group's check: its roots, every file it loaded, and each file's
 /// diagnostics converted for the client.
-struct Group {
+pub struct Group {
     roots: Vec<PathBuf>,
     /// Each file loaded: its path as named, its real path (which names it
     /// across checks) and its fingerprint.
     files: Vec<(PathBuf, PathBuf, Print)>,
     diagnostics: Vec<(PathBuf, Uri, Vec<Diagnostic>)>,
+    /// The check the group came from (it may hold other groups checked in
+    /// the same batch; none of them can refer to this group's files).
+    checked: Arc<Checked>,
 }
 
 /// The groups of the last check, and what their diagnostics were
 /// converted with.
 #[derive(Default)]
 pub struct Groups {
-    groups: Vec<Group>,
+    groups: Vec<Arc<Group>>,
     links: String,
 }
 
@@ -79,7 +92,7 @@ impl Groups {
             self.links = links.to_string();
         }
         let wanted: HashSet<&PathBuf> = roots.iter().collect();
-        let mut clean: Vec<Group> = Vec::new();
+        let mut clean: Vec<Arc<Group>> = Vec::new();
         let mut dirty: HashSet<PathBuf> = HashSet::new();
         for g in self.groups.drain(..) {
             let same =
@@ -87,7 +100,7 @@ impl Groups {
             if same {
                 clean.push(g);
             } else {
-                dirty.extend(g.roots.into_iter().filter(|r| wanted.contains(r)));
+                dirty.extend(g.roots.iter().filter(|r| wanted.contains(r)).cloned());
             }
         }
         let kept: HashSet<&PathBuf> = clean.iter().flat_map(|g| &g.roots).collect();
@@ -97,16 +110,16 @@ impl Groups {
         // group is checked with it, until no check reaches a clean group.
         while !dirty.is_empty() {
             let batch: Vec<PathBuf> = roots.iter().filter(|r| dirty.contains(*r)).cloned().collect();
-            let checked = check(&overlay, &batch);
+            let checked = Arc::new(check(&overlay, &batch));
             let loaded: HashSet<&Path> = checked.db.files.iter().map(|f| f.real.as_path()).collect();
-            let (reached, rest): (Vec<Group>, Vec<Group>) =
+            let (reached, rest): (Vec<Arc<Group>>, Vec<Arc<Group>>) =
                 clean.into_iter().partition(|g| g.files.iter().any(|(_, real, _)| loaded.contains(real.as_path())));
             clean = rest;
             if !reached.is_empty() {
-                dirty.extend(reached.into_iter().flat_map(|g| g.roots));
+                dirty.extend(reached.iter().flat_map(|g| g.roots.iter().cloned()));
                 continue;
             }
-            clean.extend(split(&overlay, &checked, &batch, docs, links));
+            clean.extend(split(&overlay, &checked, &batch, docs, links).into_iter().map(Arc::new));
             dirty.clear();
         }
         // Every file's diagnostics, group by group in the order of their
@@ -124,13 +137,35 @@ impl Groups {
         self.groups = clean;
         Outcome { diagnostics }
     }
+
+    /// The groups as last checked, to share with requests.
+    pub fn shared(&self) -> Vec<Arc<Group>> {
+        self.groups.clone()
+    }
+}
+
+/// The group that loaded `path`.
+fn group_of<'g>(groups: &'g [Arc<Group>], path: &Path) -> Option<&'g Group> {
+    groups.iter().map(|g| &**g).find(|g| g.files.iter().any(|(p, _, _)| p == path))
+}
+
+/// The check of `path`'s group if every file of the group is as it was
+/// then; `print` gives a file's fingerprint now.
+pub fn current(groups: &[Arc<Group>], path: &Path, print: impl Fn(&Path) -> Print) -> Option<Arc<Checked>> {
+    let g = group_of(groups, path)?;
+    g.files.iter().all(|(p, _, pr)| print(p) == *pr).then(|| g.checked.clone())
+}
+
+/// The roots of the group that loaded `path` when it was last checked.
+pub fn roots_of(groups: &[Arc<Group>], path: &Path) -> Option<Vec<PathBuf>> {
+    group_of(groups, path).map(|g| g.roots.clone())
 }
 
 /// The groups of one check: the files each root reaches through `use`,
 /// joined where they share a file.
 fn split(
     fs: &Overlay<Disk>,
-    checked: &Checked,
+    checked: &Arc<Checked>,
     roots: &[PathBuf],
     docs: &HashMap<PathBuf, (String, i32)>,
     links: &str,
@@ -160,7 +195,7 @@ fn split(
         let g = find(&mut parent, id);
         let group = groups.entry(g).or_insert_with(|| {
             order.push(g);
-            Group { roots: Vec::new(), files: Vec::new(), diagnostics: Vec::new() }
+            Group { roots: Vec::new(), files: Vec::new(), diagnostics: Vec::new(), checked: checked.clone() }
         });
         group.files.push((file.path.clone(), file.real.clone(), print(docs, &file.path)));
         if roots.contains(&file.path) {
@@ -257,6 +292,45 @@ mod tests {
         docs.insert(c.clone(), (user("c", true), 4));
         step(&docs, vec![vec![c.clone()], roots.clone()], "a new use");
         step(&docs, vec![], "nothing changed again");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Requests get the worker's check of their file's group while the
+    /// group's files are as it saw them, and the group's roots otherwise.
+    #[test]
+    fn requests_share_the_check_of_a_group_while_its_files_are_unchanged() {
+        let dir = std::env::temp_dir().join(format!("guidepath-groups-shared-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = std::fs::canonicalize(&dir).unwrap();
+        let (lib_p, a, c) = (dir.join("lib.guide"), dir.join("a.guide"), dir.join("c.guide"));
+        std::fs::write(&lib_p, lib()).unwrap();
+        std::fs::write(&a, user("a", true)).unwrap();
+        std::fs::write(&c, alone("")).unwrap();
+        let roots = vec![a.clone(), c.clone(), lib_p.clone()];
+        let mut docs: HashMap<PathBuf, (String, i32)> = HashMap::new();
+        docs.insert(a.clone(), (user("a", true), 1));
+        let mut groups = Groups::default();
+        groups.update(&docs, &roots, "", &|fs, r| guidepath_analysis::check_and_analyse(fs, r));
+        let shared = groups.shared();
+        let now = |docs: &HashMap<PathBuf, (String, i32)>| {
+            let docs = docs.clone();
+            move |p: &Path| print(&docs, p)
+        };
+        let loaded = |c: &Checked| -> Vec<PathBuf> { c.db.files.iter().map(|f| f.path.clone()).collect() };
+        let of_a = current(&shared, &a, now(&docs)).expect("the user's group is current");
+        assert!(loaded(&of_a).contains(&lib_p));
+        assert!(current(&shared, &lib_p, now(&docs)).is_some_and(|c| Arc::ptr_eq(&c, &of_a)));
+        assert!(current(&shared, &c, now(&docs)).is_some());
+        // The user is edited: its group is not current; the other is.
+        docs.insert(a.clone(), (user("a", false), 2));
+        assert!(current(&shared, &a, now(&docs)).is_none());
+        assert!(current(&shared, &lib_p, now(&docs)).is_none());
+        assert!(current(&shared, &c, now(&docs)).is_some());
+        let mut of_a_roots = roots_of(&shared, &a).unwrap();
+        of_a_roots.sort();
+        assert_eq!(of_a_roots, vec![a.clone(), lib_p.clone()]);
+        assert_eq!(roots_of(&shared, &c), Some(vec![c.clone()]));
+        assert_eq!(roots_of(&shared, &dir.join("elsewhere.guide")), None);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

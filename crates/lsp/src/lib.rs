@@ -135,8 +135,11 @@ struct State {
     can_watch: bool,
     /// Bumped on every change; the cached check below belongs to one.
     generation: u64,
-    /// The last check of the current texts, for requests.
+    /// The last check of all current texts, for requests about all files.
     checked: Option<(u64, Arc<Checked>)>,
+    /// Checks of the current texts of one group each, made for requests
+    /// while the diagnostics worker had not checked that group yet.
+    checked_groups: Vec<Arc<Checked>>,
     /// Hover in Markdown; plain text where the client prefers it (eglot).
     markdown: bool,
     /// Where diagnostic codes link to (`convert::DIAGNOSTICS_DOCS` unless
@@ -167,6 +170,8 @@ struct Job {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// The diagnostics worker's groups and their checks, as last checked.
+    groups: Arc<Mutex<Vec<Arc<groups::Group>>>>,
     jobs: mpsc::Sender<Job>,
     /// `shutdown` was received (the exit status says so).
     shut_down: Arc<AtomicBool>,
@@ -177,8 +182,10 @@ impl Backend {
         let (tx, rx) = mpsc::channel::<Job>();
         let worker_client = client.clone();
         let handle = tokio::runtime::Handle::current();
-        std::thread::spawn(move || diagnostics_worker(rx, worker_client, handle));
-        Backend { client, state: Arc::new(Mutex::new(State::default())), jobs: tx, shut_down }
+        let groups: Arc<Mutex<Vec<Arc<groups::Group>>>> = Arc::default();
+        let shared = groups.clone();
+        std::thread::spawn(move || diagnostics_worker(rx, worker_client, handle, shared));
+        Backend { client, state: Arc::new(Mutex::new(State::default())), groups, jobs: tx, shut_down }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -193,6 +200,7 @@ impl Backend {
             let mut st = self.lock();
             st.generation += 1;
             st.checked = None;
+            st.checked_groups.clear();
             let (docs, roots) = st.snapshot();
             Job { docs, roots, links: st.links.clone() }
         };
@@ -226,10 +234,53 @@ impl Backend {
         checked
     }
 
+    /// The current texts of `path`'s group checked: the diagnostics
+    /// worker's check while the group's files are as it saw them, else a
+    /// check (without the analysis) of the roots of the group it last saw
+    /// `path` in, shared until the next change. Files of other groups
+    /// cannot refer to this one's declarations, so every answer about
+    /// `path` (its references, a rename) is there. A `use` of `path` added
+    /// in another file is seen once the worker has joined the groups.
+    async fn checked_for(&self, path: &Path) -> Arc<Checked> {
+        let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let (generation, docs, roots) = {
+            let st = self.lock();
+            let open = |p: &Path| groups::print_of(st.docs.get(p).map(|d| d.text.as_str()), p);
+            if let Some(checked) = groups::current(&groups, path, open) {
+                return checked;
+            }
+            if let Some(c) = st.checked_groups.iter().find(|c| file_id(c, path).is_some()) {
+                return c.clone();
+            }
+            let (docs, mut all) = st.snapshot();
+            let roots = match groups::roots_of(&groups, path) {
+                Some(mut roots) if all.iter().any(|r| r == path) => {
+                    if !roots.iter().any(|r| r == path) {
+                        roots.push(path.to_path_buf());
+                    }
+                    roots.retain(|r| all.contains(r));
+                    roots
+                }
+                _ => std::mem::take(&mut all),
+            };
+            (st.generation, texts(docs), roots)
+        };
+        let checked =
+            tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
+                .await
+                .map(Arc::new)
+                .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])));
+        let mut st = self.lock();
+        if st.generation == generation {
+            st.checked_groups.push(checked.clone());
+        }
+        checked
+    }
+
     /// The checked texts, the file and the byte offset of a position.
     async fn at(&self, pos: &TextDocumentPositionParams) -> Result<Option<(Arc<Checked>, FileId, u32)>> {
         let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked().await;
+        let checked = self.checked_for(&path).await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
         let offset = Text::of(checked.db.file(file)).offset(pos.position);
         Ok(Some((checked, file, offset)))
@@ -284,7 +335,12 @@ fn file_id(checked: &Checked, path: &Path) -> Option<FileId> {
 
 /// The worker: takes the newest job, checks and analyses, publishes each
 /// file's diagnostics with the version they belong to.
-fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtime::Handle) {
+fn diagnostics_worker(
+    rx: mpsc::Receiver<Job>,
+    client: Client,
+    rt: tokio::runtime::Handle,
+    shared: Arc<Mutex<Vec<Arc<groups::Group>>>>,
+) {
     let mut published: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     let mut groups = groups::Groups::default();
     while let Ok(mut job) = rx.recv() {
@@ -302,9 +358,11 @@ fn diagnostics_worker(rx: mpsc::Receiver<Job>, client: Client, rt: tokio::runtim
         }));
         let Ok(outcome) = run else {
             groups = groups::Groups::default();
+            *shared.lock().unwrap_or_else(|e| e.into_inner()) = Vec::new();
             rt.block_on(client.log_message(MessageType::ERROR, "guidepath: the check failed; please report this"));
             continue;
         };
+        *shared.lock().unwrap_or_else(|e| e.into_inner()) = groups.shared();
         let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = Vec::new();
         let mut now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         let mut checked_now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
@@ -644,14 +702,14 @@ impl LanguageServer for Backend {
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked().await;
+        let checked = self.checked_for(&path).await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
         Ok(Some(hints::inlay(&checked, file, params.range)))
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked().await;
+        let checked = self.checked_for(&path).await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
         Ok(Some(tests_lens::lenses(checked.db.file(file), &params.text_document.uri)))
     }
@@ -691,7 +749,7 @@ impl LanguageServer for Backend {
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked().await;
+        let checked = self.checked_for(&path).await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
         let source = checked.db.file(file);
         let text = Text::of(source);
@@ -754,7 +812,7 @@ impl LanguageServer for Backend {
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked().await;
+        let checked = self.checked_for(&path).await;
         let Some(file) = file_id(&checked, &path) else { return Ok(None) };
         Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
             result_id: None,
