@@ -50,6 +50,16 @@ pub struct Evaluator {
     member_at: Vec<u32>,
     /// What conditions asked of the artifact are checked against.
     shape: guidepath_ir::Shape,
+    /// Each source place written as results give it (`file:line:col`),
+    /// once, rather than for every patient.
+    places: Vec<String>,
+    /// Each step's time limit in ISO 8601 (empty without one), in the
+    /// order of `steps`.
+    withins: Vec<String>,
+    /// Each comparison of the artifact (by address) as written, with the
+    /// two messages a result can give when it stays open: made once here
+    /// rather than for every undecided patient.
+    atoms: std::collections::HashMap<usize, report::Shown>,
 }
 
 /// Why a patient given as JSON text could not be evaluated.
@@ -159,12 +169,28 @@ impl Evaluator {
         }
         let steps = artifact.pathways.iter().map(|p| p.steps.len()).sum();
         let shape = artifact.shape();
-        Evaluator { artifact, paths, tree, strata, steps, member_at, shape }
+        let places = (0..artifact.source.places.len())
+            .map(|at| artifact.place(at as guidepath_ir::At).map_or_else(String::new, |l| l.to_string()))
+            .collect();
+        let withins = artifact
+            .pathways
+            .iter()
+            .flat_map(|p| &p.steps)
+            .map(|s| s.limit.as_ref().map_or_else(String::new, |l| l.amount.to_iso()))
+            .collect();
+        let atoms = report::shown_atoms(&artifact);
+        Evaluator { artifact, paths, tree, strata, steps, member_at, shape, places, withins, atoms }
     }
 
     /// Reads an artifact from JSON.
     pub fn from_json(text: &str) -> Result<Evaluator, ArtifactError> {
         Evaluator::new(Artifact::from_json(text)?)
+    }
+
+    /// Where a place is written (`file:line:col`), as `Artifact::place`
+    /// gives it.
+    fn place(&self, at: guidepath_ir::At) -> Option<&str> {
+        self.places.get(at as usize).map(String::as_str)
     }
 
     pub fn artifact(&self) -> &Artifact {

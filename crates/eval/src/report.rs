@@ -13,6 +13,7 @@ use crate::{Deadline as D, Outcome, Strat};
 use guidepath_ir::calendar::format_date;
 use guidepath_ir::{Anchor, Direction, Expr, NodeKind, Text};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// The version of the result format. A change that removes a member or
 /// changes its meaning bumps the major version; new members bump the
@@ -100,7 +101,7 @@ pub struct Why<'a> {
     /// Undecided: conditions whose fields are all known and which no more
     /// data decides.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reasons: Option<Vec<Reason>>,
+    pub reasons: Option<Vec<Reason<'a>>>,
     /// Not applicable: the conditions that exclude it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub because: Option<Vec<Cause<'a>>>,
@@ -122,21 +123,21 @@ impl Why<'_> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct Reason {
+pub struct Reason<'a> {
     /// The condition as written.
-    pub condition: String,
+    pub condition: Cow<'a, str>,
     /// Where it is written (`file:line:col`), when the artifact says.
-    pub at: Option<String>,
+    pub at: Option<&'a str>,
     /// The fields it reads, with their values.
     pub data: serde_json::Map<String, serde_json::Value>,
-    pub message: String,
+    pub message: Cow<'a, str>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct Cause<'a> {
     /// The condition as written, or the name of the definition.
     pub condition: std::borrow::Cow<'a, str>,
-    pub at: Option<String>,
+    pub at: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]
@@ -217,7 +218,7 @@ pub struct Deadline<'a> {
     pub due: Option<String>,
     /// The limit (ISO 8601) and what it counts from: a date field or an
     /// earlier step.
-    pub within: String,
+    pub within: &'a str,
     pub after: &'a str,
     #[serde(flatten)]
     pub why: Why<'a>,
@@ -325,6 +326,7 @@ impl<'e> Outcome<'e> {
             let mut steps = Vec::new();
             for s in &p.steps {
                 let v = self.steps.get(k).copied().unwrap_or(crate::StepValue { applies: None, deadline: D::None });
+                let within = self.ev.withins.get(k).map_or("", String::as_str);
                 k += 1;
                 // Not applicable: the pathway's condition, or the step's own.
                 let excluded = || {
@@ -369,17 +371,16 @@ impl<'e> Outcome<'e> {
                             let cause = Cause {
                                 condition: format!("`{after}` has no deadline").into(),
                                 at: match limit.anchor {
-                                    Anchor::Step(j) => p.steps.get(j as usize).and_then(|x| art.place(x.at)),
+                                    Anchor::Step(j) => p.steps.get(j as usize).and_then(|x| self.ev.place(x.at)),
                                     Anchor::Input(_) => None,
-                                }
-                                .map(|l| l.to_string()),
+                                },
                             };
                             (State::NotApplicable, None, Why { because: Some(vec![cause]), ..Why::default() })
                         }
                         D::Beyond => {
                             let reason = Reason {
-                                condition: format!("within {} after {after}", limit.amount.to_iso()),
-                                at: art.place(s.at).map(|l| l.to_string()),
+                                condition: format!("within {within} after {after}").into(),
+                                at: self.ev.place(s.at),
                                 data: serde_json::Map::new(),
                                 message: "the due date falls outside 0001-01-01 to 9999-12-31, the days a date \
                                           can be written as"
@@ -397,7 +398,7 @@ impl<'e> Outcome<'e> {
                             (State::Undecided, None, self.undecided(&why))
                         }
                     };
-                    Deadline { state, due, within: limit.amount.to_iso(), after, why }
+                    Deadline { state, due, within, after, why }
                 });
                 steps.push(Step {
                     id: &s.id,
@@ -510,13 +511,9 @@ impl<'e> Outcome<'e> {
         let because = causes
             .into_iter()
             .map(|c| match c {
-                CauseRef::Label(at) => {
-                    Cause { condition: art.place_text(at).into(), at: art.place(at).map(|l| l.to_string()) }
-                }
+                CauseRef::Label(at) => Cause { condition: art.place_text(at).into(), at: self.ev.place(at) },
                 CauseRef::Node(n) => match art.nodes.get(n as usize) {
-                    Some(node) => {
-                        Cause { condition: node.id.as_str().into(), at: art.place(node.at).map(|l| l.to_string()) }
-                    }
+                    Some(node) => Cause { condition: node.id.as_str().into(), at: self.ev.place(node.at) },
                     None => Cause { condition: "?".into(), at: None },
                 },
                 CauseRef::Expr(e) => Cause { condition: art.show(e).into(), at: None },
@@ -525,25 +522,77 @@ impl<'e> Outcome<'e> {
         Why { needs: None, reasons: None, because: Some(because) }
     }
 
-    fn reason(&self, atom: &'e Expr, label: Option<guidepath_ir::At>) -> Reason {
-        let art = &self.ev.artifact;
-        let condition = art.show(atom);
+    fn reason(&self, atom: &'e Expr, label: Option<guidepath_ir::At>) -> Reason<'e> {
+        let shown = self.ev.atoms.get(&(atom as *const Expr as usize));
         let mut operands: Vec<&Expr> = Vec::new();
         atom.push_children(&mut operands);
         let times = operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
             || matches!(atom, Expr::InRange { unit: Some(u), .. } if u.time_family().is_some());
-        let message = if times {
-            format!(
-                "`{condition}` cannot be decided: a month has 28 to 31 days, so days and months compare only \
-                 where those bounds agree; more data cannot decide it"
-            )
-        } else {
-            format!("`{condition}` cannot be decided from the values given")
+        let (condition, message) = match shown {
+            Some(s) => (
+                Cow::Borrowed(s.condition.as_str()),
+                Cow::Borrowed(if times { s.times.as_str() } else { s.plain.as_str() }),
+            ),
+            // Every atom of the artifact is shown at load; this is for one
+            // that is not (none is).
+            None => {
+                let s = Shown::of(&self.ev.artifact, atom);
+                (Cow::Owned(s.condition), Cow::Owned(if times { s.times } else { s.plain }))
+            }
         };
         let data = match crate::explain::data(self, atom) {
             serde_json::Value::Object(m) => m,
             _ => serde_json::Map::new(),
         };
-        Reason { condition, at: label.and_then(|at| art.place(at)).map(|l| l.to_string()), data, message }
+        Reason { condition, at: label.and_then(|at| self.ev.place(at)), data, message }
     }
+}
+
+/// A comparison as written, with the message for a result it leaves open:
+/// `plain` where more data would decide it, `times` where days and months
+/// meet and no data can.
+pub(crate) struct Shown {
+    condition: String,
+    plain: String,
+    times: String,
+}
+
+impl Shown {
+    fn of(art: &guidepath_ir::Artifact, atom: &Expr) -> Shown {
+        let condition = art.show(atom);
+        let times = format!(
+            "`{condition}` cannot be decided: a month has 28 to 31 days, so days and months compare only \
+             where those bounds agree; more data cannot decide it"
+        );
+        let plain = format!("`{condition}` cannot be decided from the values given");
+        Shown { condition, plain, times }
+    }
+}
+
+/// Every comparison of the artifact shown, by address: the atoms a result
+/// can give as the reason it stays open.
+pub(crate) fn shown_atoms(art: &guidepath_ir::Artifact) -> std::collections::HashMap<usize, Shown> {
+    let mut todo: Vec<&Expr> = Vec::new();
+    for n in &art.nodes {
+        match &n.kind {
+            NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
+            NodeKind::Stratify { population, strata } => {
+                todo.extend(population);
+                todo.extend(strata.iter().map(|s| &s.when));
+            }
+        }
+    }
+    todo.extend(art.recommendations.iter().map(|r| &r.when));
+    for p in &art.pathways {
+        todo.extend(&p.when);
+        todo.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
+    }
+    let mut out = std::collections::HashMap::new();
+    while let Some(e) = todo.pop() {
+        if matches!(e, Expr::Compare { .. } | Expr::InRange { .. } | Expr::IsValue { .. } | Expr::SetTest { .. }) {
+            out.insert(e as *const Expr as usize, Shown::of(art, e));
+        }
+        e.push_children(&mut todo);
+    }
+    out
 }

@@ -13,6 +13,18 @@ use crate::report::{
 };
 use guidepath_ir::Direction;
 
+/// A member's key, after a comma unless it is the object's `first`: one
+/// constant copied, made at compile time. Keys are fixed ASCII names that
+/// need no escaping.
+macro_rules! key {
+    ($out:expr, $name:literal, first) => {
+        $out.extend_from_slice(concat!("\"", $name, "\":").as_bytes())
+    };
+    ($out:expr, $name:literal) => {
+        $out.extend_from_slice(concat!(",\"", $name, "\":").as_bytes())
+    };
+}
+
 impl Report<'_> {
     /// The result as compact JSON, appended to `out`.
     pub fn write_json(&self, out: &mut Vec<u8>) {
@@ -25,32 +37,32 @@ impl Report<'_> {
     /// caller that puts members of its own before them (the NDJSON record's
     /// `line` and `id`).
     pub fn write_json_members(&self, out: &mut Vec<u8>) {
-        key(out, "schema", true);
+        key!(out, "schema", first);
         string(out, self.schema);
-        key(out, "guideline", false);
+        key!(out, "guideline");
         let g = &self.guideline;
         out.push(b'{');
-        key(out, "id", true);
+        key!(out, "id", first);
         string(out, g.id);
-        key(out, "version", false);
+        key!(out, "version");
         opt_string(out, g.version);
-        key(out, "title", false);
+        key!(out, "title");
         opt_string(out, g.title);
-        key(out, "language", false);
+        key!(out, "language");
         opt_string(out, g.language.as_deref());
-        key(out, "content_hash", false);
+        key!(out, "content_hash");
         string(out, g.content_hash);
         out.push(b'}');
-        key(out, "strata", false);
+        key!(out, "strata");
         list(out, &self.strata, stratification);
-        key(out, "scores", false);
+        key!(out, "scores");
         list(out, &self.scores, score);
-        key(out, "recommendations", false);
+        key!(out, "recommendations");
         list(out, &self.recommendations, recommendation);
-        key(out, "pathways", false);
+        key!(out, "pathways");
         list(out, &self.pathways, pathway);
         if let Some(e) = &self.explanation {
-            key(out, "explanation", false);
+            key!(out, "explanation");
             value(out, e);
         }
     }
@@ -58,12 +70,12 @@ impl Report<'_> {
 
 fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>) {
     open_item(out, s.id, s.title);
-    key(out, "state", false);
+    key!(out, "state");
     state(out, s.state);
-    key(out, "stratum", false);
+    key!(out, "stratum");
     opt_string(out, s.stratum);
     if let Some(t) = s.stratum_title {
-        key(out, "stratum_title", false);
+        key!(out, "stratum_title");
         string(out, t);
     }
     why(out, &s.why);
@@ -72,13 +84,13 @@ fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>) {
 
 fn score(out: &mut Vec<u8>, s: &Score<'_>) {
     open_item(out, s.id, s.title);
-    key(out, "state", false);
+    key!(out, "state");
     state(out, s.state);
-    key(out, "value", false);
+    key!(out, "value");
     value(out, &s.value);
-    key(out, "min", false);
+    key!(out, "min");
     value(out, &s.min);
-    key(out, "max", false);
+    key!(out, "max");
     value(out, &s.max);
     why(out, &s.why);
     out.push(b'}');
@@ -86,23 +98,23 @@ fn score(out: &mut Vec<u8>, s: &Score<'_>) {
 
 fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>) {
     open_item(out, r.id, r.title);
-    key(out, "direction", false);
+    key!(out, "direction");
     out.extend_from_slice(match r.direction {
         Direction::For => b"\"for\"",
         Direction::Against => b"\"against\"",
     });
-    key(out, "action", false);
+    key!(out, "action");
     string(out, r.action);
-    key(out, "strength", false);
+    key!(out, "strength");
     opt_string(out, r.strength);
-    key(out, "certainty", false);
+    key!(out, "certainty");
     opt_string(out, r.certainty);
-    key(out, "level", false);
+    key!(out, "level");
     opt_string(out, r.level);
     state_applies(out, r.state, r.applies);
     why(out, &r.why);
     if let Some(t) = r.rationale {
-        key(out, "rationale", false);
+        key!(out, "rationale");
         string(out, t);
     }
     out.push(b'}');
@@ -112,7 +124,7 @@ fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>) {
     open_item(out, p.id, p.title);
     state_applies(out, p.state, p.applies);
     why(out, &p.why);
-    key(out, "steps", false);
+    key!(out, "steps");
     list(out, &p.steps, step);
     out.push(b'}');
 }
@@ -122,15 +134,15 @@ fn step(out: &mut Vec<u8>, s: &Step<'_>) {
     state_applies(out, s.state, s.applies);
     why(out, &s.why);
     if let Some(d) = &s.deadline {
-        key(out, "deadline", false);
+        key!(out, "deadline");
         deadline(out, d);
     }
     if let Some(t) = s.responsible {
-        key(out, "responsible", false);
+        key!(out, "responsible");
         string(out, t);
     }
     if let Some(t) = s.if_missed {
-        key(out, "if_missed", false);
+        key!(out, "if_missed");
         string(out, t);
     }
     out.push(b'}');
@@ -138,13 +150,13 @@ fn step(out: &mut Vec<u8>, s: &Step<'_>) {
 
 fn deadline(out: &mut Vec<u8>, d: &Deadline<'_>) {
     out.push(b'{');
-    key(out, "state", true);
+    key!(out, "state", first);
     state(out, d.state);
-    key(out, "due", false);
+    key!(out, "due");
     opt_string(out, d.due.as_deref());
-    key(out, "within", false);
-    string(out, &d.within);
-    key(out, "after", false);
+    key!(out, "within");
+    string(out, d.within);
+    key!(out, "after");
     string(out, d.after);
     why(out, &d.why);
     out.push(b'}');
@@ -153,16 +165,16 @@ fn deadline(out: &mut Vec<u8>, d: &Deadline<'_>) {
 /// `{"id":…,"title":…`: how every item of the result begins.
 fn open_item(out: &mut Vec<u8>, id: &str, title: Option<&str>) {
     out.push(b'{');
-    key(out, "id", true);
+    key!(out, "id", first);
     string(out, id);
-    key(out, "title", false);
+    key!(out, "title");
     opt_string(out, title);
 }
 
 fn state_applies(out: &mut Vec<u8>, s: State, applies: Option<bool>) {
-    key(out, "state", false);
+    key!(out, "state");
     state(out, s);
-    key(out, "applies", false);
+    key!(out, "applies");
     opt_bool(out, applies);
 }
 
@@ -170,7 +182,7 @@ fn state_applies(out: &mut Vec<u8>, s: State, applies: Option<bool>) {
 /// follow other members).
 fn why(out: &mut Vec<u8>, w: &Why<'_>) {
     if let Some(needs) = &w.needs {
-        key(out, "needs", false);
+        key!(out, "needs");
         out.push(b'[');
         for (k, n) in needs.iter().enumerate() {
             if k > 0 {
@@ -181,22 +193,22 @@ fn why(out: &mut Vec<u8>, w: &Why<'_>) {
         out.push(b']');
     }
     if let Some(reasons) = &w.reasons {
-        key(out, "reasons", false);
+        key!(out, "reasons");
         list(out, reasons, reason);
     }
     if let Some(because) = &w.because {
-        key(out, "because", false);
+        key!(out, "because");
         list(out, because, cause);
     }
 }
 
 fn reason(out: &mut Vec<u8>, r: &Reason) {
     out.push(b'{');
-    key(out, "condition", true);
+    key!(out, "condition", first);
     string(out, &r.condition);
-    key(out, "at", false);
-    opt_string(out, r.at.as_deref());
-    key(out, "data", false);
+    key!(out, "at");
+    opt_string(out, r.at);
+    key!(out, "data");
     out.push(b'{');
     for (k, (name, v)) in r.data.iter().enumerate() {
         if k > 0 {
@@ -207,17 +219,17 @@ fn reason(out: &mut Vec<u8>, r: &Reason) {
         value(out, v);
     }
     out.push(b'}');
-    key(out, "message", false);
+    key!(out, "message");
     string(out, &r.message);
     out.push(b'}');
 }
 
 fn cause(out: &mut Vec<u8>, c: &Cause<'_>) {
     out.push(b'{');
-    key(out, "condition", true);
+    key!(out, "condition", first);
     string(out, &c.condition);
-    key(out, "at", false);
-    opt_string(out, c.at.as_deref());
+    key!(out, "at");
+    opt_string(out, c.at);
     out.push(b'}');
 }
 
@@ -231,14 +243,6 @@ fn list<T>(out: &mut Vec<u8>, items: &[T], item: fn(&mut Vec<u8>, &T)) {
         item(out, x);
     }
     out.push(b']');
-}
-
-/// A member's key, after a comma unless it is the object's `first`. Keys
-/// are fixed ASCII names that need no escaping.
-fn key(out: &mut Vec<u8>, name: &str, first: bool) {
-    out.extend_from_slice(if first { b"\"" } else { b",\"" });
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\":");
 }
 
 fn state(out: &mut Vec<u8>, s: State) {
