@@ -350,7 +350,7 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
         // Objects read into, by address: one given twice is read by the
         // thorough path, where the last one wins.
         let mut objects: Vec<*const PathTree> = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        while let Some(key) = map.next_key_seed(Key)? {
             match self.tree.get(&key) {
                 Some(PathNode::Input(i)) => {
                     let raw: J = map.next_value()?;
@@ -390,6 +390,35 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
             }
         }
         Ok(())
+    }
+}
+
+/// An object's key, borrowed from the text unless it has escapes (serde's
+/// own `Cow<str>` always copies).
+struct Key;
+
+impl<'de> serde::de::DeserializeSeed<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(Key)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Key {
+    type Value = std::borrow::Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Borrowed(s))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(s.to_string()))
+    }
+    fn visit_string<E>(self, s: String) -> Result<Self::Value, E> {
+        Ok(std::borrow::Cow::Owned(s))
     }
 }
 
