@@ -238,7 +238,7 @@ fn read_patients(path: &Path) -> Result<Vec<serde_json::Value>, String> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(k, l)| {
             let at = format!("{}:{}", path.display(), k + 1);
-            if l.len() > MAX_PATIENT_BYTES || guidepath_ir::depth::max_depth(l) > MAX_PATIENT_DEPTH {
+            if l.len() > MAX_PATIENT_BYTES || guidepath_ir::depth::deeper_than(l, MAX_PATIENT_DEPTH) {
                 return Err(format!("{at}: larger or deeper than patient data may be"));
             }
             serde_json::from_str(l).map_err(|e| format!("{at}: not JSON: {e}"))

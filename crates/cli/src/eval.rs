@@ -259,7 +259,7 @@ pub fn parse_fhir(text: &str) -> Result<serde_json::Value, String> {
     if text.len() > MAX_PATIENT_BYTES {
         return Err(format!("FHIR data is larger than {} MiB", MAX_PATIENT_BYTES >> 20));
     }
-    if guidepath_ir::depth::max_depth(text) > guidepath_fhir::read::MAX_JSON_DEPTH {
+    if guidepath_ir::depth::deeper_than(text, guidepath_fhir::read::MAX_JSON_DEPTH) {
         return Err(format!("FHIR data is nested deeper than {} levels", guidepath_fhir::read::MAX_JSON_DEPTH));
     }
     serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| format!("not JSON: {e}"))

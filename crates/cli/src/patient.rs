@@ -66,7 +66,7 @@ pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool, id: Option
     let mut unknown = Vec::new();
     let bound = match syntax {
         Syntax::Json => {
-            if guidepath_ir::depth::max_depth(text) > MAX_PATIENT_DEPTH {
+            if guidepath_ir::depth::deeper_than(text, MAX_PATIENT_DEPTH) {
                 return Err(Problem::Syntax(format!("patient data is nested deeper than {MAX_PATIENT_DEPTH} levels")));
             }
             ev.bind_str_listing(text.trim_start_matches('\u{feff}'), &mut unknown).map_err(|e| match e {

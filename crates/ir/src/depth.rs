@@ -9,6 +9,15 @@ pub fn max_depth(text: &str) -> usize {
     scan(text, true)
 }
 
+/// Whether JSON text nests deeper than `limit`: [`max_depth`] `> limit`.
+/// Nesting is at most the number of `[` and `{` in the text, which one
+/// pass counts many bytes at a time; only text with more of them than
+/// `limit` is scanned, as on the NDJSON path few lines have.
+pub fn deeper_than(text: &str, limit: usize) -> bool {
+    let opening = text.bytes().filter(|&b| b == b'[' || b == b'{').count();
+    opening > limit && max_depth(text) > limit
+}
+
 /// An upper bound of the nesting of flow collections (`[` and `{`) in
 /// YAML text. Brackets are counted wherever they are, in quoted and plain
 /// text and in comments too, so the bound is never too low: telling a
@@ -53,6 +62,25 @@ mod tests {
         assert_eq!(super::max_depth(r#"{"a": [1, {"b": "[[[{"}], "c\"[": []}"#), 3);
         assert_eq!(super::max_depth("3"), 0);
         assert_eq!(super::max_depth(&"[".repeat(100_000)), 100_000);
+    }
+
+    /// `deeper_than` is `max_depth(text) > limit`, also where the count of
+    /// brackets alone would say more (brackets in strings, closed ones).
+    #[test]
+    fn deeper_than_is_max_depth_above_the_limit() {
+        let texts = [
+            r#"{"a": [1, {"b": "[[[{"}], "c\"[": []}"#.to_string(),
+            "[[[]]]".to_string(),
+            "[][][][][]".to_string(),
+            format!("{{\"s\": \"{}\"}}", "{".repeat(10)),
+            "[".repeat(6) + &"]".repeat(6),
+            "3".to_string(),
+        ];
+        for t in &texts {
+            for limit in 0..8 {
+                assert_eq!(super::deeper_than(t, limit), super::max_depth(t) > limit, "{t} {limit}");
+            }
+        }
     }
 
     #[test]

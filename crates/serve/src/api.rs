@@ -210,7 +210,7 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, Problem> {
 
 /// FHIR JSON text as a value, within the nesting bound.
 pub(crate) fn parse_json(text: &str, max_depth: usize) -> Result<J, Problem> {
-    if guidepath_ir::depth::max_depth(text) > max_depth {
+    if guidepath_ir::depth::deeper_than(text, max_depth) {
         return Err(Problem::new(
             StatusCode::BAD_REQUEST,
             "too-deep",
@@ -277,7 +277,7 @@ pub(crate) fn evaluate_body(entry: &Entry, fhir: bool, bytes: &[u8], q: &EvalQue
     let strict = q.strict.unwrap_or(false);
     let (bound, reading) = match fhir {
         false => {
-            if guidepath_ir::depth::max_depth(text) > MAX_PATIENT_DEPTH {
+            if guidepath_ir::depth::deeper_than(text, MAX_PATIENT_DEPTH) {
                 return Err(Problem::new(
                     StatusCode::BAD_REQUEST,
                     "too-deep",
@@ -484,7 +484,7 @@ fn ndjson_line(entry: &Entry, opts: &ReportOptions, line: u64, raw: &[u8]) -> Ve
     if text.trim().is_empty() {
         return b"\n".to_vec();
     }
-    if guidepath_ir::depth::max_depth(text) > MAX_PATIENT_DEPTH {
+    if guidepath_ir::depth::deeper_than(text, MAX_PATIENT_DEPTH) {
         return error_line(line, format!("nested deeper than {MAX_PATIENT_DEPTH} levels"), Vec::new());
     }
     match entry.evaluator.bind_str(text.trim_start_matches('\u{feff}')) {
