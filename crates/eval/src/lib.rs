@@ -50,15 +50,21 @@ pub struct Evaluator {
     member_at: Vec<u32>,
     /// What conditions asked of the artifact are checked against.
     shape: guidepath_ir::Shape,
-    /// Each source place written as results give it (`file:line:col`),
-    /// once, rather than for every patient.
+    /// What results write, made once when the first result is, rather
+    /// than for every patient (and not at all where no result is made,
+    /// as in the analysis).
+    texts: std::sync::OnceLock<Texts>,
+}
+
+/// Texts of the artifact as results write them.
+struct Texts {
+    /// Each source place (`file:line:col`).
     places: Vec<String>,
     /// Each step's time limit in ISO 8601 (empty without one), in the
     /// order of `steps`.
     withins: Vec<String>,
-    /// Each comparison of the artifact (by address) as written, with the
-    /// two messages a result can give when it stays open: made once here
-    /// rather than for every undecided patient.
+    /// Each comparison (by address) as written, with the two messages a
+    /// result can give when it stays open.
     atoms: std::collections::HashMap<usize, report::Shown>,
 }
 
@@ -169,17 +175,7 @@ impl Evaluator {
         }
         let steps = artifact.pathways.iter().map(|p| p.steps.len()).sum();
         let shape = artifact.shape();
-        let places = (0..artifact.source.places.len())
-            .map(|at| artifact.place(at as guidepath_ir::At).map_or_else(String::new, |l| l.to_string()))
-            .collect();
-        let withins = artifact
-            .pathways
-            .iter()
-            .flat_map(|p| &p.steps)
-            .map(|s| s.limit.as_ref().map_or_else(String::new, |l| l.amount.to_iso()))
-            .collect();
-        let atoms = report::shown_atoms(&artifact);
-        Evaluator { artifact, paths, tree, strata, steps, member_at, shape, places, withins, atoms }
+        Evaluator { artifact, paths, tree, strata, steps, member_at, shape, texts: std::sync::OnceLock::new() }
     }
 
     /// Reads an artifact from JSON.
@@ -187,10 +183,26 @@ impl Evaluator {
         Evaluator::new(Artifact::from_json(text)?)
     }
 
+    fn texts(&self) -> &Texts {
+        self.texts.get_or_init(|| {
+            let artifact = &self.artifact;
+            let places = (0..artifact.source.places.len())
+                .map(|at| artifact.place(at as guidepath_ir::At).map_or_else(String::new, |l| l.to_string()))
+                .collect();
+            let withins = artifact
+                .pathways
+                .iter()
+                .flat_map(|p| &p.steps)
+                .map(|s| s.limit.as_ref().map_or_else(String::new, |l| l.amount.to_iso()))
+                .collect();
+            Texts { places, withins, atoms: report::shown_atoms(artifact) }
+        })
+    }
+
     /// Where a place is written (`file:line:col`), as `Artifact::place`
     /// gives it.
     fn place(&self, at: guidepath_ir::At) -> Option<&str> {
-        self.places.get(at as usize).map(String::as_str)
+        self.texts().places.get(at as usize).map(String::as_str)
     }
 
     pub fn artifact(&self) -> &Artifact {

@@ -326,7 +326,7 @@ impl<'e> Outcome<'e> {
             let mut steps = Vec::new();
             for s in &p.steps {
                 let v = self.steps.get(k).copied().unwrap_or(crate::StepValue { applies: None, deadline: D::None });
-                let within = self.ev.withins.get(k).map_or("", String::as_str);
+                let within = self.ev.texts().withins.get(k).map_or("", String::as_str);
                 k += 1;
                 // Not applicable: the pathway's condition, or the step's own.
                 let excluded = || {
@@ -523,7 +523,7 @@ impl<'e> Outcome<'e> {
     }
 
     fn reason(&self, atom: &'e Expr, label: Option<guidepath_ir::At>) -> Reason<'e> {
-        let shown = self.ev.atoms.get(&(atom as *const Expr as usize));
+        let shown = self.ev.texts().atoms.get(&(atom as *const Expr as usize));
         let mut operands: Vec<&Expr> = Vec::new();
         atom.push_children(&mut operands);
         let times = operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
