@@ -253,15 +253,21 @@ mod tests {
         out
     }
 
-    #[test]
-    fn an_edit_checks_its_group_only_and_every_file_gets_what_a_whole_check_gives() {
-        let dir = std::env::temp_dir().join(format!("guidepath-groups-{}", std::process::id()));
+    /// A folder with a library, a file that uses it and one that does not.
+    fn workspace(name: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("guidepath-groups-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let dir = std::fs::canonicalize(&dir).unwrap();
         let (lib_p, a, c) = (dir.join("lib.guide"), dir.join("a.guide"), dir.join("c.guide"));
         std::fs::write(&lib_p, lib()).unwrap();
         std::fs::write(&a, user("a", true)).unwrap();
         std::fs::write(&c, alone("")).unwrap();
+        (dir, lib_p, a, c)
+    }
+
+    #[test]
+    fn an_edit_checks_its_group_only_and_every_file_gets_what_a_whole_check_gives() {
+        let (dir, lib_p, a, c) = workspace("whole");
         let roots = vec![a.clone(), c.clone(), lib_p.clone()];
         let batches: RefCell<Vec<Vec<PathBuf>>> = RefCell::new(Vec::new());
         let check = |fs: &Overlay<Disk>, r: &[PathBuf]| {
@@ -299,13 +305,7 @@ mod tests {
     /// group's files are as it saw them, and the group's roots otherwise.
     #[test]
     fn requests_share_the_check_of_a_group_while_its_files_are_unchanged() {
-        let dir = std::env::temp_dir().join(format!("guidepath-groups-shared-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let dir = std::fs::canonicalize(&dir).unwrap();
-        let (lib_p, a, c) = (dir.join("lib.guide"), dir.join("a.guide"), dir.join("c.guide"));
-        std::fs::write(&lib_p, lib()).unwrap();
-        std::fs::write(&a, user("a", true)).unwrap();
-        std::fs::write(&c, alone("")).unwrap();
+        let (dir, lib_p, a, c) = workspace("shared");
         let roots = vec![a.clone(), c.clone(), lib_p.clone()];
         let mut docs: HashMap<PathBuf, (String, i32)> = HashMap::new();
         docs.insert(a.clone(), (user("a", true), 1));

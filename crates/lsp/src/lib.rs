@@ -222,11 +222,7 @@ impl Backend {
             let (docs, roots) = st.snapshot();
             (st.generation, texts(docs), roots)
         };
-        let checked =
-            tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
-                .await
-                .map(Arc::new)
-                .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])));
+        let checked = check_off_thread(docs, roots).await;
         let mut st = self.lock();
         if st.generation == generation {
             st.checked = Some((generation, checked.clone()));
@@ -265,11 +261,7 @@ impl Backend {
             };
             (st.generation, texts(docs), roots)
         };
-        let checked =
-            tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
-                .await
-                .map(Arc::new)
-                .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])));
+        let checked = check_off_thread(docs, roots).await;
         let mut st = self.lock();
         if st.generation == generation {
             st.checked_groups.push(checked.clone());
@@ -298,6 +290,15 @@ impl Backend {
         self.lock().workspace = files;
         self.changed();
     }
+}
+
+/// A check (without the analysis) of `roots` over the open texts, on a
+/// blocking thread; an empty check should that thread fail.
+async fn check_off_thread(docs: HashMap<PathBuf, String>, roots: Vec<PathBuf>) -> Arc<Checked> {
+    tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
+        .await
+        .map(Arc::new)
+        .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])))
 }
 
 /// The open texts without their versions.
