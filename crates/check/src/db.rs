@@ -1,6 +1,6 @@
 //! Source files, loading, and `use` resolution.
 
-use guidepath_syntax::{ast, parse, Diagnostic, LineIndex};
+use guidepath_syntax::{ast, parse, parse_cached, Diagnostic, LineIndex, ParseCache, Parsed};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,37 @@ pub trait FileSystem {
     /// The folder relative paths start from, where there is one.
     fn current_dir(&self) -> Option<PathBuf> {
         None
+    }
+    /// Parses a text read from here. [`Cached`] keeps declarations between
+    /// checks; the result is that of [`parse`] either way.
+    fn parse(&self, text: &str) -> Parsed {
+        parse(text)
+    }
+}
+
+/// A file system whose texts are parsed through a [`ParseCache`]: the
+/// language server's, where each check after an edit parses again only the
+/// declarations whose text changed.
+pub struct Cached<'c, F> {
+    pub fs: F,
+    pub cache: &'c ParseCache,
+}
+
+impl<F: FileSystem> FileSystem for Cached<'_, F> {
+    fn read(&self, path: &Path) -> std::io::Result<String> {
+        self.fs.read(path)
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        self.fs.is_file(path)
+    }
+    fn real(&self, path: &Path) -> PathBuf {
+        self.fs.real(path)
+    }
+    fn current_dir(&self) -> Option<PathBuf> {
+        self.fs.current_dir()
+    }
+    fn parse(&self, text: &str) -> Parsed {
+        parse_cached(text, self.cache)
     }
 }
 
@@ -108,6 +139,9 @@ impl<F: FileSystem> FileSystem for Overlay<F> {
     fn current_dir(&self) -> Option<PathBuf> {
         self.base.current_dir()
     }
+    fn parse(&self, text: &str) -> Parsed {
+        self.base.parse(text)
+    }
 }
 
 impl<F: FileSystem + ?Sized> FileSystem for &F {
@@ -122,6 +156,9 @@ impl<F: FileSystem + ?Sized> FileSystem for &F {
     }
     fn current_dir(&self) -> Option<PathBuf> {
         (**self).current_dir()
+    }
+    fn parse(&self, text: &str) -> Parsed {
+        (**self).parse(text)
     }
 }
 
@@ -162,6 +199,10 @@ impl SourceFile {
 
     pub fn at(path: PathBuf, real: PathBuf, text: String) -> SourceFile {
         let parsed = parse(&text);
+        SourceFile::parsed(path, real, text, parsed)
+    }
+
+    fn parsed(path: PathBuf, real: PathBuf, text: String, parsed: Parsed) -> SourceFile {
         SourceFile { lines: LineIndex::new(&text), path, real, text, ast: parsed.file, syntax: parsed.diagnostics }
     }
 }
@@ -193,16 +234,17 @@ impl SourceDb {
     /// Adds a file with known text (replacing nothing: a path is loaded once).
     pub fn add(&mut self, path: PathBuf, text: String) -> FileId {
         let real = normalize(&path);
-        self.add_at(path, real, text)
-    }
-
-    fn add_at(&mut self, path: PathBuf, real: PathBuf, text: String) -> FileId {
         if let Some(id) = self.by_path.get(&real) {
             return *id;
         }
+        let parsed = parse(&text);
+        self.push(SourceFile::parsed(path, real, text, parsed))
+    }
+
+    fn push(&mut self, file: SourceFile) -> FileId {
         let id = self.files.len();
-        self.by_path.insert(real.clone(), id);
-        self.files.push(SourceFile::at(path, real, text));
+        self.by_path.insert(file.real.clone(), id);
+        self.files.push(file);
         id
     }
 
@@ -213,7 +255,8 @@ impl SourceDb {
             return Ok(*id);
         }
         let text = fs.read(path)?;
-        Ok(self.add_at(normalize(path), real, text))
+        let parsed = fs.parse(&text);
+        Ok(self.push(SourceFile::parsed(normalize(path), real, text, parsed)))
     }
 
     /// Loads a file asked for; one that cannot be read is added without
@@ -224,10 +267,7 @@ impl SourceDb {
             Ok(id) => Ok(id),
             Err(e) => {
                 let real = fs.real(path);
-                let id = self.files.len();
-                self.by_path.insert(real.clone(), id);
-                self.files.push(SourceFile::unreadable(normalize(path), real, &e));
-                Err((id, e))
+                Err((self.push(SourceFile::unreadable(normalize(path), real, &e)), e))
             }
         }
     }

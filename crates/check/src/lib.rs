@@ -19,7 +19,7 @@ pub use checker::{
     allow_targets, strength_mark, Entity, Expectation, Expected, Hint, Key, Lowered, RefKind, Reference, Target,
     TestCase, BUILTIN_TYPES, CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS,
 };
-pub use db::{resolve_use, Disk, FileId, FileSystem, MemoryFs, Overlay, SourceDb, SourceFile, EXTENSION};
+pub use db::{resolve_use, Cached, Disk, FileId, FileSystem, MemoryFs, Overlay, SourceDb, SourceFile, EXTENSION};
 pub use fuzzy::suggest;
 pub use guidepath_syntax::{Code, Diagnostic, Severity};
 

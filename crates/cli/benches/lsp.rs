@@ -6,7 +6,8 @@
 //! right after an edit (before its diagnostics) and once they are in.
 //!
 //! `cargo bench -p guidepath-cli --bench lsp`; `GUIDEPATH_BENCH_QUICK=1`
-//! prints the median of 50 edits without criterion; `GUIDEPATH_BENCH_BIN`
+//! prints the median of 50 edits without criterion, and the server's CPU
+//! time per edit (Linux); `GUIDEPATH_BENCH_BIN`
 //! runs another build of `guidepath` instead.
 
 #[path = "../tests/support/lsp_client.rs"]
@@ -154,10 +155,15 @@ fn main() {
     if std::env::var_os("GUIDEPATH_BENCH_QUICK").is_some() {
         for sibling in [false, true] {
             let (mut s, lines) = Session::start(sibling);
+            let cpu_before = s.client.cpu_time();
             let mut times: Vec<Duration> = (0..50).map(|_| s.edit()).collect();
+            let cpu = match (cpu_before, s.client.cpu_time()) {
+                (Some(a), Some(b)) => format!("; server CPU {:?} an edit", (b - a) / 50),
+                _ => String::new(),
+            };
             times.sort();
             let with = if sibling { " with a 20,000-line sibling" } else { "" };
-            println!("{lines} lines{with}: median {:?}, min {:?}, max {:?}", times[25], times[0], times[49]);
+            println!("{lines} lines{with}: median {:?}, min {:?}, max {:?}{cpu}", times[25], times[0], times[49]);
             for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
                 for at_once in [true, false] {
                     let mut times: Vec<Duration> = (0..20).map(|_| s.request(method, at_once)).collect();

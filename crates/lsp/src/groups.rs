@@ -17,7 +17,8 @@
 //! the diagnostics of an edit checks nothing.
 
 use crate::convert::{self, Text};
-use guidepath_check::{Checked, Disk, FileSystem, Overlay};
+use guidepath_check::{Cached, Checked, Disk, FileSystem, Overlay};
+use guidepath_syntax::ParseCache;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -65,10 +66,11 @@ pub struct Group {
 
 /// The groups of the last check, and what their diagnostics were
 /// converted with.
-#[derive(Default)]
 pub struct Groups {
     groups: Vec<Arc<Group>>,
     links: String,
+    /// Where the checks parse through.
+    parses: Arc<ParseCache>,
 }
 
 /// One check's diagnostics, per file.
@@ -77,6 +79,10 @@ pub struct Outcome {
 }
 
 impl Groups {
+    pub fn new(parses: Arc<ParseCache>) -> Groups {
+        Groups { groups: Vec::new(), links: String::new(), parses }
+    }
+
     /// The diagnostics of every root (in `roots` order) and of the files
     /// they use, checking only the groups whose files changed. `check`
     /// checks and analyses roots over the open documents.
@@ -85,7 +91,7 @@ impl Groups {
         docs: &HashMap<PathBuf, (String, i32)>,
         roots: &[PathBuf],
         links: &str,
-        check: &dyn Fn(&Overlay<Disk>, &[PathBuf]) -> Checked,
+        check: &dyn Fn(&dyn FileSystem, &[PathBuf]) -> Checked,
     ) -> Outcome {
         if self.links != links {
             self.groups.clear();
@@ -106,6 +112,8 @@ impl Groups {
         let kept: HashSet<&PathBuf> = clean.iter().flat_map(|g| &g.roots).collect();
         dirty.extend(roots.iter().filter(|r| !kept.contains(r)).cloned());
         let overlay = Overlay { base: Disk, files: docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+        let parses = self.parses.clone();
+        let overlay = Cached { fs: overlay, cache: &parses };
         // A changed file may now use a file of a clean group: then that
         // group is checked with it, until no check reaches a clean group.
         while !dirty.is_empty() {
@@ -164,7 +172,7 @@ pub fn roots_of(groups: &[Arc<Group>], path: &Path) -> Option<Vec<PathBuf>> {
 /// The groups of one check: the files each root reaches through `use`,
 /// joined where they share a file.
 fn split(
-    fs: &Overlay<Disk>,
+    fs: &dyn FileSystem,
     checked: &Arc<Checked>,
     roots: &[PathBuf],
     docs: &HashMap<PathBuf, (String, i32)>,
@@ -270,11 +278,11 @@ mod tests {
         let (dir, lib_p, a, c) = workspace("whole");
         let roots = vec![a.clone(), c.clone(), lib_p.clone()];
         let batches: RefCell<Vec<Vec<PathBuf>>> = RefCell::new(Vec::new());
-        let check = |fs: &Overlay<Disk>, r: &[PathBuf]| {
+        let check = |fs: &dyn FileSystem, r: &[PathBuf]| {
             batches.borrow_mut().push(r.to_vec());
             guidepath_analysis::check_and_analyse(fs, r)
         };
-        let mut groups = Groups::default();
+        let mut groups = Groups::new(Arc::default());
         let mut step = |docs: &HashMap<PathBuf, (String, i32)>, want: Vec<Vec<PathBuf>>, what: &str| {
             batches.borrow_mut().clear();
             let out = groups.update(docs, &roots, "", &check);
@@ -309,7 +317,7 @@ mod tests {
         let roots = vec![a.clone(), c.clone(), lib_p.clone()];
         let mut docs: HashMap<PathBuf, (String, i32)> = HashMap::new();
         docs.insert(a.clone(), (user("a", true), 1));
-        let mut groups = Groups::default();
+        let mut groups = Groups::new(Arc::default());
         groups.update(&docs, &roots, "", &|fs, r| guidepath_analysis::check_and_analyse(fs, r));
         let shared = groups.shared();
         let now = |docs: &HashMap<PathBuf, (String, i32)>| {

@@ -25,7 +25,8 @@ mod tests_lens;
 mod tokens;
 
 use convert::Text;
-use guidepath_check::{Checked, Disk, FileId, Overlay};
+use guidepath_check::{Cached, Checked, Disk, FileId, Overlay};
+use guidepath_syntax::ParseCache;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -172,6 +173,9 @@ pub struct Backend {
     state: Arc<Mutex<State>>,
     /// The diagnostics worker's groups and their checks, as last checked.
     groups: Arc<Mutex<Vec<Arc<groups::Group>>>>,
+    /// Declarations parsed once while their text stays the same, shared by
+    /// the diagnostics worker and the requests' checks.
+    parses: Arc<ParseCache>,
     jobs: mpsc::Sender<Job>,
     /// `shutdown` was received (the exit status says so).
     shut_down: Arc<AtomicBool>,
@@ -184,8 +188,10 @@ impl Backend {
         let handle = tokio::runtime::Handle::current();
         let groups: Arc<Mutex<Vec<Arc<groups::Group>>>> = Arc::default();
         let shared = groups.clone();
-        std::thread::spawn(move || diagnostics_worker(rx, worker_client, handle, shared));
-        Backend { client, state: Arc::new(Mutex::new(State::default())), groups, jobs: tx, shut_down }
+        let parses = Arc::new(ParseCache::new());
+        let worker_parses = parses.clone();
+        std::thread::spawn(move || diagnostics_worker(rx, worker_client, handle, shared, worker_parses));
+        Backend { client, state: Arc::new(Mutex::new(State::default())), groups, parses, jobs: tx, shut_down }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -222,7 +228,7 @@ impl Backend {
             let (docs, roots) = st.snapshot();
             (st.generation, texts(docs), roots)
         };
-        let checked = check_off_thread(docs, roots).await;
+        let checked = check_off_thread(docs, roots, self.parses.clone()).await;
         let mut st = self.lock();
         if st.generation == generation {
             st.checked = Some((generation, checked.clone()));
@@ -261,7 +267,7 @@ impl Backend {
             };
             (st.generation, texts(docs), roots)
         };
-        let checked = check_off_thread(docs, roots).await;
+        let checked = check_off_thread(docs, roots, self.parses.clone()).await;
         let mut st = self.lock();
         if st.generation == generation {
             st.checked_groups.push(checked.clone());
@@ -294,11 +300,17 @@ impl Backend {
 
 /// A check (without the analysis) of `roots` over the open texts, on a
 /// blocking thread; an empty check should that thread fail.
-async fn check_off_thread(docs: HashMap<PathBuf, String>, roots: Vec<PathBuf>) -> Arc<Checked> {
-    tokio::task::spawn_blocking(move || guidepath_check::check(&Overlay { base: Disk, files: docs }, &roots))
-        .await
-        .map(Arc::new)
-        .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])))
+async fn check_off_thread(
+    docs: HashMap<PathBuf, String>,
+    roots: Vec<PathBuf>,
+    parses: Arc<ParseCache>,
+) -> Arc<Checked> {
+    tokio::task::spawn_blocking(move || {
+        guidepath_check::check(&Cached { fs: Overlay { base: Disk, files: docs }, cache: &parses }, &roots)
+    })
+    .await
+    .map(Arc::new)
+    .unwrap_or_else(|_| Arc::new(guidepath_check::check(&Disk, &[])))
 }
 
 /// The open texts without their versions.
@@ -341,9 +353,10 @@ fn diagnostics_worker(
     client: Client,
     rt: tokio::runtime::Handle,
     shared: Arc<Mutex<Vec<Arc<groups::Group>>>>,
+    parses: Arc<ParseCache>,
 ) {
     let mut published: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-    let mut groups = groups::Groups::default();
+    let mut groups = groups::Groups::new(parses.clone());
     while let Ok(mut job) = rx.recv() {
         while let Ok(newer) = rx.try_recv() {
             job = newer;
@@ -358,7 +371,7 @@ fn diagnostics_worker(
             })
         }));
         let Ok(outcome) = run else {
-            groups = groups::Groups::default();
+            groups = groups::Groups::new(parses.clone());
             *shared.lock().unwrap_or_else(|e| e.into_inner()) = Vec::new();
             rt.block_on(client.log_message(MessageType::ERROR, "guidepath: the check failed; please report this"));
             continue;
@@ -722,8 +735,10 @@ impl LanguageServer for Backend {
         let (uri, only) = tests_lens::arguments(&params.arguments)?;
         let path = path_of(&uri)?;
         let docs = texts(self.lock().snapshot().0);
+        let parses = self.parses.clone();
         let run = tokio::task::spawn_blocking(move || {
-            tests_lens::run(&Overlay { base: Disk, files: docs }, &path, only.as_deref())
+            let fs = Cached { fs: Overlay { base: Disk, files: docs }, cache: &parses };
+            tests_lens::run(&fs, &path, only.as_deref())
         })
         .await
         .map_err(|_| Error::internal_error())?;

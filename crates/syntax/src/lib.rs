@@ -5,11 +5,14 @@
 //! parsed. No pest type leaves this crate.
 
 pub mod ast;
+mod cache;
 pub mod diag;
 pub mod lexer;
 mod parser;
+mod shift;
 pub mod span;
 
+pub use cache::ParseCache;
 pub use diag::{Code, Diagnostic, Fix, Label, Severity, Witness, FINDING_KINDS};
-pub use parser::{parse, Parsed, MAX_FILE_BYTES, MAX_NESTING};
+pub use parser::{parse, parse_cached, Parsed, MAX_FILE_BYTES, MAX_NESTING};
 pub use span::{LineCol, LineIndex, Span};

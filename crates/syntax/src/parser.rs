@@ -7,6 +7,7 @@
 //! was expected and where.
 
 use crate::ast::*;
+use crate::cache::ParseCache;
 use crate::diag::{Code, Diagnostic};
 use crate::span::Span;
 use pest::iterators::Pair;
@@ -34,10 +35,19 @@ pub struct Parsed {
 /// become diagnostics and `Item::Error` nodes, and everything else in the
 /// file is still parsed.
 pub fn parse(text: &str) -> Parsed {
-    parse_in(text, PIECE_BYTES)
+    parse_in(text, PIECE_BYTES, None)
 }
 
-fn parse_in(text: &str, piece_bytes: usize) -> Parsed {
+/// Parses as [`parse`] does, with the same result, taking every declaration
+/// whose text is in `cache` from there and keeping the new ones: what an
+/// editor needs, where one declaration changes between two parses.
+pub fn parse_cached(text: &str, cache: &ParseCache) -> Parsed {
+    // Each declaration its own piece, so that a piece is one declaration's
+    // text and survives edits to the others.
+    parse_in(text, 1, Some(cache))
+}
+
+fn parse_in(text: &str, piece_bytes: usize, cache: Option<&ParseCache>) -> Parsed {
     let mut diagnostics = Vec::new();
     if text.len() > MAX_FILE_BYTES {
         diagnostics.push(
@@ -54,7 +64,7 @@ fn parse_in(text: &str, piece_bytes: usize) -> Parsed {
     let masked = mask_deep_nesting(text, &mut diagnostics);
     let source: &str = masked.as_deref().unwrap_or(text);
     let mut builder = Builder { text: source, base: 0, diagnostics };
-    let file = if masked.is_some() { builder.whole(0) } else { builder.pieces(piece_bytes) };
+    let file = if masked.is_some() { builder.whole(0) } else { builder.pieces(piece_bytes, cache) };
     Parsed { file, diagnostics: builder.diagnostics }
 }
 
@@ -108,7 +118,10 @@ impl Builder<'_> {
     /// there would stop at the end of the piece, not where recovery stops.
     /// From the first such piece on, the rest of the text is parsed in one
     /// go, as before.
-    fn pieces(&mut self, piece_bytes: usize) -> File {
+    ///
+    /// With a cache, a piece whose text was parsed before is taken from it,
+    /// and each clean piece parsed is kept there.
+    fn pieces(&mut self, piece_bytes: usize, cache: Option<&ParseCache>) -> File {
         let mut items = Vec::new();
         let mut start = 0;
         let ends = item_lines(self.text).chain(std::iter::once(self.text.len()));
@@ -116,9 +129,15 @@ impl Builder<'_> {
             if end - start < piece_bytes && end < self.text.len() {
                 continue;
             }
+            let piece = &self.text[start..end];
+            if let Some(kept) = cache.and_then(|c| c.get(piece, start)) {
+                items.extend(kept);
+                start = end;
+                continue;
+            }
             let before = (items.len(), self.diagnostics.len());
             self.base = start;
-            let clean = match Grammar::parse(Rule::file, &self.text[start..end]) {
+            let clean = match Grammar::parse(Rule::file, piece) {
                 Ok(mut pairs) => match pairs.next() {
                     Some(file) => {
                         items.extend(self.file(file).items);
@@ -134,6 +153,9 @@ impl Builder<'_> {
                 self.diagnostics.truncate(before.1);
                 items.extend(self.whole(start).items);
                 break;
+            }
+            if let Some(cache) = cache {
+                cache.put(piece, start, &items[before.0..]);
             }
             start = end;
         }
@@ -1538,7 +1560,7 @@ mod tests {
 
     /// Every declaration its own piece, so that every boundary is crossed.
     fn in_pieces(text: &str) -> Parsed {
-        parse_in(text, 1)
+        parse_in(text, 1, None)
     }
 
     fn guide_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -1552,18 +1574,23 @@ mod tests {
         }
     }
 
-    fn assert_same(text: &str, what: &str) {
-        let (a, b) = (whole(text), in_pieces(text));
-        assert_eq!(a.file, b.file, "{what}");
-        assert_eq!(a.diagnostics, b.diagnostics, "{what}");
+    /// Pieces, and pieces through `cache`, parse as the whole text does.
+    fn assert_same(text: &str, cache: &ParseCache, what: &str) {
+        let a = whole(text);
+        for (how, b) in [("in pieces", in_pieces(text)), ("cached", parse_cached(text, cache))] {
+            assert_eq!(a.file, b.file, "{what} {how}");
+            assert_eq!(a.diagnostics, b.diagnostics, "{what} {how}");
+        }
     }
 
     /// Parsing in pieces gives what one parse of the whole text gives, on
     /// every guideline and corpus file, and on each of them with a line
     /// removed, a line's indentation removed (so that a word inside a
     /// declaration, `test` or `use` as a name, starts a line) and a line
-    /// cut short: valid files, files with errors, and files where a piece
-    /// boundary falls inside a declaration.
+    /// cut short, or a line written twice: valid files, files with errors,
+    /// and files where a piece boundary falls inside a declaration. One
+    /// cache serves a file and all its variants, so the declarations after
+    /// the changed line come from the cache, moved back or forward.
     #[test]
     fn pieces_parse_as_the_whole_text_parses() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -1574,7 +1601,8 @@ mod tests {
         let mut variants = 0;
         for path in &files {
             let text = std::fs::read_to_string(path).unwrap();
-            assert_same(&text, &path.display().to_string());
+            let cache = ParseCache::new();
+            assert_same(&text, &cache, &path.display().to_string());
             let lines: Vec<&str> = text.split_inclusive('\n').collect();
             for i in 0..lines.len() {
                 let mut removed = lines.clone();
@@ -1584,13 +1612,17 @@ mod tests {
                 let mut cut = lines.clone();
                 let half = (0..=lines[i].len() / 2).rev().find(|&k| lines[i].is_char_boundary(k)).unwrap_or(0);
                 cut[i] = &lines[i][..half];
-                for (kind, variant) in [("without", removed), ("dedenting", dedented), ("cutting", cut)] {
-                    assert_same(&variant.concat(), &format!("{} {kind} line {}", path.display(), i + 1));
+                let mut twice = lines.clone();
+                twice.insert(i, lines[i]);
+                let variants_of_line =
+                    [("without", removed), ("dedenting", dedented), ("cutting", cut), ("repeating", twice)];
+                for (kind, variant) in variants_of_line {
+                    assert_same(&variant.concat(), &cache, &format!("{} {kind} line {}", path.display(), i + 1));
                     variants += 1;
                 }
             }
         }
-        assert!(variants > 5_000, "{variants} variants");
+        assert!(variants > 8_000, "{variants} variants");
     }
 
     /// Declarations in one piece each, and names that are declaration
@@ -1598,10 +1630,11 @@ mod tests {
     #[test]
     fn keyword_names_at_line_start() {
         let text = "guideline g.x {\n}\ninput {\n  test: boolean\n}\ndefine d =\ntest\nuse a\nas b\ntest \"t\" {\n  expect\nrecommend applies\n}\n";
-        assert_same(text, "keywords");
+        let cache = ParseCache::new();
+        assert_same(text, &cache, "keywords");
         // A declaration goes on past lines that start with other words.
-        assert_same("define d = a\nand b\ndefine e = 1\n+ 2\nuse x\nas y\n", "continued");
-        assert_same("use a\r\nuse b\ruse c\n", "line ends");
-        assert_same("\u{FEFF}use a\nuse_b\nusex\n", "not keywords");
+        assert_same("define d = a\nand b\ndefine e = 1\n+ 2\nuse x\nas y\n", &cache, "continued");
+        assert_same("use a\r\nuse b\ruse c\n", &cache, "line ends");
+        assert_same("\u{FEFF}use a\nuse_b\nusex\n", &cache, "not keywords");
     }
 }
