@@ -99,7 +99,8 @@ pub fn for_question(art: &Artifact, goal: &Expr) -> Candidates {
     let mut seen = std::collections::HashSet::new();
     let mut read = std::collections::BTreeSet::new();
     let mut all = Vec::new();
-    let mut todo = vec![goal];
+    let mut todo = Vec::with_capacity(16);
+    todo.push(goal);
     while let Some(e) = todo.pop() {
         all.push(e);
         match e {

@@ -129,9 +129,10 @@ impl<'a> Analysis<'a> {
         let Some(ev) = self.ev else { return out };
         let mut scratch = self.scratch.borrow_mut();
         let mut bound = Bound::from_values(vec![None; self.art.inputs.len()]);
+        let mut todo: Vec<&Expr> = Vec::new();
         for (k, e) in conds.iter().enumerate() {
             let reads = self.art.inputs_read(e);
-            let mut todo: Vec<&Expr> = vec![e];
+            todo.push(e);
             let mut nodes = false;
             while let Some(x) = todo.pop() {
                 nodes |= matches!(x, Expr::Node(_) | Expr::InStratum { .. });

@@ -43,7 +43,8 @@ impl Evaluator {
         self.shape.check_condition(&expr)?;
         let art = &self.artifact;
         let mut seen: BTreeSet<u32> = BTreeSet::new();
-        let mut todo: Vec<&Expr> = vec![&expr];
+        let mut todo: Vec<&Expr> = Vec::with_capacity(16);
+        todo.push(&expr);
         while let Some(e) = todo.pop() {
             if let Expr::Node(k) | Expr::InStratum { node: k, .. } = e {
                 if let Some(node) = art.nodes.get(*k as usize) {

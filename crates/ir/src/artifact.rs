@@ -721,7 +721,10 @@ fn check_expr(
     what: &str,
 ) -> Result<(), ArtifactError> {
     let bad = |m: String| Err(ArtifactError::Invalid(format!("{what}: {m}")));
-    let mut todo: Vec<(&Expr, usize)> = vec![(e, 0)];
+    let mut todo: Vec<(&Expr, usize)> = Vec::with_capacity(16);
+    todo.push((e, 0));
+    // One buffer for every node's children, not one allocation per node.
+    let mut children = Vec::new();
     while let Some((e, depth)) = todo.pop() {
         if depth > MAX_EXPR_DEPTH {
             return bad(format!("expressions nested deeper than {MAX_EXPR_DEPTH}"));
@@ -737,9 +740,8 @@ fn check_expr(
                 _ => return bad(format!("stratum {stratum} of node {node} does not exist")),
             },
             _ => {
-                let mut children = Vec::new();
                 e.push_children(&mut children);
-                todo.extend(children.into_iter().map(|x| (x, d)));
+                todo.extend(children.drain(..).map(|x| (x, d)));
             }
         }
     }
@@ -752,7 +754,8 @@ impl Artifact {
     pub fn inputs_read(&self, e: &Expr) -> Vec<u32> {
         let mut seen_nodes = std::collections::BTreeSet::new();
         let mut found = std::collections::BTreeSet::new();
-        let mut todo: Vec<&Expr> = vec![e];
+        let mut todo: Vec<&Expr> = Vec::with_capacity(16);
+        todo.push(e);
         while let Some(e) = todo.pop() {
             match e {
                 Expr::Input(i) | Expr::Points(i) => {
