@@ -1,6 +1,7 @@
 //! Any text as a guideline: parse, check, analyse and render it every way
 //! the CLI does; every span of every diagnostic lies inside the file, on
-//! character boundaries, and the JSON output is JSON.
+//! character boundaries, and the JSON output is JSON. Parsing through a
+//! parse cache, as the language server does, gives what parsing gives.
 
 #![no_main]
 
@@ -10,6 +11,14 @@ use std::path::PathBuf;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
+    // The text, then the text moved down a line and up a line: the second
+    // and third take the first's declarations from the cache, moved.
+    let cache = guidepath_syntax::ParseCache::new();
+    let rest = text.split_once('\n').map_or("", |(_, rest)| rest);
+    for t in [text.to_string(), format!("// moved\n{text}"), rest.to_string()] {
+        let (whole, cached) = (guidepath_syntax::parse(&t), guidepath_syntax::parse_cached(&t, &cache));
+        assert!(whole.file == cached.file && whole.diagnostics == cached.diagnostics, "the cached parse differs");
+    }
     let path = PathBuf::from("fuzz/main.guide");
     let mut fs = MemoryFs::default();
     fs.files.insert(path.clone(), text.to_string());
