@@ -223,7 +223,7 @@ fn strata(an: &Analysis, f: &mut Findings) {
         for i in 0..strata.len() {
             for j in i + 1..strata.len() {
                 let (Some(a), Some(b)) = (decl.strata.get(i), decl.strata.get(j)) else { continue };
-                match an.ask(&with_pop(vec![strata[i].when.clone(), strata[j].when.clone()])) {
+                match an.ask(with_pop(vec![strata[i].when.clone(), strata[j].when.clone()])) {
                     Answer::Witness(w) => {
                         let json = candidates::to_json(art, &w);
                         let test = witness::test_block(
@@ -252,7 +252,7 @@ fn strata(an: &Analysis, f: &mut Findings) {
         }
         // Gaps: the population holds and no stratum does.
         let goal = with_pop(strata.iter().map(|s| Expr::Not(Box::new(s.when.clone()))).collect());
-        match an.ask(&goal) {
+        match an.ask(goal) {
             Answer::Witness(w) => {
                 let json = candidates::to_json(art, &w);
                 let names: Vec<String> = decl.strata.iter().map(|s| format!("`{}`", s.name.name)).collect();
@@ -342,7 +342,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
     let mut reachable = vec![false; recs.len()];
     for (i, a) in recs.iter().enumerate() {
         let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
-        match an.ask(&a.when) {
+        match an.ask(a.when.clone()) {
             Answer::Witness(_) => reachable[i] = true,
             Answer::None => f.add(
                 Diagnostic::new(
@@ -378,7 +378,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
         }
         let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
         let Some(db) = decls.get(b.id.as_str()).copied() else { continue };
-        match an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
+        match an.ask(Expr::And(vec![a.when.clone(), b.when.clone()])) {
             Answer::Witness(w) => {
                 let json = candidates::to_json(art, &w);
                 let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
@@ -418,7 +418,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
     let mut implies = |i: usize, j: usize| {
         *implied.entry((i, j)).or_insert_with(|| {
             let goal = Expr::And(vec![recs[i].when.clone(), Expr::Not(Box::new(recs[j].when.clone()))]);
-            matches!(an.ask(&goal), Answer::None)
+            matches!(an.ask(goal), Answer::None)
         })
     };
     for (i, a) in recs.iter().enumerate() {
@@ -465,7 +465,7 @@ fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
             if a.action != b.action || a.direction == b.direction {
                 continue;
             }
-            if let Answer::Witness(w) = an.ask(&Expr::And(vec![a.when.clone(), b.when.clone()])) {
+            if let Answer::Witness(w) = an.ask(Expr::And(vec![a.when.clone(), b.when.clone()])) {
                 let json = candidates::to_json(an.art, &w);
                 let (dir, other) = match a.direction {
                     Direction::For => ("for", "against"),
@@ -548,8 +548,8 @@ fn constants(an: &Analysis, f: &mut Findings) {
         let (can_true, can_false) = match sides {
             Some(s) => s,
             None => {
-                let can_false = !matches!(an.ask(&Expr::Not(Box::new(e.clone()))), Answer::None);
-                (can_false && !matches!(an.ask(e), Answer::None), can_false)
+                let can_false = !matches!(an.ask(Expr::Not(Box::new(e.clone()))), Answer::None);
+                (can_false && !matches!(an.ask(e.clone()), Answer::None), can_false)
             }
         };
         if can_true && can_false {

@@ -245,7 +245,7 @@ impl Cx<'_, '_> {
                 parts.push(w);
             }
         }
-        let Answer::Witness(values) = self.an.ask(&Expr::And(parts)) else { return None };
+        let Answer::Witness(values) = self.an.ask(Expr::And(parts)) else { return None };
         // Built from a checked artifact: no hash to verify.
         let ev = self.probe.get_or_init(|| Evaluator::new_in_process(self.an.pathway_probe(self.ip)).ok()).as_ref()?;
         let first = days_from_civil(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2);

@@ -72,14 +72,17 @@ impl<'a> Analysis<'a> {
         an
     }
 
-    /// Searches for a patient for whom `goal` holds.
-    pub fn ask(&self, goal: &Expr) -> Answer {
+    /// Searches for a patient for whom `goal` holds. The goal is taken by
+    /// value: the condition it becomes owns it, and most questions are
+    /// built for the asking.
+    pub fn ask(&self, goal: Expr) -> Answer {
         let Some(ev) = self.ev else {
             return Answer::NotAnalysed("the question could not be compiled".into());
         };
-        let Ok(cond) = ev.condition(goal.clone()) else {
+        let Ok(cond) = ev.condition(goal) else {
             return Answer::NotAnalysed("the question could not be compiled".into());
         };
+        let goal = cond.expr();
         let relevant = self.art.inputs_read(goal);
         let cands = candidates::for_question(self.art, goal);
         let mut budget = BUDGET;
