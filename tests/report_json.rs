@@ -1,11 +1,12 @@
 //! The result written by hand (`Report::write_json`, the NDJSON path) is
 //! byte for byte what serde writes (`serde_json::to_writer(&report)`, every
 //! other path), on random patients of every shipped guideline and corpus
-//! guideline that compiles, with each combination of report options. Texts
+//! guideline that compiles, with each combination of report options, and
+//! so is it with the heads of any options or guideline (`Heads`). Texts
 //! with quotes, backslashes and control characters are checked on their
 //! own.
 
-use guidepath_eval::{Evaluator, ReportOptions};
+use guidepath_eval::{Evaluator, Heads, ReportOptions};
 use guidepath_tests::{evaluator, guide_files, root};
 use proptest::prelude::*;
 use proptest::test_runner::TestRng;
@@ -46,8 +47,13 @@ fn options() -> Vec<ReportOptions> {
     out
 }
 
-fn same_bytes(ev: &Evaluator, patient: &serde_json::Value) -> Result<(), TestCaseError> {
+/// Written by hand, and with the heads of every set of options and of
+/// another guideline (`Heads`: only those of the same options may be
+/// copied; the others must be written field by field).
+fn same_bytes(ev: &Evaluator, other: &Evaluator, patient: &serde_json::Value) -> Result<(), TestCaseError> {
     let Ok(outcome) = ev.evaluate_json(patient) else { return Ok(()) };
+    let mut heads: Vec<(String, Heads<'_>)> = options().iter().map(|o| (format!("{o:?}"), Heads::new(ev, o))).collect();
+    heads.push(("another guideline".into(), Heads::new(other, &ReportOptions::default())));
     for opts in options() {
         let report = outcome.report_with(&opts);
         let by_serde = serde_json::to_vec(&report).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -60,6 +66,19 @@ fn same_bytes(ev: &Evaluator, patient: &serde_json::Value) -> Result<(), TestCas
             patient,
             opts
         );
+        for (whose, h) in &heads {
+            let mut with_heads = vec![b'{'];
+            report.write_json_members_with(h, &mut with_heads);
+            with_heads.push(b'}');
+            prop_assert_eq!(
+                String::from_utf8_lossy(&with_heads),
+                String::from_utf8_lossy(&by_serde),
+                "{} with {:?} and the heads of {}",
+                patient,
+                opts,
+                whose
+            );
+        }
     }
     Ok(())
 }
@@ -70,9 +89,10 @@ proptest! {
     #[test]
     fn results_written_by_hand_are_the_bytes_serde_writes(which in 0usize..256, seed in any::<u64>()) {
         let ev = &all()[which % all().len()];
+        let other = &all()[(which + 1) % all().len()];
         let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
         let p = patients::patient(ev, &mut rng);
-        same_bytes(ev, &p)?;
+        same_bytes(ev, other, &p)?;
     }
 }
 
@@ -100,5 +120,9 @@ fn escapes_are_the_ones_serde_writes() {
         let mut by_hand = Vec::new();
         report.write_json(&mut by_hand);
         assert_eq!(String::from_utf8(by_hand).unwrap(), by_serde);
+        let mut with_heads = vec![b'{'];
+        report.write_json_members_with(&Heads::new(&ev, &ReportOptions::default()), &mut with_heads);
+        with_heads.push(b'}');
+        assert_eq!(String::from_utf8(with_heads).unwrap(), by_serde);
     }
 }

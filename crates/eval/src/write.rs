@@ -11,6 +11,7 @@
 use crate::report::{
     Cause, Deadline, Pathway, Reason, Recommendation, Report, Score, State, Step, Stratification, Why,
 };
+use crate::{Bound, Evaluator, ReportOptions};
 use guidepath_ir::Direction;
 
 /// A member's key, after a comma unless it is the object's `first`: one
@@ -37,30 +38,41 @@ impl Report<'_> {
     /// caller that puts members of its own before them (the NDJSON record's
     /// `line` and `id`).
     pub fn write_json_members(&self, out: &mut Vec<u8>) {
-        key!(out, "schema", first);
-        string(out, self.schema);
-        key!(out, "guideline");
+        self.write_json_members_with(&Heads::default(), out);
+    }
+
+    /// As [`Report::write_json_members`], copying what `heads` has already
+    /// written where this result has the same texts: the same bytes, with
+    /// less work a result.
+    pub fn write_json_members_with(&self, heads: &Heads<'_>, out: &mut Vec<u8>) {
         let g = &self.guideline;
-        out.push(b'{');
-        key!(out, "id", first);
-        string(out, g.id);
-        key!(out, "version");
-        opt_string(out, g.version);
-        key!(out, "title");
-        opt_string(out, g.title);
-        key!(out, "language");
-        opt_string(out, g.language.as_deref());
-        key!(out, "content_hash");
-        string(out, g.content_hash);
-        out.push(b'}');
+        let from = guideline_from(self);
+        match &heads.guideline {
+            Some((h, language)) if h.is(&from) && g.language.as_deref() == language.as_deref() => {
+                out.extend_from_slice(&h.bytes)
+            }
+            _ => guideline(out, self),
+        }
         key!(out, "strata");
-        list(out, &self.strata, stratification);
+        list(out, &self.strata, &heads.strata, stratification);
         key!(out, "scores");
-        list(out, &self.scores, score);
+        list(out, &self.scores, &heads.scores, score);
         key!(out, "recommendations");
-        list(out, &self.recommendations, recommendation);
+        list(out, &self.recommendations, &heads.recommendations, recommendation);
         key!(out, "pathways");
-        list(out, &self.pathways, pathway);
+        out.push(b'[');
+        for (k, p) in self.pathways.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            let none: &[Head<'_>] = &[];
+            let (head, steps) = match (heads.pathways.get(k), heads.steps.get(k)) {
+                (Some(h), Some(s)) => (Some(h), s.as_slice()),
+                _ => (None, none),
+            };
+            pathway(out, p, head, steps);
+        }
+        out.push(b']');
         if let Some(e) = &self.explanation {
             key!(out, "explanation");
             value(out, e);
@@ -68,8 +80,152 @@ impl Report<'_> {
     }
 }
 
-fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>) {
-    open_item(out, s.id, s.title);
+/// What every result of one evaluator and one set of report options
+/// begins the same way with, written once as JSON: the schema and the
+/// guideline, and each item's head (its id and title and, for a
+/// recommendation, what it recommends, its strength, certainty and level).
+/// An NDJSON run writes them once and copies them into every result, instead of writing a dozen short strings an item.
+///
+/// A head is used only where the result's texts are the very ones it was
+/// written from: the same address and length, which for texts borrowed
+/// from one artifact means the same bytes. Anything else (another
+/// evaluator, other options, a result built by hand) is written field by
+/// field, so the output never depends on the heads.
+#[derive(Debug, Default)]
+pub struct Heads<'a> {
+    guideline: Option<(Head<'a>, Option<String>)>,
+    strata: Vec<Head<'a>>,
+    scores: Vec<Head<'a>>,
+    recommendations: Vec<Head<'a>>,
+    pathways: Vec<Head<'a>>,
+    /// Each pathway's steps.
+    steps: Vec<Vec<Head<'a>>>,
+}
+
+/// The texts an item's head is written from, as many as a recommendation
+/// has; the rest `None`.
+type Texts<'a> = [Option<&'a str>; 7];
+
+#[derive(Debug)]
+struct Head<'a> {
+    /// The texts it was written from, compared by address and length.
+    from: Texts<'a>,
+    bytes: Box<[u8]>,
+}
+
+impl<'a> Head<'a> {
+    fn new(from: Texts<'a>, write: impl FnOnce(&mut Vec<u8>)) -> Head<'a> {
+        let mut bytes = Vec::new();
+        write(&mut bytes);
+        Head { from, bytes: bytes.into_boxed_slice() }
+    }
+
+    /// Whether `texts` are the very texts this head was written from.
+    fn is(&self, texts: &Texts<'_>) -> bool {
+        self.from.iter().zip(texts).all(|(a, b)| match (a, b) {
+            (Some(a), Some(b)) => std::ptr::eq(*a, *b),
+            (None, None) => true,
+            _ => false,
+        })
+    }
+}
+
+impl<'a> Heads<'a> {
+    /// The heads of the results `evaluator` gives with `options`, learnt
+    /// from the result of a patient with no data.
+    pub fn new(evaluator: &'a Evaluator, options: &ReportOptions) -> Heads<'a> {
+        let outcome = evaluator.run(std::borrow::Cow::Owned(Bound::from_values(Vec::new())));
+        Heads::of(&outcome.report_with(&ReportOptions { explain: false, ..options.clone() }))
+    }
+
+    /// The heads of `report`, for results like it.
+    fn of(report: &Report<'a>) -> Heads<'a> {
+        Heads {
+            guideline: Some((
+                Head::new(guideline_from(report), |out| guideline(out, report)),
+                report.guideline.language.as_deref().map(str::to_owned),
+            )),
+            strata: report
+                .strata
+                .iter()
+                .map(|s| Head::new(stratification_from(s), |o| open_item(o, s.id, s.title)))
+                .collect(),
+            scores: report.scores.iter().map(|s| Head::new(score_from(s), |o| open_item(o, s.id, s.title))).collect(),
+            recommendations: report
+                .recommendations
+                .iter()
+                .map(|r| Head::new(recommendation_from(r), |o| recommendation_head(o, r)))
+                .collect(),
+            pathways: report
+                .pathways
+                .iter()
+                .map(|p| Head::new(pathway_from(p), |o| open_item(o, p.id, p.title)))
+                .collect(),
+            steps: report
+                .pathways
+                .iter()
+                .map(|p| p.steps.iter().map(|s| Head::new(step_from(s), |o| open_item(o, s.id, s.title))).collect())
+                .collect(),
+        }
+    }
+}
+
+/// The head `head`, when it was written from `texts`, or else what `write`
+/// writes.
+fn head_or(out: &mut Vec<u8>, head: Option<&Head<'_>>, texts: &Texts<'_>, write: impl FnOnce(&mut Vec<u8>)) {
+    match head {
+        Some(h) if h.is(texts) => out.extend_from_slice(&h.bytes),
+        _ => write(out),
+    }
+}
+
+fn guideline_from<'a>(r: &Report<'a>) -> Texts<'a> {
+    let g = &r.guideline;
+    [Some(r.schema), Some(g.id), g.version, g.title, Some(g.content_hash), None, None]
+}
+
+/// `"schema":…,"guideline":{…}`.
+fn guideline(out: &mut Vec<u8>, r: &Report<'_>) {
+    key!(out, "schema", first);
+    string(out, r.schema);
+    key!(out, "guideline");
+    let g = &r.guideline;
+    out.push(b'{');
+    key!(out, "id", first);
+    string(out, g.id);
+    key!(out, "version");
+    opt_string(out, g.version);
+    key!(out, "title");
+    opt_string(out, g.title);
+    key!(out, "language");
+    opt_string(out, g.language.as_deref());
+    key!(out, "content_hash");
+    string(out, g.content_hash);
+    out.push(b'}');
+}
+
+fn stratification_from<'a>(s: &Stratification<'a>) -> Texts<'a> {
+    [Some(s.id), s.title, None, None, None, None, None]
+}
+
+fn score_from<'a>(s: &Score<'a>) -> Texts<'a> {
+    [Some(s.id), s.title, None, None, None, None, None]
+}
+
+fn pathway_from<'a>(p: &Pathway<'a>) -> Texts<'a> {
+    [Some(p.id), p.title, None, None, None, None, None]
+}
+
+fn step_from<'a>(s: &Step<'a>) -> Texts<'a> {
+    [Some(s.id), s.title, None, None, None, None, None]
+}
+
+fn recommendation_from<'a>(r: &Recommendation<'a>) -> Texts<'a> {
+    [Some(r.id), r.title, Some(direction(r.direction)), Some(r.action), r.strength, r.certainty, r.level]
+}
+
+fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>, head: Option<&Head<'_>>) {
+    head_or(out, head, &stratification_from(s), |o| open_item(o, s.id, s.title));
     key!(out, "state");
     state(out, s.state);
     key!(out, "stratum");
@@ -82,8 +238,8 @@ fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>) {
     out.push(b'}');
 }
 
-fn score(out: &mut Vec<u8>, s: &Score<'_>) {
-    open_item(out, s.id, s.title);
+fn score(out: &mut Vec<u8>, s: &Score<'_>, head: Option<&Head<'_>>) {
+    head_or(out, head, &score_from(s), |o| open_item(o, s.id, s.title));
     key!(out, "state");
     state(out, s.state);
     key!(out, "value");
@@ -96,21 +252,8 @@ fn score(out: &mut Vec<u8>, s: &Score<'_>) {
     out.push(b'}');
 }
 
-fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>) {
-    open_item(out, r.id, r.title);
-    key!(out, "direction");
-    out.extend_from_slice(match r.direction {
-        Direction::For => b"\"for\"",
-        Direction::Against => b"\"against\"",
-    });
-    key!(out, "action");
-    string(out, r.action);
-    key!(out, "strength");
-    opt_string(out, r.strength);
-    key!(out, "certainty");
-    opt_string(out, r.certainty);
-    key!(out, "level");
-    opt_string(out, r.level);
+fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>, head: Option<&Head<'_>>) {
+    head_or(out, head, &recommendation_from(r), |o| recommendation_head(o, r));
     state_applies(out, r.state, r.applies);
     why(out, &r.why);
     if let Some(t) = r.rationale {
@@ -120,17 +263,41 @@ fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>) {
     out.push(b'}');
 }
 
-fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>) {
-    open_item(out, p.id, p.title);
+/// `{"id":…,…,"level":…`: what a recommendation begins with.
+fn recommendation_head(out: &mut Vec<u8>, r: &Recommendation<'_>) {
+    open_item(out, r.id, r.title);
+    key!(out, "direction");
+    string(out, direction(r.direction));
+    key!(out, "action");
+    string(out, r.action);
+    key!(out, "strength");
+    opt_string(out, r.strength);
+    key!(out, "certainty");
+    opt_string(out, r.certainty);
+    key!(out, "level");
+    opt_string(out, r.level);
+}
+
+/// A direction as the result names it; one text each, so a head can tell
+/// it by address.
+fn direction(d: Direction) -> &'static str {
+    match d {
+        Direction::For => "for",
+        Direction::Against => "against",
+    }
+}
+
+fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>, head: Option<&Head<'_>>, steps: &[Head<'_>]) {
+    head_or(out, head, &pathway_from(p), |o| open_item(o, p.id, p.title));
     state_applies(out, p.state, p.applies);
     why(out, &p.why);
     key!(out, "steps");
-    list(out, &p.steps, step);
+    list(out, &p.steps, steps, step);
     out.push(b'}');
 }
 
-fn step(out: &mut Vec<u8>, s: &Step<'_>) {
-    open_item(out, s.id, s.title);
+fn step(out: &mut Vec<u8>, s: &Step<'_>, head: Option<&Head<'_>>) {
+    head_or(out, head, &step_from(s), |o| open_item(o, s.id, s.title));
     state_applies(out, s.state, s.applies);
     why(out, &s.why);
     if let Some(d) = &s.deadline {
@@ -194,11 +361,11 @@ fn why(out: &mut Vec<u8>, w: &Why<'_>) {
     }
     if let Some(reasons) = &w.reasons {
         key!(out, "reasons");
-        list(out, reasons, reason);
+        plain_list(out, reasons, reason);
     }
     if let Some(because) = &w.because {
         key!(out, "because");
-        list(out, because, cause);
+        plain_list(out, because, cause);
     }
 }
 
@@ -233,8 +400,20 @@ fn cause(out: &mut Vec<u8>, c: &Cause<'_>) {
     out.push(b'}');
 }
 
+/// An array of what `item` writes, each item with its head if any.
+fn list<T>(out: &mut Vec<u8>, items: &[T], heads: &[Head<'_>], item: fn(&mut Vec<u8>, &T, Option<&Head<'_>>)) {
+    out.push(b'[');
+    for (k, x) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        item(out, x, heads.get(k));
+    }
+    out.push(b']');
+}
+
 /// An array of what `item` writes.
-fn list<T>(out: &mut Vec<u8>, items: &[T], item: fn(&mut Vec<u8>, &T)) {
+fn plain_list<T>(out: &mut Vec<u8>, items: &[T], item: fn(&mut Vec<u8>, &T)) {
     out.push(b'[');
     for (k, x) in items.iter().enumerate() {
         if k > 0 {
@@ -273,9 +452,7 @@ fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
 fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // No early exit, so the check runs over many bytes at a time.
-    let plain = !bytes.iter().fold(false, |any, &b| any | (b < 0x20) | (b == b'"') | (b == b'\\'));
-    if plain {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
     } else {
         let mut start = 0;
@@ -306,8 +483,67 @@ fn string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Whether `b` has a byte JSON escapes: a control character, `"` or `\\`.
+/// It looks at 16 bytes at a time, which the compiler turns into a few
+/// vector instructions a block. The last block overlaps
+/// the one before it, and a string shorter than a block is first padded
+/// with spaces, so no string is looked at byte by byte: most strings here
+/// are ids and places of a few dozen bytes, where a byte loop for the
+/// tail cost more than the blocks.
+fn needs_escape(b: &[u8]) -> bool {
+    #[inline(always)]
+    fn block(c: &[u8; 16]) -> bool {
+        c.iter().fold(false, |any, &x| any | (x < 0x20) | (x == b'"') | (x == b'\\'))
+    }
+    if b.len() < 16 {
+        let mut padded = [b' '; 16];
+        padded[..b.len()].copy_from_slice(b);
+        return block(&padded);
+    }
+    let blocks = b.chunks_exact(16);
+    let rest = blocks.remainder().len();
+    // A loop with an exit per block, so the compiler vectorises each block
+    // rather than gathering bytes across blocks.
+    for c in blocks {
+        if <&[u8; 16]>::try_from(c).is_ok_and(block) {
+            return true;
+        }
+    }
+    rest > 0 && b.last_chunk::<16>().is_some_and(block)
+}
+
 /// A JSON value (numbers, data of reasons, explanations): rare and small,
 /// left to serde_json, which writes to a `Vec` without failing.
 fn value(out: &mut Vec<u8>, v: &serde_json::Value) {
     let _ = serde_json::to_writer(&mut *out, v);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every length up to four blocks, with each byte that must be escaped
+    /// (and the bytes beside them that need not) at every place: the block
+    /// scan agrees with a byte-by-byte one, and the string written is the
+    /// one serde_json writes.
+    #[test]
+    fn escape_scan_matches_byte_by_byte() {
+        let odd = [0x00u8, 0x08, 0x0a, 0x1f, b'"', b'\\', 0x20, b'!', b'[', b']', 0x7f];
+        for len in 0..64 {
+            for at in 0..len.max(1) {
+                for &x in &odd {
+                    let mut bytes = vec![b'a'; len];
+                    if len > 0 {
+                        bytes[at] = x;
+                    }
+                    let expected = bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\');
+                    assert_eq!(needs_escape(&bytes), expected, "length {len}, byte {x:#x} at {at}");
+                    let text = String::from_utf8(bytes).expect("ASCII");
+                    let mut out = Vec::new();
+                    string(&mut out, &text);
+                    assert_eq!(out, serde_json::to_vec(&text).expect("a string serialises"));
+                }
+            }
+        }
+    }
 }
