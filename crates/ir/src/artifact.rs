@@ -119,6 +119,11 @@ impl Text {
     /// The text in `lang`, else in `fallback`, else in any language (the
     /// first by tag, so the choice is stable).
     pub fn get(&self, lang: Option<&str>, fallback: Option<&str>) -> Option<&str> {
+        // In one language, each of the choices below is its text: no key
+        // needs comparing (most texts, read for every result).
+        if self.0.len() == 1 {
+            return self.0.values().next().map(String::as_str);
+        }
         lang.and_then(|l| self.0.get(l))
             .or_else(|| fallback.and_then(|l| self.0.get(l)))
             .or_else(|| self.0.values().next())
