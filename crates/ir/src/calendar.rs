@@ -106,12 +106,39 @@ pub fn in_calendar(days: i64) -> bool {
 /// Writes days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn format_date(days: i64) -> String {
     let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    // Years of four digits, every date a result can hold, are written
+    // digit by digit: a due date is written for every patient, and the
+    // formatting machinery cost more than the rest of the date.
+    match u16::try_from(y) {
+        Ok(y) if y <= 9999 => {
+            let digit = |n: u16| char::from(b'0' + (n % 10) as u8);
+            let (m, d) = (u16::from(m), u16::from(d));
+            let mut out = String::with_capacity(10);
+            out.extend([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y)]);
+            out.extend(['-', digit(m / 10), digit(m), '-', digit(d / 10), digit(d)]);
+            out
+        }
+        _ => format!("{y:04}-{m:02}-{d:02}"),
+    }
 }
 
 #[cfg(test)]
 mod arithmetic_tests {
     use super::*;
+
+    /// Written digit by digit, a date is what `format!` writes, at the
+    /// ends of the four-digit years and beyond them.
+    #[test]
+    fn dates_are_written_as_format_writes_them() {
+        let first = parse_date("0001-01-01").unwrap();
+        let last = parse_date("9999-12-31").unwrap();
+        let edges = [-800_000i64, first - 367, first - 1, first, 0, 19_753, last, last + 1, 2_932_896];
+        let every_day_of_some_years = (-1_000i64..1_000).chain(first..first + 800).chain(last - 800..last + 800);
+        for days in edges.into_iter().chain(every_day_of_some_years) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(format_date(days), format!("{y:04}-{m:02}-{d:02}"), "{days}");
+        }
+    }
 
     #[test]
     fn round_trips_and_month_ends() {
