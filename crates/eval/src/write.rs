@@ -121,6 +121,7 @@ impl<'a> Head<'a> {
     }
 
     /// Whether `texts` are the very texts this head was written from.
+    #[inline]
     fn is(&self, texts: &Texts<'_>) -> bool {
         self.from.iter().zip(texts).all(|(a, b)| match (a, b) {
             (Some(a), Some(b)) => std::ptr::eq(*a, *b),
