@@ -168,19 +168,23 @@ impl Duration {
 
     /// Writes the duration in ISO 8601.
     pub fn to_iso(self) -> String {
-        let mut s = String::from("P");
+        use std::fmt::Write as _;
+        // Written into one string: a reason's data writes a duration for
+        // every patient it leaves open. Writing to a String cannot fail.
+        let mut s = String::with_capacity(16);
+        s.push('P');
         let (y, m) = (self.months / 12, self.months % 12);
         if y != 0 {
-            s.push_str(&format!("{y}Y"));
+            let _ = write!(s, "{y}Y");
         }
         if m != 0 {
-            s.push_str(&format!("{m}M"));
+            let _ = write!(s, "{m}M");
         }
         if self.days != 0 {
-            s.push_str(&format!("{}D", self.days));
+            let _ = write!(s, "{}D", self.days);
         }
         if self.minutes != 0 {
-            s.push_str(&format!("T{}M", self.minutes));
+            let _ = write!(s, "T{}M", self.minutes);
         }
         if s.len() == 1 {
             s.push_str("0D");
