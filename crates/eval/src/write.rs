@@ -65,12 +65,8 @@ impl Report<'_> {
             if k > 0 {
                 out.push(b',');
             }
-            let none: &[Head<'_>] = &[];
-            let (head, steps) = match (heads.pathways.get(k), heads.steps.get(k)) {
-                (Some(h), Some(s)) => (Some(h), s.as_slice()),
-                _ => (None, none),
-            };
-            pathway(out, p, head, steps);
+            let steps = heads.steps.get(k).map_or(&[][..], Vec::as_slice);
+            pathway(out, p, heads.pathways.get(k), steps);
         }
         out.push(b']');
         if let Some(e) = &self.explanation {
@@ -84,7 +80,8 @@ impl Report<'_> {
 /// begins the same way with, written once as JSON: the schema and the
 /// guideline, and each item's head (its id and title and, for a
 /// recommendation, what it recommends, its strength, certainty and level).
-/// An NDJSON run writes them once and copies them into every result, instead of writing a dozen short strings an item.
+/// An NDJSON run writes them once and copies them into every result,
+/// instead of writing a dozen short strings an item.
 ///
 /// A head is used only where the result's texts are the very ones it was
 /// written from: the same address and length, which for texts borrowed
@@ -120,6 +117,11 @@ impl<'a> Head<'a> {
         Head { from, bytes: bytes.into_boxed_slice() }
     }
 
+    /// The head of an item with an id and a title only.
+    fn item(id: &'a str, title: Option<&'a str>) -> Head<'a> {
+        Head::new(item_from(id, title), |o| open_item(o, id, title))
+    }
+
     /// Whether `texts` are the very texts this head was written from.
     #[inline]
     fn is(&self, texts: &Texts<'_>) -> bool {
@@ -146,26 +148,18 @@ impl<'a> Heads<'a> {
                 Head::new(guideline_from(report), |out| guideline(out, report)),
                 report.guideline.language.as_deref().map(str::to_owned),
             )),
-            strata: report
-                .strata
-                .iter()
-                .map(|s| Head::new(stratification_from(s), |o| open_item(o, s.id, s.title)))
-                .collect(),
-            scores: report.scores.iter().map(|s| Head::new(score_from(s), |o| open_item(o, s.id, s.title))).collect(),
+            strata: report.strata.iter().map(|s| Head::item(s.id, s.title)).collect(),
+            scores: report.scores.iter().map(|s| Head::item(s.id, s.title)).collect(),
             recommendations: report
                 .recommendations
                 .iter()
                 .map(|r| Head::new(recommendation_from(r), |o| recommendation_head(o, r)))
                 .collect(),
-            pathways: report
-                .pathways
-                .iter()
-                .map(|p| Head::new(pathway_from(p), |o| open_item(o, p.id, p.title)))
-                .collect(),
+            pathways: report.pathways.iter().map(|p| Head::item(p.id, p.title)).collect(),
             steps: report
                 .pathways
                 .iter()
-                .map(|p| p.steps.iter().map(|s| Head::new(step_from(s), |o| open_item(o, s.id, s.title))).collect())
+                .map(|p| p.steps.iter().map(|s| Head::item(s.id, s.title)).collect())
                 .collect(),
         }
     }
@@ -178,6 +172,11 @@ fn head_or(out: &mut Vec<u8>, head: Option<&Head<'_>>, texts: &Texts<'_>, write:
         Some(h) if h.is(texts) => out.extend_from_slice(&h.bytes),
         _ => write(out),
     }
+}
+
+/// `{"id":…,"title":…`, copied from `head` where it was written from them.
+fn item_head(out: &mut Vec<u8>, head: Option<&Head<'_>>, id: &str, title: Option<&str>) {
+    head_or(out, head, &item_from(id, title), |o| open_item(o, id, title));
 }
 
 fn guideline_from<'a>(r: &Report<'a>) -> Texts<'a> {
@@ -205,20 +204,9 @@ fn guideline(out: &mut Vec<u8>, r: &Report<'_>) {
     out.push(b'}');
 }
 
-fn stratification_from<'a>(s: &Stratification<'a>) -> Texts<'a> {
-    [Some(s.id), s.title, None, None, None, None, None]
-}
-
-fn score_from<'a>(s: &Score<'a>) -> Texts<'a> {
-    [Some(s.id), s.title, None, None, None, None, None]
-}
-
-fn pathway_from<'a>(p: &Pathway<'a>) -> Texts<'a> {
-    [Some(p.id), p.title, None, None, None, None, None]
-}
-
-fn step_from<'a>(s: &Step<'a>) -> Texts<'a> {
-    [Some(s.id), s.title, None, None, None, None, None]
+/// The texts of an item's head that are its id and title only.
+fn item_from<'a>(id: &'a str, title: Option<&'a str>) -> Texts<'a> {
+    [Some(id), title, None, None, None, None, None]
 }
 
 fn recommendation_from<'a>(r: &Recommendation<'a>) -> Texts<'a> {
@@ -226,7 +214,7 @@ fn recommendation_from<'a>(r: &Recommendation<'a>) -> Texts<'a> {
 }
 
 fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>, head: Option<&Head<'_>>) {
-    head_or(out, head, &stratification_from(s), |o| open_item(o, s.id, s.title));
+    item_head(out, head, s.id, s.title);
     key!(out, "state");
     state(out, s.state);
     key!(out, "stratum");
@@ -240,7 +228,7 @@ fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>, head: Option<&Head<
 }
 
 fn score(out: &mut Vec<u8>, s: &Score<'_>, head: Option<&Head<'_>>) {
-    head_or(out, head, &score_from(s), |o| open_item(o, s.id, s.title));
+    item_head(out, head, s.id, s.title);
     key!(out, "state");
     state(out, s.state);
     key!(out, "value");
@@ -289,7 +277,7 @@ fn direction(d: Direction) -> &'static str {
 }
 
 fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>, head: Option<&Head<'_>>, steps: &[Head<'_>]) {
-    head_or(out, head, &pathway_from(p), |o| open_item(o, p.id, p.title));
+    item_head(out, head, p.id, p.title);
     state_applies(out, p.state, p.applies);
     why(out, &p.why);
     key!(out, "steps");
@@ -298,7 +286,7 @@ fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>, head: Option<&Head<'_>>, steps: &
 }
 
 fn step(out: &mut Vec<u8>, s: &Step<'_>, head: Option<&Head<'_>>) {
-    head_or(out, head, &step_from(s), |o| open_item(o, s.id, s.title));
+    item_head(out, head, s.id, s.title);
     state_applies(out, s.state, s.applies);
     why(out, &s.why);
     if let Some(d) = &s.deadline {
