@@ -66,13 +66,23 @@ pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool, id: Option
     let mut unknown = Vec::new();
     let bound = match syntax {
         Syntax::Json => {
-            if guidepath_ir::depth::deeper_than(text, MAX_PATIENT_DEPTH) {
-                return Err(Problem::Syntax(format!("patient data is nested deeper than {MAX_PATIENT_DEPTH} levels")));
+            let text = text.trim_start_matches('\u{feff}');
+            // The one-pass reader refuses deep text itself; only what it
+            // leaves is scanned for depth before the thorough reader.
+            match ev.bind_str_quick(text, &mut unknown) {
+                Some(bound) => bound,
+                None => {
+                    if guidepath_ir::depth::deeper_than(text, MAX_PATIENT_DEPTH) {
+                        return Err(Problem::Syntax(format!(
+                            "patient data is nested deeper than {MAX_PATIENT_DEPTH} levels"
+                        )));
+                    }
+                    ev.bind_str_listing(text, &mut unknown).map_err(|e| match e {
+                        InputError::Json(m) => Problem::Syntax(format!("not JSON: {m}")),
+                        InputError::Data(errors) => Problem::Data(errors),
+                    })?
+                }
             }
-            ev.bind_str_listing(text.trim_start_matches('\u{feff}'), &mut unknown).map_err(|e| match e {
-                InputError::Json(m) => Problem::Syntax(format!("not JSON: {m}")),
-                InputError::Data(errors) => Problem::Data(errors),
-            })?
         }
         Syntax::Yaml => {
             // A YAML reader's time grows with the square of the nesting of

@@ -163,6 +163,33 @@ fn ndjson_lines_carry_their_line_and_id_and_exit_codes_follow_the_docs() {
     assert_eq!(lines[1]["line"], 2);
 }
 
+/// The one-pass reader counts nesting itself, so the depth limit holds at
+/// its edge: 64 levels are read, 65 refused, in an unknown field, in a set
+/// and in an array the guideline reads as a number.
+#[test]
+fn ndjson_reads_64_levels_and_refuses_65() {
+    let nest = |levels: usize| format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+    let mut input = String::new();
+    for levels in [64, 65] {
+        // The patient object is the first level.
+        input += &format!("{{\"age\": 45, \"x\": {}}}\n", nest(levels - 1));
+        input += &format!("{{\"age\": 45, \"x\": {{\"y\": {}}}}}\n", nest(levels - 2));
+        input += &format!("{{\"pain_sites\": [\"neck\"], \"x\": [{}]}}\n", nest(levels - 2));
+        input += &format!("{{\"age\": {}}}\n", nest(levels - 1));
+    }
+    let (_, out, _) = guidepath_stdin(&["eval", "--ndjson", SKANE], &input);
+    let lines: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 8, "{out}");
+    for line in &lines[..3] {
+        assert!(line["error"].is_null(), "{line}");
+    }
+    // An array for a number is a data error, not a depth error.
+    assert_eq!(lines[3]["error"], "invalid patient data", "{}", lines[3]);
+    for line in &lines[4..] {
+        assert!(line["error"].as_str().unwrap().contains("nested deeper than 64 levels"), "{line}");
+    }
+}
+
 /// `--jobs N` writes the bytes one job writes, in input order, with the
 /// same summary and exit code: over several chunks of lines, with blank
 /// lines, bad JSON, invalid data, unknown fields, bytes that are not UTF-8

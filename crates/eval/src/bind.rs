@@ -134,65 +134,101 @@ pub(crate) fn bind(art: &Artifact, paths: &[Vec<String>], patient: &J) -> Result
     }
 }
 
-fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
-    let in_range = |x: f64| -> Result<f64, String> {
-        match input.range {
-            Some((lo, hi)) if x < lo || x > hi => {
-                Err(format!("{} is outside the declared range {}..{}", crate::num(x), crate::num(lo), crate::num(hi)))
-            }
-            _ => Ok(x),
+/// A JSON scalar as read, borrowed from the text or the tree.
+#[derive(Debug, Clone, Copy)]
+enum Scalar<'a> {
+    Bool(bool),
+    Num(f64),
+    Str(&'a str),
+}
+
+/// The value a scalar gives its input, or `None` where it does not fit
+/// ([`refusal`] says why). Both binders take their values from here, so
+/// they accept the same data.
+fn accept(input: &guidepath_ir::Input, s: Scalar<'_>) -> Option<Value> {
+    match (&input.ty, s) {
+        (ValueType::Boolean, Scalar::Bool(b)) => Some(Value::Bool(b)),
+        (ValueType::Integer, Scalar::Num(x)) if x.fract() == 0.0 && in_range(input, x) => Some(Value::Num(x)),
+        (ValueType::Decimal, Scalar::Num(x)) if in_range(input, x) => Some(Value::Num(x)),
+        (ValueType::Date, Scalar::Str(s)) => parse_date(s).map(Value::Date),
+        (ValueType::Duration, Scalar::Str(s)) => Duration::read_iso(s).ok().map(Value::Duration),
+        (ValueType::Text, Scalar::Str(s)) => Some(Value::Text(s.to_string())),
+        (ValueType::Enum { values }, Scalar::Str(s)) => {
+            values.iter().position(|x| x == s).map(|i| Value::Enum(i as u32))
         }
+        _ => None,
+    }
+}
+
+/// The bit one item of a set gives, or `None` where it is no value of it.
+fn set_bit(values: &[String], s: &str) -> Option<u64> {
+    values.iter().position(|x| x == s).filter(|&i| i < 64).map(|i| 1 << i)
+}
+
+fn in_range(input: &guidepath_ir::Input, x: f64) -> bool {
+    !matches!(input.range, Some((lo, hi)) if x < lo || x > hi)
+}
+
+fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
+    let scalar = match v {
+        J::Bool(b) => Some(Scalar::Bool(*b)),
+        J::Number(n) => n.as_f64().map(Scalar::Num),
+        J::String(s) => Some(Scalar::Str(s)),
+        _ => None,
     };
+    if let Some(value) = scalar.and_then(|s| accept(input, s)) {
+        return Ok(value);
+    }
+    if let (ValueType::Set { values }, J::Array(items)) = (&input.ty, v) {
+        let mut mask = 0u64;
+        for it in items {
+            mask |= it.as_str().and_then(|s| set_bit(values, s)).ok_or_else(|| refusal(input, it, true))?;
+        }
+        return Ok(Value::Set(mask));
+    }
+    Err(refusal(input, v, false))
+}
+
+/// Why a JSON value does not fit its input (`item`: an item of a set).
+fn refusal(input: &guidepath_ir::Input, v: &J, item: bool) -> String {
     let values_list = |values: &[String]| values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
+    let out_of_range = |x: f64| match input.range {
+        Some((lo, hi)) => {
+            format!("{} is outside the declared range {}..{}", crate::num(x), crate::num(lo), crate::num(hi))
+        }
+        None => format!("`{x}` does not fit"),
+    };
     match (&input.ty, v) {
-        (ValueType::Boolean, J::Bool(b)) => Ok(Value::Bool(*b)),
-        (ValueType::Boolean, other) => Err(format!("expected true or false, found {}", describe(other))),
+        (ValueType::Set { values }, _) if item => format!("{} is not one of {}", describe(v), values_list(values)),
+        (ValueType::Boolean, other) => format!("expected true or false, found {}", describe(other)),
         (ValueType::Integer, J::Number(n)) => match n.as_f64() {
-            Some(x) if x.fract() == 0.0 => Ok(Value::Num(in_range(x)?)),
-            _ => Err(format!("expected a whole number, found `{n}`")),
+            Some(x) if x.fract() == 0.0 => out_of_range(x),
+            _ => format!("expected a whole number, found `{n}`"),
         },
         (ValueType::Decimal, J::Number(n)) => match n.as_f64() {
-            Some(x) => Ok(Value::Num(in_range(x)?)),
-            None => Err(format!("expected a number, found `{n}`")),
+            Some(x) => out_of_range(x),
+            None => format!("expected a number, found `{n}`"),
         },
-        (ValueType::Integer | ValueType::Decimal, other) => {
-            Err(format!("expected a number, found {}", describe(other)))
+        (ValueType::Integer | ValueType::Decimal, other) => format!("expected a number, found {}", describe(other)),
+        (ValueType::Date, J::String(s)) => {
+            format!("`{s}` is not a date; dates are YYYY-MM-DD and must exist in the calendar")
         }
-        (ValueType::Date, J::String(s)) => match parse_date(s) {
-            Some(d) => Ok(Value::Date(d)),
-            None => Err(format!("`{s}` is not a date; dates are YYYY-MM-DD and must exist in the calendar")),
-        },
-        (ValueType::Date, other) => Err(format!("expected a date \"YYYY-MM-DD\", found {}", describe(other))),
+        (ValueType::Date, other) => format!("expected a date \"YYYY-MM-DD\", found {}", describe(other)),
         (ValueType::Duration, J::String(s)) => match Duration::read_iso(s) {
-            Ok(d) => Ok(Value::Duration(d)),
             Err(IsoError::TooLong) => {
-                Err(format!("`{s}` is longer than {} years, the whole calendar", guidepath_ir::duration::MAX_YEARS))
+                format!("`{s}` is longer than {} years, the whole calendar", guidepath_ir::duration::MAX_YEARS)
             }
-            Err(IsoError::Syntax) => Err(format!("`{s}` is not an ISO 8601 duration such as \"P4M\" or \"P90D\"")),
+            _ => format!("`{s}` is not an ISO 8601 duration such as \"P4M\" or \"P90D\""),
         },
-        (ValueType::Duration, other) => Err(format!("expected a duration such as \"P4M\", found {}", describe(other))),
-        (ValueType::Text, J::String(s)) => Ok(Value::Text(s.clone())),
-        (ValueType::Text, other) => Err(format!("expected a text, found {}", describe(other))),
-        (ValueType::Enum { values }, J::String(s)) => match values.iter().position(|x| x == s) {
-            Some(i) => Ok(Value::Enum(i as u32)),
-            None => Err(format!("unknown value `{s}`; expected one of {}", values_list(values))),
-        },
+        (ValueType::Duration, other) => format!("expected a duration such as \"P4M\", found {}", describe(other)),
+        (ValueType::Text, other) => format!("expected a text, found {}", describe(other)),
+        (ValueType::Enum { values }, J::String(s)) => {
+            format!("unknown value `{s}`; expected one of {}", values_list(values))
+        }
         (ValueType::Enum { values }, other) => {
-            Err(format!("expected one of {}, found {}", values_list(values), describe(other)))
+            format!("expected one of {}, found {}", values_list(values), describe(other))
         }
-        (ValueType::Set { values }, J::Array(items)) => {
-            let mut mask = 0u64;
-            for it in items {
-                match it.as_str().and_then(|s| values.iter().position(|x| x == s)) {
-                    Some(i) if i < 64 => mask |= 1 << i,
-                    _ => {
-                        return Err(format!("{} is not one of {}", describe(it), values_list(values)));
-                    }
-                }
-            }
-            Ok(Value::Set(mask))
-        }
-        (ValueType::Set { .. }, other) => Err(format!("expected a list, found {}", describe(other))),
+        (ValueType::Set { .. }, other) => format!("expected a list, found {}", describe(other)),
     }
 }
 
@@ -269,8 +305,9 @@ pub(crate) fn unknown_fields(tree: &PathTree, patient: &J) -> Vec<String> {
 
 /// Reads one patient's JSON text straight into bound values, skipping
 /// fields the guideline does not use without building a JSON tree. Returns
-/// `None` on anything unusual (invalid JSON, a value that does not fit),
-/// so the caller can take the thorough path and report it exactly.
+/// `None` on anything unusual (invalid JSON, a value that does not fit,
+/// nesting deeper than [`crate::MAX_PATIENT_DEPTH`]), so the caller can
+/// take the thorough path and report it exactly.
 pub(crate) fn bind_str_fast(
     art: &Artifact,
     tree: &PathTree,
@@ -280,7 +317,8 @@ pub(crate) fn bind_str_fast(
     use serde::de::DeserializeSeed;
     let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
     let mut de = serde_json::Deserializer::from_str(text);
-    let seed = ObjectSeed { art, tree, values: &mut values, root: true, at: None, unknown };
+    let seed =
+        ObjectSeed { art, tree, values: &mut values, root: true, at: None, unknown, levels: crate::MAX_PATIENT_DEPTH };
     seed.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(Bound { values })
@@ -315,11 +353,20 @@ struct ObjectSeed<'a, 'u> {
     at: Option<&'a At<'a>>,
     /// Where to list fields the guideline does not read, when asked.
     unknown: Option<&'u mut Vec<String>>,
+    /// How many more levels of `[` and `{` may open here, this object's
+    /// own included: text nested deeper is the thorough path's to refuse.
+    levels: usize,
 }
 
 /// Gives up on the fast path (the thorough path will explain why).
 fn give_up<E: serde::de::Error>() -> E {
     E::custom("not on the fast path")
+}
+
+/// The levels left inside a container that opens with `levels` left, or
+/// giving up where none are.
+fn open<E: serde::de::Error>(levels: usize) -> Result<usize, E> {
+    levels.checked_sub(1).ok_or_else(give_up)
 }
 
 impl<'de> serde::de::DeserializeSeed<'de> for ObjectSeed<'_, '_> {
@@ -347,21 +394,16 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
     }
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let inner = open(self.levels)?;
         // Objects read into, by address: one given twice is read by the
         // thorough path, where the last one wins.
         let mut objects: Vec<*const PathTree> = Vec::new();
         while let Some(key) = map.next_key_seed(Key)? {
             match self.tree.get(&key) {
                 Some(PathNode::Input(i)) => {
-                    let raw: J = map.next_value()?;
-                    let slot = self.values.get_mut(*i as usize).ok_or_else(give_up)?;
-                    *slot = match raw {
-                        J::Null => None,
-                        v => {
-                            let input = self.art.inputs.get(*i as usize).ok_or_else(give_up)?;
-                            Some(convert(input, &v).map_err(|_| give_up::<A::Error>())?)
-                        }
-                    };
+                    let input = self.art.inputs.get(*i as usize).ok_or_else(give_up)?;
+                    let value = map.next_value_seed(Slot { input, levels: inner })?;
+                    *self.values.get_mut(*i as usize).ok_or_else(give_up)? = value;
                 }
                 Some(PathNode::Object(t)) => {
                     if objects.contains(&(t as *const PathTree)) {
@@ -376,6 +418,7 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
                         root: false,
                         at: Some(&at),
                         unknown: self.unknown.as_deref_mut(),
+                        levels: inner,
                     })?
                 }
                 None => {
@@ -385,11 +428,93 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
                     // Read, not skipped: a value the thorough path refuses
                     // (a lone surrogate, a number out of range, nesting
                     // past the limit) is refused here too.
-                    map.next_value_seed(Skip)?;
+                    map.next_value_seed(Skip(inner))?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// One input's value read straight into its type: `null` is unknown, and
+/// anything that does not fit gives up, as [`convert`] would refuse it.
+struct Slot<'a> {
+    input: &'a guidepath_ir::Input,
+    levels: usize,
+}
+
+impl Slot<'_> {
+    fn take<E: serde::de::Error>(&self, s: Scalar<'_>) -> Result<Option<Value>, E> {
+        accept(self.input, s).map(Some).ok_or_else(give_up)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Slot<'_> {
+    type Value = Option<Value>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Slot<'_> {
+    type Value = Option<Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an input's value")
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<Self::Value, E> {
+        self.take(Scalar::Bool(b))
+    }
+    // As `serde_json::Number::as_f64` reads each kind of number.
+    fn visit_i64<E: serde::de::Error>(self, x: i64) -> Result<Self::Value, E> {
+        self.take(Scalar::Num(x as f64))
+    }
+    fn visit_u64<E: serde::de::Error>(self, x: u64) -> Result<Self::Value, E> {
+        self.take(Scalar::Num(x as f64))
+    }
+    fn visit_f64<E: serde::de::Error>(self, x: f64) -> Result<Self::Value, E> {
+        self.take(Scalar::Num(x))
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        self.take(Scalar::Str(s))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        open::<A::Error>(self.levels)?;
+        let ValueType::Set { values } = &self.input.ty else { return Err(give_up()) };
+        let mut mask = 0u64;
+        while let Some(bit) = seq.next_element_seed(SetItem(values))? {
+            mask |= bit;
+        }
+        Ok(Some(Value::Set(mask)))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
+        Err(give_up())
+    }
+}
+
+/// One item of a set, as its bit.
+struct SetItem<'a>(&'a [String]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for SetItem<'_> {
+    type Value = u64;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<u64, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for SetItem<'_> {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a value of the set")
+    }
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<u64, E> {
+        set_bit(self.0, s).ok_or_else(give_up)
     }
 }
 
@@ -424,14 +549,14 @@ impl<'de> serde::de::Visitor<'de> for Key {
 
 /// A JSON value read in full and dropped: every string decoded, every
 /// number parsed, nesting counted, as `serde_json::Value` reads it, without
-/// building it.
-struct Skip;
+/// building it. It holds the levels of `[` and `{` that may still open.
+struct Skip(usize);
 
 impl<'de> serde::de::DeserializeSeed<'de> for Skip {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
-        d.deserialize_any(Skip)
+        d.deserialize_any(self)
     }
 }
 
@@ -460,12 +585,14 @@ impl<'de> serde::de::Visitor<'de> for Skip {
         Ok(())
     }
     fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while seq.next_element_seed(Skip)?.is_some() {}
+        let inner = open::<A::Error>(self.0)?;
+        while seq.next_element_seed(Skip(inner))?.is_some() {}
         Ok(())
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while map.next_key_seed(Skip)?.is_some() {
-            map.next_value_seed(Skip)?;
+        let inner = open::<A::Error>(self.0)?;
+        while map.next_key_seed(Skip(inner))?.is_some() {
+            map.next_value_seed(Skip(inner))?;
         }
         Ok(())
     }

@@ -229,14 +229,28 @@ impl Evaluator {
     /// Like [`Evaluator::bind_str`], and adds to `unknown` the fields of
     /// the data that the guideline does not read (dotted paths).
     pub fn bind_str_listing(&self, text: &str, unknown: &mut Vec<String>) -> Result<Bound, InputError> {
-        if let Some(b) = bind::bind_str_fast(&self.artifact, &self.tree, text, Some(unknown)) {
+        if let Some(b) = self.bind_str_quick(text, unknown) {
             return Ok(b);
         }
-        unknown.clear();
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
         let bound = self.bind(&value).map_err(InputError::Data)?;
         unknown.extend(self.unknown_fields(&value));
         Ok(bound)
+    }
+
+    /// The one-pass reader of [`Evaluator::bind_str_listing`] alone: the
+    /// bound data of valid JSON text that fits the inputs and nests no
+    /// deeper than [`MAX_PATIENT_DEPTH`], with its unknown fields added to
+    /// `unknown`; `None` (and `unknown` as it was) for anything else,
+    /// which `bind_str_listing` then reports. A caller that refuses deep
+    /// text need not scan text this accepts.
+    pub fn bind_str_quick(&self, text: &str, unknown: &mut Vec<String>) -> Option<Bound> {
+        let before = unknown.len();
+        let bound = bind::bind_str_fast(&self.artifact, &self.tree, text, Some(unknown));
+        if bound.is_none() {
+            unknown.truncate(before);
+        }
+        bound
     }
 
     /// The fields of patient data that the guideline does not read, as
