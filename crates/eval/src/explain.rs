@@ -13,38 +13,147 @@ fn tri(t: Option<bool>) -> J {
     }
 }
 
-pub(crate) fn data(out: &Outcome<'_>, e: &Expr) -> J {
-    let mut m = serde_json::Map::new();
-    for i in out.ev.artifact.inputs_read(e) {
-        let Some(input) = out.ev.artifact.inputs.get(i as usize) else { continue };
-        let v = match out.bound.get(i) {
-            None => J::Null,
-            Some(crate::Value::Bool(b)) => J::Bool(*b),
-            Some(crate::Value::Num(x)) => crate::num(*x),
-            Some(crate::Value::Date(d)) => J::String(guidepath_ir::calendar::format_date(*d)),
-            Some(crate::Value::Duration(d)) => J::String(d.to_iso()),
-            Some(crate::Value::Text(t)) => J::String(t.clone()),
+/// The fields a condition reads, with their values, in the order of their
+/// names (the order of a JSON object's keys as serde_json keeps them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Data<'a> {
+    fields: Vec<(&'a str, Datum<'a>)>,
+}
+
+/// One field's value as a reason gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Datum<'a> {
+    /// Not given: `null`.
+    Unknown,
+    Bool(bool),
+    Num(f64),
+    /// Days since 1970-01-01, written `YYYY-MM-DD`.
+    Date(i64),
+    /// Written in ISO 8601.
+    Duration(guidepath_ir::Duration),
+    Text(String),
+    /// An enum's value.
+    Value(&'a str),
+    /// A set's values, in the order they are declared.
+    Values(Vec<&'a str>),
+}
+
+impl<'a> Data<'a> {
+    /// The values of `inputs` (indices into the artifact's inputs, in the
+    /// order of their paths) in bound data.
+    pub(crate) fn read(art: &'a guidepath_ir::Artifact, bound: &crate::Bound, inputs: &[u32]) -> Data<'a> {
+        let fields = inputs
+            .iter()
+            .filter_map(|&i| {
+                let input = art.inputs.get(i as usize)?;
+                Some((input.path.as_str(), Datum::of(input, bound.get(i))))
+            })
+            .collect();
+        Data { fields }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&'a str, &Datum<'a>)> {
+        self.fields.iter().map(|(k, v)| (*k, v))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.fields.iter().map(|(k, _)| *k)
+    }
+
+    pub fn get(&self, field: &str) -> Option<&Datum<'a>> {
+        self.fields.iter().find(|(k, _)| *k == field).map(|(_, v)| v)
+    }
+
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    pub fn to_json(&self) -> J {
+        J::Object(self.fields.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
+    }
+}
+
+impl<'a> Datum<'a> {
+    fn of(input: &'a guidepath_ir::Input, value: Option<&crate::Value>) -> Datum<'a> {
+        use guidepath_ir::ValueType as T;
+        match value {
+            None => Datum::Unknown,
+            Some(crate::Value::Bool(b)) => Datum::Bool(*b),
+            Some(crate::Value::Num(x)) => Datum::Num(*x),
+            Some(crate::Value::Date(d)) => Datum::Date(*d),
+            Some(crate::Value::Duration(d)) => Datum::Duration(*d),
+            Some(crate::Value::Text(t)) => Datum::Text(t.clone()),
             Some(crate::Value::Enum(k)) => match &input.ty {
-                guidepath_ir::ValueType::Enum { values } => {
-                    values.get(*k as usize).map_or(J::Null, |s| J::String(s.clone()))
-                }
-                _ => J::Null,
+                T::Enum { values } => values.get(*k as usize).map_or(Datum::Unknown, |s| Datum::Value(s)),
+                _ => Datum::Unknown,
             },
             Some(crate::Value::Set(mask)) => match &input.ty {
-                guidepath_ir::ValueType::Set { values } => J::Array(
-                    values
-                        .iter()
-                        .enumerate()
-                        .filter(|(k, _)| mask & (1 << k) != 0)
-                        .map(|(_, s)| J::String(s.clone()))
-                        .collect(),
+                T::Set { values } => Datum::Values(
+                    values.iter().enumerate().filter(|(k, _)| mask & (1 << k) != 0).map(|(_, s)| s.as_str()).collect(),
                 ),
-                _ => J::Null,
+                _ => Datum::Unknown,
             },
-        };
-        m.insert(input.path.clone(), v);
+        }
     }
-    J::Object(m)
+
+    pub fn to_json(&self) -> J {
+        match self {
+            Datum::Unknown => J::Null,
+            Datum::Bool(b) => J::Bool(*b),
+            Datum::Num(x) => crate::num(*x),
+            Datum::Date(d) => J::String(guidepath_ir::calendar::format_date(*d)),
+            Datum::Duration(d) => J::String(d.to_iso()),
+            Datum::Text(t) => J::String(t.clone()),
+            Datum::Value(s) => J::String(s.to_string()),
+            Datum::Values(v) => J::Array(v.iter().map(|s| J::String(s.to_string())).collect()),
+        }
+    }
+}
+
+impl serde::Serialize for Data<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.fields.len()))?;
+        for (k, v) in &self.fields {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl serde::Serialize for Datum<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Datum::Unknown => s.serialize_unit(),
+            Datum::Bool(b) => s.serialize_bool(*b),
+            Datum::Num(x) => crate::num(*x).serialize(s),
+            Datum::Date(d) => s.serialize_str(&guidepath_ir::calendar::format_date(*d)),
+            Datum::Duration(d) => s.serialize_str(&d.to_iso()),
+            Datum::Text(t) => s.serialize_str(t),
+            Datum::Value(v) => s.serialize_str(v),
+            Datum::Values(v) => v.serialize(s),
+        }
+    }
+}
+
+/// The inputs an expression reads, in the order of their paths.
+pub(crate) fn inputs_by_path(art: &guidepath_ir::Artifact, e: &Expr) -> Vec<u32> {
+    let mut inputs = art.inputs_read(e);
+    inputs.sort_by(|a, b| {
+        let path = |i: &u32| art.inputs.get(*i as usize).map(|x| x.path.as_str());
+        path(a).cmp(&path(b))
+    });
+    inputs
+        .dedup_by(|a, b| art.inputs.get(*a as usize).map(|x| &x.path) == art.inputs.get(*b as usize).map(|x| &x.path));
+    inputs
+}
+
+fn data(out: &Outcome<'_>, e: &Expr) -> J {
+    Data::read(&out.ev.artifact, &out.bound, &inputs_by_path(&out.ev.artifact, e)).to_json()
 }
 
 /// The labelled parts of a condition (its top-level conjuncts).

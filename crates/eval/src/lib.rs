@@ -608,6 +608,7 @@ pub use report::{Report, ReportOptions, State, Why, RESULT_SCHEMA};
 pub use write::Heads;
 /// The items of a [`Report`].
 pub mod result {
+    pub use crate::explain::{Data, Datum};
     pub use crate::report::{
         Cause, Deadline, GuidelineInfo, Pathway, Reason, Recommendation, Score, Step, Stratification,
     };

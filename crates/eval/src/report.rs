@@ -7,6 +7,7 @@
 //! data decides (`reasons`). The members that a state does not have are
 //! left out, so a consumer can tell the states apart by `state` alone.
 
+use crate::explain::Data;
 use crate::value::Tri;
 use crate::why::{is_time, Cause as CauseRef, Open};
 use crate::{Deadline as D, Outcome, Strat};
@@ -113,7 +114,7 @@ impl Why<'_> {
         let mut out: Vec<&str> = self.needs.iter().flatten().copied().collect();
         for r in self.reasons.iter().flatten() {
             for k in r.data.keys() {
-                if !out.contains(&k.as_str()) {
+                if !out.contains(&k) {
                     out.push(k);
                 }
             }
@@ -129,7 +130,7 @@ pub struct Reason<'a> {
     /// Where it is written (`file:line:col`), when the artifact says.
     pub at: Option<&'a str>,
     /// The fields it reads, with their values.
-    pub data: serde_json::Map<String, serde_json::Value>,
+    pub data: Data<'a>,
     pub message: Cow<'a, str>,
 }
 
@@ -381,7 +382,7 @@ impl<'e> Outcome<'e> {
                             let reason = Reason {
                                 condition: format!("within {within} after {after}").into(),
                                 at: self.ev.place(s.at),
-                                data: serde_json::Map::new(),
+                                data: Data::default(),
                                 message: "the due date falls outside 0001-01-01 to 9999-12-31, the days a date \
                                           can be written as"
                                     .into(),
@@ -528,21 +529,20 @@ impl<'e> Outcome<'e> {
         atom.push_children(&mut operands);
         let times = operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
             || matches!(atom, Expr::InRange { unit: Some(u), .. } if u.time_family().is_some());
-        let (condition, message) = match shown {
+        let art = &self.ev.artifact;
+        let (condition, message, data) = match shown {
             Some(s) => (
                 Cow::Borrowed(s.condition.as_str()),
                 Cow::Borrowed(if times { s.times.as_str() } else { s.plain.as_str() }),
+                Data::read(art, &self.bound, &s.inputs),
             ),
             // Every atom of the artifact is shown at load; this is for one
             // that is not (none is).
             None => {
-                let s = Shown::of(&self.ev.artifact, atom);
-                (Cow::Owned(s.condition), Cow::Owned(if times { s.times } else { s.plain }))
+                let s = Shown::of(art, atom);
+                let data = Data::read(art, &self.bound, &s.inputs);
+                (Cow::Owned(s.condition), Cow::Owned(if times { s.times } else { s.plain }), data)
             }
-        };
-        let data = match crate::explain::data(self, atom) {
-            serde_json::Value::Object(m) => m,
-            _ => serde_json::Map::new(),
         };
         Reason { condition, at: label.and_then(|at| self.ev.place(at)), data, message }
     }
@@ -555,6 +555,8 @@ pub(crate) struct Shown {
     condition: String,
     plain: String,
     times: String,
+    /// The inputs it reads, in the order of their paths: the reason's data.
+    inputs: Vec<u32>,
 }
 
 impl Shown {
@@ -565,7 +567,7 @@ impl Shown {
              where those bounds agree; more data cannot decide it"
         );
         let plain = format!("`{condition}` cannot be decided from the values given");
-        Shown { condition, plain, times }
+        Shown { condition, plain, times, inputs: crate::explain::inputs_by_path(art, atom) }
     }
 }
 

@@ -8,6 +8,7 @@
 //! `tests/report_json.rs` holds this to serde's output on random patients
 //! of every shipped guideline, with and without texts and explanations.
 
+use crate::explain::Datum;
 use crate::report::{
     Cause, Deadline, Pathway, Reason, Recommendation, Report, Score, State, Step, Stratification, Why,
 };
@@ -372,7 +373,7 @@ fn reason(out: &mut Vec<u8>, r: &Reason) {
         }
         string(out, name);
         out.push(b':');
-        value(out, v);
+        datum(out, v);
     }
     out.push(b'}');
     key!(out, "message");
@@ -505,6 +506,29 @@ fn needs_escape(b: &[u8]) -> bool {
 /// left to serde_json, which writes to a `Vec` without failing.
 fn value(out: &mut Vec<u8>, v: &serde_json::Value) {
     let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// A field's value in a reason, as its `Serialize` writes it.
+fn datum(out: &mut Vec<u8>, d: &Datum<'_>) {
+    match d {
+        Datum::Unknown => out.extend_from_slice(b"null"),
+        Datum::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Datum::Num(x) => value(out, &crate::num(*x)),
+        Datum::Date(d) => string(out, &guidepath_ir::calendar::format_date(*d)),
+        Datum::Duration(d) => string(out, &d.to_iso()),
+        Datum::Text(t) => string(out, t),
+        Datum::Value(s) => string(out, s),
+        Datum::Values(values) => {
+            out.push(b'[');
+            for (k, s) in values.iter().enumerate() {
+                if k > 0 {
+                    out.push(b',');
+                }
+                string(out, s);
+            }
+            out.push(b']');
+        }
+    }
 }
 
 #[cfg(test)]
