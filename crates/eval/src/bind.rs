@@ -303,17 +303,32 @@ pub(crate) fn unknown_fields(tree: &PathTree, patient: &J) -> Vec<String> {
     out
 }
 
+mod quick;
+
 /// Reads one patient's JSON text straight into bound values, skipping
 /// fields the guideline does not use without building a JSON tree. Returns
 /// `None` on anything unusual (invalid JSON, a value that does not fit,
 /// nesting deeper than [`crate::MAX_PATIENT_DEPTH`]), so the caller can
-/// take the thorough path and report it exactly.
+/// take the thorough path and report it exactly. The common case is read
+/// from the bytes (`quick`), the rest by serde.
 pub(crate) fn bind_str_fast(
     art: &Artifact,
     tree: &PathTree,
     text: &str,
-    unknown: Option<&mut Vec<String>>,
+    mut unknown: Option<&mut Vec<String>>,
 ) -> Option<Bound> {
+    let before = unknown.as_deref().map_or(0, Vec::len);
+    if let Some(bound) = quick::read(art, tree, text, unknown.as_deref_mut()) {
+        return Some(bound);
+    }
+    if let Some(u) = unknown.as_deref_mut() {
+        u.truncate(before);
+    }
+    bind_str_serde(art, tree, text, unknown)
+}
+
+/// The serde reader of [`bind_str_fast`]: any valid JSON.
+fn bind_str_serde(art: &Artifact, tree: &PathTree, text: &str, unknown: Option<&mut Vec<String>>) -> Option<Bound> {
     use serde::de::DeserializeSeed;
     let mut values: Vec<Option<Value>> = vec![None; art.inputs.len()];
     let mut de = serde_json::Deserializer::from_str(text);
