@@ -232,8 +232,9 @@ impl<'e> Outcome<'e> {
         let own = art.guideline.language.as_deref();
         let lang = options.lang.as_deref().or(own);
         let title = |t: &'e Text| t.get(lang, own);
-        let mut strata = Vec::new();
-        let mut scores = Vec::new();
+        // Each list allocated once, not grown: a result is made per patient.
+        let mut strata = Vec::with_capacity(art.nodes.len());
+        let mut scores = Vec::with_capacity(art.nodes.len());
         for (k, (node, value)) in art.nodes.iter().zip(&self.nodes).enumerate() {
             match &node.kind {
                 NodeKind::Stratify { strata: list, population } => {
@@ -312,7 +313,7 @@ impl<'e> Outcome<'e> {
                 rationale: if options.texts { title(&r.rationale) } else { None },
             })
             .collect();
-        let mut pathways = Vec::new();
+        let mut pathways = Vec::with_capacity(art.pathways.len());
         let mut k = 0;
         for (p, applies) in art.pathways.iter().zip(&self.pathways) {
             let first = k;
@@ -324,7 +325,7 @@ impl<'e> Outcome<'e> {
                 }
                 _ => Vec::new(),
             };
-            let mut steps = Vec::new();
+            let mut steps = Vec::with_capacity(p.steps.len());
             for s in &p.steps {
                 let v = self.steps.get(k).copied().unwrap_or(crate::StepValue { applies: None, deadline: D::None });
                 let within = self.ev.texts().withins.get(k).map_or("", String::as_str);

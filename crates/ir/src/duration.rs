@@ -121,13 +121,14 @@ impl Duration {
         // Each part: its designators in order, and what one of it adds.
         let mut read = |text: &str, order: &[char], add: &mut dyn FnMut(char, i64) -> Option<()>| -> Option<()> {
             let mut next = 0;
-            let mut num = String::new();
-            for c in text.chars() {
+            // Where the digits before the next designator start.
+            let mut start = 0;
+            for (at, c) in text.char_indices() {
                 if c.is_ascii_digit() {
-                    num.push(c);
                     continue;
                 }
                 let k = order[next..].iter().position(|x| *x == c)? + next;
+                let num = text.get(start..at)?;
                 if num.is_empty() {
                     return None;
                 }
@@ -135,11 +136,12 @@ impl Duration {
                 if num.parse::<i64>().ok().and_then(|n| add(c, n)).is_none() {
                     overflow = true;
                 }
-                num.clear();
+                start = at + c.len_utf8();
                 next = k + 1;
                 any = true;
             }
-            num.is_empty().then_some(())
+            // No digits after the last designator.
+            (start == text.len()).then_some(())
         };
         let (mut months, mut days, mut minutes) = (0i64, 0i64, 0i64);
         read(date, &['Y', 'M', 'W', 'D'], &mut |c, n| {
@@ -217,7 +219,24 @@ mod tests {
         assert_eq!(Duration::parse_iso("P2W").unwrap().days, 14);
         assert_eq!(Duration::parse_iso("PT2H").unwrap().minutes, 120);
         assert!(Duration::parse_iso("P").is_none());
-        for bad in ["P1D1D", "P1M2Y", "PT", "P1YT", "PT1D", "P1H", "PM", "P-1D", "P1.5D", "P 1D"] {
+        for bad in [
+            "P1D1D",
+            "P1M2Y",
+            "PT",
+            "P1YT",
+            "PT1D",
+            "P1H",
+            "PM",
+            "P-1D",
+            "P1.5D",
+            "P 1D",
+            "P1Y2",
+            "P12",
+            "PT5H3",
+            "P1éD",
+            "P\u{661}D",
+            "P+1D",
+        ] {
             assert!(Duration::parse_iso(bad).is_none(), "{bad}");
         }
         assert_eq!(Duration::read_iso("P9223372036854775807D"), Err(IsoError::TooLong));
