@@ -340,14 +340,7 @@ fn state_applies(out: &mut Vec<u8>, s: State, applies: Option<bool>) {
 fn why(out: &mut Vec<u8>, w: &Why<'_>) {
     if let Some(needs) = &w.needs {
         key!(out, "needs");
-        out.push(b'[');
-        for (k, n) in needs.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            string(out, n);
-        }
-        out.push(b']');
+        strings(out, needs);
     }
     if let Some(reasons) = &w.reasons {
         key!(out, "reasons");
@@ -518,17 +511,13 @@ fn datum(out: &mut Vec<u8>, d: &Datum<'_>) {
         Datum::Duration(d) => string(out, &d.to_iso()),
         Datum::Text(t) => string(out, t),
         Datum::Value(s) => string(out, s),
-        Datum::Values(values) => {
-            out.push(b'[');
-            for (k, s) in values.iter().enumerate() {
-                if k > 0 {
-                    out.push(b',');
-                }
-                string(out, s);
-            }
-            out.push(b']');
-        }
+        Datum::Values(values) => strings(out, values),
     }
+}
+
+/// A JSON array of strings.
+fn strings(out: &mut Vec<u8>, items: &[&str]) {
+    plain_list(out, items, |out, s| string(out, s));
 }
 
 #[cfg(test)]
