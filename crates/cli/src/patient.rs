@@ -77,7 +77,7 @@ pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool, id: Option
                             "patient data is nested deeper than {MAX_PATIENT_DEPTH} levels"
                         )));
                     }
-                    ev.bind_str_listing(text, &mut unknown).map_err(|e| match e {
+                    ev.bind_str_thorough(text, &mut unknown).map_err(|e| match e {
                         InputError::Json(m) => Problem::Syntax(format!("not JSON: {m}")),
                         InputError::Data(errors) => Problem::Data(errors),
                     })?

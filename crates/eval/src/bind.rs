@@ -192,22 +192,21 @@ fn convert(input: &guidepath_ir::Input, v: &J) -> Result<Value, String> {
 /// Why a JSON value does not fit its input (`item`: an item of a set).
 fn refusal(input: &guidepath_ir::Input, v: &J, item: bool) -> String {
     let values_list = |values: &[String]| values.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(", ");
-    let out_of_range = |x: f64| match input.range {
-        Some((lo, hi)) => {
-            format!("{} is outside the declared range {}..{}", crate::num(x), crate::num(lo), crate::num(hi))
-        }
-        None => format!("`{x}` does not fit"),
+    // A number refused with a whole value (or any, for a decimal) is
+    // outside its range: `accept` takes every other.
+    let out_of_range = |x: f64, (lo, hi): (f64, f64)| {
+        format!("{} is outside the declared range {}..{}", crate::num(x), crate::num(lo), crate::num(hi))
     };
     match (&input.ty, v) {
         (ValueType::Set { values }, _) if item => format!("{} is not one of {}", describe(v), values_list(values)),
         (ValueType::Boolean, other) => format!("expected true or false, found {}", describe(other)),
-        (ValueType::Integer, J::Number(n)) => match n.as_f64() {
-            Some(x) if x.fract() == 0.0 => out_of_range(x),
+        (ValueType::Integer, J::Number(n)) => match (n.as_f64(), input.range) {
+            (Some(x), Some(range)) if x.fract() == 0.0 => out_of_range(x, range),
             _ => format!("expected a whole number, found `{n}`"),
         },
-        (ValueType::Decimal, J::Number(n)) => match n.as_f64() {
-            Some(x) => out_of_range(x),
-            None => format!("expected a number, found `{n}`"),
+        (ValueType::Decimal, J::Number(n)) => match (n.as_f64(), input.range) {
+            (Some(x), Some(range)) => out_of_range(x, range),
+            _ => format!("expected a number, found `{n}`"),
         },
         (ValueType::Integer | ValueType::Decimal, other) => format!("expected a number, found {}", describe(other)),
         (ValueType::Date, J::String(s)) => {
@@ -309,8 +308,9 @@ mod quick;
 /// fields the guideline does not use without building a JSON tree. Returns
 /// `None` on anything unusual (invalid JSON, a value that does not fit,
 /// nesting deeper than [`crate::MAX_PATIENT_DEPTH`]), so the caller can
-/// take the thorough path and report it exactly. The common case is read
-/// from the bytes (`quick`), the rest by serde.
+/// take the thorough path and report it exactly; `unknown` is then as it
+/// was. The common case is read from the bytes (`quick`), the rest by
+/// serde.
 pub(crate) fn bind_str_fast(
     art: &Artifact,
     tree: &PathTree,
@@ -318,13 +318,20 @@ pub(crate) fn bind_str_fast(
     mut unknown: Option<&mut Vec<String>>,
 ) -> Option<Bound> {
     let before = unknown.as_deref().map_or(0, Vec::len);
-    if let Some(bound) = quick::read(art, tree, text, unknown.as_deref_mut()) {
-        return Some(bound);
+    let bound = quick::read(art, tree, text, unknown.as_deref_mut()).or_else(|| {
+        // What the byte reader listed before it gave up, the serde reader
+        // lists again.
+        if let Some(u) = unknown.as_deref_mut() {
+            u.truncate(before);
+        }
+        bind_str_serde(art, tree, text, unknown.as_deref_mut())
+    });
+    if bound.is_none() {
+        if let Some(u) = unknown {
+            u.truncate(before);
+        }
     }
-    if let Some(u) = unknown.as_deref_mut() {
-        u.truncate(before);
-    }
-    bind_str_serde(art, tree, text, unknown)
+    bound
 }
 
 /// The serde reader of [`bind_str_fast`]: any valid JSON.

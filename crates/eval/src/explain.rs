@@ -72,8 +72,11 @@ impl<'a> Data<'a> {
         self.fields.is_empty()
     }
 
+    /// As JSON: what its `Serialize` writes.
     pub fn to_json(&self) -> J {
-        J::Object(self.fields.iter().map(|(k, v)| (k.to_string(), v.to_json())).collect())
+        // Strings, numbers through `num` (non-finite ones are `null`) and
+        // lists of strings: nothing here fails to serialise.
+        serde_json::to_value(self).unwrap_or_default()
     }
 }
 
@@ -97,19 +100,6 @@ impl<'a> Datum<'a> {
                 ),
                 _ => Datum::Unknown,
             },
-        }
-    }
-
-    pub fn to_json(&self) -> J {
-        match self {
-            Datum::Unknown => J::Null,
-            Datum::Bool(b) => J::Bool(*b),
-            Datum::Num(x) => crate::num(*x),
-            Datum::Date(d) => J::String(guidepath_ir::calendar::format_date(*d)),
-            Datum::Duration(d) => J::String(d.to_iso()),
-            Datum::Text(t) => J::String(t.clone()),
-            Datum::Value(s) => J::String(s.to_string()),
-            Datum::Values(v) => J::Array(v.iter().map(|s| J::String(s.to_string())).collect()),
         }
     }
 }

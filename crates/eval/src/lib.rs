@@ -229,9 +229,16 @@ impl Evaluator {
     /// Like [`Evaluator::bind_str`], and adds to `unknown` the fields of
     /// the data that the guideline does not read (dotted paths).
     pub fn bind_str_listing(&self, text: &str, unknown: &mut Vec<String>) -> Result<Bound, InputError> {
-        if let Some(b) = self.bind_str_quick(text, unknown) {
-            return Ok(b);
+        match self.bind_str_quick(text, unknown) {
+            Some(b) => Ok(b),
+            None => self.bind_str_thorough(text, unknown),
         }
+    }
+
+    /// The thorough reader of [`Evaluator::bind_str_listing`] alone, through
+    /// a JSON tree: for text [`Evaluator::bind_str_quick`] gave up on, so
+    /// that every problem is named.
+    pub fn bind_str_thorough(&self, text: &str, unknown: &mut Vec<String>) -> Result<Bound, InputError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
         let bound = self.bind(&value).map_err(InputError::Data)?;
         unknown.extend(self.unknown_fields(&value));
@@ -245,12 +252,7 @@ impl Evaluator {
     /// which `bind_str_listing` then reports. A caller that refuses deep
     /// text need not scan text this accepts.
     pub fn bind_str_quick(&self, text: &str, unknown: &mut Vec<String>) -> Option<Bound> {
-        let before = unknown.len();
-        let bound = bind::bind_str_fast(&self.artifact, &self.tree, text, Some(unknown));
-        if bound.is_none() {
-            unknown.truncate(before);
-        }
-        bound
+        bind::bind_str_fast(&self.artifact, &self.tree, text, Some(unknown))
     }
 
     /// The fields of patient data that the guideline does not read, as
