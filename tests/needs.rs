@@ -8,7 +8,10 @@
 //!
 //! On the same patients: a recommendation's condition asked on its own (as the consistency
 //! analysis asks its questions, one [`guidepath_eval::Condition`] after
-//! another in one scratch space) has the value the whole evaluation gives.
+//! another in one scratch space) has the value the whole evaluation gives;
+//! and the flat program the evaluator runs gives every result and
+//! explanation the tree walk gives, also for bound values of any type in
+//! any field (which `Bound::from_values` lets a caller hand over).
 
 use guidepath_eval::Evaluator;
 use guidepath_ir::Input;
@@ -119,6 +122,15 @@ proptest! {
         let p = patient(ev, &mut rng);
         check_patient(ev, &p, &mut rng)?;
         check_conditions(ev, &p, &mut rng)?;
+        check_walk(ev, &ev.bind(&p).expect("valid"))?;
+    }
+
+    #[test]
+    fn the_program_gives_what_the_walk_gives_for_values_of_any_type(which in 0usize..64, seed in any::<u64>()) {
+        let ev = &shipped()[which % shipped().len()];
+        let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
+        let values = ev.artifact().inputs.iter().map(|_| any_value(&mut rng)).collect();
+        check_walk(ev, &guidepath_eval::Bound::from_values(values))?;
     }
 
     #[test]
@@ -129,8 +141,35 @@ proptest! {
             let p = patient(&ev, &mut rng);
             check_patient(&ev, &p, &mut rng)?;
             check_conditions(&ev, &p, &mut rng)?;
+            check_walk(&ev, &ev.bind(&p).expect("valid"))?;
         }
+        let values = ev.artifact().inputs.iter().map(|_| any_value(&mut rng)).collect();
+        check_walk(&ev, &guidepath_eval::Bound::from_values(values))?;
     }
+}
+
+/// The flat program's results and explanations against the tree walk's.
+fn check_walk(ev: &Evaluator, bound: &guidepath_eval::Bound) -> Result<(), TestCaseError> {
+    let ran = ev.evaluate(bound).to_json_explained();
+    let walked = ev.evaluate_by_walking(bound).to_json_explained();
+    prop_assert_eq!(ran, walked, "bound data {:?}", bound.clone().into_values());
+    Ok(())
+}
+
+/// Unknown, or a value of any type, in range or not.
+fn any_value(rng: &mut TestRng) -> Option<guidepath_eval::Value> {
+    use guidepath_eval::Value;
+    let small = |rng: &mut TestRng| rng.random_range(-3i64..120);
+    Some(match rng.random_range(0..9) {
+        0 | 1 => return None,
+        2 => Value::Bool(rng.random()),
+        3 => Value::Num(small(rng) as f64 / [1.0, 2.0][rng.random_range(0..2)]),
+        4 => Value::Date(rng.random_range(-800_000i64..3_000_000)),
+        5 => Value::Duration(guidepath_ir::Duration { months: small(rng), days: small(rng), minutes: small(rng) }),
+        6 => Value::Text(["", "a", "x", "low"][rng.random_range(0..4)].to_string()),
+        7 => Value::Enum(rng.random_range(0..70)),
+        _ => Value::Set(rng.random()),
+    })
 }
 
 /// Every recommendation's condition and its negation, asked as conditions

@@ -2,7 +2,8 @@
 //! binder (`eval --ndjson` and `eval` of a JSON file) and the tree binder
 //! (what `bind` of a parsed value gives) accept and refuse the same data,
 //! with the same values; the first 8 bytes pick the guideline, and YAML is
-//! read too. Every result serialises.
+//! read too. Every result serialises, and the flat program's results and
+//! explanations are the tree walk's.
 
 #![no_main]
 
@@ -28,7 +29,9 @@ fuzz_target!(|data: &[u8]| {
         .and_then(|v| ev.bind(&v).map_err(InputError::Data));
     assert_eq!(fast, tree, "the two binders disagree");
     if let Ok(bound) = &fast {
-        let _ = serde_json::to_string(&ev.evaluate(bound).report(true)).expect("a result serialises");
+        let ran = serde_json::to_string(&ev.evaluate(bound).report(true)).expect("a result serialises");
+        let walked = serde_json::to_string(&ev.evaluate_by_walking(bound).report(true)).expect("a result serialises");
+        assert_eq!(ran, walked, "the flat program and the tree walk disagree");
     }
     // The CLI's reader, both formats: an answer or an error, never a panic.
     for syntax in [guidepath_cli::patient::Syntax::Json, guidepath_cli::patient::Syntax::Yaml] {

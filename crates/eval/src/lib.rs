@@ -21,6 +21,7 @@
 mod bind;
 mod condition;
 mod explain;
+mod flat;
 mod report;
 pub mod schema;
 mod value;
@@ -54,6 +55,9 @@ pub struct Evaluator {
     /// than for every patient (and not at all where no result is made,
     /// as in the analysis).
     texts: std::sync::OnceLock<Texts>,
+    /// The artifact as one flat program, compiled when the first patient
+    /// is evaluated (the analysis prepares evaluators that evaluate none).
+    program: std::sync::OnceLock<flat::Program>,
 }
 
 /// Texts of the artifact as results write them.
@@ -87,12 +91,13 @@ pub struct Outcome<'e> {
     ev: &'e Evaluator,
     nodes: Vec<NodeValue<'e>>,
     /// Stratum memberships of all stratifications, one after another,
-    /// then whether each recommendation applies (one allocation for both).
+    /// then whether each recommendation applies, then whether each pathway
+    /// does (one allocation for all).
     members: Vec<Tri>,
     /// Where the recommendations start in `members`.
     recs_at: usize,
-    /// Whether each pathway applies.
-    pathways: Vec<Tri>,
+    /// Where the pathways start in `members`.
+    paths_at: usize,
     /// Every step of every pathway, in order.
     steps: Vec<StepValue>,
     bound: std::borrow::Cow<'e, Bound>,
@@ -131,6 +136,16 @@ struct StepValue {
     applies: Tri,
     deadline: Deadline,
 }
+
+impl StepValue {
+    /// Before its deadline is worked out.
+    fn new(applies: Tri) -> StepValue {
+        StepValue { applies, deadline: Deadline::None }
+    }
+}
+
+/// Nodes, memberships (strata, recommendations, pathways) and steps.
+type Parts<'e> = (Vec<NodeValue<'e>>, Vec<Tri>, Vec<StepValue>);
 
 /// A step's deadline.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -175,12 +190,26 @@ impl Evaluator {
         }
         let steps = artifact.pathways.iter().map(|p| p.steps.len()).sum();
         let shape = artifact.shape();
-        Evaluator { artifact, paths, tree, strata, steps, member_at, shape, texts: std::sync::OnceLock::new() }
+        Evaluator {
+            artifact,
+            paths,
+            tree,
+            strata,
+            steps,
+            member_at,
+            shape,
+            texts: std::sync::OnceLock::new(),
+            program: std::sync::OnceLock::new(),
+        }
     }
 
     /// Reads an artifact from JSON.
     pub fn from_json(text: &str) -> Result<Evaluator, ArtifactError> {
         Evaluator::new(Artifact::from_json(text)?)
+    }
+
+    fn program(&self) -> &flat::Program {
+        self.program.get_or_init(|| flat::Program::compile(&self.artifact))
     }
 
     fn texts(&self) -> &Texts {
@@ -290,11 +319,40 @@ impl Evaluator {
         self.run(std::borrow::Cow::Borrowed(bound))
     }
 
+    /// Evaluates bound data by walking the expression trees instead of
+    /// running the flat program: the reference the program is tested
+    /// against. Same results as [`Evaluator::evaluate`].
+    #[doc(hidden)]
+    pub fn evaluate_by_walking<'e>(&'e self, bound: &'e Bound) -> Outcome<'e> {
+        let parts = self.walk(bound);
+        self.outcome(parts, std::borrow::Cow::Borrowed(bound))
+    }
+
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
-        let b: &Bound = &bound;
+        let parts = match self.program().run(self, &bound) {
+            Some(parts) => parts,
+            None => self.walk(&bound),
+        };
+        self.outcome(parts, bound)
+    }
+
+    fn outcome<'e>(&'e self, parts: Parts<'e>, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
+        let (nodes, members, mut steps) = parts;
+        self.deadlines(&bound, &mut steps);
+        let (recs_at, paths_at) = (self.strata, self.paths_at());
+        Outcome { ev: self, nodes, members, recs_at, paths_at, steps, bound }
+    }
+
+    /// Where the pathways start in an outcome's `members`.
+    fn paths_at(&self) -> usize {
+        self.strata + self.artifact.recommendations.len()
+    }
+
+    /// Every result but the steps' deadlines, by walking the trees.
+    fn walk<'e>(&'e self, b: &Bound) -> Parts<'e> {
         let art = &self.artifact;
         let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(art.nodes.len());
-        let mut members: Vec<Tri> = vec![None; self.strata + art.recommendations.len()];
+        let mut members: Vec<Tri> = vec![None; self.paths_at() + art.pathways.len()];
         for k in 0..art.nodes.len() {
             let v = self.node(k, b, &nodes, &mut members, true);
             nodes.push(v);
@@ -303,17 +361,29 @@ impl Evaluator {
         for (k, r) in art.recommendations.iter().enumerate() {
             members[recs_at + k] = self.cond(&r.when, b, &nodes, &members);
         }
-        let mut pathways = Vec::with_capacity(art.pathways.len());
         let mut steps: Vec<StepValue> = Vec::with_capacity(self.steps);
-        for p in &art.pathways {
+        let paths_at = self.paths_at();
+        for (k, p) in art.pathways.iter().enumerate() {
             let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
-            pathways.push(applies);
-            let first = steps.len();
+            members[paths_at + k] = applies;
             for s in &p.steps {
                 let applies = match &s.when {
                     Some(w) => value::and_tri(applies, self.cond(w, b, &nodes, &members)),
                     None => applies,
                 };
+                steps.push(StepValue::new(applies));
+            }
+        }
+        (nodes, members, steps)
+    }
+
+    /// Each step's deadline, in order, from whether it applies and from
+    /// the deadlines of the steps before it in its pathway.
+    fn deadlines(&self, b: &Bound, steps: &mut [StepValue]) {
+        let mut first = 0;
+        for p in &self.artifact.pathways {
+            for (at, s) in p.steps.iter().enumerate() {
+                let Some(applies) = steps.get(first + at).map(|s| s.applies) else { return };
                 let deadline = match (&s.limit, applies) {
                     (None, _) => Deadline::None,
                     (Some(_), Some(false)) => Deadline::NotApplicable,
@@ -323,12 +393,16 @@ impl Evaluator {
                                 Some(Value::Date(d)) => Deadline::Due(*d),
                                 _ => Deadline::Undecided,
                             },
-                            Anchor::Step(j) => match steps.get(first + j as usize).map(|s| s.deadline) {
-                                Some(Deadline::Due(d)) => Deadline::Due(d),
-                                Some(Deadline::Undecided) => Deadline::Undecided,
-                                Some(Deadline::Beyond) => Deadline::Beyond,
-                                // Counted from a step without a deadline.
-                                _ => Deadline::NotApplicable,
+                            // Only a step before this one has its deadline.
+                            Anchor::Step(j) => match steps.get(first + j as usize).filter(|_| (j as usize) < at) {
+                                Some(s) => match s.deadline {
+                                    Deadline::Due(d) => Deadline::Due(d),
+                                    Deadline::Undecided => Deadline::Undecided,
+                                    Deadline::Beyond => Deadline::Beyond,
+                                    // Counted from a step without a deadline.
+                                    _ => Deadline::NotApplicable,
+                                },
+                                None => Deadline::NotApplicable,
                             },
                         };
                         match (anchor, applies) {
@@ -346,10 +420,12 @@ impl Evaluator {
                         }
                     }
                 };
-                steps.push(StepValue { applies, deadline });
+                if let Some(step) = steps.get_mut(first + at) {
+                    step.deadline = deadline;
+                }
             }
+            first += p.steps.len();
         }
-        Outcome { ev: self, nodes, members, recs_at, pathways, steps, bound }
     }
 
     /// Node `k`'s value, from the values of the nodes before it (which
@@ -427,20 +503,7 @@ impl Evaluator {
                 V::Bool(compare(*op, &l, &r))
             }
             Expr::InRange { expr, lo, hi, unit, negated } => {
-                let v = self.expr(expr, b, nodes, members);
-                let t = match v {
-                    V::Dur(d) => {
-                        let lo = V::Qty(*lo, *unit);
-                        let hi = V::Qty(*hi, *unit);
-                        value::and_tri(compare(CmpOp::Ge, &V::Dur(d), &lo), compare(CmpOp::Le, &V::Dur(d), &hi))
-                    }
-                    other => match other.interval() {
-                        Some((a, z)) if a >= *lo && z <= *hi => Some(true),
-                        Some((a, z)) if z < *lo || a > *hi => Some(false),
-                        _ => None,
-                    },
-                };
-                V::Bool(if *negated { t.map(|x| !x) } else { t })
+                V::Bool(in_range(self.expr(expr, b, nodes, members), *lo, *hi, *unit, *negated))
             }
             Expr::InStratum { node, stratum, negated } => {
                 let t = nodes
@@ -465,26 +528,13 @@ impl Evaluator {
                     _ => None,
                 })
             }
-            Expr::Sum { terms } if terms.iter().all(|(_, t)| matches!(t, Expr::Points(_))) => {
-                // A score: add the items' point intervals directly.
-                let (mut lo, mut hi) = (0.0, 0.0);
-                for (plus, t) in terms {
-                    let Expr::Points(i) = t else { continue };
-                    let Some((a, z)) =
-                        self.artifact.inputs.get(*i as usize).and_then(|x| value::points_of(x, b.get(*i)))
-                    else {
-                        return V::Unknown;
-                    };
-                    if *plus {
-                        lo += a;
-                        hi += z;
-                    } else {
-                        lo -= z;
-                        hi -= a;
-                    }
-                }
-                V::Num(lo, hi)
-            }
+            Expr::Sum { terms } if terms.iter().all(|(_, t)| matches!(t, Expr::Points(_))) => self.score(
+                terms.iter().filter_map(|(plus, t)| match t {
+                    Expr::Points(i) => Some((*plus, *i)),
+                    _ => None,
+                }),
+                b,
+            ),
             Expr::Sum { terms } => {
                 let mut acc: Option<V<'e>> = None;
                 for (plus, t) in terms {
@@ -518,6 +568,25 @@ impl Evaluator {
         }
     }
 
+    /// A score: its items' point intervals added directly; unknown if an
+    /// item does not score.
+    fn score(&self, terms: impl IntoIterator<Item = (bool, u32)>, b: &Bound) -> V<'_> {
+        let (mut lo, mut hi) = (0.0, 0.0);
+        for (plus, i) in terms {
+            let Some((a, z)) = self.artifact.inputs.get(i as usize).and_then(|x| value::points_of(x, b.get(i))) else {
+                return V::Unknown;
+            };
+            if plus {
+                lo += a;
+                hi += z;
+            } else {
+                lo -= z;
+                hi -= a;
+            }
+        }
+        V::Num(lo, hi)
+    }
+
     fn input(&self, i: u32, b: &Bound) -> V<'_> {
         let Some(input) = self.artifact.inputs.get(i as usize) else { return V::Unknown };
         match b.get(i) {
@@ -535,19 +604,42 @@ impl Evaluator {
     }
 }
 
+/// `v in lo..hi` (or `not in`), three-valued.
+fn in_range(v: V<'_>, lo: f64, hi: f64, unit: Option<guidepath_ir::Unit>, negated: bool) -> Tri {
+    let t = match v {
+        V::Dur(d) => {
+            let (lo, hi) = (V::Qty(lo, unit), V::Qty(hi, unit));
+            value::and_tri(compare(CmpOp::Ge, &V::Dur(d), &lo), compare(CmpOp::Le, &V::Dur(d), &hi))
+        }
+        other => match other.interval() {
+            Some((a, z)) if a >= lo && z <= hi => Some(true),
+            Some((a, z)) if z < lo || a > hi => Some(false),
+            _ => None,
+        },
+    };
+    if negated {
+        t.map(|x| !x)
+    } else {
+        t
+    }
+}
+
+/// What `op` says of an ordering; `None` for none.
+fn order(op: CmpOp, o: Option<Ordering>) -> Tri {
+    let o = o?;
+    Some(match op {
+        CmpOp::Eq => o == Ordering::Equal,
+        CmpOp::Ne => o != Ordering::Equal,
+        CmpOp::Lt => o == Ordering::Less,
+        CmpOp::Le => o != Ordering::Greater,
+        CmpOp::Gt => o == Ordering::Greater,
+        CmpOp::Ge => o != Ordering::Less,
+    })
+}
+
 /// Three-valued comparison; `None` when the values do not decide it.
 fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
-    let ord = |o: Option<Ordering>| -> Tri {
-        let o = o?;
-        Some(match op {
-            CmpOp::Eq => o == Ordering::Equal,
-            CmpOp::Ne => o != Ordering::Equal,
-            CmpOp::Lt => o == Ordering::Less,
-            CmpOp::Le => o != Ordering::Greater,
-            CmpOp::Gt => o == Ordering::Greater,
-            CmpOp::Ge => o != Ordering::Less,
-        })
-    };
+    let ord = |o: Option<Ordering>| order(op, o);
     match (l, r) {
         (V::Dur(_), _) | (_, V::Dur(_)) => {
             let (a, b) = (l.as_duration()?, r.as_duration()?);
@@ -626,8 +718,13 @@ pub(crate) fn num(x: f64) -> serde_json::Value {
 }
 
 impl<'e> Outcome<'e> {
+    /// Whether each pathway applies.
+    fn pathways(&self) -> &[Tri] {
+        self.members.get(self.paths_at..).unwrap_or(&[])
+    }
+
     fn recs(&self) -> &[Tri] {
-        self.members.get(self.recs_at..).unwrap_or(&[])
+        self.members.get(self.recs_at..self.paths_at).unwrap_or(&[])
     }
 
     /// Whether each recommendation applies, in the artifact's order

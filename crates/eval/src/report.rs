@@ -315,7 +315,7 @@ impl<'e> Outcome<'e> {
             .collect();
         let mut pathways = Vec::with_capacity(art.pathways.len());
         let mut k = 0;
-        for (p, applies) in art.pathways.iter().zip(&self.pathways) {
+        for (p, applies) in art.pathways.iter().zip(self.pathways()) {
             let first = k;
             let pathway_why = |this: &Self| match (&p.when, applies) {
                 (Some(w), Some(false)) => {
@@ -497,7 +497,7 @@ impl<'e> Outcome<'e> {
 
     fn pathway_applies(&self, p: &guidepath_ir::Pathway) -> Option<Tri> {
         let i = self.ev.artifact.pathways.iter().position(|x| std::ptr::eq(x, p))?;
-        self.pathways.get(i).copied()
+        self.pathways().get(i).copied()
     }
 
     pub(crate) fn undecided(&self, why: &Open<'e>) -> Why<'e> {
