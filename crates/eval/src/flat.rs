@@ -17,7 +17,7 @@
 use crate::bind::{Bound, Value};
 use crate::value::{self, Tri, V};
 use crate::why::Open;
-use crate::{compare, in_range, Evaluator, NodeValue, Parts, StepValue, Strat};
+use crate::{compare, in_range, membership, Evaluator, NodeValue, Parts, StepValue, Strat};
 use guidepath_ir::{Artifact, CmpOp, Expr, Input, NodeKind, SetOp, Unit, ValueType};
 
 /// Deepest stack one condition may need; a deeper condition is an atom.
@@ -274,14 +274,7 @@ impl Program {
                     Some(NodeValue { value: V::Bool(t), .. }) => byte(*t),
                     _ => UNKNOWN,
                 },
-                Op::Member { node, stratum, negated } => {
-                    let t = nodes
-                        .get(*node as usize)
-                        .and_then(|n| members.get(n.first_member as usize + *stratum as usize))
-                        .copied()
-                        .flatten();
-                    byte(t.map(|x| x != *negated))
-                }
+                Op::Member { node, stratum, negated } => byte(membership(&nodes, &members, *node, *stratum, *negated)),
                 Op::Number { input, op, c, unit } => {
                     let input_ty = art.inputs.get(*input as usize)?;
                     byte(number(*op, b.get(*input), input_ty, *c, *unit))

@@ -506,12 +506,7 @@ impl Evaluator {
                 V::Bool(in_range(self.expr(expr, b, nodes, members), *lo, *hi, *unit, *negated))
             }
             Expr::InStratum { node, stratum, negated } => {
-                let t = nodes
-                    .get(*node as usize)
-                    .and_then(|n| members.get(n.first_member as usize + *stratum as usize))
-                    .copied()
-                    .flatten();
-                V::Bool(if *negated { t.map(|x| !x) } else { t })
+                V::Bool(membership(nodes, members, *node, *stratum, *negated))
             }
             Expr::IsValue { expr, value, negated } => match self.expr(expr, b, nodes, members) {
                 V::Enum(Some(s)) => V::Bool(Some((s == value) != *negated)),
@@ -602,6 +597,16 @@ impl Evaluator {
             None => V::Unknown,
         }
     }
+}
+
+/// `node is stratum` (or `is not`): the membership a stratification wrote.
+fn membership(nodes: &[NodeValue<'_>], members: &[Tri], node: u32, stratum: u32, negated: bool) -> Tri {
+    let t = nodes
+        .get(node as usize)
+        .and_then(|n| members.get(n.first_member as usize + stratum as usize))
+        .copied()
+        .flatten();
+    t.map(|x| x != negated)
 }
 
 /// `v in lo..hi` (or `not in`), three-valued.
