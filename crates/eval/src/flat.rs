@@ -5,14 +5,16 @@
 //! `V` for every node of every condition, and a call for every condition.
 //! Here a patient is one loop: connectives (`and`, `or`, `not`, labels)
 //! are one operation each over bytes, the common tests are decided where
-//! the data is (a boolean input, a number input against a constant, an
-//! answer against the values a test names, a stratum membership), and
-//! results are stored as they are found. Anything else is an atom the tree
-//! walk evaluates, and a definition of another type than truth is the tree
-//! walk's node, so every result is the tree walk's: each typed operation
-//! computes what the tree walk computes for every value it can meet
-//! (`tests/eval.rs` holds the two to each other on generated patients of
-//! every shipped guideline, and so does the `patient` fuzz target).
+//! the data is (a boolean input; a number or duration input, or a node,
+//! against a constant; an answer against the values a test names; a
+//! stratum membership; a score's points), and results are stored as they
+//! are found. Anything else is an atom the tree walk evaluates, and a
+//! definition of another type is the tree walk's node, so every result is
+//! the tree walk's: each typed operation computes what the tree walk
+//! computes for every value it can meet (`tests/needs.rs` holds the two to
+//! each other on generated patients of the shipped and of random
+//! guidelines and on bound values of any type, and so does the `patient`
+//! fuzz target).
 
 use crate::bind::{Bound, Value};
 use crate::value::{self, Tri, V};
@@ -341,7 +343,9 @@ impl Program {
                             }
                         }
                     }
-                    debug_assert_eq!(nodes.len(), *k as usize);
+                    if nodes.len() != *k as usize {
+                        return None;
+                    }
                     nodes.push(NodeValue { value, why, first_member: 0, strat: Strat::Outside });
                     continue;
                 }
