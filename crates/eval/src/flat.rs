@@ -20,7 +20,7 @@ use crate::bind::{Bound, Value};
 use crate::value::{self, Tri, V};
 use crate::why::Open;
 use crate::{compare, in_range, membership, Evaluator, NodeValue, Parts, StepValue, Strat};
-use guidepath_ir::{Artifact, CmpOp, Expr, Input, NodeKind, SetOp, Unit, ValueType};
+use guidepath_ir::{Artifact, CmpOp, Expr, NodeKind, SetOp, Unit, ValueType};
 
 /// Deepest stack one condition may need; a deeper condition is an atom.
 /// A power of two: places on the stack are taken modulo its size, which
@@ -277,10 +277,14 @@ impl Program {
                     _ => UNKNOWN,
                 },
                 Op::Member { node, stratum, negated } => byte(membership(&nodes, &members, *node, *stratum, *negated)),
-                Op::Number { input, op, c, unit } => {
-                    let input_ty = art.inputs.get(*input as usize)?;
-                    byte(number(*op, b.get(*input), input_ty, *c, *unit))
-                }
+                Op::Number { input, op, c, unit } => byte(match b.get(*input) {
+                    // Two points: the ordinary comparison, as `compare`
+                    // makes it.
+                    Some(Value::Num(x)) => crate::order(*op, x.partial_cmp(c)),
+                    // Unanswered (an interval) or of another type: the
+                    // tree walk's way.
+                    _ => compare(*op, &ev.input(*input, b), &V::Qty(*c, *unit)),
+                }),
                 Op::Duration { input, op, c } => {
                     let c = self.durations.get(*c as usize)?;
                     match b.get(*input) {
@@ -288,10 +292,7 @@ impl Program {
                         Some(Value::Duration(d)) => byte(c.duration.and_then(|c| crate::order(*op, d.compare(c)))),
                         // Unknown: no duration to compare.
                         None => UNKNOWN,
-                        Some(other) => {
-                            let v = value::of_bound(other, art.inputs.get(*input as usize)?);
-                            byte(compare(*op, &v, &V::Qty(c.value, c.unit)))
-                        }
+                        Some(_) => byte(compare(*op, &ev.input(*input, b), &V::Qty(c.value, c.unit))),
                     }
                 }
                 Op::NodeNumber { node, op, c, unit } => {
@@ -599,20 +600,6 @@ fn truth(t: u8) -> Tri {
         TRUE => Some(true),
         _ => None,
     }
-}
-
-/// What the tree walk gives a number input compared with a constant: a
-/// number is its point, an unanswered input the interval it could take;
-/// both meet the constant as an interval (its unit does not matter to a
-/// number). A value of another type takes the tree walk's way.
-fn number(op: CmpOp, v: Option<&Value>, input: &Input, c: f64, unit: Option<Unit>) -> Tri {
-    let l = match v {
-        // Two points: the ordinary comparison, as `compare` makes it.
-        Some(Value::Num(x)) => return crate::order(op, x.partial_cmp(&c)),
-        Some(other) => value::of_bound(other, input),
-        None => value::unknown_of(input),
-    };
-    compare(op, &l, &V::Qty(c, unit))
 }
 
 /// What the tree walk gives `is value` or a set test for an enum or set
