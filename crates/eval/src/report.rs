@@ -94,7 +94,7 @@ impl<'a> Report<'a> {
 }
 
 /// Why an item is not decided; only the members of its state are present.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub struct Why<'a> {
     /// Undecided: the missing fields (input paths) that would decide it.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,7 +123,7 @@ impl Why<'_> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct Reason<'a> {
     /// The condition as written.
     pub condition: Cow<'a, str>,
@@ -134,7 +134,7 @@ pub struct Reason<'a> {
     pub message: Cow<'a, str>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct Cause<'a> {
     /// The condition as written, or the name of the definition.
     pub condition: std::borrow::Cow<'a, str>,

@@ -54,12 +54,14 @@ impl Report<'_> {
             }
             _ => guideline(out, self),
         }
+        let mut written = Written::default();
+        let w = &mut written;
         key!(out, "strata");
-        list(out, &self.strata, &heads.strata, stratification);
+        list(out, &self.strata, &heads.strata, |o, s, h| stratification(o, s, h, w));
         key!(out, "scores");
-        list(out, &self.scores, &heads.scores, score);
+        list(out, &self.scores, &heads.scores, |o, s, h| score(o, s, h, w));
         key!(out, "recommendations");
-        list(out, &self.recommendations, &heads.recommendations, recommendation);
+        list(out, &self.recommendations, &heads.recommendations, |o, r, h| recommendation(o, r, h, w));
         key!(out, "pathways");
         out.push(b'[');
         for (k, p) in self.pathways.iter().enumerate() {
@@ -67,7 +69,7 @@ impl Report<'_> {
                 out.push(b',');
             }
             let steps = heads.steps.get(k).map_or(&[][..], Vec::as_slice);
-            pathway(out, p, heads.pathways.get(k), steps);
+            pathway(out, p, heads.pathways.get(k), steps, w);
         }
         out.push(b']');
         if let Some(e) = &self.explanation {
@@ -214,7 +216,7 @@ fn recommendation_from<'a>(r: &Recommendation<'a>) -> Texts<'a> {
     [Some(r.id), r.title, Some(direction(r.direction)), Some(r.action), r.strength, r.certainty, r.level]
 }
 
-fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>, head: Option<&Head<'_>>) {
+fn stratification<'r>(out: &mut Vec<u8>, s: &'r Stratification<'r>, head: Option<&Head<'_>>, w: &mut Written<'r>) {
     item_head(out, head, s.id, s.title);
     key!(out, "state");
     state(out, s.state);
@@ -224,11 +226,11 @@ fn stratification(out: &mut Vec<u8>, s: &Stratification<'_>, head: Option<&Head<
         key!(out, "stratum_title");
         string(out, t);
     }
-    why(out, &s.why);
+    w.why(out, &s.why);
     out.push(b'}');
 }
 
-fn score(out: &mut Vec<u8>, s: &Score<'_>, head: Option<&Head<'_>>) {
+fn score<'r>(out: &mut Vec<u8>, s: &'r Score<'r>, head: Option<&Head<'_>>, w: &mut Written<'r>) {
     item_head(out, head, s.id, s.title);
     key!(out, "state");
     state(out, s.state);
@@ -238,14 +240,14 @@ fn score(out: &mut Vec<u8>, s: &Score<'_>, head: Option<&Head<'_>>) {
     value(out, &s.min);
     key!(out, "max");
     value(out, &s.max);
-    why(out, &s.why);
+    w.why(out, &s.why);
     out.push(b'}');
 }
 
-fn recommendation(out: &mut Vec<u8>, r: &Recommendation<'_>, head: Option<&Head<'_>>) {
+fn recommendation<'r>(out: &mut Vec<u8>, r: &'r Recommendation<'r>, head: Option<&Head<'_>>, w: &mut Written<'r>) {
     head_or(out, head, &recommendation_from(r), |o| recommendation_head(o, r));
     state_applies(out, r.state, r.applies);
-    why(out, &r.why);
+    w.why(out, &r.why);
     if let Some(t) = r.rationale {
         key!(out, "rationale");
         string(out, t);
@@ -277,22 +279,28 @@ fn direction(d: Direction) -> &'static str {
     }
 }
 
-fn pathway(out: &mut Vec<u8>, p: &Pathway<'_>, head: Option<&Head<'_>>, steps: &[Head<'_>]) {
+fn pathway<'r>(
+    out: &mut Vec<u8>,
+    p: &'r Pathway<'r>,
+    head: Option<&Head<'_>>,
+    steps: &[Head<'_>],
+    w: &mut Written<'r>,
+) {
     item_head(out, head, p.id, p.title);
     state_applies(out, p.state, p.applies);
-    why(out, &p.why);
+    w.why(out, &p.why);
     key!(out, "steps");
-    list(out, &p.steps, steps, step);
+    list(out, &p.steps, steps, |o, s, h| step(o, s, h, w));
     out.push(b'}');
 }
 
-fn step(out: &mut Vec<u8>, s: &Step<'_>, head: Option<&Head<'_>>) {
+fn step<'r>(out: &mut Vec<u8>, s: &'r Step<'r>, head: Option<&Head<'_>>, w: &mut Written<'r>) {
     item_head(out, head, s.id, s.title);
     state_applies(out, s.state, s.applies);
-    why(out, &s.why);
+    w.why(out, &s.why);
     if let Some(d) = &s.deadline {
         key!(out, "deadline");
-        deadline(out, d);
+        deadline(out, d, w);
     }
     if let Some(t) = s.responsible {
         key!(out, "responsible");
@@ -305,7 +313,7 @@ fn step(out: &mut Vec<u8>, s: &Step<'_>, head: Option<&Head<'_>>) {
     out.push(b'}');
 }
 
-fn deadline(out: &mut Vec<u8>, d: &Deadline<'_>) {
+fn deadline<'r>(out: &mut Vec<u8>, d: &'r Deadline<'r>, w: &mut Written<'r>) {
     out.push(b'{');
     key!(out, "state", first);
     state(out, d.state);
@@ -315,7 +323,7 @@ fn deadline(out: &mut Vec<u8>, d: &Deadline<'_>) {
     string(out, d.within);
     key!(out, "after");
     string(out, d.after);
-    why(out, &d.why);
+    w.why(out, &d.why);
     out.push(b'}');
 }
 
@@ -333,6 +341,48 @@ fn state_applies(out: &mut Vec<u8>, s: State, applies: Option<bool>) {
     state(out, s);
     key!(out, "applies");
     opt_bool(out, applies);
+}
+
+/// The whys a result has written so far, with where their bytes are in
+/// `out`. A pathway's steps are often undecided for the pathway's own
+/// reasons, so one result writes the same why many times; a why equal to
+/// one written before is copied from it. Equal whys write equal bytes, so
+/// the output is the same; at most [`Written::MAX`] are kept, so a result
+/// of many distinct whys costs a bounded number of comparisons each.
+/// Kept on the stack: a result is written per patient.
+#[derive(Default)]
+struct Written<'r> {
+    whys: [(Option<&'r Why<'r>>, std::ops::Range<usize>); Written::MAX],
+}
+
+impl<'r> Written<'r> {
+    const MAX: usize = 8;
+
+    fn why(&mut self, out: &mut Vec<u8>, w: &'r Why<'r>) {
+        if w.needs.is_none() && w.reasons.is_none() && w.because.is_none() {
+            return;
+        }
+        let mut free = None;
+        for (x, at) in &mut self.whys {
+            match x {
+                Some(x) if *x == w => {
+                    out.extend_from_within(at.clone());
+                    return;
+                }
+                Some(_) => {}
+                None => {
+                    free = Some((x, at));
+                    break;
+                }
+            }
+        }
+        let start = out.len();
+        why(out, w);
+        if let Some((x, at)) = free {
+            *x = Some(w);
+            *at = start..out.len();
+        }
+    }
 }
 
 /// The members of a [`Why`] that are present, each after a comma (they
@@ -384,7 +434,12 @@ fn cause(out: &mut Vec<u8>, c: &Cause<'_>) {
 }
 
 /// An array of what `item` writes, each item with its head if any.
-fn list<T>(out: &mut Vec<u8>, items: &[T], heads: &[Head<'_>], item: fn(&mut Vec<u8>, &T, Option<&Head<'_>>)) {
+fn list<'r, T>(
+    out: &mut Vec<u8>,
+    items: &'r [T],
+    heads: &[Head<'_>],
+    mut item: impl FnMut(&mut Vec<u8>, &'r T, Option<&Head<'_>>),
+) {
     out.push(b'[');
     for (k, x) in items.iter().enumerate() {
         if k > 0 {
