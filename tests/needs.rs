@@ -174,23 +174,35 @@ fn any_value(rng: &mut TestRng) -> Option<guidepath_eval::Value> {
 
 /// Every recommendation's condition and its negation, asked as conditions
 /// in an order that differs from the artifact's (so each reads a scratch
-/// space other conditions have written), against `evaluate`.
+/// space other conditions have written), against `evaluate`; and pairs of
+/// them asked as one condition of two parts, against Kleene `and` of the
+/// two.
 fn check_conditions(ev: &Evaluator, patient: &Value, rng: &mut TestRng) -> Result<(), TestCaseError> {
-    use guidepath_ir::Expr;
+    use guidepath_eval::Part;
     let Ok(bound) = ev.bind(patient) else { return Ok(()) };
     let outcome = ev.evaluate(&bound);
-    let mut asked: Vec<(Expr, Option<bool>, &str)> = Vec::new();
+    let mut asked: Vec<(Part<'_>, Option<bool>, &str)> = Vec::new();
     for (r, applies) in ev.artifact().recommendations.iter().zip(outcome.recommendations_applied()) {
-        asked.push((r.when.clone(), *applies, &r.id));
-        asked.push((Expr::Not(Box::new(r.when.clone())), applies.map(|a| !a), &r.id));
+        asked.push((Part::holds(&r.when), *applies, &r.id));
+        asked.push((Part::fails(&r.when), applies.map(|a| !a), &r.id));
     }
     for k in (1..asked.len()).rev() {
         asked.swap(k, rng.random_range(0..=k));
     }
     let mut scratch = guidepath_eval::Scratch::default();
-    for (e, want, id) in asked {
-        let cond = ev.condition(e).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        prop_assert_eq!(ev.holds(&cond, &bound, &mut scratch), want, "recommendation {} for {}", id, patient);
+    for (part, want, id) in &asked {
+        let cond = ev.condition(&[*part]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(ev.holds(&cond, &bound, &mut scratch), *want, "recommendation {} for {}", id, patient);
+    }
+    for pair in asked.windows(2) {
+        let [(a, x, ida), (b, y, idb)] = pair else { continue };
+        let want = match (x, y) {
+            (Some(false), _) | (_, Some(false)) => Some(false),
+            (Some(true), Some(true)) => Some(true),
+            _ => None,
+        };
+        let cond = ev.condition(&[*a, *b]).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert_eq!(ev.holds(&cond, &bound, &mut scratch), want, "{} and {} for {}", ida, idb, patient);
     }
     Ok(())
 }

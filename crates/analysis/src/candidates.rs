@@ -22,6 +22,12 @@ impl Candidates {
         }
     }
 
+    /// The inputs listed, in increasing order: for a question, those it
+    /// reads, directly or through the nodes it uses.
+    pub fn inputs(&self) -> Vec<u32> {
+        self.per_input.iter().map(|e| e.0).collect()
+    }
+
     pub fn of(&self, input: u32) -> &[Value] {
         self.entry(input).map_or(&[], |e| e.1.as_slice())
     }
@@ -89,18 +95,18 @@ pub fn for_inputs(art: &Artifact) -> Candidates {
     from_exprs(art, every_expr(art), &every)
 }
 
-/// Candidates for one question: from the constants it compares with, and
-/// those of the nodes it reads. A condition can tell apart only the values
+/// Candidates for one question, the conjunction of `goal`: from the
+/// constants it compares with, and those of the nodes it reads. A condition can tell apart only the values
 /// its own constants separate, so these cover every case of the question,
 /// and a question costs what it holds, not what the whole guideline holds
 /// (20,000 comparisons with distinct constants once cost 20,000 × 40,000
 /// evaluations).
-pub fn for_question(art: &Artifact, goal: &Expr) -> Candidates {
+pub fn for_question(art: &Artifact, goal: &[&Expr]) -> Candidates {
     let mut seen = std::collections::HashSet::new();
     let mut read = std::collections::BTreeSet::new();
     let mut all = Vec::new();
     let mut todo = Vec::with_capacity(16);
-    todo.push(goal);
+    todo.extend_from_slice(goal);
     while let Some(e) = todo.pop() {
         all.push(e);
         match e {

@@ -11,7 +11,7 @@
 
 use crate::candidates;
 use crate::search::{Analysis, Answer};
-use guidepath_eval::{Evaluator, State};
+use guidepath_eval::{Evaluator, Part, State};
 use guidepath_ir::{Anchor, Artifact, Expr, Input, NodeKind, ValueType};
 use std::collections::HashMap;
 
@@ -256,7 +256,7 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
         let (Some(m), Some(an), Some(eo), Some(en)) = (&merged, &analysis, &ev_old, &ev_new) else {
             return Semantic::Unknown(d_not_compared(&merged));
         };
-        match an.ask(goal) {
+        match an.ask(&[Part::holds(&goal)]) {
             Answer::Witness(w) => {
                 let patient = candidates::to_json(&m.art, &w);
                 let (was, is) = (outcome(eo, &patient), outcome(en, &patient));

@@ -31,6 +31,7 @@ mod search;
 mod witness;
 
 use guidepath_check::{check_and_lower, Checked, Compiled, Diagnostic, FileSystem, Lowered, Overlay, SourceFile};
+use guidepath_eval::Part;
 use guidepath_ir::{Direction, Expr, NodeKind, Place};
 use guidepath_syntax::{ast, Code, Span};
 use search::{with_analysis, Analysis, Answer};
@@ -208,22 +209,20 @@ impl Findings<'_> {
     }
 }
 
-fn strata(an: &Analysis, f: &mut Findings) {
+fn strata<'a>(an: &Analysis<'a>, f: &mut Findings) {
     let art = an.art;
     for node in &art.nodes {
         let NodeKind::Stratify { population, strata } = &node.kind else { continue };
         let Some(decl) = find_stratify(&f.file.ast, &node.id) else { continue };
-        let with_pop = |mut parts: Vec<Expr>| {
-            if let Some(p) = population {
-                parts.insert(0, p.clone());
-            }
-            Expr::And(parts)
+        // The population, then `parts`: what a stratum's question asks.
+        let with_pop = |parts: &mut dyn Iterator<Item = Part<'a>>| -> Vec<Part<'a>> {
+            population.iter().map(Part::holds).chain(parts).collect()
         };
         // Overlaps: strata i and j both hold.
         for i in 0..strata.len() {
             for j in i + 1..strata.len() {
                 let (Some(a), Some(b)) = (decl.strata.get(i), decl.strata.get(j)) else { continue };
-                match an.ask(with_pop(vec![strata[i].when.clone(), strata[j].when.clone()])) {
+                match an.ask(&with_pop(&mut [Part::holds(&strata[i].when), Part::holds(&strata[j].when)].into_iter())) {
                     Answer::Witness(w) => {
                         let json = candidates::to_json(art, &w);
                         let test = witness::test_block(
@@ -251,8 +250,8 @@ fn strata(an: &Analysis, f: &mut Findings) {
             }
         }
         // Gaps: the population holds and no stratum does.
-        let goal = with_pop(strata.iter().map(|s| Expr::Not(Box::new(s.when.clone()))).collect());
-        match an.ask(goal) {
+        let goal = with_pop(&mut strata.iter().map(|s| Part::fails(&s.when)));
+        match an.ask(&goal) {
             Answer::Witness(w) => {
                 let json = candidates::to_json(art, &w);
                 let names: Vec<String> = decl.strata.iter().map(|s| format!("`{}`", s.name.name)).collect();
@@ -342,7 +341,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
     let mut reachable = vec![false; recs.len()];
     for (i, a) in recs.iter().enumerate() {
         let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
-        match an.ask(a.when.clone()) {
+        match an.ask(&[Part::holds(&a.when)]) {
             Answer::Witness(_) => reachable[i] = true,
             Answer::None => f.add(
                 Diagnostic::new(
@@ -378,7 +377,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
         }
         let Some(da) = decls.get(a.id.as_str()).copied() else { continue };
         let Some(db) = decls.get(b.id.as_str()).copied() else { continue };
-        match an.ask(Expr::And(vec![a.when.clone(), b.when.clone()])) {
+        match an.ask(&[Part::holds(&a.when), Part::holds(&b.when)]) {
             Answer::Witness(w) => {
                 let json = candidates::to_json(art, &w);
                 let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
@@ -417,8 +416,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
     let mut implied: std::collections::HashMap<(usize, usize), bool> = std::collections::HashMap::new();
     let mut implies = |i: usize, j: usize| {
         *implied.entry((i, j)).or_insert_with(|| {
-            let goal = Expr::And(vec![recs[i].when.clone(), Expr::Not(Box::new(recs[j].when.clone()))]);
-            matches!(an.ask(goal), Answer::None)
+            matches!(an.ask(&[Part::holds(&recs[i].when), Part::fails(&recs[j].when)]), Answer::None)
         })
     };
     for (i, a) in recs.iter().enumerate() {
@@ -465,7 +463,7 @@ fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
             if a.action != b.action || a.direction == b.direction {
                 continue;
             }
-            if let Answer::Witness(w) = an.ask(Expr::And(vec![a.when.clone(), b.when.clone()])) {
+            if let Answer::Witness(w) = an.ask(&[Part::holds(&a.when), Part::holds(&b.when)]) {
                 let json = candidates::to_json(an.art, &w);
                 let (dir, other) = match a.direction {
                     Direction::For => ("for", "against"),
@@ -548,8 +546,8 @@ fn constants(an: &Analysis, f: &mut Findings) {
         let (can_true, can_false) = match sides {
             Some(s) => s,
             None => {
-                let can_false = !matches!(an.ask(Expr::Not(Box::new(e.clone()))), Answer::None);
-                (can_false && !matches!(an.ask(e.clone()), Answer::None), can_false)
+                let can_false = !matches!(an.ask(&[Part::fails(e)]), Answer::None);
+                (can_false && !matches!(an.ask(&[Part::holds(e)]), Answer::None), can_false)
             }
         };
         if can_true && can_false {

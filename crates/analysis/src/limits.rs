@@ -16,9 +16,9 @@
 
 use crate::search::Answer;
 use crate::{candidates, witness, Analysis, Findings};
-use guidepath_eval::{Bound, Evaluator, Value};
+use guidepath_eval::{Bound, Evaluator, Part, Value};
 use guidepath_ir::calendar::{add_duration, days_from_civil, format_date};
-use guidepath_ir::{Anchor, Artifact, Duration, Expr};
+use guidepath_ir::{Anchor, Artifact, Duration};
 use guidepath_syntax::{ast, Code, Diagnostic};
 use std::cell::OnceCell;
 
@@ -238,14 +238,14 @@ impl Cx<'_, '_> {
         steps: &[usize],
         violated: impl Fn(&Dates) -> Option<String>,
     ) -> Option<(serde_json::Value, String)> {
-        let mut parts: Vec<Expr> = self.ip.when.iter().cloned().collect();
+        let mut parts: Vec<Part<'_>> = self.ip.when.iter().map(Part::holds).collect();
         for &s in steps {
             let id = &self.p.steps.get(s)?.name.name;
-            if let Some(w) = self.ip.steps.iter().find(|x| &x.id == id).and_then(|x| x.when.clone()) {
-                parts.push(w);
+            if let Some(w) = self.ip.steps.iter().find(|x| &x.id == id).and_then(|x| x.when.as_ref()) {
+                parts.push(Part::holds(w));
             }
         }
-        let Answer::Witness(values) = self.an.ask(Expr::And(parts)) else { return None };
+        let Answer::Witness(values) = self.an.ask(&parts) else { return None };
         // Built from a checked artifact: no hash to verify.
         let ev = self.probe.get_or_init(|| Evaluator::new_in_process(self.an.pathway_probe(self.ip)).ok()).as_ref()?;
         let first = days_from_civil(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2);

@@ -2,7 +2,7 @@
 //! is a proof.
 
 use crate::candidates::{self, Candidates};
-use guidepath_eval::{Bound, Condition, Evaluator, Scratch, Value};
+use guidepath_eval::{Bound, Condition, Evaluator, Part, Scratch, Value};
 use guidepath_ir::{Artifact, Expr, Node, NodeKind, Pathway, Recommendation};
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -72,21 +72,21 @@ impl<'a> Analysis<'a> {
         an
     }
 
-    /// Searches for a patient for whom `goal` holds. The goal is taken by
-    /// value: the condition it becomes owns it, and most questions are
-    /// built for the asking.
-    pub fn ask(&self, goal: Expr) -> Answer {
+    /// Searches for a patient for whom every part of `goal` holds. The
+    /// parts borrow the guideline's conditions: a question copies nothing.
+    pub fn ask(&self, goal: &[Part<'_>]) -> Answer {
         let Some(ev) = self.ev else {
             return Answer::NotAnalysed("the question could not be compiled".into());
         };
         let Ok(cond) = ev.condition(goal) else {
             return Answer::NotAnalysed("the question could not be compiled".into());
         };
-        let goal = cond.expr();
-        let relevant = self.art.inputs_read(goal);
-        let cands = candidates::for_question(self.art, goal);
+        let exprs: Vec<&Expr> = goal.iter().map(|p| p.expr).collect();
+        let cands = candidates::for_question(self.art, &exprs);
+        // The inputs the question reads, directly or through nodes.
+        let relevant = cands.inputs();
         let mut budget = BUDGET;
-        let mut memo = self.memo(goal);
+        let mut memo = self.memo(&exprs);
         let mut scratch = self.scratch.borrow_mut();
         let mut sx = Search {
             ev,
@@ -102,7 +102,7 @@ impl<'a> Analysis<'a> {
             if budget == 0 {
                 return Answer::NotAnalysed(format!("the search tried {BUDGET} patients without an answer"));
             }
-            return match self.outside(goal) {
+            return match self.outside_any(&exprs) {
                 Some(why) => Answer::NotAnalysed(why),
                 None => Answer::None,
             };
@@ -142,8 +142,8 @@ impl<'a> Analysis<'a> {
                 x.push_children(&mut todo);
             }
             let ([input], false, None) = (reads.as_slice(), nodes, self.outside(e)) else { continue };
-            let Ok(cond) = ev.condition((*e).clone()) else { continue };
-            let cands = candidates::for_question(self.art, e);
+            let Ok(cond) = ev.condition(&[Part::holds(e)]) else { continue };
+            let cands = candidates::for_question(self.art, &[e]);
             let mut seen = (false, false);
             for c in cands.of(*input) {
                 bound.set(*input, Some(c.clone()));
@@ -243,7 +243,14 @@ impl<'a> Analysis<'a> {
     /// `None` when every comparison in it is of a constant with an input,
     /// or of constants with item answers, booleans and enums.
     pub fn outside(&self, e: &Expr) -> Option<String> {
-        let mut todo: Vec<(&Expr, Option<&str>)> = vec![(e, None)];
+        self.outside_any(&[e])
+    }
+
+    /// Why a "no" would not be a proof for the conjunction of `exprs`: the
+    /// first part, in the order [`Analysis::outside`] meets them in
+    /// `and`, that it says of.
+    fn outside_any(&self, exprs: &[&Expr]) -> Option<String> {
+        let mut todo: Vec<(&Expr, Option<&str>)> = exprs.iter().map(|e| (*e, None)).collect();
         while let Some((e, label)) = todo.pop() {
             let why = |what: String| match label {
                 Some(text) => format!("`{text}` {what}"),
@@ -363,14 +370,16 @@ struct Memo {
 }
 
 impl Analysis<'_> {
-    fn memo(&self, goal: &Expr) -> Option<Memo> {
+    fn memo(&self, goal: &[&Expr]) -> Option<Memo> {
         let art = self.art;
         // Inputs read inside a score, and read elsewhere.
         let mut inside = BTreeSet::new();
         let mut elsewhere = BTreeSet::new();
         let mut scores: Vec<u32> = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        let mut todo: Vec<(&Expr, bool)> = vec![(goal, false)];
+        let mut todo: Vec<(&Expr, bool)> = goal.iter().map(|e| (*e, false)).collect();
+        // One buffer for every expression's children.
+        let mut children = Vec::new();
         while let Some((e, in_score)) = todo.pop() {
             match e {
                 Expr::Input(i) | Expr::Points(i) => {
@@ -397,9 +406,8 @@ impl Analysis<'_> {
                     }
                 }
                 _ => {
-                    let mut children = Vec::new();
                     e.push_children(&mut children);
-                    todo.extend(children.into_iter().map(|c| (c, in_score)));
+                    todo.extend(children.drain(..).map(|c| (c, in_score)));
                 }
             }
         }
@@ -416,7 +424,7 @@ impl Analysis<'_> {
 struct Search<'e, 'q> {
     ev: &'e Evaluator,
     scratch: &'q mut Scratch<'e>,
-    cond: &'q Condition,
+    cond: &'q Condition<'q>,
     bound: Bound,
     /// For each input of `relevant`: which of its candidates it holds
     /// ([`UNSET`]: none yet).

@@ -5,16 +5,38 @@
 //! condition reads, in a [`Scratch`] reused across questions. So a question
 //! costs what it reads, not what the guideline holds.
 
-use crate::value::{Tri, V};
+use crate::value::Tri;
 use crate::{Bound, Evaluator, NodeValue};
 use guidepath_ir::{ArtifactError, Expr, NodeKind};
 use std::collections::BTreeSet;
 
-/// A condition over an evaluator's inputs and nodes, with the nodes it
-/// reads (transitively, in evaluation order).
-pub struct Condition {
-    expr: Expr,
+/// A condition over an evaluator's inputs and nodes: its parts, all of
+/// which must hold, with the nodes they read (transitively, in evaluation
+/// order). The parts are borrowed: a question is made of the guideline's
+/// own conditions, which need not be copied to be asked.
+pub struct Condition<'g> {
+    parts: Vec<Part<'g>>,
     nodes: Vec<u32>,
+}
+
+/// One part of a [`Condition`]: an expression that must hold, or, when
+/// `negated`, one that must not.
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'g> {
+    pub expr: &'g Expr,
+    pub negated: bool,
+}
+
+impl<'g> Part<'g> {
+    /// `expr` holds.
+    pub fn holds(expr: &'g Expr) -> Part<'g> {
+        Part { expr, negated: false }
+    }
+
+    /// `expr` does not hold.
+    pub fn fails(expr: &'g Expr) -> Part<'g> {
+        Part { expr, negated: true }
+    }
 }
 
 /// Node values and stratum memberships of the last evaluation. Only the
@@ -28,23 +50,27 @@ pub struct Scratch<'e> {
     members: Vec<Tri>,
 }
 
-impl Condition {
-    /// The condition's expression.
-    pub fn expr(&self) -> &Expr {
-        &self.expr
+impl<'g> Condition<'g> {
+    /// The condition's parts.
+    pub fn parts(&self) -> &[Part<'g>] {
+        &self.parts
     }
 }
 
 impl Evaluator {
-    /// Prepares a condition built against this evaluator's artifact, after
-    /// checking it as the artifact's own conditions are checked (references
-    /// in range, nesting bounded).
-    pub fn condition(&self, expr: Expr) -> Result<Condition, ArtifactError> {
-        self.shape.check_condition(&expr)?;
+    /// Prepares the conjunction of `parts`, built against this evaluator's
+    /// artifact, after checking each part as the artifact's own conditions
+    /// are checked (references in range, nesting bounded). It holds as
+    /// `and` of the parts (each under `not` when negated) holds, in the
+    /// same three values.
+    pub fn condition<'g>(&self, parts: &[Part<'g>]) -> Result<Condition<'g>, ArtifactError> {
+        for p in parts {
+            self.shape.check_condition(p.expr)?;
+        }
         let art = &self.artifact;
         let mut seen: BTreeSet<u32> = BTreeSet::new();
         let mut todo: Vec<&Expr> = Vec::with_capacity(16);
-        todo.push(&expr);
+        todo.extend(parts.iter().map(|p| p.expr));
         while let Some(e) = todo.pop() {
             if let Expr::Node(k) | Expr::InStratum { node: k, .. } = e {
                 if let Some(node) = art.nodes.get(*k as usize) {
@@ -62,12 +88,12 @@ impl Evaluator {
             e.push_children(&mut todo);
         }
         let nodes = seen.into_iter().collect();
-        Ok(Condition { expr, nodes })
+        Ok(Condition { parts: parts.to_vec(), nodes })
     }
 
     /// Whether the condition holds for the bound data (`None`: undecided),
     /// with the same three-valued semantics as [`Evaluator::evaluate`].
-    pub fn holds<'e>(&'e self, c: &Condition, b: &Bound, scratch: &mut Scratch<'e>) -> Tri {
+    pub fn holds<'e>(&'e self, c: &Condition<'_>, b: &Bound, scratch: &mut Scratch<'e>) -> Tri {
         let n = self.artifact.nodes.len();
         if scratch.nodes.len() != n || scratch.members.len() != self.strata {
             scratch.nodes = (0..n).map(|_| NodeValue::unknown()).collect();
@@ -78,9 +104,19 @@ impl Evaluator {
             scratch.nodes[k as usize] = v;
         }
         let nodes: &[NodeValue<'_>] = &scratch.nodes;
-        match self.expr(&c.expr, b, nodes, &scratch.members) {
-            V::Bool(t) => t,
-            _ => None,
+        // Kleene `and`, as the walk's: false wins over unknown.
+        let mut unknown = false;
+        for p in &c.parts {
+            match self.cond(p.expr, b, nodes, &scratch.members) {
+                Some(v) if v == p.negated => return Some(false),
+                Some(_) => {}
+                None => unknown = true,
+            }
+        }
+        if unknown {
+            None
+        } else {
+            Some(true)
         }
     }
 

@@ -29,7 +29,7 @@ mod why;
 mod write;
 
 pub use bind::{BindError, Bound, Value};
-pub use condition::{Condition, Scratch};
+pub use condition::{Condition, Part, Scratch};
 pub use guidepath_ir::{Artifact, ArtifactError};
 
 use guidepath_ir::calendar::add_duration;
