@@ -318,15 +318,21 @@ fn values_for(input: &Input, c: &Constants) -> Vec<Value> {
 fn numbers(consts: &[f64], range: Option<(f64, f64)>, integer: bool) -> Vec<f64> {
     let (lo, hi) = range.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
     let inside = |x: f64| x >= lo && x <= hi && (!integer || x.fract() == 0.0);
-    let mut ks: Vec<f64> = Vec::new();
-    for c in consts {
-        let xs = if integer && c.fract() != 0.0 { vec![c.floor(), c.ceil()] } else { vec![*c] };
-        ks.extend(xs.into_iter().filter(|x| inside(*x)));
+    // Two lists for the question, not one for each constant: a question
+    // asks this of every input it compares.
+    let mut ks: Vec<f64> = Vec::with_capacity(consts.len());
+    for &c in consts {
+        if integer && c.fract() != 0.0 {
+            ks.extend([c.floor(), c.ceil()].into_iter().filter(|x| inside(*x)));
+        } else if inside(c) {
+            ks.push(c);
+        }
     }
     // Sorted and without repeats, in linear time after the sort.
     ks.sort_by(f64::total_cmp);
     ks.dedup();
-    let mut out = ks.clone();
+    let mut out = Vec::with_capacity(2 * ks.len() + 1);
+    out.extend_from_slice(&ks);
     let step = 1.0;
     // A value between two neighbours is neither of them, nor any other
     // constant (the constants are sorted).
