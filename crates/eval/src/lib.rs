@@ -67,9 +67,9 @@ struct Texts {
     /// Each step's time limit in ISO 8601 (empty without one), in the
     /// order of `steps`.
     withins: Vec<String>,
-    /// Each comparison (by address) as written, with the two messages a
-    /// result can give when it stays open.
-    atoms: std::collections::HashMap<usize, report::Shown>,
+    /// Each comparison (by address, in order of address) as written, with
+    /// the two messages a result can give when it stays open.
+    atoms: Vec<(usize, report::Shown)>,
 }
 
 /// Why a patient given as JSON text could not be evaluated.

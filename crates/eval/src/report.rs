@@ -317,13 +317,19 @@ impl<'e> Outcome<'e> {
         let mut k = 0;
         for (p, applies) in art.pathways.iter().zip(self.pathways()) {
             let first = k;
-            let pathway_why = |this: &Self| match (&p.when, applies) {
+            // The pathway's own causes and open conditions, worked out once
+            // for it and all its steps.
+            let pathway_causes = match (&p.when, applies) {
                 (Some(w), Some(false)) => {
                     let mut causes = Vec::new();
-                    this.because(w, &mut causes);
+                    self.because(w, &mut causes);
                     causes
                 }
                 _ => Vec::new(),
+            };
+            let pathway_open = match (&p.when, applies) {
+                (Some(w), None) => Some(self.why_of(w)),
+                _ => None,
             };
             let mut steps = Vec::with_capacity(p.steps.len());
             for s in &p.steps {
@@ -332,7 +338,7 @@ impl<'e> Outcome<'e> {
                 k += 1;
                 // Not applicable: the pathway's condition, or the step's own.
                 let excluded = || {
-                    let mut causes = pathway_why(self);
+                    let mut causes = pathway_causes.clone();
                     if causes.is_empty() {
                         if let Some(w) = &s.when {
                             self.because(w, &mut causes);
@@ -343,8 +349,8 @@ impl<'e> Outcome<'e> {
                 // Undecided: whichever of the two is.
                 let open = || {
                     let mut why = Open::default();
-                    if let (Some(w), None) = (&p.when, applies) {
-                        why.extend(&self.why_of(w));
+                    if let Some(o) = &pathway_open {
+                        why.extend(o);
                     }
                     if let Some(w) = &s.when {
                         if self.cond(w).is_none() {
@@ -415,10 +421,8 @@ impl<'e> Outcome<'e> {
             }
             let (state, why) = match applies {
                 Some(true) => (State::Decided, Why::default()),
-                Some(false) => (State::NotApplicable, self.excluded(pathway_why(self))),
-                None => {
-                    (State::Undecided, self.undecided(&p.when.as_ref().map(|w| self.why_of(w)).unwrap_or_default()))
-                }
+                Some(false) => (State::NotApplicable, self.excluded(pathway_causes)),
+                None => (State::Undecided, self.undecided(&pathway_open.unwrap_or_default())),
             };
             pathways.push(Pathway { id: &p.id, title: title(&p.title), state, applies: *applies, why, steps });
         }
@@ -525,7 +529,12 @@ impl<'e> Outcome<'e> {
     }
 
     fn reason(&self, atom: &'e Expr, label: Option<guidepath_ir::At>) -> Reason<'e> {
-        let shown = self.ev.texts().atoms.get(&(atom as *const Expr as usize));
+        let atoms = &self.ev.texts().atoms;
+        let shown = atoms
+            .binary_search_by_key(&(atom as *const Expr as usize), |(at, _)| *at)
+            .ok()
+            .and_then(|k| atoms.get(k))
+            .map(|(_, s)| s);
         let mut operands: Vec<&Expr> = Vec::new();
         atom.push_children(&mut operands);
         let times = operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
@@ -572,9 +581,11 @@ impl Shown {
     }
 }
 
-/// Every comparison of the artifact shown, by address: the atoms a result
-/// can give as the reason it stays open.
-pub(crate) fn shown_atoms(art: &guidepath_ir::Artifact) -> std::collections::HashMap<usize, Shown> {
+/// Every comparison of the artifact shown, by address (in order of
+/// address, for a binary search: cheaper than hashing for the few dozen
+/// a guideline has): the atoms a result can give as the reason it stays
+/// open.
+pub(crate) fn shown_atoms(art: &guidepath_ir::Artifact) -> Vec<(usize, Shown)> {
     let mut todo: Vec<&Expr> = Vec::new();
     for n in &art.nodes {
         match &n.kind {
@@ -590,12 +601,14 @@ pub(crate) fn shown_atoms(art: &guidepath_ir::Artifact) -> std::collections::Has
         todo.extend(&p.when);
         todo.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
     }
-    let mut out = std::collections::HashMap::new();
+    let mut out = Vec::new();
     while let Some(e) = todo.pop() {
         if matches!(e, Expr::Compare { .. } | Expr::InRange { .. } | Expr::IsValue { .. } | Expr::SetTest { .. }) {
-            out.insert(e as *const Expr as usize, Shown::of(art, e));
+            out.push((e as *const Expr as usize, Shown::of(art, e)));
         }
         e.push_children(&mut todo);
     }
+    // Each expression is met once: addresses are distinct.
+    out.sort_unstable_by_key(|(at, _)| *at);
     out
 }
