@@ -122,7 +122,7 @@ impl Text {
         // In one language, each of the choices below is its text: no key
         // needs comparing (most texts, read for every result).
         if self.0.len() == 1 {
-            return self.0.values().next().map(String::as_str);
+            return self.0.first_key_value().map(|(_, t)| t.as_str());
         }
         lang.and_then(|l| self.0.get(l))
             .or_else(|| fallback.and_then(|l| self.0.get(l)))
