@@ -96,11 +96,11 @@ pub fn for_inputs(art: &Artifact) -> Candidates {
 }
 
 /// Candidates for one question, the conjunction of `goal`: from the
-/// constants it compares with, and those of the nodes it reads. A condition can tell apart only the values
-/// its own constants separate, so these cover every case of the question,
-/// and a question costs what it holds, not what the whole guideline holds
-/// (20,000 comparisons with distinct constants once cost 20,000 × 40,000
-/// evaluations).
+/// constants it compares with, and those of the nodes it reads. A
+/// condition can tell apart only the values its own constants separate, so
+/// these cover every case of the question, and a question costs what it
+/// holds, not what the whole guideline holds (20,000 comparisons with
+/// distinct constants once cost 20,000 × 40,000 evaluations).
 pub fn for_question(art: &Artifact, goal: &[&Expr]) -> Candidates {
     let mut seen = std::collections::HashSet::new();
     let mut read = std::collections::BTreeSet::new();

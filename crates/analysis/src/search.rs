@@ -246,9 +246,9 @@ impl<'a> Analysis<'a> {
         self.outside_any(&[e])
     }
 
-    /// Why a "no" would not be a proof for the conjunction of `exprs`: the
-    /// first part, in the order [`Analysis::outside`] meets them in
-    /// `and`, that it says of.
+    /// Why a "no" would not be a proof for the conjunction of `exprs`, as
+    /// [`Analysis::outside`] says it of their `and`: the same reason, found
+    /// in the same order.
     fn outside_any(&self, exprs: &[&Expr]) -> Option<String> {
         let mut todo: Vec<(&Expr, Option<&str>)> = exprs.iter().map(|e| (*e, None)).collect();
         while let Some((e, label)) = todo.pop() {
