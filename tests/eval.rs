@@ -369,6 +369,23 @@ recommend c "C" { when sex any of { male } or sex is not female }
     assert_eq!(o.recommendation("b"), Some(Some(false)));
 }
 
+/// An explained condition shows its whole source text: one that ends in a
+/// string keeps the closing quote.
+#[test]
+fn explained_conditions_ending_in_a_string_keep_its_closing_quote() {
+    let ev = evaluator_from_text(
+        r#"guideline t.t "T" { issuer "t" version "1" status draft language en source "t" }
+input {
+  note : text
+}
+recommend noted "Noted" { when note != "abc" }
+"#,
+    );
+    let out = ev.evaluate_json(&json!({ "note": "x" })).unwrap().to_json_explained();
+    let condition = &out["explanation"][0]["conditions"][0];
+    assert_eq!(condition["text"], r#"note != "abc""#, "{out}");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 

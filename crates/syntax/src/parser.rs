@@ -465,23 +465,26 @@ fn describe_rule(rule: Rule) -> &'static str {
 
 /// Where a pair's last token ends, relative to its piece: it ends where its
 /// last inner token ends. (Every rule that ends in punctuation names it as a
-/// rule, so the last token is always a pair.) A pair's span can take in
-/// whitespace and comments skipped before an optional part that is absent.
-/// A string's last token is its inner text, without the closing quote.
-/// A span that ends in none of these (its last character is neither
-/// whitespace nor `"`, and it has no `//`) ends at its last token: most
-/// spans, found without a walk. Otherwise this follows the last child down
-/// (taken from the back, so each level costs one step, not one per child).
+/// rule, so the last token is always a pair.) A string is one token, closing
+/// quote included, though the grammar gives it an inner pair. A pair's span
+/// can take in whitespace and comments skipped before an optional part that
+/// is absent. A span that ends in neither (its last character is not
+/// whitespace and it has no `//`) ends at its last token: most spans, found
+/// without a walk. Otherwise this follows the last child down (taken from
+/// the back, so each level costs one step, not one per child).
 fn token_end(pair: &Pair<'_, Rule>) -> usize {
     let span = pair.as_span();
     let text = span.as_str();
-    // The characters of the grammar's WHITESPACE, and a string's end.
-    let walk = text.ends_with([' ', '\t', '\r', '\n', '\u{FEFF}', '"']) || text.contains("//");
+    // The characters of the grammar's WHITESPACE.
+    let walk = text.ends_with([' ', '\t', '\r', '\n', '\u{FEFF}']) || text.contains("//");
     if !walk {
         return span.end();
     }
     let mut pair = pair.clone();
     loop {
+        if pair.as_rule() == Rule::string {
+            return pair.as_span().end();
+        }
         match pair.clone().into_inner().next_back() {
             Some(last) => pair = last,
             None => return pair.as_span().end(),
@@ -1642,8 +1645,11 @@ mod tests {
     fn token_ends_found_quickly_are_the_last_tokens_ends() {
         fn walked(pair: &Pair<'_, Rule>) -> usize {
             let mut pair = pair.clone();
-            while let Some(last) = pair.clone().into_inner().next_back() {
-                pair = last;
+            while pair.as_rule() != Rule::string {
+                match pair.clone().into_inner().next_back() {
+                    Some(last) => pair = last,
+                    None => break,
+                }
             }
             pair.as_span().end()
         }
