@@ -104,7 +104,9 @@ pub fn for_inputs(art: &Artifact) -> Candidates {
 pub fn for_question(art: &Artifact, goal: &[&Expr]) -> Candidates {
     let mut seen = std::collections::HashSet::new();
     let mut read = std::collections::BTreeSet::new();
-    let mut all = Vec::new();
+    // Room for most questions' expressions, so the list is not grown from
+    // empty a few times for each of thousands of questions.
+    let mut all = Vec::with_capacity(64);
     let mut todo = Vec::with_capacity(16);
     todo.extend_from_slice(goal);
     while let Some(e) = todo.pop() {

@@ -9,52 +9,99 @@ pub fn json_text(v: &serde_json::Value) -> String {
 }
 
 /// A `test` block with the witness as `given` and the expectations as
-/// written; `note` becomes a comment above them.
+/// written; `note` becomes a comment above them. Written into one string:
+/// the analysis writes one for most findings.
 pub fn test_block(name: &str, patient: &serde_json::Value, note: &str, expects: &[String]) -> String {
-    let mut out = format!("test \"{}\" {{\n", name.replace('\\', "\\\\").replace('"', "\\\""));
-    out.push_str(&format!("  given {{ {} }}\n", given_text(patient, "")));
+    let mut out = String::with_capacity(128);
+    out.push_str("test ");
+    quoted(&mut out, name);
+    out.push_str(" {\n  given { ");
+    given(&mut out, patient, &mut String::new());
+    out.push_str(" }\n");
     if !note.is_empty() {
-        out.push_str(&format!("  // {note}\n"));
+        out.push_str("  // ");
+        out.push_str(note);
+        out.push('\n');
     }
     for e in expects {
-        out.push_str(&format!("  expect {e}\n"));
+        out.push_str("  expect ");
+        out.push_str(e);
+        out.push('\n');
     }
     out.push_str("}\n");
     out
 }
 
-/// The witness in the language's own `given` syntax.
-pub fn given_text(v: &serde_json::Value, prefix: &str) -> String {
-    let serde_json::Value::Object(m) = v else { return String::new() };
-    let mut parts = Vec::new();
-    for (k, v) in m {
-        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
-        match v {
-            serde_json::Value::Object(_) => parts.push(given_text(v, &key)),
-            serde_json::Value::Array(items) => {
-                let names: Vec<String> = items.iter().filter_map(|x| x.as_str().map(str::to_string)).collect();
-                parts.push(format!("{key}: [{}]", names.join(", ")));
-            }
-            serde_json::Value::String(s) => parts.push(format!("{key}: {}", source_value(s))),
-            other => parts.push(format!("{key}: {other}")),
+/// The members of an object as `given` writes them, appended to `out`;
+/// `key` holds the path of the object, and is as it was on return.
+fn given(out: &mut String, v: &serde_json::Value, key: &mut String) {
+    use std::fmt::Write;
+    let serde_json::Value::Object(m) = v else { return };
+    let at = key.len();
+    for (k, (name, v)) in m.iter().enumerate() {
+        if k > 0 {
+            out.push_str(", ");
         }
+        if at > 0 {
+            key.push('.');
+        }
+        key.push_str(name);
+        match v {
+            serde_json::Value::Object(_) => given(out, v, key),
+            serde_json::Value::Array(items) => {
+                out.push_str(key);
+                out.push_str(": [");
+                for (i, name) in items.iter().filter_map(|x| x.as_str()).enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    out.push_str(name);
+                }
+                out.push(']');
+            }
+            serde_json::Value::String(s) => {
+                out.push_str(key);
+                out.push_str(": ");
+                source_value(out, s);
+            }
+            other => {
+                // Writing to a String cannot fail.
+                let _ = write!(out, "{key}: {other}");
+            }
+        }
+        key.truncate(at);
     }
-    parts.join(", ")
+}
+
+/// `s` in double quotes, with `\\` and `"` escaped.
+fn quoted(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        if c == '\\' || c == '"' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
 }
 
 /// A patient string as written in source: dates and enum values bare,
 /// ISO durations as `N unit`.
-fn source_value(s: &str) -> String {
+fn source_value(out: &mut String, s: &str) {
+    use std::fmt::Write;
     if let Some(d) = Duration::parse_iso(s) {
-        return match (d.months, d.days, d.minutes) {
-            (m, 0, 0) if m % 12 == 0 && m != 0 => format!("{} years", m / 12),
-            (m, 0, 0) => format!("{m} months"),
-            (0, d, 0) => format!("{d} days"),
-            _ => format!("\"{s}\""),
+        // Writing to a String cannot fail.
+        let _ = match (d.months, d.days, d.minutes) {
+            (m, 0, 0) if m % 12 == 0 && m != 0 => write!(out, "{} years", m / 12),
+            (m, 0, 0) => write!(out, "{m} months"),
+            (0, d, 0) => write!(out, "{d} days"),
+            _ => write!(out, "\"{s}\""),
         };
+        return;
     }
     if parse_date(s).is_some() || (!s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_')) {
-        return s.to_string();
+        out.push_str(s);
+        return;
     }
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    quoted(out, s);
 }

@@ -70,6 +70,11 @@ struct Texts {
     /// Each comparison (by address, in order of address) as written, with
     /// the two messages a result can give when it stays open.
     atoms: Vec<(usize, report::Shown)>,
+    /// How many stratifications and scores there are: the lengths of a
+    /// result's lists, so none is allocated larger than it needs or at
+    /// all when empty.
+    stratifications: usize,
+    scores: usize,
 }
 
 /// Why a patient given as JSON text could not be evaluated.
@@ -224,7 +229,14 @@ impl Evaluator {
                 .flat_map(|p| &p.steps)
                 .map(|s| s.limit.as_ref().map_or_else(String::new, |l| l.amount.to_iso()))
                 .collect();
-            Texts { places, withins, atoms: report::shown_atoms(artifact) }
+            let count = |f: fn(&guidepath_ir::NodeKind) -> bool| artifact.nodes.iter().filter(|n| f(&n.kind)).count();
+            Texts {
+                places,
+                withins,
+                atoms: report::shown_atoms(artifact),
+                stratifications: count(|k| matches!(k, guidepath_ir::NodeKind::Stratify { .. })),
+                scores: count(|k| matches!(k, guidepath_ir::NodeKind::Score { .. })),
+            }
         })
     }
 

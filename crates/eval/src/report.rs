@@ -233,8 +233,8 @@ impl<'e> Outcome<'e> {
         let lang = options.lang.as_deref().or(own);
         let title = |t: &'e Text| t.get(lang, own);
         // Each list allocated once, not grown: a result is made per patient.
-        let mut strata = Vec::with_capacity(art.nodes.len());
-        let mut scores = Vec::with_capacity(art.nodes.len());
+        let mut strata = Vec::with_capacity(self.ev.texts().stratifications);
+        let mut scores = Vec::with_capacity(self.ev.texts().scores);
         for (k, (node, value)) in art.nodes.iter().zip(&self.nodes).enumerate() {
             match &node.kind {
                 NodeKind::Stratify { strata: list, population } => {
@@ -506,8 +506,8 @@ impl<'e> Outcome<'e> {
 
     pub(crate) fn undecided(&self, why: &Open<'e>) -> Why<'e> {
         let art = &self.ev.artifact;
-        let needs =
-            why.needs.sorted().iter().filter_map(|i| art.inputs.get(*i as usize).map(|x| x.path.as_str())).collect();
+        let mut needs = Vec::with_capacity(why.needs.len());
+        needs.extend(why.needs.sorted().filter_map(|i| art.inputs.get(i as usize).map(|x| x.path.as_str())));
         let reasons = why.reasons.iter().map(|r| self.reason(r.atom, r.label)).collect();
         Why { needs: Some(needs), reasons: Some(reasons), because: None }
     }

@@ -181,18 +181,21 @@ impl Needs {
         self.small == 0 && self.large.is_empty()
     }
 
-    /// The indices in ascending order.
-    pub fn sorted(&self) -> Vec<u32> {
-        let mut out: Vec<u32> = Vec::with_capacity(self.small.count_ones() as usize + self.large.len());
-        let mut bits = self.small;
-        while bits != 0 {
-            out.push(bits.trailing_zeros());
-            bits &= bits - 1;
-        }
+    /// How many indices there are.
+    pub fn len(&self) -> usize {
+        self.small.count_ones() as usize + self.large.len()
+    }
+
+    /// The indices in ascending order, without a list in between when all
+    /// are below 128 (a result's `needs` is read from this per patient).
+    pub fn sorted(&self) -> impl Iterator<Item = u32> + '_ {
+        let bits = std::iter::successors(Some(self.small), |b| Some(b & b.wrapping_sub(1)))
+            .take_while(|b| *b != 0)
+            .map(|b| b.trailing_zeros());
+        // Cloning an empty list does not allocate.
         let mut large = self.large.clone();
         large.sort_unstable();
-        out.extend(large);
-        out
+        bits.chain(large)
     }
 }
 
@@ -211,7 +214,8 @@ mod needs_tests {
         m.insert(200);
         m.insert(130);
         n.extend(&m);
-        assert_eq!(n.sorted(), vec![0, 3, 127, 130, 200]);
+        assert_eq!(n.sorted().collect::<Vec<_>>(), vec![0, 3, 127, 130, 200]);
+        assert_eq!(n.len(), 5);
         assert!(Needs::default().is_empty());
     }
 }
