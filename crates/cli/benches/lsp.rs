@@ -120,17 +120,41 @@ impl Session {
         took
     }
 
+    /// An edit that breaks the first rule's condition and the next that
+    /// mends it, alternately (`and` ↔ `xnd`), each with the wait for its
+    /// diagnostics; the time of the breaking edits: what an author waits
+    /// for while a line is half typed.
+    fn syntax_error_edit(&mut self) -> Duration {
+        let start = Instant::now();
+        self.change_at(16, "x");
+        let v = self.version;
+        let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        let took = start.elapsed();
+        assert_ne!(published["diagnostics"], json!([]), "the broken file has no diagnostics");
+        self.change_at(16, "a");
+        let v = self.version;
+        let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        assert_eq!(published["diagnostics"], json!([]), "the mended file has diagnostics");
+        took
+    }
+
     /// Sends one edit, not waiting for anything.
     fn change(&mut self) {
+        let digit = if self.version % 2 == 1 { "1" } else { "0" };
+        self.change_at(14, digit);
+    }
+
+    /// Replaces the character at `character` of the first rule's line with
+    /// `text`, not waiting for anything.
+    fn change_at(&mut self, character: u32, text: &str) {
         self.version += 1;
-        let digit = if self.version % 2 == 0 { "1" } else { "0" };
         let v = self.version;
         self.client.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": self.doc, "version": v },
-                    "contentChanges": [{ "range": { "start": { "line": self.line, "character": 14 },
-                                                    "end": { "line": self.line, "character": 15 } },
-                                         "text": digit }] }),
+                    "contentChanges": [{ "range": { "start": { "line": self.line, "character": character },
+                                                    "end": { "line": self.line, "character": character + 1 } },
+                                         "text": text }] }),
         );
     }
 }
@@ -164,6 +188,17 @@ fn main() {
             times.sort();
             let with = if sibling { " with a 20,000-line sibling" } else { "" };
             println!("{lines} lines{with}: median {:?}, min {:?}, max {:?}{cpu}", times[25], times[0], times[49]);
+            let cpu_before = s.client.cpu_time();
+            let mut times: Vec<Duration> = (0..20).map(|_| s.syntax_error_edit()).collect();
+            let cpu = match (cpu_before, s.client.cpu_time()) {
+                (Some(a), Some(b)) => format!("; server CPU {:?} for it and the edit that mends it", (b - a) / 20),
+                _ => String::new(),
+            };
+            times.sort();
+            println!(
+                "  an edit that leaves a syntax error: median {:?}, min {:?}, max {:?}{cpu}",
+                times[10], times[0], times[19]
+            );
             for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
                 for at_once in [true, false] {
                     let mut times: Vec<Duration> = (0..20).map(|_| s.request(method, at_once)).collect();

@@ -114,13 +114,18 @@ impl Builder<'_> {
     /// declaration's keyword once it is complete (each ends in `}`, an
     /// expression, a path or a text, none of which continues with such a
     /// word), so a piece whose declarations all parse is parsed as the whole
-    /// text would parse it. A piece with a syntax error is not: a catch-all
-    /// there would stop at the end of the piece, not where recovery stops.
-    /// From the first such piece on, the rest of the text is parsed in one
-    /// go, as before.
+    /// text would parse it. That holds for a declaration with errors inside
+    /// its block too: the block's catch-all takes the rest of a line, never
+    /// more, so a block closed within the piece closes at the same `}` in the
+    /// whole text. A piece where a declaration itself does not parse is
+    /// different: the declaration's catch-all (an `Item::Error`) would stop
+    /// at the end of the piece, not where recovery stops, and an unclosed
+    /// block is such a declaration. From the first such piece on, the rest
+    /// of the text is parsed in one go.
     ///
     /// With a cache, a piece whose text was parsed before is taken from it,
-    /// and each clean piece parsed is kept there.
+    /// and each clean piece parsed is kept there; a piece with errors is
+    /// parsed anew each time (it is the one being edited).
     fn pieces(&mut self, piece_bytes: usize, cache: Option<&ParseCache>) -> File {
         let mut items = Vec::new();
         let mut start = 0;
@@ -137,24 +142,26 @@ impl Builder<'_> {
             }
             let before = (items.len(), self.diagnostics.len());
             self.base = start;
-            let clean = match Grammar::parse(Rule::file, piece) {
+            // Whether its declarations all parse, and whether without errors
+            // inside them either.
+            let (complete, clean) = match Grammar::parse(Rule::file, piece) {
                 Ok(mut pairs) => match pairs.next() {
                     Some(file) => {
                         items.extend(self.file(file).items);
-                        self.diagnostics.len() == before.1
-                            && !items[before.0..].iter().any(|i| matches!(i, Item::Error(_)))
+                        let complete = !items[before.0..].iter().any(|i| matches!(i, Item::Error(_)));
+                        (complete, complete && self.diagnostics.len() == before.1)
                     }
-                    None => false,
+                    None => (false, false),
                 },
-                Err(_) => false,
+                Err(_) => (false, false),
             };
-            if !clean {
+            if !complete {
                 items.truncate(before.0);
                 self.diagnostics.truncate(before.1);
                 items.extend(self.whole(start).items);
                 break;
             }
-            if let Some(cache) = cache {
+            if let Some(cache) = cache.filter(|_| clean) {
                 cache.put(piece, start, &items[before.0..]);
             }
             start = end;
