@@ -146,7 +146,8 @@ pub struct Source {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceFile {
     pub path: String,
-    /// SHA-256 of the file's text.
+    /// SHA-256 of the file's text; empty in an artifact lowered only to be
+    /// analysed, which is never written out.
     pub sha256: String,
 }
 

@@ -67,10 +67,11 @@ pub enum Expected {
 
 #[derive(Debug)]
 pub struct Lowered {
-    /// The artifact; sealed (its `content_hash` set) when lowered for use
-    /// outside this process ([`crate::compile`]), not when lowered only to
-    /// be analysed ([`crate::check_and_lower`]): hashing costs as much as
-    /// the rest of lowering together.
+    /// The artifact; sealed (its `content_hash` and each source file's
+    /// `sha256` set) when lowered for use outside this process
+    /// ([`crate::compile`]), not when lowered only to be analysed
+    /// ([`crate::check_and_lower`]): hashing costs as much as the rest of
+    /// lowering together, and nothing in the analysis reads a hash.
     pub artifact: ir::Artifact,
     pub tests: Vec<TestCase>,
     /// For the consistency analysis across files: the artifact again, with
@@ -84,6 +85,8 @@ pub(super) struct Lower<'c, 'a> {
     ch: &'c mut Checker<'a>,
     root: FileId,
     with_imports: bool,
+    /// Whether the source files' hashes are wanted (a sealed artifact).
+    hash_sources: bool,
     prefixes: HashMap<FileId, String>,
     inputs: Vec<ir::Input>,
     input_index: HashMap<Key, u32>,
@@ -99,7 +102,7 @@ impl<'a> Checker<'a> {
     /// Lowers `root` (and what it uses) to an artifact with its tests;
     /// `seal`: compute the artifact's content hash.
     pub(crate) fn lower(&mut self, root: FileId, seal: bool) -> Lowered {
-        let mut lowered = self.lower_one(root, false);
+        let mut lowered = self.lower_one(root, false, seal);
         if seal {
             lowered.artifact.seal();
         }
@@ -107,7 +110,7 @@ impl<'a> Checker<'a> {
             f != root && self.reaches(root, f) && file.ast.items.iter().any(|i| matches!(i, ast::Item::Recommend(_)))
         });
         if imports_recommend {
-            lowered.with_imports = Some(self.lower_one(root, true).artifact);
+            lowered.with_imports = Some(self.lower_one(root, true, false).artifact);
         }
         lowered
     }
@@ -131,11 +134,12 @@ impl<'a> Checker<'a> {
         false
     }
 
-    fn lower_one(&mut self, root: FileId, with_imports: bool) -> Lowered {
+    fn lower_one(&mut self, root: FileId, with_imports: bool, hash_sources: bool) -> Lowered {
         let mut l = Lower {
             ch: self,
             root,
             with_imports,
+            hash_sources,
             prefixes: HashMap::new(),
             inputs: Vec::new(),
             input_index: HashMap::new(),
@@ -367,7 +371,8 @@ impl<'c, 'a> Lower<'c, 'a> {
         others.sort();
         for (k, (path, f)) in std::iter::once((rel(self.root), self.root)).chain(others).enumerate() {
             self.file_index.insert(f, k as u32);
-            self.files.push(ir::SourceFile { path, sha256: ir::hex_sha256(db.files[f].text.as_bytes()) });
+            let sha256 = if self.hash_sources { ir::hex_sha256(db.files[f].text.as_bytes()) } else { String::new() };
+            self.files.push(ir::SourceFile { path, sha256 });
         }
     }
 
