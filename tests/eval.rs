@@ -358,32 +358,20 @@ enum site { neck, back, knee }
 recommend a "A" { when note = "ok" and sex is female }
 recommend b "B" { when sites all of { neck, back } and sites none of { knee } }
 recommend c "C" { when sex any of { male } or sex is not female }
+recommend d "D" { when note != "abc" }
 "#,
     );
     let o = ev.evaluate_json(&json!({ "note": "ok", "sex": "female", "sites": ["back", "neck"] })).unwrap();
     assert_eq!(o.recommendation("a"), Some(Some(true)));
     assert_eq!(o.recommendation("b"), Some(Some(true)));
     assert_eq!(o.recommendation("c"), Some(Some(false)));
+    // An explained condition that ends in a string keeps its closing quote.
+    let out = o.to_json_explained();
+    let d = out["explanation"].as_array().and_then(|e| e.iter().find(|x| x["rule"] == "d")).expect("d explained");
+    assert_eq!(d["conditions"][0]["text"], r#"note != "abc""#, "{d}");
     let o = ev.evaluate_json(&json!({ "sites": ["neck", "knee"] })).unwrap();
     assert_eq!(o.recommendation("a"), Some(None));
     assert_eq!(o.recommendation("b"), Some(Some(false)));
-}
-
-/// An explained condition shows its whole source text: one that ends in a
-/// string keeps the closing quote.
-#[test]
-fn explained_conditions_ending_in_a_string_keep_its_closing_quote() {
-    let ev = evaluator_from_text(
-        r#"guideline t.t "T" { issuer "t" version "1" status draft language en source "t" }
-input {
-  note : text
-}
-recommend noted "Noted" { when note != "abc" }
-"#,
-    );
-    let out = ev.evaluate_json(&json!({ "note": "x" })).unwrap().to_json_explained();
-    let condition = &out["explanation"][0]["conditions"][0];
-    assert_eq!(condition["text"], r#"note != "abc""#, "{out}");
 }
 
 proptest! {

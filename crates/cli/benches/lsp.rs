@@ -175,36 +175,42 @@ fn bench(c: &mut Criterion) {
 
 criterion_group!(benches, bench);
 
+/// `n` runs of `step`, sorted, and the server's CPU time per run (Linux;
+/// `?` elsewhere).
+fn timed(s: &mut Session, n: u32, step: fn(&mut Session) -> Duration) -> (Vec<Duration>, String) {
+    let before = s.client.cpu_time();
+    let mut times: Vec<Duration> = (0..n).map(|_| step(s)).collect();
+    times.sort();
+    let cpu = match (before, s.client.cpu_time()) {
+        (Some(a), Some(b)) => format!("{:?}", (b - a) / n),
+        _ => "?".into(),
+    };
+    (times, cpu)
+}
+
+/// Median, least and most of sorted times.
+fn summary(times: &[Duration]) -> String {
+    format!("median {:?}, min {:?}, max {:?}", times[times.len() / 2], times[0], times[times.len() - 1])
+}
+
 fn main() {
     if std::env::var_os("GUIDEPATH_BENCH_QUICK").is_some() {
         for sibling in [false, true] {
             let (mut s, lines) = Session::start(sibling);
-            let cpu_before = s.client.cpu_time();
-            let mut times: Vec<Duration> = (0..50).map(|_| s.edit()).collect();
-            let cpu = match (cpu_before, s.client.cpu_time()) {
-                (Some(a), Some(b)) => format!("; server CPU {:?} an edit", (b - a) / 50),
-                _ => String::new(),
-            };
-            times.sort();
+            let (times, cpu) = timed(&mut s, 50, Session::edit);
             let with = if sibling { " with a 20,000-line sibling" } else { "" };
-            println!("{lines} lines{with}: median {:?}, min {:?}, max {:?}{cpu}", times[25], times[0], times[49]);
-            let cpu_before = s.client.cpu_time();
-            let mut times: Vec<Duration> = (0..20).map(|_| s.syntax_error_edit()).collect();
-            let cpu = match (cpu_before, s.client.cpu_time()) {
-                (Some(a), Some(b)) => format!("; server CPU {:?} for it and the edit that mends it", (b - a) / 20),
-                _ => String::new(),
-            };
-            times.sort();
+            println!("{lines} lines{with}: {}; server CPU {cpu} an edit", summary(&times));
+            let (times, cpu) = timed(&mut s, 20, Session::syntax_error_edit);
             println!(
-                "  an edit that leaves a syntax error: median {:?}, min {:?}, max {:?}{cpu}",
-                times[10], times[0], times[19]
+                "  an edit that leaves a syntax error: {}; server CPU {cpu} for it and the edit that mends it",
+                summary(&times)
             );
             for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
                 for at_once in [true, false] {
                     let mut times: Vec<Duration> = (0..20).map(|_| s.request(method, at_once)).collect();
                     times.sort();
                     let when = if at_once { "right after an edit" } else { "after its diagnostics" };
-                    println!("  {method} {when}: median {:?}, min {:?}, max {:?}", times[10], times[0], times[19]);
+                    println!("  {method} {when}: {}", summary(&times));
                 }
             }
             let _ = s.client.shutdown();
