@@ -1693,6 +1693,62 @@ mod tests {
         assert!(pairs > 1_000_000, "{pairs} pairs");
     }
 
+    /// Declarations with errors inside their blocks, and declarations that
+    /// do not parse (blocks left open, broken headers, an extra `}`), each
+    /// before and after others that begin with every kind of word: in
+    /// pieces, cached or not, as one parse of the whole text. A piece is
+    /// taken as parsed where its blocks close within it, so here braces and
+    /// strings on the damaged lines try to make a block close elsewhere.
+    #[test]
+    fn declarations_with_errors_parse_in_pieces_as_in_one() {
+        let damaged = [
+            "recommend r \"R\" {\n  when a > 1 xnd b\n}\n",
+            "recommend r \"R\" {\n  when a > 1 xnd \"}\" b\n}\n",
+            "recommend r \"R\" {\n  when a > 1 xnd { b } c\n}\n",
+            "recommend r \"R\" {\n  when a > 1 xnd { b \n}\n",
+            "recommend r \"R\" {\n  when a > 1 // }\n  oops\n}\n",
+            "recommend r \"R\" {\n  when a > 1 \"unterminated\n}\n",
+            "recommend r \"R\" { when a > 1 oops }\n",
+            "recommend r \"R\" { when a > 1 oops } extra\n",
+            "recommend r \"R\" {\n  when a >\n",
+            "recommend r \"R\" {\n  when a > 1\n  oops {\n",
+            "stratify s \"S\" by a {\n  low when a < 3 oops\n  high when a >= 3\n}\n",
+            "stratify s \"S\" by a {\n  low when a < 3 oops\n",
+            "pathway p \"P\" {\n  step x { within 2 weeks after d oops }\n}\n",
+            "pathway p \"P\" {\n  step x { within 2 weeks after d oops\n}\n",
+            "test \"t\" {\n  given { a: 4b }\n  expect r applies\n}\n",
+            "test \"t\" {\n  given { a: 4b \n  expect r applies\n}\n",
+            "input {\n  a : integer in 0..10 oops\n}\n",
+            "input {\n  a : integer in 0..10 oops\n",
+            "define d = a +\n",
+            "define d = (a\n",
+            "enum e { x, y oops }\n",
+            "guideline g.x \"G\" { issuer \"i\" oops }\n",
+        ];
+        let others = [
+            "define x = a > 1\n",
+            "stratify t \"T\" by a {\n  lo when a < 2\n}\n",
+            "recommend q \"Q\" {\n  when b\n}\n",
+            "test \"u\" {\n  given { a: 1 }\n}\n",
+            "}\n",
+            "define\n",
+            "define y =\n  1 }\n",
+            "stratify\n}\n",
+            "",
+        ];
+        // One cache for all, so a damaged declaration met again is parsed
+        // again, not taken from it without its diagnostics.
+        let cache = ParseCache::new();
+        for d in damaged {
+            for a in others {
+                for b in others {
+                    assert_same(&format!("{d}{a}{b}"), &cache, "damaged first");
+                    assert_same(&format!("{a}{d}{b}"), &cache, "damaged between");
+                }
+            }
+        }
+    }
+
     /// Declarations in one piece each, and names that are declaration
     /// keywords at the start of a line inside a declaration.
     #[test]
