@@ -657,9 +657,7 @@ impl LanguageServer for Backend {
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let pos = params.text_document_position;
         let new = params.new_name;
-        let valid = new.chars().next().is_some_and(|c| c == '_' || c.is_alphabetic())
-            && new.chars().all(|c| c == '_' || c.is_alphanumeric())
-            && !tokens::KEYWORDS.contains(&new.as_str());
+        let valid = guidepath_syntax::lexer::is_name(&new) && !tokens::KEYWORDS.contains(&new.as_str());
         if !valid {
             return Err(Error::invalid_params(format!(
                 "`{new}` is not a name (letters, digits and `_`, not a keyword)"

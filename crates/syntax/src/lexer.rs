@@ -37,12 +37,23 @@ impl Token {
     }
 }
 
+/// A name's first character, as the grammar's `ident` reads it.
 fn is_word_start(c: char) -> bool {
-    c == '_' || c.is_alphabetic()
+    c == '_' || pest::unicode::XID_START(c)
 }
 
+/// A name's other characters, as the grammar reads them (`ident_cont`):
+/// combining marks go on with a name, which `char::is_alphanumeric`
+/// would have split.
 fn is_word_char(c: char) -> bool {
-    c == '_' || c.is_alphanumeric()
+    pest::unicode::XID_CONTINUE(c)
+}
+
+/// Whether `s` has the form of a name (`ident` without its keyword check):
+/// what a rename may write.
+pub fn is_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(is_word_start) && chars.all(is_word_char)
 }
 
 /// Whether a token ends a value, so that a `-` after it is an operator.
@@ -174,6 +185,25 @@ mod tests {
 
     fn kinds(text: &str) -> Vec<(TokenKind, &str)> {
         lex(text).into_iter().map(|t| (t.kind, t.text(text))).collect()
+    }
+
+    /// Names are words as the grammar reads them: a combining mark goes on
+    /// with the name before it, and no name starts with one or a digit.
+    #[test]
+    fn names_go_on_with_combining_marks() {
+        let text = "intensite\u{301} >= 7 and kraft\u{20d2}";
+        assert_eq!(
+            kinds(text),
+            vec![
+                (TokenKind::Word, "intensite\u{301}"),
+                (TokenKind::Punct, ">="),
+                (TokenKind::Number, "7"),
+                (TokenKind::Word, "and"),
+                (TokenKind::Word, "kraft\u{20d2}"),
+            ]
+        );
+        assert!(is_name("intensite\u{301}") && is_name("_a1") && is_name("svår"));
+        assert!(!is_name("\u{301}a") && !is_name("1a") && !is_name("a-b") && !is_name(""));
     }
 
     #[test]

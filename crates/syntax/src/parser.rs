@@ -324,8 +324,8 @@ fn found_at(text: &str, pos: usize) -> String {
     if first == '\n' || first == '\r' {
         return "end of line".to_string();
     }
-    let token: String = if first.is_alphanumeric() || first == '_' {
-        rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').take(40).collect()
+    let token: String = if pest::unicode::XID_CONTINUE(first) {
+        rest.chars().take_while(|c| pest::unicode::XID_CONTINUE(*c) || *c == '.').take(40).collect()
     } else {
         first.to_string()
     };
@@ -1535,11 +1535,11 @@ fn next_token_end(text: &str, pos: usize) -> usize {
     let rest = text.get(pos..).unwrap_or("");
     let mut end = pos;
     for (i, c) in rest.char_indices() {
-        if i > 0 && !(c.is_alphanumeric() || c == '_' || c == '.') {
+        if i > 0 && !(pest::unicode::XID_CONTINUE(c) || c == '.') {
             break;
         }
         end = pos + i + c.len_utf8();
-        if !(c.is_alphanumeric() || c == '_') {
+        if !pest::unicode::XID_CONTINUE(c) {
             break;
         }
     }
