@@ -86,6 +86,25 @@ fn shipped_guidelines_are_clean() {
     assert!(out.is_empty(), "shipped guidelines have diagnostics:\n{out}");
 }
 
+/// The `test` block a finding suggests, added to the end of its file, is
+/// a valid test: its `given` binds and its expectations name what exists.
+fn test_block_checks(path: &std::path::Path, test: &str) {
+    let text = std::fs::read_to_string(path).expect("a corpus file");
+    let start = text.len() as u32 + 1;
+    let fs = guidepath_check::Overlay {
+        base: guidepath_check::Disk,
+        files: [(path.to_path_buf(), format!("{text}\n{test}"))].into(),
+    };
+    let checked = guidepath_check::check(&fs, &[path.to_path_buf()]);
+    let id = checked.roots[0];
+    let errors: Vec<_> = checked.diagnostics[id]
+        .iter()
+        .filter(|d| d.severity == guidepath_check::Severity::Error && d.label.span.start >= start)
+        .map(|d| format!("{} {}", d.code, d.message))
+        .collect();
+    assert!(errors.is_empty(), "{}: the suggested test\n{test}\ndoes not check: {errors:?}", path.display());
+}
+
 /// Every witness of the analysis, run through the evaluator on its own,
 /// shows what its finding claims (read from the explained result, not from
 /// the analysis).
@@ -106,6 +125,9 @@ fn witnesses_re_evaluate_to_their_finding() {
         }
         for d in &checked.diagnostics[id] {
             let Some(w) = &d.witness else { continue };
+            if let Some(test) = &w.test {
+                test_block_checks(&path, test);
+            }
             let patient: Value = serde_json::from_str(&w.patient).expect("a witness is JSON");
             let ev = evaluator(&path);
             let out = ev.evaluate_json(&patient).expect("a witness binds");

@@ -226,6 +226,7 @@ fn strata<'a>(an: &Analysis<'a>, f: &mut Findings) {
                     Answer::Witness(w) => {
                         let json = candidates::to_json(art, &w);
                         let test = witness::test_block(
+                            art,
                             &format!("in both `{}` and `{}` of `{}`", a.name.name, b.name.name, node.id),
                             &json,
                             &format!("or `{}`: decide which, then make the strata exclusive", b.name.name),
@@ -257,6 +258,7 @@ fn strata<'a>(an: &Analysis<'a>, f: &mut Findings) {
                 let names: Vec<String> = decl.strata.iter().map(|s| format!("`{}`", s.name.name)).collect();
                 let first = decl.strata.first().map_or("…", |s| s.name.name.as_str());
                 let test = witness::test_block(
+                    art,
                     &format!("in no stratum of `{}`", node.id),
                     &json,
                     &format!("one of {}: decide which, then widen its condition", names.join(", ")),
@@ -382,6 +384,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
                 let json = candidates::to_json(art, &w);
                 let (pro, con) = if a.direction == Direction::For { (a, b) } else { (b, a) };
                 let test = witness::test_block(
+                    art,
                     &format!("`{}` or `{}`", pro.id, con.id),
                     &json,
                     "or the other way round: decide which, then narrow the other's `when`",

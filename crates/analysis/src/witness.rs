@@ -1,7 +1,7 @@
 //! Witness patients as JSON and as `test` blocks in the language.
 
 use guidepath_ir::calendar::parse_date;
-use guidepath_ir::Duration;
+use guidepath_ir::{Artifact, Duration, ValueType};
 
 /// The patient as compact JSON.
 pub fn json_text(v: &serde_json::Value) -> String {
@@ -10,13 +10,14 @@ pub fn json_text(v: &serde_json::Value) -> String {
 
 /// A `test` block with the witness as `given` and the expectations as
 /// written; `note` becomes a comment above them. Written into one string:
-/// the analysis writes one for most findings.
-pub fn test_block(name: &str, patient: &serde_json::Value, note: &str, expects: &[String]) -> String {
+/// the analysis writes one for most findings. `art` says which fields are
+/// texts, whose values are always quoted.
+pub fn test_block(art: &Artifact, name: &str, patient: &serde_json::Value, note: &str, expects: &[String]) -> String {
     let mut out = String::with_capacity(128);
     out.push_str("test ");
     quoted(&mut out, name);
     out.push_str(" {\n  given { ");
-    given(&mut out, patient, &mut String::new());
+    given(&mut out, art, patient, &mut String::new());
     out.push_str(" }\n");
     if !note.is_empty() {
         out.push_str("  // ");
@@ -34,7 +35,7 @@ pub fn test_block(name: &str, patient: &serde_json::Value, note: &str, expects: 
 
 /// The members of an object as `given` writes them, appended to `out`;
 /// `key` holds the path of the object, and is as it was on return.
-fn given(out: &mut String, v: &serde_json::Value, key: &mut String) {
+fn given(out: &mut String, art: &Artifact, v: &serde_json::Value, key: &mut String) {
     use std::fmt::Write;
     let serde_json::Value::Object(m) = v else { return };
     let at = key.len();
@@ -47,7 +48,7 @@ fn given(out: &mut String, v: &serde_json::Value, key: &mut String) {
         }
         key.push_str(name);
         match v {
-            serde_json::Value::Object(_) => given(out, v, key),
+            serde_json::Value::Object(_) => given(out, art, v, key),
             serde_json::Value::Array(items) => {
                 out.push_str(key);
                 out.push_str(": [");
@@ -62,7 +63,13 @@ fn given(out: &mut String, v: &serde_json::Value, key: &mut String) {
             serde_json::Value::String(s) => {
                 out.push_str(key);
                 out.push_str(": ");
-                source_value(out, s);
+                // A text as written bare could read as a name, a date or a
+                // duration, which a text field does not take.
+                if art.inputs.iter().any(|i| i.path == *key && i.ty == ValueType::Text) {
+                    quoted(out, s);
+                } else {
+                    source_value(out, s);
+                }
             }
             other => {
                 // Writing to a String cannot fail.
