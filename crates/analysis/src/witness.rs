@@ -102,7 +102,10 @@ fn source_value(out: &mut String, s: &str) {
             (m, 0, 0) if m % 12 == 0 && m != 0 => write!(out, "{} years", m / 12),
             (m, 0, 0) => write!(out, "{m} months"),
             (0, d, 0) => write!(out, "{d} days"),
-            _ => write!(out, "\"{s}\""),
+            _ => {
+                quoted(out, s);
+                Ok(())
+            }
         };
         return;
     }
