@@ -1,12 +1,12 @@
-//! The result written by hand (`Report::write_json`, the NDJSON path) is
-//! byte for byte what serde writes (`serde_json::to_writer(&report)`, every
-//! other path), on random patients of every shipped guideline and corpus
-//! guideline that compiles, with each combination of report options, and
-//! so is it with the heads of any options or guideline (`Heads`). Texts
-//! with quotes, backslashes and control characters are checked on their
-//! own.
+//! The result written straight from the outcome (`Writer`, the NDJSON
+//! path) is byte for byte what serde writes of the report
+//! (`serde_json::to_writer(&report)`, every other path), on random
+//! patients of every shipped guideline and corpus guideline that
+//! compiles, with each combination of report options, and so is it when
+//! the writer was made for another guideline. Texts with quotes,
+//! backslashes and control characters are checked on their own.
 
-use guidepath_eval::{Evaluator, Heads, ReportOptions};
+use guidepath_eval::{Evaluator, ReportOptions, Writer};
 use guidepath_tests::{evaluator, guide_files, root};
 use proptest::prelude::*;
 use proptest::test_runner::TestRng;
@@ -47,33 +47,21 @@ fn options() -> Vec<ReportOptions> {
     out
 }
 
-/// Written by hand, and with the heads of every set of options and of
-/// another guideline (`Heads`: only those of the same options may be
-/// copied; the others must be written field by field).
+/// Written by the guideline's writer, and by a writer made for another
+/// guideline (which must write it as the guideline's own would).
 fn same_bytes(ev: &Evaluator, other: &Evaluator, patient: &serde_json::Value) -> Result<(), TestCaseError> {
     let Ok(outcome) = ev.evaluate_json(patient) else { return Ok(()) };
-    let mut heads: Vec<(String, Heads<'_>)> = options().iter().map(|o| (format!("{o:?}"), Heads::new(ev, o))).collect();
-    heads.push(("another guideline".into(), Heads::new(other, &ReportOptions::default())));
     for opts in options() {
-        let report = outcome.report_with(&opts);
-        let by_serde = serde_json::to_vec(&report).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let mut by_hand = Vec::new();
-        report.write_json(&mut by_hand);
-        prop_assert_eq!(
-            String::from_utf8_lossy(&by_hand),
-            String::from_utf8_lossy(&by_serde),
-            "{} with {:?}",
-            patient,
-            opts
-        );
-        for (whose, h) in &heads {
-            let mut with_heads = vec![b'{'];
-            report.write_json_members_with(h, &mut with_heads);
-            with_heads.push(b'}');
+        let by_serde =
+            serde_json::to_vec(&outcome.report_with(&opts)).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for (whose, writer) in [("its own", Writer::new(ev, &opts)), ("another guideline's", Writer::new(other, &opts))]
+        {
+            let mut written = Vec::new();
+            writer.write(&outcome, &mut written);
             prop_assert_eq!(
-                String::from_utf8_lossy(&with_heads),
+                String::from_utf8_lossy(&written),
                 String::from_utf8_lossy(&by_serde),
-                "{} with {:?} and the heads of {}",
+                "{} with {:?} by {} writer",
                 patient,
                 opts,
                 whose
@@ -87,7 +75,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn results_written_by_hand_are_the_bytes_serde_writes(which in 0usize..256, seed in any::<u64>()) {
+    fn results_written_from_the_outcome_are_the_bytes_serde_writes(which in 0usize..256, seed in any::<u64>()) {
         let ev = &all()[which % all().len()];
         let other = &all()[(which + 1) % all().len()];
         let mut rng = TestRng::from_seed(proptest::test_runner::RngAlgorithm::ChaCha, &seed.to_le_bytes().repeat(4));
@@ -117,12 +105,39 @@ fn escapes_are_the_ones_serde_writes() {
         let report = outcome.report_with(&ReportOptions::default());
         let by_serde = serde_json::to_string(&report).unwrap();
         assert!(by_serde.contains("\\u0001") && by_serde.contains("\\r"), "the escapes reach the result");
-        let mut by_hand = Vec::new();
-        report.write_json(&mut by_hand);
-        assert_eq!(String::from_utf8(by_hand).unwrap(), by_serde);
-        let mut with_heads = vec![b'{'];
-        report.write_json_members_with(&Heads::new(&ev, &ReportOptions::default()), &mut with_heads);
-        with_heads.push(b'}');
-        assert_eq!(String::from_utf8(with_heads).unwrap(), by_serde);
+        let mut written = Vec::new();
+        Writer::new(&ev, &ReportOptions::default()).write(&outcome, &mut written);
+        assert_eq!(String::from_utf8(written).unwrap(), by_serde);
     }
+}
+
+/// Items left open, or excluded, for different reasons alike in shape: a
+/// result copies a why written before only where it is the same why. Two
+/// recommendations here each stay open on a comparison of days with
+/// months and need nothing; two steps are each excluded by a definition
+/// and a condition of their own.
+#[test]
+fn whys_alike_in_shape_are_written_each_as_their_own() {
+    let source = "guideline t.whys \"W\" { issuer \"t\" version \"1\" status draft language sv source \"t\" }\n\
+                  input {\n  d : duration\n  e : duration\n}\n\
+                  define short = e < 1 days\n\
+                  recommend r1 \"R1\" {\n  when d >= 3 months\n}\n\
+                  recommend r2 \"R2\" {\n  when e >= 6 months\n}\n\
+                  pathway p \"P\" {\n\
+                  \x20 step s1 \"S1\" { }\n\
+                  \x20 step s2 \"S2\" {\n    when short\n    and e >= 1 years\n  }\n\
+                  \x20 step s3 \"S3\" {\n    when short\n    and e >= 2 years\n  }\n}\n";
+    let ev = guidepath_tests::evaluator_from_text(source);
+    let outcome = ev.evaluate_json(&serde_json::json!({ "d": "P90D", "e": "P180D" })).unwrap();
+    let report = outcome.report_with(&ReportOptions::default());
+    let by_serde = serde_json::to_string(&report).unwrap();
+    let reasons: Vec<usize> =
+        report.recommendations.iter().map(|r| r.why.reasons.as_ref().map_or(0, Vec::len)).collect();
+    assert_eq!(reasons, [1, 1], "each recommendation stays open on its own comparison: {by_serde}");
+    let causes: Vec<usize> =
+        report.pathways[0].steps.iter().map(|s| s.why.because.as_ref().map_or(0, Vec::len)).collect();
+    assert_eq!(causes, [0, 2, 2], "two steps are excluded, each for two causes: {by_serde}");
+    let mut written = Vec::new();
+    Writer::new(&ev, &ReportOptions::default()).write(&outcome, &mut written);
+    assert_eq!(String::from_utf8(written).unwrap(), by_serde);
 }

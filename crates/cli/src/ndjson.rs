@@ -5,7 +5,7 @@
 
 use crate::eval::{bind_errors, Options};
 use crate::patient::{self, Problem, Syntax, MAX_PATIENT_BYTES};
-use guidepath_eval::{Evaluator, Heads};
+use guidepath_eval::{Evaluator, Writer};
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Read as _, Write};
 use std::path::Path;
@@ -119,7 +119,7 @@ fn sequential(
 ) -> Result<Stats, Failure> {
     let mut stats = Stats::default();
     let (mut buf, mut line_out) = (Vec::new(), Vec::new());
-    let heads = Heads::new(evaluator, &opts.report);
+    let writer = Writer::new(evaluator, &opts.report);
     let mut line_no = 0u64;
     loop {
         let l = match read_line(reader, &mut buf) {
@@ -129,7 +129,7 @@ fn sequential(
         };
         line_no += 1;
         line_out.clear();
-        line(evaluator, l, line_no, opts, &heads, &mut line_out, &mut stats);
+        line(evaluator, l, line_no, opts, &writer, &mut line_out, &mut stats);
         out.write_all(&line_out)?;
         if let Some(p) = progress {
             p.inc(1);
@@ -173,10 +173,10 @@ fn parallel(
         let _ = token_tx.send(());
     }
     let work_rx = Mutex::new(work_rx);
-    let heads = Heads::new(evaluator, &opts.report);
+    let writer = Writer::new(evaluator, &opts.report);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            let (work_rx, done_tx, heads) = (&work_rx, done_tx.clone(), &heads);
+            let (work_rx, done_tx, writer) = (&work_rx, done_tx.clone(), &writer);
             scope.spawn(move || loop {
                 // The lock is held only to take the next chunk.
                 let next = work_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
@@ -196,7 +196,7 @@ fn parallel(
                             Piece::TooLong => Line::TooLong,
                             Piece::NotUtf8 => Line::NotUtf8,
                         };
-                        line(evaluator, l, chunk.first_line + k as u64, opts, heads, &mut text_out, &mut stats);
+                        line(evaluator, l, chunk.first_line + k as u64, opts, writer, &mut text_out, &mut stats);
                     }
                     (text_out, stats)
                 }));
@@ -307,14 +307,13 @@ fn hand_out(
 }
 
 /// One input line's output line, appended to `out`, and what it adds to
-/// the stats. `heads` are the evaluator's with `opts` (`Heads`): the same
-/// bytes, written faster.
+/// the stats. `writer` writes the evaluator's results with `opts`.
 fn line(
     evaluator: &Evaluator,
     l: Line<'_>,
     line_no: u64,
     opts: &Options<'_>,
-    heads: &Heads<'_>,
+    writer: &Writer<'_>,
     out: &mut Vec<u8>,
     stats: &mut Stats,
 ) {
@@ -347,7 +346,7 @@ fn line(
                     }
                     let o = evaluator.evaluate(&read.bound);
                     // Written straight from the result: no JSON tree.
-                    write_record(out, line_no, id.as_ref(), &o.report_with(&opts.report), heads);
+                    write_record(out, line_no, id.as_ref(), &o, writer);
                 }
                 Err(problem) => {
                     stats.bad += 1;
@@ -365,13 +364,13 @@ fn line(
 
 /// One NDJSON record's result, appended to `line`: `{"line":N`, `"id"`
 /// when asked for, then the result's members, as serde would write them
-/// (`Report::write_json_members_with`; `tests/report_json.rs`).
+/// (`Writer`; `tests/report_json.rs`).
 fn write_record(
     line: &mut Vec<u8>,
     line_no: u64,
     id: Option<&serde_json::Value>,
-    report: &guidepath_eval::Report<'_>,
-    heads: &Heads<'_>,
+    outcome: &guidepath_eval::Outcome<'_>,
+    writer: &Writer<'_>,
 ) {
     line.extend_from_slice(b"{\"line\":");
     line.extend_from_slice(itoa::Buffer::new().format(line_no).as_bytes());
@@ -381,7 +380,7 @@ fn write_record(
         let _ = serde_json::to_writer(&mut *line, id);
     }
     line.push(b',');
-    report.write_json_members_with(heads, line);
+    writer.write_members(outcome, line);
     line.extend_from_slice(b"}\n");
 }
 

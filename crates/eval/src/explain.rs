@@ -81,7 +81,7 @@ impl<'a> Data<'a> {
 }
 
 impl<'a> Datum<'a> {
-    fn of(input: &'a guidepath_ir::Input, value: Option<&crate::Value>) -> Datum<'a> {
+    pub(crate) fn of(input: &'a guidepath_ir::Input, value: Option<&crate::Value>) -> Datum<'a> {
         use guidepath_ir::ValueType as T;
         match value {
             None => Datum::Unknown,

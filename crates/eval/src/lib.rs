@@ -716,7 +716,7 @@ fn compare(op: CmpOp, l: &V<'_>, r: &V<'_>) -> Tri {
 pub const MAX_PATIENT_DEPTH: usize = 64;
 
 pub use report::{Report, ReportOptions, State, Why, RESULT_SCHEMA};
-pub use write::Heads;
+pub use write::Writer;
 /// The items of a [`Report`].
 pub mod result {
     pub use crate::explain::{Data, Datum};

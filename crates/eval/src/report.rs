@@ -225,97 +225,268 @@ pub struct Deadline<'a> {
     pub why: Why<'a>,
 }
 
+/// An item's why as the walk over a result finds it, before it is made
+/// into a [`Why`] (a [`Report`]) or written as JSON (`write.rs`).
+pub(crate) enum WhyOf<'a, 'e> {
+    /// Decided: no why.
+    Decided,
+    /// Undecided: what keeps it open.
+    Open(&'a Open<'e>),
+    /// Not applicable: the conditions that exclude it.
+    Excluded(&'a [CauseRef<'e>]),
+    /// Made in full: the few whys of a deadline that no condition gives.
+    Made(Why<'e>),
+}
+
+/// A step's deadline as the walk finds it.
+pub(crate) struct DeadlineOf<'a, 'e> {
+    pub state: State,
+    /// The day it is due by, when decided.
+    pub due: Option<i64>,
+    pub within: &'e str,
+    pub after: &'e str,
+    pub why: WhyOf<'a, 'e>,
+}
+
+/// What takes a result's items from [`Outcome::walk`], in the order the
+/// result lists them: every stratification, every score, every
+/// recommendation, then each pathway followed by its steps. `k` is an
+/// item's index in its list (a step's, in its pathway's steps); a
+/// stratification's `stratum` is the index of its stratum in its list.
+pub(crate) trait Sink<'e> {
+    fn stratification(
+        &mut self,
+        k: usize,
+        node: &'e guidepath_ir::Node,
+        state: State,
+        stratum: Option<usize>,
+        why: WhyOf<'_, 'e>,
+    );
+    /// `lo` and `hi` are the least and most it can be.
+    fn score(&mut self, k: usize, node: &'e guidepath_ir::Node, lo: f64, hi: f64, why: WhyOf<'_, 'e>);
+    fn recommendation(&mut self, k: usize, r: &'e guidepath_ir::Recommendation, applies: Tri, why: WhyOf<'_, 'e>);
+    fn pathway(&mut self, k: usize, p: &'e guidepath_ir::Pathway, state: State, applies: Tri, why: WhyOf<'_, 'e>);
+    fn step(
+        &mut self,
+        k: usize,
+        s: &'e guidepath_ir::Step,
+        state: State,
+        applies: Tri,
+        why: WhyOf<'_, 'e>,
+        deadline: Option<DeadlineOf<'_, 'e>>,
+    );
+}
+
+/// Builds a [`Report`] from the walk.
+struct Build<'o, 'e> {
+    o: &'o Outcome<'e>,
+    options: &'o ReportOptions,
+    report: Report<'e>,
+}
+
+impl<'e> Build<'_, 'e> {
+    fn title(&self, t: &'e Text) -> Option<&'e str> {
+        let own = self.o.ev.artifact.guideline.language.as_deref();
+        t.get(self.options.lang.as_deref().or(own), own)
+    }
+
+    fn why(&self, why: WhyOf<'_, 'e>) -> Why<'e> {
+        match why {
+            WhyOf::Decided => Why::default(),
+            WhyOf::Open(open) => self.o.undecided(open),
+            WhyOf::Excluded(causes) => self.o.excluded(causes),
+            WhyOf::Made(why) => why,
+        }
+    }
+}
+
+impl<'e> Sink<'e> for Build<'_, 'e> {
+    fn stratification(
+        &mut self,
+        _: usize,
+        node: &'e guidepath_ir::Node,
+        state: State,
+        stratum: Option<usize>,
+        why: WhyOf<'_, 'e>,
+    ) {
+        let stratum = match &node.kind {
+            NodeKind::Stratify { strata, .. } => stratum.and_then(|s| strata.get(s)),
+            _ => None,
+        };
+        let item = Stratification {
+            id: &node.id,
+            title: self.title(&node.title),
+            state,
+            stratum: stratum.map(|s| s.name.as_str()),
+            stratum_title: stratum.and_then(|s| self.title(&s.title)),
+            why: self.why(why),
+        };
+        self.report.strata.push(item);
+    }
+
+    fn score(&mut self, _: usize, node: &'e guidepath_ir::Node, lo: f64, hi: f64, why: WhyOf<'_, 'e>) {
+        let bound = |x: f64| if x.is_finite() { crate::num(x) } else { serde_json::Value::Null };
+        let decided = lo == hi;
+        let item = Score {
+            id: &node.id,
+            title: self.title(&node.title),
+            state: if decided { State::Decided } else { State::Undecided },
+            value: if decided { bound(lo) } else { serde_json::Value::Null },
+            min: bound(lo),
+            max: bound(hi),
+            why: self.why(why),
+        };
+        self.report.scores.push(item);
+    }
+
+    fn recommendation(&mut self, _: usize, r: &'e guidepath_ir::Recommendation, applies: Tri, why: WhyOf<'_, 'e>) {
+        let item = Recommendation {
+            id: &r.id,
+            title: self.title(&r.title),
+            direction: r.direction,
+            action: &r.action,
+            strength: r.strength.as_deref(),
+            certainty: r.certainty.as_deref(),
+            level: self.title(&r.level),
+            state: if applies.is_some() { State::Decided } else { State::Undecided },
+            applies,
+            why: self.why(why),
+            rationale: if self.options.texts { self.title(&r.rationale) } else { None },
+        };
+        self.report.recommendations.push(item);
+    }
+
+    fn pathway(&mut self, _: usize, p: &'e guidepath_ir::Pathway, state: State, applies: Tri, why: WhyOf<'_, 'e>) {
+        let item = Pathway {
+            id: &p.id,
+            title: self.title(&p.title),
+            state,
+            applies,
+            why: self.why(why),
+            steps: Vec::with_capacity(p.steps.len()),
+        };
+        self.report.pathways.push(item);
+    }
+
+    fn step(
+        &mut self,
+        _: usize,
+        s: &'e guidepath_ir::Step,
+        state: State,
+        applies: Tri,
+        why: WhyOf<'_, 'e>,
+        deadline: Option<DeadlineOf<'_, 'e>>,
+    ) {
+        let texts = self.options.texts;
+        let item = Step {
+            id: &s.id,
+            title: self.title(&s.title),
+            state,
+            applies,
+            why: self.why(why),
+            deadline: deadline.map(|d| Deadline {
+                state: d.state,
+                due: d.due.map(format_date),
+                within: d.within,
+                after: d.after,
+                why: self.why(d.why),
+            }),
+            responsible: if texts { self.title(&s.responsible) } else { None },
+            if_missed: if texts { self.title(&s.if_missed) } else { None },
+        };
+        // A step follows its pathway.
+        if let Some(p) = self.report.pathways.last_mut() {
+            p.steps.push(item);
+        }
+    }
+}
+
 impl<'e> Outcome<'e> {
     /// The result, with what `options` asks for.
     pub fn report_with(&self, options: &ReportOptions) -> Report<'e> {
         let art = &self.ev.artifact;
         let own = art.guideline.language.as_deref();
         let lang = options.lang.as_deref().or(own);
-        let title = |t: &'e Text| t.get(lang, own);
-        // Each list allocated once, not grown: a result is made per patient.
-        let mut strata = Vec::with_capacity(self.ev.texts().stratifications);
-        let mut scores = Vec::with_capacity(self.ev.texts().scores);
-        for (k, (node, value)) in art.nodes.iter().zip(&self.nodes).enumerate() {
-            match &node.kind {
-                NodeKind::Stratify { strata: list, population } => {
-                    let (state, stratum, why) = match value.strat {
-                        Strat::In(s) => (State::Decided, list.get(s as usize), Why::default()),
-                        Strat::Outside => {
-                            let mut causes = Vec::new();
-                            match population {
-                                Some(p) if self.cond(p) == Some(false) => self.because(p, &mut causes),
-                                _ => list.iter().for_each(|s| self.because(&s.when, &mut causes)),
-                            }
-                            (State::NotApplicable, None, self.excluded(causes))
-                        }
-                        Strat::Undecided => {
-                            let mut why = Open::default();
-                            for (s, m) in
-                                self.members[value.first_member as usize..].iter().take(list.len()).enumerate()
-                            {
-                                match m {
-                                    Some(true) => break,
-                                    None => self.ev.membership_why(
-                                        k as u32,
-                                        s as u32,
-                                        &self.bound,
-                                        &self.nodes,
-                                        &self.members,
-                                        &mut why,
-                                    ),
-                                    Some(false) => {}
-                                }
-                            }
-                            (State::Undecided, None, self.undecided(&why))
-                        }
-                    };
-                    strata.push(Stratification {
-                        id: &node.id,
-                        title: title(&node.title),
-                        state,
-                        stratum: stratum.map(|s| s.name.as_str()),
-                        stratum_title: stratum.and_then(|s| title(&s.title)),
-                        why,
-                    });
+        let report = Report {
+            schema: RESULT_SCHEMA,
+            guideline: GuidelineInfo {
+                id: &art.guideline.id,
+                version: art.guideline.version.as_deref(),
+                title: art.guideline.title.get(lang, own),
+                language: match &options.lang {
+                    Some(l) => Some(l.clone().into()),
+                    None => own.map(Into::into),
+                },
+                content_hash: &art.content_hash,
+            },
+            // Each list allocated once, not grown: a result is made per
+            // patient.
+            strata: Vec::with_capacity(self.ev.texts().stratifications),
+            scores: Vec::with_capacity(self.ev.texts().scores),
+            recommendations: Vec::with_capacity(art.recommendations.len()),
+            pathways: Vec::with_capacity(art.pathways.len()),
+            explanation: options.explain.then(|| crate::explain::explain(self)),
+        };
+        let mut build = Build { o: self, options, report };
+        self.walk(&mut build);
+        build.report
+    }
+
+    /// Hands every item of the result to `sink`, with its state and why:
+    /// the one place that says what a result holds, for the [`Report`]
+    /// and for the JSON written straight from the outcome.
+    pub(crate) fn walk(&self, sink: &mut impl Sink<'e>) {
+        let art = &self.ev.artifact;
+        let mut k = 0;
+        for (n, (node, value)) in art.nodes.iter().zip(&self.nodes).enumerate() {
+            let NodeKind::Stratify { strata: list, population } = &node.kind else { continue };
+            match value.strat {
+                Strat::In(s) => sink.stratification(k, node, State::Decided, Some(s as usize), WhyOf::Decided),
+                Strat::Outside => {
+                    let mut causes = Vec::new();
+                    match population {
+                        Some(p) if self.cond(p) == Some(false) => self.because(p, &mut causes),
+                        _ => list.iter().for_each(|s| self.because(&s.when, &mut causes)),
+                    }
+                    sink.stratification(k, node, State::NotApplicable, None, WhyOf::Excluded(&causes));
                 }
-                NodeKind::Score { .. } => {
-                    let (lo, hi) = value.value.interval().unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-                    let bound = |x: f64| if x.is_finite() { crate::num(x) } else { serde_json::Value::Null };
-                    let decided = lo == hi;
-                    scores.push(Score {
-                        id: &node.id,
-                        title: title(&node.title),
-                        state: if decided { State::Decided } else { State::Undecided },
-                        value: if decided { bound(lo) } else { serde_json::Value::Null },
-                        min: bound(lo),
-                        max: bound(hi),
-                        why: if decided { Why::default() } else { self.undecided(&value.why) },
-                    });
+                Strat::Undecided => {
+                    let mut why = Open::default();
+                    for (s, m) in self.members[value.first_member as usize..].iter().take(list.len()).enumerate() {
+                        match m {
+                            Some(true) => break,
+                            None => self.ev.membership_why(
+                                n as u32,
+                                s as u32,
+                                &self.bound,
+                                &self.nodes,
+                                &self.members,
+                                &mut why,
+                            ),
+                            Some(false) => {}
+                        }
+                    }
+                    sink.stratification(k, node, State::Undecided, None, WhyOf::Open(&why));
                 }
-                NodeKind::Define { .. } => {}
+            }
+            k += 1;
+        }
+        let mut k = 0;
+        for (node, value) in art.nodes.iter().zip(&self.nodes) {
+            let NodeKind::Score { .. } = &node.kind else { continue };
+            let (lo, hi) = value.value.interval().unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+            sink.score(k, node, lo, hi, if lo == hi { WhyOf::Decided } else { WhyOf::Open(&value.why) });
+            k += 1;
+        }
+        for (k, (r, t)) in art.recommendations.iter().zip(self.recs()).enumerate() {
+            match t {
+                Some(_) => sink.recommendation(k, r, *t, WhyOf::Decided),
+                None => sink.recommendation(k, r, None, WhyOf::Open(&self.why_of(&r.when))),
             }
         }
-        let recommendations = art
-            .recommendations
-            .iter()
-            .zip(self.recs())
-            .map(|(r, t)| Recommendation {
-                id: &r.id,
-                title: title(&r.title),
-                direction: r.direction,
-                action: &r.action,
-                strength: r.strength.as_deref(),
-                certainty: r.certainty.as_deref(),
-                level: title(&r.level),
-                state: if t.is_some() { State::Decided } else { State::Undecided },
-                applies: *t,
-                why: if t.is_some() { Why::default() } else { self.undecided(&self.why_of(&r.when)) },
-                rationale: if options.texts { title(&r.rationale) } else { None },
-            })
-            .collect();
-        let mut pathways = Vec::with_capacity(art.pathways.len());
         let mut k = 0;
-        for (p, applies) in art.pathways.iter().zip(self.pathways()) {
+        let none = Open::default();
+        for (n, (p, applies)) in art.pathways.iter().zip(self.pathways()).enumerate() {
             let first = k;
             // The pathway's own causes and open conditions, worked out once
             // for it and all its steps.
@@ -331,13 +502,17 @@ impl<'e> Outcome<'e> {
                 (Some(w), None) => Some(self.why_of(w)),
                 _ => None,
             };
-            let mut steps = Vec::with_capacity(p.steps.len());
-            for s in &p.steps {
+            match applies {
+                Some(true) => sink.pathway(n, p, State::Decided, *applies, WhyOf::Decided),
+                Some(false) => sink.pathway(n, p, State::NotApplicable, *applies, WhyOf::Excluded(&pathway_causes)),
+                None => sink.pathway(n, p, State::Undecided, None, WhyOf::Open(pathway_open.as_ref().unwrap_or(&none))),
+            }
+            for (j, s) in p.steps.iter().enumerate() {
                 let v = self.steps.get(k).copied().unwrap_or(crate::StepValue { applies: None, deadline: D::None });
                 let within = self.ev.texts().withins.get(k).map_or("", String::as_str);
                 k += 1;
                 // Not applicable: the pathway's condition, or the step's own.
-                let excluded = || {
+                let excluded = (v.applies == Some(false)).then(|| {
                     let mut causes = pathway_causes.clone();
                     if causes.is_empty() {
                         if let Some(w) = &s.when {
@@ -345,9 +520,9 @@ impl<'e> Outcome<'e> {
                         }
                     }
                     causes
-                };
+                });
                 // Undecided: whichever of the two is.
-                let open = || {
+                let open = v.applies.is_none().then(|| {
                     let mut why = Open::default();
                     if let Some(o) = &pathway_open {
                         why.extend(o);
@@ -358,23 +533,26 @@ impl<'e> Outcome<'e> {
                         }
                     }
                     why
+                });
+                let (state, why) = match (&excluded, &open) {
+                    (Some(causes), _) => (State::NotApplicable, WhyOf::Excluded(causes)),
+                    (_, Some(open)) => (State::Undecided, WhyOf::Open(open)),
+                    _ => (State::Decided, WhyOf::Decided),
                 };
-                let (state, why) = match v.applies {
-                    Some(true) => (State::Decided, Why::default()),
-                    Some(false) => (State::NotApplicable, self.excluded(excluded())),
-                    None => (State::Undecided, self.undecided(&open())),
+                let Some(limit) = &s.limit else {
+                    sink.step(j, s, state, v.applies, why, None);
+                    continue;
                 };
-                let deadline = s.limit.as_ref().map(|limit| {
-                    let after = match limit.anchor {
-                        Anchor::Input(i) => art.inputs.get(i as usize).map_or("", |x| x.path.as_str()),
-                        Anchor::Step(j) => p.steps.get(j as usize).map_or("", |x| x.id.as_str()),
-                    };
-                    let (state, due, why) = match v.deadline {
-                        D::Due(d) => (State::Decided, Some(format_date(d)), Why::default()),
-                        D::NotApplicable if v.applies == Some(false) => {
-                            (State::NotApplicable, None, self.excluded(excluded()))
-                        }
-                        D::NotApplicable => {
+                let after = match limit.anchor {
+                    Anchor::Input(i) => art.inputs.get(i as usize).map_or("", |x| x.path.as_str()),
+                    Anchor::Step(j) => p.steps.get(j as usize).map_or("", |x| x.id.as_str()),
+                };
+                let deadline_open;
+                let (d_state, due, d_why) = match v.deadline {
+                    D::Due(d) => (State::Decided, Some(d), WhyOf::Decided),
+                    D::NotApplicable => match &excluded {
+                        Some(causes) => (State::NotApplicable, None, WhyOf::Excluded(causes)),
+                        None => {
                             // Counted from a step that has no deadline.
                             let cause = Cause {
                                 condition: format!("`{after}` has no deadline").into(),
@@ -383,66 +561,32 @@ impl<'e> Outcome<'e> {
                                     Anchor::Input(_) => None,
                                 },
                             };
-                            (State::NotApplicable, None, Why { because: Some(vec![cause]), ..Why::default() })
+                            let why = Why { because: Some(vec![cause]), ..Why::default() };
+                            (State::NotApplicable, None, WhyOf::Made(why))
                         }
-                        D::Beyond => {
-                            let reason = Reason {
-                                condition: format!("within {within} after {after}").into(),
-                                at: self.ev.place(s.at),
-                                data: Data::default(),
-                                message: "the due date falls outside 0001-01-01 to 9999-12-31, the days a date \
-                                          can be written as"
-                                    .into(),
-                            };
-                            (
-                                State::Undecided,
-                                None,
-                                Why { needs: Some(Vec::new()), reasons: Some(vec![reason]), because: None },
-                            )
-                        }
-                        _ => {
-                            let mut why = if v.applies.is_none() { open() } else { Open::default() };
-                            self.anchor_why(p, first, limit.anchor, &mut why);
-                            (State::Undecided, None, self.undecided(&why))
-                        }
-                    };
-                    Deadline { state, due, within, after, why }
-                });
-                steps.push(Step {
-                    id: &s.id,
-                    title: title(&s.title),
-                    state,
-                    applies: v.applies,
-                    why,
-                    deadline,
-                    responsible: if options.texts { title(&s.responsible) } else { None },
-                    if_missed: if options.texts { title(&s.if_missed) } else { None },
-                });
+                    },
+                    D::Beyond => {
+                        let reason = Reason {
+                            condition: format!("within {within} after {after}").into(),
+                            at: self.ev.place(s.at),
+                            data: Data::default(),
+                            message: "the due date falls outside 0001-01-01 to 9999-12-31, the days a date can be \
+                                      written as"
+                                .into(),
+                        };
+                        let why = Why { needs: Some(Vec::new()), reasons: Some(vec![reason]), because: None };
+                        (State::Undecided, None, WhyOf::Made(why))
+                    }
+                    _ => {
+                        let mut why = open.clone().unwrap_or_default();
+                        self.anchor_why(p, first, limit.anchor, &mut why);
+                        deadline_open = why;
+                        (State::Undecided, None, WhyOf::Open(&deadline_open))
+                    }
+                };
+                let deadline = DeadlineOf { state: d_state, due, within, after, why: d_why };
+                sink.step(j, s, state, v.applies, why, Some(deadline));
             }
-            let (state, why) = match applies {
-                Some(true) => (State::Decided, Why::default()),
-                Some(false) => (State::NotApplicable, self.excluded(pathway_causes)),
-                None => (State::Undecided, self.undecided(&pathway_open.unwrap_or_default())),
-            };
-            pathways.push(Pathway { id: &p.id, title: title(&p.title), state, applies: *applies, why, steps });
-        }
-        Report {
-            schema: RESULT_SCHEMA,
-            guideline: GuidelineInfo {
-                id: &art.guideline.id,
-                version: art.guideline.version.as_deref(),
-                title: title(&art.guideline.title),
-                language: match &options.lang {
-                    Some(l) => Some(l.clone().into()),
-                    None => own.map(Into::into),
-                },
-                content_hash: &art.content_hash,
-            },
-            strata,
-            scores,
-            recommendations,
-            pathways,
-            explanation: options.explain.then(|| crate::explain::explain(self)),
         }
     }
 
@@ -512,11 +656,11 @@ impl<'e> Outcome<'e> {
         Why { needs: Some(needs), reasons: Some(reasons), because: None }
     }
 
-    fn excluded(&self, causes: Vec<CauseRef<'e>>) -> Why<'e> {
+    fn excluded(&self, causes: &[CauseRef<'e>]) -> Why<'e> {
         let art = &self.ev.artifact;
         let because = causes
-            .into_iter()
-            .map(|c| match c {
+            .iter()
+            .map(|c| match *c {
                 CauseRef::Label(at) => Cause { condition: art.place_text(at).into(), at: self.ev.place(at) },
                 CauseRef::Node(n) => match art.nodes.get(n as usize) {
                     Some(node) => Cause { condition: node.id.as_str().into(), at: self.ev.place(node.at) },
@@ -529,18 +673,9 @@ impl<'e> Outcome<'e> {
     }
 
     fn reason(&self, atom: &'e Expr, label: Option<guidepath_ir::At>) -> Reason<'e> {
-        let atoms = &self.ev.texts().atoms;
-        let shown = atoms
-            .binary_search_by_key(&(atom as *const Expr as usize), |(at, _)| *at)
-            .ok()
-            .and_then(|k| atoms.get(k))
-            .map(|(_, s)| s);
-        let mut operands: Vec<&Expr> = Vec::new();
-        atom.push_children(&mut operands);
-        let times = operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
-            || matches!(atom, Expr::InRange { unit: Some(u), .. } if u.time_family().is_some());
+        let times = self.times(atom);
         let art = &self.ev.artifact;
-        let (condition, message, data) = match shown {
+        let (condition, message, data) = match self.shown(atom) {
             Some(s) => (
                 Cow::Borrowed(s.condition.as_str()),
                 Cow::Borrowed(if times { s.times.as_str() } else { s.plain.as_str() }),
@@ -556,21 +691,41 @@ impl<'e> Outcome<'e> {
         };
         Reason { condition, at: label.and_then(|at| self.ev.place(at)), data, message }
     }
+
+    /// Where `atom` is among the comparisons shown at load
+    /// (`Texts::atoms`).
+    pub(crate) fn shown_index(&self, atom: &Expr) -> Option<usize> {
+        self.ev.texts().atoms.binary_search_by_key(&(atom as *const Expr as usize), |(at, _)| *at).ok()
+    }
+
+    fn shown(&self, atom: &Expr) -> Option<&'e Shown> {
+        let k = self.shown_index(atom)?;
+        self.ev.texts().atoms.get(k).map(|(_, s)| s)
+    }
+
+    /// Whether days and months meet in `atom`, which stays open: then no
+    /// more data decides it.
+    pub(crate) fn times(&self, atom: &Expr) -> bool {
+        let mut operands: Vec<&Expr> = Vec::new();
+        atom.push_children(&mut operands);
+        operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
+            || matches!(atom, Expr::InRange { unit: Some(u), .. } if u.time_family().is_some())
+    }
 }
 
 /// A comparison as written, with the message for a result it leaves open:
 /// `plain` where more data would decide it, `times` where days and months
 /// meet and no data can.
 pub(crate) struct Shown {
-    condition: String,
-    plain: String,
-    times: String,
+    pub condition: String,
+    pub plain: String,
+    pub times: String,
     /// The inputs it reads, in the order of their paths: the reason's data.
-    inputs: Vec<u32>,
+    pub inputs: Vec<u32>,
 }
 
 impl Shown {
-    fn of(art: &guidepath_ir::Artifact, atom: &Expr) -> Shown {
+    pub(crate) fn of(art: &guidepath_ir::Artifact, atom: &Expr) -> Shown {
         let condition = art.show(atom);
         let times = format!(
             "`{condition}` cannot be decided: a month has 28 to 31 days, so days and months compare only \

@@ -181,6 +181,11 @@ impl Needs {
         self.small == 0 && self.large.is_empty()
     }
 
+    /// The set as bits, when every index is below 128.
+    pub fn small(&self) -> Option<u128> {
+        self.large.is_empty().then_some(self.small)
+    }
+
     /// How many indices there are.
     pub fn len(&self) -> usize {
         self.small.count_ones() as usize + self.large.len()
