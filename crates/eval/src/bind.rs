@@ -274,6 +274,17 @@ impl PathTree {
     fn get(&self, key: &str) -> Option<&PathNode> {
         self.children.iter().find(|(s, _)| s == key).map(|(_, n)| n)
     }
+
+    /// The child named `key` and its index, looked for first at `hint`:
+    /// data mostly gives fields in the order the guideline declares them,
+    /// so a reader that passes the index after the last child found
+    /// compares one name a field, not half the list.
+    fn find(&self, key: &str, hint: usize) -> Option<(usize, &PathNode)> {
+        match self.children.get(hint) {
+            Some((s, n)) if s == key => Some((hint, n)),
+            _ => self.children.iter().enumerate().find(|(_, (s, _))| s == key).map(|(k, (_, n))| (k, n)),
+        }
+    }
 }
 
 /// The fields of patient data that the guideline does not read, as dotted

@@ -624,7 +624,12 @@ fn date(out: &mut Vec<u8>, day: i64) {
 /// A number as the result writes it: integers without a fraction, and
 /// `null` for one that is not finite (an open bound).
 fn number(out: &mut Vec<u8>, x: f64) {
-    if x.is_finite() {
+    // As `crate::num` writes it: an integer (scores mostly are) where it
+    // has no fraction, tested without `fract`, which is a call to libm.
+    let whole = x as i64;
+    if whole as f64 == x && x.abs() < 9e15 {
+        out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+    } else if x.is_finite() {
         value(out, &crate::num(x));
     } else {
         out.extend_from_slice(b"null");
@@ -824,6 +829,40 @@ fn strings(out: &mut Vec<u8>, items: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Numbers are written as the report's `crate::num` values serialise:
+    /// integers without a fraction, others as serde_json writes a float,
+    /// and `null` for an open bound.
+    #[test]
+    fn numbers_are_written_as_the_report_writes_them() {
+        let xs = [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            0.5,
+            -2.25,
+            1e-7,
+            8.999e15,
+            9e15,
+            -9e15,
+            1e20,
+            9.3e18,
+            -9.3e18,
+            f64::MAX,
+            f64::MIN,
+            f64::EPSILON,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ];
+        for x in xs {
+            let mut out = Vec::new();
+            number(&mut out, x);
+            let expected = if x.is_finite() { crate::num(x) } else { serde_json::Value::Null };
+            assert_eq!(String::from_utf8(out).unwrap(), expected.to_string(), "{x}");
+        }
+    }
 
     /// Whys are the same why only where every reason or cause is: a key
     /// tells apart lists that differ in any place, and a list longer than

@@ -127,25 +127,32 @@ impl<'t> Reader<'t> {
             self.at += 1;
             return Some(());
         }
-        // Objects read into, by address: one given twice is the serde
-        // reader's, as it is the thorough one's (where the last one wins).
-        let mut objects: Vec<*const PathTree> = Vec::new();
+        // Objects read into, by their index in `tree`: one given twice is
+        // the serde reader's, as it is the thorough one's (where the last
+        // one wins). Kept as bits: an object gives up at an index past them.
+        let mut objects = 0u64;
+        let mut hint = 0;
         loop {
             self.space();
             let key = self.string()?;
             self.expect(b':')?;
             self.space();
-            match tree.get(key) {
-                Some(PathNode::Input(i)) => {
+            let found = tree.find(key, hint);
+            if let Some((k, _)) = found {
+                hint = k + 1;
+            }
+            match found {
+                Some((_, PathNode::Input(i))) => {
                     let input = self.art.inputs.get(*i as usize)?;
                     let value = self.slot(input, inner)?;
                     *values.get_mut(*i as usize)? = value;
                 }
-                Some(PathNode::Object(t)) => {
-                    if objects.contains(&(t as *const PathTree)) {
+                Some((k, PathNode::Object(t))) => {
+                    let bit = 1u64.checked_shl(u32::try_from(k).ok()?)?;
+                    if objects & bit != 0 {
                         return None;
                     }
-                    objects.push(t);
+                    objects |= bit;
                     if self.peek()? == b'n' {
                         self.word(b"null")?;
                     } else {
