@@ -9,7 +9,7 @@
 
 use crate::explain::Data;
 use crate::value::Tri;
-use crate::why::{is_time, Cause as CauseRef, Open};
+use crate::why::{is_time, operands, Cause as CauseRef, Open};
 use crate::{Deadline as D, Outcome, Strat};
 use guidepath_ir::calendar::format_date;
 use guidepath_ir::{Anchor, Direction, Expr, NodeKind, Text};
@@ -706,9 +706,7 @@ impl<'e> Outcome<'e> {
     /// Whether days and months meet in `atom`, which stays open: then no
     /// more data decides it.
     pub(crate) fn times(&self, atom: &Expr) -> bool {
-        let mut operands: Vec<&Expr> = Vec::new();
-        atom.push_children(&mut operands);
-        operands.iter().any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
+        operands(atom).any(|o| is_time(&self.ev.expr(o, &self.bound, &self.nodes, &self.members)))
             || matches!(atom, Expr::InRange { unit: Some(u), .. } if u.time_family().is_some())
     }
 }

@@ -112,10 +112,8 @@ impl Evaluator {
                 }
             }
             Expr::Compare { .. } | Expr::InRange { .. } | Expr::IsValue { .. } | Expr::SetTest { .. } => {
-                let mut operands: Vec<&'e Expr> = Vec::new();
-                e.push_children(&mut operands);
                 let mut inner = Open::default();
-                for o in operands {
+                for o in operands(e) {
                     self.why(o, b, nodes, members, label, &mut inner);
                 }
                 if inner.is_empty() {
@@ -150,7 +148,16 @@ impl Evaluator {
             }
         }
         if let Some(s) = strata.get(k as usize) {
-            if self.cond(&s.when, b, nodes, members).is_none() {
+            // A membership is the stratum's condition and the population
+            // (`Evaluator::node`); without a population, an undecided
+            // membership is an undecided condition, known without
+            // evaluating it again.
+            let member = nodes.get(node as usize).and_then(|n| members.get(n.first_member as usize + k as usize));
+            let open = match (population, member) {
+                (None, Some(None)) => true,
+                _ => self.cond(&s.when, b, nodes, members).is_none(),
+            };
+            if open {
                 self.why(&s.when, b, nodes, members, None, out);
             }
         }
@@ -190,6 +197,17 @@ impl Evaluator {
             }
         }
     }
+}
+
+/// The operands of a comparison (an atom), without a list: a why is
+/// worked out per patient.
+pub(crate) fn operands(atom: &Expr) -> impl Iterator<Item = &Expr> {
+    let (a, b) = match atom {
+        Expr::Compare { lhs, rhs, .. } => (Some(&**lhs), Some(&**rhs)),
+        Expr::InRange { expr, .. } | Expr::IsValue { expr, .. } | Expr::SetTest { expr, .. } => (Some(&**expr), None),
+        _ => (None, None),
+    };
+    a.into_iter().chain(b)
 }
 
 /// Whether `v` is a time quantity, for saying why a comparison is open.
