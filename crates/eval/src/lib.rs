@@ -725,10 +725,18 @@ pub mod result {
     };
 }
 
+/// `x` as an integer, where results write it as one: without a fraction
+/// and below 9e15. Tested without `fract`, which is a call to libm: the
+/// NDJSON writer asks this of every number it writes.
+pub(crate) fn whole(x: f64) -> Option<i64> {
+    let n = x as i64;
+    (n as f64 == x && x.abs() < 9e15).then_some(n)
+}
+
 /// A number as JSON: integers without a fraction.
 pub(crate) fn num(x: f64) -> serde_json::Value {
-    if x.fract() == 0.0 && x.abs() < 9e15 {
-        serde_json::Value::from(x as i64)
+    if let Some(n) = whole(x) {
+        serde_json::Value::from(n)
     } else {
         serde_json::Number::from_f64(x).map_or(serde_json::Value::Null, serde_json::Value::Number)
     }

@@ -624,11 +624,9 @@ fn date(out: &mut Vec<u8>, day: i64) {
 /// A number as the result writes it: integers without a fraction, and
 /// `null` for one that is not finite (an open bound).
 fn number(out: &mut Vec<u8>, x: f64) {
-    // As `crate::num` writes it: an integer (scores mostly are) where it
-    // has no fraction, tested without `fract`, which is a call to libm.
-    let whole = x as i64;
-    if whole as f64 == x && x.abs() < 9e15 {
-        out.extend_from_slice(itoa::Buffer::new().format(whole).as_bytes());
+    if let Some(n) = crate::whole(x) {
+        // Scores mostly are integers.
+        out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
     } else if x.is_finite() {
         value(out, &crate::num(x));
     } else {
