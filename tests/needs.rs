@@ -148,11 +148,23 @@ proptest! {
     }
 }
 
-/// The flat program's results and explanations against the tree walk's.
+/// The flat program's results and explanations against the tree walk's;
+/// and both against an evaluation in the lists of another patient's
+/// outcome, in either order (as `eval --ndjson` evaluates line after line).
 fn check_walk(ev: &Evaluator, bound: &guidepath_eval::Bound) -> Result<(), TestCaseError> {
     let ran = ev.evaluate(bound).to_json_explained();
     let walked = ev.evaluate_by_walking(bound).to_json_explained();
-    prop_assert_eq!(ran, walked, "bound data {:?}", bound.clone().into_values());
+    prop_assert_eq!(&ran, &walked, "bound data {:?}", bound.clone().into_values());
+    let unknown = guidepath_eval::Bound::default();
+    let after_unknown = ev.evaluate_in(bound, ev.evaluate(&unknown).into_lists());
+    prop_assert_eq!(&after_unknown.to_json_explained(), &ran, "after no data: {:?}", bound.clone().into_values());
+    let unknown_after = ev.evaluate_in(&unknown, after_unknown.into_lists()).to_json_explained();
+    prop_assert_eq!(
+        unknown_after,
+        ev.evaluate(&unknown).to_json_explained(),
+        "no data after {:?}",
+        bound.clone().into_values()
+    );
     Ok(())
 }
 

@@ -141,3 +141,25 @@ fn whys_alike_in_shape_are_written_each_as_their_own() {
     Writer::new(&ev, &ReportOptions::default()).write(&outcome, &mut written);
     assert_eq!(String::from_utf8(written).unwrap(), by_serde);
 }
+
+/// Each stratification outside its population lists the causes that put
+/// it there, and no other's: the walk gathers them for one after another.
+#[test]
+fn each_stratification_outside_its_population_lists_its_own_causes() {
+    let source = "guideline t.outside \"O\" { issuer \"t\" version \"1\" status draft language sv source \"t\" }\n\
+                  input {\n  a : integer\n  b : integer\n}\n\
+                  define young = a < 18\n\
+                  define light = b < 10\n\
+                  stratify first \"F\" of young by a {\n  low when a < 10 \"L\"\n  high when a >= 10 \"H\"\n}\n\
+                  stratify second \"S\" of light by b {\n  low when b < 5 \"L\"\n  high when b >= 5 \"H\"\n}\n";
+    let ev = guidepath_tests::evaluator_from_text(source);
+    let outcome = ev.evaluate_json(&serde_json::json!({ "a": 40, "b": 40 })).unwrap();
+    let report = serde_json::to_value(outcome.report_with(&ReportOptions::default())).unwrap();
+    let causes: Vec<Vec<&str>> = report["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["because"].as_array().unwrap().iter().map(|c| c["condition"].as_str().unwrap()).collect())
+        .collect();
+    assert_eq!(causes, [vec!["young"], vec!["light"]], "{report}");
+}

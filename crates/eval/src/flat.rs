@@ -253,12 +253,19 @@ impl Program {
     /// steps (without deadlines), as `Evaluator::walk` gives them; `None`
     /// if the program is not what its compiler makes (then the caller
     /// walks the tree).
-    pub fn run<'e>(&'e self, ev: &'e Evaluator, b: &Bound) -> Option<Parts<'e>> {
+    ///
+    /// The results are written into `parts`, whose lists are emptied
+    /// first and keep their allocations.
+    pub fn run<'e>(&'e self, ev: &'e Evaluator, b: &Bound, parts: &mut Parts<'e>) -> Option<()> {
         let art = &ev.artifact;
-        let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(art.nodes.len());
         let paths_at = ev.paths_at();
-        let mut members: Vec<Tri> = vec![None; paths_at + art.pathways.len()];
-        let mut steps: Vec<StepValue> = Vec::with_capacity(ev.steps);
+        let (mut nodes, mut members, mut steps) = std::mem::take(parts);
+        nodes.clear();
+        nodes.reserve(art.nodes.len());
+        members.clear();
+        members.resize(paths_at + art.pathways.len(), None);
+        steps.clear();
+        steps.reserve(ev.steps);
         let mut stack = [0u8; STACK];
         let mut top = 0usize;
         // The stratification being evaluated: its population, its first
@@ -402,7 +409,9 @@ impl Program {
             stack[top & MASK] = t;
             top = top.wrapping_add(1);
         }
-        (top == 0 && nodes.len() == art.nodes.len() && steps.len() == ev.steps).then_some((nodes, members, steps))
+        let whole = top == 0 && nodes.len() == art.nodes.len() && steps.len() == ev.steps;
+        *parts = (nodes, members, steps);
+        whole.then_some(())
     }
 }
 

@@ -149,8 +149,29 @@ impl StepValue {
     }
 }
 
+/// `nodes`' allocation, empty, for results of another lifetime. A vector's
+/// own iterator collected into a vector of the same layout keeps its
+/// allocation (the standard library collects in place); emptied first, it
+/// has no value to convert. Were the allocation not kept, a new one would
+/// be made.
+fn emptied<'b>(mut nodes: Vec<NodeValue<'_>>) -> Vec<NodeValue<'b>> {
+    nodes.clear();
+    nodes.into_iter().map(|_| NodeValue::unknown()).collect()
+}
+
 /// Nodes, memberships (strata, recommendations, pathways) and steps.
 type Parts<'e> = (Vec<NodeValue<'e>>, Vec<Tri>, Vec<StepValue>);
+
+/// The lists an outcome keeps its results in, to be used again: evaluating
+/// a stream of patients with [`Evaluator::evaluate_in`], each with the
+/// lists of the one before ([`Outcome::into_lists`]), allocates them once
+/// rather than once a patient.
+#[derive(Default)]
+pub struct Lists {
+    nodes: Vec<NodeValue<'static>>,
+    members: Vec<Tri>,
+    steps: Vec<StepValue>,
+}
 
 /// A step's deadline.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -316,19 +337,26 @@ impl Evaluator {
     /// Binds JSON text and evaluates.
     pub fn evaluate_str(&self, text: &str) -> Result<Outcome<'_>, InputError> {
         let bound = self.bind_str(text)?;
-        Ok(self.run(std::borrow::Cow::Owned(bound)))
+        Ok(self.run(std::borrow::Cow::Owned(bound), Lists::default()))
     }
 
     /// Binds and evaluates.
     pub fn evaluate_json(&self, patient: &serde_json::Value) -> Result<Outcome<'_>, Vec<BindError>> {
         let bound = self.bind(patient)?;
-        Ok(self.run(std::borrow::Cow::Owned(bound)))
+        Ok(self.run(std::borrow::Cow::Owned(bound), Lists::default()))
     }
 
     /// Evaluates bound data. Never fails: what the data does not decide is
     /// unknown.
     pub fn evaluate<'e>(&'e self, bound: &'e Bound) -> Outcome<'e> {
-        self.run(std::borrow::Cow::Borrowed(bound))
+        self.run(std::borrow::Cow::Borrowed(bound), Lists::default())
+    }
+
+    /// [`Evaluator::evaluate`], keeping the results in `lists`: those of an
+    /// earlier outcome ([`Outcome::into_lists`]), so that evaluating one
+    /// patient after another does not allocate them for each.
+    pub fn evaluate_in<'e>(&'e self, bound: &'e Bound, lists: Lists) -> Outcome<'e> {
+        self.run(std::borrow::Cow::Borrowed(bound), lists)
     }
 
     /// Evaluates bound data by walking the expression trees instead of
@@ -336,15 +364,16 @@ impl Evaluator {
     /// against. Same results as [`Evaluator::evaluate`].
     #[doc(hidden)]
     pub fn evaluate_by_walking<'e>(&'e self, bound: &'e Bound) -> Outcome<'e> {
-        let parts = self.walk(bound);
+        let mut parts = Parts::default();
+        self.walk(bound, &mut parts);
         self.outcome(parts, std::borrow::Cow::Borrowed(bound))
     }
 
-    fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>) -> Outcome<'e> {
-        let parts = match self.program().run(self, &bound) {
-            Some(parts) => parts,
-            None => self.walk(&bound),
-        };
+    fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>, lists: Lists) -> Outcome<'e> {
+        let mut parts = (lists.nodes, lists.members, lists.steps);
+        if self.program().run(self, &bound, &mut parts).is_none() {
+            self.walk(&bound, &mut parts);
+        }
         self.outcome(parts, bound)
     }
 
@@ -360,33 +389,37 @@ impl Evaluator {
         self.strata + self.artifact.recommendations.len()
     }
 
-    /// Every result but the steps' deadlines, by walking the trees.
-    fn walk<'e>(&'e self, b: &Bound) -> Parts<'e> {
+    /// Every result but the steps' deadlines, by walking the trees, into
+    /// `parts` (emptied first).
+    fn walk<'e>(&'e self, b: &Bound, parts: &mut Parts<'e>) {
         let art = &self.artifact;
-        let mut nodes: Vec<NodeValue<'e>> = Vec::with_capacity(art.nodes.len());
-        let mut members: Vec<Tri> = vec![None; self.paths_at() + art.pathways.len()];
+        let (nodes, members, steps) = parts;
+        nodes.clear();
+        nodes.reserve(art.nodes.len());
+        members.clear();
+        members.resize(self.paths_at() + art.pathways.len(), None);
+        steps.clear();
+        steps.reserve(self.steps);
         for k in 0..art.nodes.len() {
-            let v = self.node(k, b, &nodes, &mut members, true);
+            let v = self.node(k, b, nodes, members, true);
             nodes.push(v);
         }
         let recs_at = self.strata;
         for (k, r) in art.recommendations.iter().enumerate() {
-            members[recs_at + k] = self.cond(&r.when, b, &nodes, &members);
+            members[recs_at + k] = self.cond(&r.when, b, nodes, members);
         }
-        let mut steps: Vec<StepValue> = Vec::with_capacity(self.steps);
         let paths_at = self.paths_at();
         for (k, p) in art.pathways.iter().enumerate() {
-            let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
+            let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, nodes, members));
             members[paths_at + k] = applies;
             for s in &p.steps {
                 let applies = match &s.when {
-                    Some(w) => value::and_tri(applies, self.cond(w, b, &nodes, &members)),
+                    Some(w) => value::and_tri(applies, self.cond(w, b, nodes, members)),
                     None => applies,
                 };
                 steps.push(StepValue::new(applies));
             }
         }
-        (nodes, members, steps)
     }
 
     /// Each step's deadline, in order, from whether it applies and from
@@ -743,6 +776,11 @@ pub(crate) fn num(x: f64) -> serde_json::Value {
 }
 
 impl<'e> Outcome<'e> {
+    /// The outcome's lists, emptied, for [`Evaluator::evaluate_in`].
+    pub fn into_lists(self) -> Lists {
+        Lists { nodes: emptied(self.nodes), members: self.members, steps: self.steps }
+    }
+
     /// Whether each pathway applies.
     fn pathways(&self) -> &[Tri] {
         self.members.get(self.paths_at..).unwrap_or(&[])
@@ -878,5 +916,22 @@ impl<'e> Outcome<'e> {
     fn value(&self, explain: bool) -> serde_json::Value {
         // Plain data with string keys: serialising cannot fail.
         serde_json::to_value(self.report(explain)).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `eval --ndjson` saves by [`Lists`] rests on the standard
+    /// library collecting in place: the nodes' allocation outlives the
+    /// outcome's lifetime.
+    #[test]
+    fn emptied_nodes_keep_their_allocation() {
+        let nodes: Vec<NodeValue<'_>> = (0..40).map(|_| NodeValue::unknown()).collect();
+        let (at, capacity) = (nodes.as_ptr() as usize, nodes.capacity());
+        let emptied: Vec<NodeValue<'static>> = emptied(nodes);
+        assert!(emptied.is_empty());
+        assert_eq!((emptied.as_ptr() as usize, emptied.capacity()), (at, capacity));
     }
 }

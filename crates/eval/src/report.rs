@@ -437,13 +437,16 @@ impl<'e> Outcome<'e> {
     /// and for the JSON written straight from the outcome.
     pub(crate) fn walk(&self, sink: &mut impl Sink<'e>) {
         let art = &self.ev.artifact;
+        // Lists of causes, each emptied for the next item that has some:
+        // one for a stratification or a step, one for a pathway.
+        let (mut causes, mut pathway_causes) = (Vec::new(), Vec::new());
         let mut k = 0;
         for (n, (node, value)) in art.nodes.iter().zip(&self.nodes).enumerate() {
             let NodeKind::Stratify { strata: list, population } = &node.kind else { continue };
             match value.strat {
                 Strat::In(s) => sink.stratification(k, node, State::Decided, Some(s as usize), WhyOf::Decided),
                 Strat::Outside => {
-                    let mut causes = Vec::new();
+                    causes.clear();
                     match population {
                         Some(p) if self.cond(p) == Some(false) => self.because(p, &mut causes),
                         _ => list.iter().for_each(|s| self.because(&s.when, &mut causes)),
@@ -490,14 +493,10 @@ impl<'e> Outcome<'e> {
             let first = k;
             // The pathway's own causes and open conditions, worked out once
             // for it and all its steps.
-            let pathway_causes = match (&p.when, applies) {
-                (Some(w), Some(false)) => {
-                    let mut causes = Vec::new();
-                    self.because(w, &mut causes);
-                    causes
-                }
-                _ => Vec::new(),
-            };
+            pathway_causes.clear();
+            if let (Some(w), Some(false)) = (&p.when, applies) {
+                self.because(w, &mut pathway_causes);
+            }
             let pathway_open = match (&p.when, applies) {
                 (Some(w), None) => Some(self.why_of(w)),
                 _ => None,
@@ -512,29 +511,31 @@ impl<'e> Outcome<'e> {
                 let within = self.ev.texts().withins.get(k).map_or("", String::as_str);
                 k += 1;
                 // Not applicable: the pathway's condition, or the step's own.
-                let excluded = (v.applies == Some(false)).then(|| {
-                    let mut causes = pathway_causes.clone();
-                    if causes.is_empty() {
+                let excluded: Option<&[CauseRef<'e>]> = match v.applies {
+                    Some(false) if pathway_causes.is_empty() => {
+                        causes.clear();
                         if let Some(w) = &s.when {
                             self.because(w, &mut causes);
                         }
+                        Some(&causes)
                     }
-                    causes
-                });
-                // Undecided: whichever of the two is.
-                let open = v.applies.is_none().then(|| {
-                    let mut why = Open::default();
-                    if let Some(o) = &pathway_open {
-                        why.extend(o);
+                    Some(false) => Some(&pathway_causes),
+                    _ => None,
+                };
+                // Undecided: whichever of the two is (the pathway's alone is
+                // not copied).
+                let step_open;
+                let open: Option<&Open<'e>> = match (v.applies, &s.when) {
+                    (Some(_), _) => None,
+                    (None, Some(w)) if self.cond(w).is_none() => {
+                        let mut why = pathway_open.clone().unwrap_or_default();
+                        why.extend(&self.why_of(w));
+                        step_open = why;
+                        Some(&step_open)
                     }
-                    if let Some(w) = &s.when {
-                        if self.cond(w).is_none() {
-                            why.extend(&self.why_of(w));
-                        }
-                    }
-                    why
-                });
-                let (state, why) = match (&excluded, &open) {
+                    (None, _) => Some(pathway_open.as_ref().unwrap_or(&none)),
+                };
+                let (state, why) = match (excluded, open) {
                     (Some(causes), _) => (State::NotApplicable, WhyOf::Excluded(causes)),
                     (_, Some(open)) => (State::Undecided, WhyOf::Open(open)),
                     _ => (State::Decided, WhyOf::Decided),
@@ -550,7 +551,7 @@ impl<'e> Outcome<'e> {
                 let deadline_open;
                 let (d_state, due, d_why) = match v.deadline {
                     D::Due(d) => (State::Decided, Some(d), WhyOf::Decided),
-                    D::NotApplicable => match &excluded {
+                    D::NotApplicable => match excluded {
                         Some(causes) => (State::NotApplicable, None, WhyOf::Excluded(causes)),
                         None => {
                             // Counted from a step that has no deadline.
@@ -578,7 +579,7 @@ impl<'e> Outcome<'e> {
                         (State::Undecided, None, WhyOf::Made(why))
                     }
                     _ => {
-                        let mut why = open.clone().unwrap_or_default();
+                        let mut why = open.cloned().unwrap_or_default();
                         self.anchor_why(p, first, limit.anchor, &mut why);
                         deadline_open = why;
                         (State::Undecided, None, WhyOf::Open(&deadline_open))
