@@ -5,9 +5,9 @@
 
 use crate::eval::{bind_errors, Options};
 use crate::patient::{self, Problem, Syntax, MAX_PATIENT_BYTES};
-use guidepath_eval::{Evaluator, Writer};
+use guidepath_eval::{Evaluator, Lists, Writer};
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Read as _, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::mpsc::sync_channel;
@@ -16,6 +16,9 @@ use std::sync::Mutex;
 /// Lines per piece of work handed to a job: large enough that handing it
 /// over costs little beside evaluating it.
 const CHUNK_LINES: usize = 1024;
+
+/// Bytes of output written at a time.
+const BLOCK: usize = 1 << 16;
 
 /// What a run has seen, for its summary on standard error.
 #[derive(Default)]
@@ -62,7 +65,7 @@ pub fn run(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>, jobs:
         bar
     });
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = std::io::BufWriter::with_capacity(BLOCK, stdout.lock());
     let result = if jobs <= 1 {
         sequential(evaluator, &mut reader, &mut out, opts, progress.as_ref())
     } else {
@@ -118,19 +121,30 @@ fn sequential(
     progress: Option<&indicatif::ProgressBar>,
 ) -> Result<Stats, Failure> {
     let mut stats = Stats::default();
-    let (mut buf, mut line_out) = (Vec::new(), Vec::new());
-    let writer = Writer::new(evaluator, &opts.report);
+    // Output lines are gathered into blocks written past `out`'s buffer,
+    // so each is copied once.
+    let (mut buf, mut block, mut lists) = (Vec::new(), Vec::with_capacity(2 * BLOCK), Lists::default());
+    let job = Job { evaluator, opts, writer: Writer::new(evaluator, &opts.report) };
     let mut line_no = 0u64;
     loop {
         let l = match read_line(reader, &mut buf) {
-            Ok(None) => return Ok(stats),
+            Ok(None) => {
+                out.write_all(&block)?;
+                return Ok(stats);
+            }
             Ok(Some(l)) => l,
-            Err(e) => return Err(Failure::Read(line_no, e)),
+            Err(e) => {
+                // The lines read so far are still written.
+                let _ = out.write_all(&block);
+                return Err(Failure::Read(line_no, e));
+            }
         };
         line_no += 1;
-        line_out.clear();
-        line(evaluator, l, line_no, opts, &writer, &mut line_out, &mut stats);
-        out.write_all(&line_out)?;
+        line(&job, l, line_no, &mut lists, &mut block, &mut stats);
+        if block.len() >= BLOCK {
+            out.write_all(&block)?;
+            block.clear();
+        }
         if let Some(p) = progress {
             p.inc(1);
         }
@@ -173,10 +187,10 @@ fn parallel(
         let _ = token_tx.send(());
     }
     let work_rx = Mutex::new(work_rx);
-    let writer = Writer::new(evaluator, &opts.report);
+    let job = Job { evaluator, opts, writer: Writer::new(evaluator, &opts.report) };
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            let (work_rx, done_tx, writer) = (&work_rx, done_tx.clone(), &writer);
+            let (work_rx, done_tx, job) = (&work_rx, done_tx.clone(), &job);
             scope.spawn(move || loop {
                 // The lock is held only to take the next chunk.
                 let next = work_rx.lock().map_err(|_| ()).and_then(|rx| rx.recv().map_err(|_| ()));
@@ -184,6 +198,7 @@ fn parallel(
                 let evaluated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     let mut stats = Stats::default();
                     let mut text_out = Vec::with_capacity(chunk.text.len() * 4);
+                    let mut lists = Lists::default();
                     let mut start = 0;
                     for (k, piece) in chunk.lines.iter().enumerate() {
                         let l = match piece {
@@ -196,7 +211,7 @@ fn parallel(
                             Piece::TooLong => Line::TooLong,
                             Piece::NotUtf8 => Line::NotUtf8,
                         };
-                        line(evaluator, l, chunk.first_line + k as u64, opts, writer, &mut text_out, &mut stats);
+                        line(job, l, chunk.first_line + k as u64, &mut lists, &mut text_out, &mut stats);
                     }
                     (text_out, stats)
                 }));
@@ -306,17 +321,18 @@ fn hand_out(
     tokens.recv().is_ok() && work.send((seq, chunk)).is_ok()
 }
 
+/// What every line is read, evaluated and written with. `writer` writes
+/// the evaluator's results with `opts`.
+struct Job<'a> {
+    evaluator: &'a Evaluator,
+    opts: &'a Options<'a>,
+    writer: Writer<'a>,
+}
+
 /// One input line's output line, appended to `out`, and what it adds to
-/// the stats. `writer` writes the evaluator's results with `opts`.
-fn line(
-    evaluator: &Evaluator,
-    l: Line<'_>,
-    line_no: u64,
-    opts: &Options<'_>,
-    writer: &Writer<'_>,
-    out: &mut Vec<u8>,
-    stats: &mut Stats,
-) {
+/// the stats. `lists` are the results' lists, kept from line to line.
+fn line(job: &Job<'_>, l: Line<'_>, line_no: u64, lists: &mut Lists, out: &mut Vec<u8>, stats: &mut Stats) {
+    let Job { evaluator, opts, writer } = job;
     let error = |message: String, errors: Option<serde_json::Value>| ErrorRecord {
         line: line_no,
         id: None,
@@ -344,9 +360,10 @@ fn line(
                         stats.unknown_lines += 1;
                         stats.first_unknown.get_or_insert_with(|| (line_no, field.clone()));
                     }
-                    let o = evaluator.evaluate(&read.bound);
+                    let o = evaluator.evaluate_in(&read.bound, std::mem::take(lists));
                     // Written straight from the result: no JSON tree.
                     write_record(out, line_no, id.as_ref(), &o, writer);
+                    *lists = o.into_lists();
                 }
                 Err(problem) => {
                     stats.bad += 1;
@@ -413,12 +430,29 @@ enum Line<'a> {
 /// longer than [`MAX_PATIENT_BYTES`] is skipped to its end and reported.
 fn read_line<'b>(reader: &mut dyn BufRead, buf: &'b mut Vec<u8>) -> std::io::Result<Option<Line<'b>>> {
     buf.clear();
-    let limit = MAX_PATIENT_BYTES as u64 + 1;
-    let n = reader.take(limit).read_until(b'\n', buf)?;
-    if n == 0 {
+    let limit = MAX_PATIENT_BYTES + 1;
+    // `read_until` on at most `limit` bytes, finding the end with memchr.
+    loop {
+        let chunk = match reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let window = &chunk[..chunk.len().min(limit - buf.len())];
+        let (used, end) = match memchr::memchr(b'\n', window) {
+            Some(i) => (i + 1, true),
+            None => (window.len(), window.is_empty()),
+        };
+        buf.extend_from_slice(&window[..used]);
+        reader.consume(used);
+        if end || buf.len() >= limit {
+            break;
+        }
+    }
+    if buf.is_empty() {
         return Ok(None);
     }
-    if buf.last() != Some(&b'\n') && buf.len() as u64 >= limit {
+    if buf.last() != Some(&b'\n') && buf.len() >= limit {
         // Skip the rest of the line, a piece at a time.
         loop {
             let (done, used) = {
