@@ -173,8 +173,10 @@ impl Evaluator {
         members: &[Tri],
         out: &mut Vec<Cause<'e>>,
     ) {
-        let mut todo: Vec<&'e Expr> = vec![e];
-        while let Some(e) = todo.pop() {
+        // `e` itself is not put in the list: a condition that is one name
+        // or comparison allocates none.
+        let (mut first, mut todo) = (Some(e), Vec::<&'e Expr>::new());
+        while let Some(e) = first.take().or_else(|| todo.pop()) {
             let cause = match e {
                 Expr::Labeled { at, .. } => Cause::Label(*at),
                 Expr::Node(n) => Cause::Node(*n),

@@ -616,9 +616,16 @@ impl<'e> Written<'e> {
     }
 }
 
-/// A day as JSON: `"YYYY-MM-DD"`.
+/// A day as JSON: `"YYYY-MM-DD"` (digits and dashes need no escape).
 fn date(out: &mut Vec<u8>, day: i64) {
-    string(out, &guidepath_ir::calendar::format_date(day));
+    match guidepath_ir::calendar::date_bytes(day) {
+        Some(bytes) => {
+            out.push(b'"');
+            out.extend_from_slice(&bytes);
+            out.push(b'"');
+        }
+        None => string(out, &guidepath_ir::calendar::format_date(day)),
+    }
 }
 
 /// A number as the result writes it: integers without a fraction, and
@@ -811,7 +818,7 @@ fn datum(out: &mut Vec<u8>, d: &Datum<'_>) {
         Datum::Unknown => out.extend_from_slice(b"null"),
         Datum::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Datum::Num(x) => value(out, &crate::num(*x)),
-        Datum::Date(d) => string(out, &guidepath_ir::calendar::format_date(*d)),
+        Datum::Date(d) => date(out, *d),
         Datum::Duration(d) => string(out, &d.to_iso()),
         Datum::Text(t) => string(out, t),
         Datum::Value(s) => string(out, s),

@@ -105,21 +105,37 @@ pub fn in_calendar(days: i64) -> bool {
 
 /// Writes days since 1970-01-01 as `YYYY-MM-DD`.
 pub fn format_date(days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    // Years of four digits, every date a result can hold, are written
-    // digit by digit: a due date is written for every patient, and the
-    // formatting machinery cost more than the rest of the date.
-    match u16::try_from(y) {
-        Ok(y) if y <= 9999 => {
-            let digit = |n: u16| char::from(b'0' + (n % 10) as u8);
-            let (m, d) = (u16::from(m), u16::from(d));
-            let mut out = String::with_capacity(10);
-            out.extend([digit(y / 1000), digit(y / 100), digit(y / 10), digit(y)]);
-            out.extend(['-', digit(m / 10), digit(m), '-', digit(d / 10), digit(d)]);
-            out
+    match date_bytes(days) {
+        Some(bytes) => bytes.iter().copied().map(char::from).collect(),
+        None => {
+            let (y, m, d) = civil_from_days(days);
+            format!("{y:04}-{m:02}-{d:02}")
         }
-        _ => format!("{y:04}-{m:02}-{d:02}"),
     }
+}
+
+/// The day as `YYYY-MM-DD` in ASCII, for a year of four digits (every date
+/// a result can hold); `None` for another year, which [`format_date`]
+/// writes. Written digit by digit: a due date is written for every
+/// patient, and the formatting machinery cost more than the rest of the
+/// date.
+pub fn date_bytes(days: i64) -> Option<[u8; 10]> {
+    let (y, m, d) = civil_from_days(days);
+    let y = u16::try_from(y).ok().filter(|y| *y <= 9999)?;
+    let digit = |n: u16| b'0' + (n % 10) as u8;
+    let (m, d) = (u16::from(m), u16::from(d));
+    Some([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ])
 }
 
 #[cfg(test)]
