@@ -25,6 +25,18 @@ fn bench(c: &mut Criterion) {
                 }
             })
         });
+        // As a stream evaluates (`eval --ndjson`): each outcome in the
+        // lists of the one before.
+        g.bench_function(format!("{name}_in_lists"), |b| {
+            let mut lists = guidepath_eval::Lists::default();
+            b.iter(|| {
+                for p in &bound {
+                    let o = ev.evaluate_in(black_box(p), std::mem::take(&mut lists));
+                    black_box(o.recommendation("x"));
+                    lists = o.into_lists();
+                }
+            })
+        });
     }
     g.finish();
 

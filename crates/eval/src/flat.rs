@@ -254,18 +254,12 @@ impl Program {
     /// if the program is not what its compiler makes (then the caller
     /// walks the tree).
     ///
-    /// The results are written into `parts`, whose lists are emptied
-    /// first and keep their allocations.
-    pub fn run<'e>(&'e self, ev: &'e Evaluator, b: &Bound, parts: &mut Parts<'e>) -> Option<()> {
+    /// The results are written into `parts`, as [`Evaluator::empty_parts`]
+    /// gives them.
+    pub fn run<'e>(&'e self, ev: &'e Evaluator, b: &Bound, parts: Parts<'e>) -> Option<Parts<'e>> {
         let art = &ev.artifact;
         let paths_at = ev.paths_at();
-        let (mut nodes, mut members, mut steps) = std::mem::take(parts);
-        nodes.clear();
-        nodes.reserve(art.nodes.len());
-        members.clear();
-        members.resize(paths_at + art.pathways.len(), None);
-        steps.clear();
-        steps.reserve(ev.steps);
+        let (mut nodes, mut members, mut steps) = parts;
         let mut stack = [0u8; STACK];
         let mut top = 0usize;
         // The stratification being evaluated: its population, its first
@@ -409,9 +403,7 @@ impl Program {
             stack[top & MASK] = t;
             top = top.wrapping_add(1);
         }
-        let whole = top == 0 && nodes.len() == art.nodes.len() && steps.len() == ev.steps;
-        *parts = (nodes, members, steps);
-        whole.then_some(())
+        (top == 0 && nodes.len() == art.nodes.len() && steps.len() == ev.steps).then_some((nodes, members, steps))
     }
 }
 

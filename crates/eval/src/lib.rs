@@ -364,16 +364,16 @@ impl Evaluator {
     /// against. Same results as [`Evaluator::evaluate`].
     #[doc(hidden)]
     pub fn evaluate_by_walking<'e>(&'e self, bound: &'e Bound) -> Outcome<'e> {
-        let mut parts = Parts::default();
-        self.walk(bound, &mut parts);
+        let parts = self.walk(bound, Parts::default());
         self.outcome(parts, std::borrow::Cow::Borrowed(bound))
     }
 
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>, lists: Lists) -> Outcome<'e> {
-        let mut parts = (lists.nodes, lists.members, lists.steps);
-        if self.program().run(self, &bound, &mut parts).is_none() {
-            self.walk(&bound, &mut parts);
-        }
+        let parts = self.empty_parts((lists.nodes, lists.members, lists.steps));
+        let parts = match self.program().run(self, &bound, parts) {
+            Some(parts) => parts,
+            None => self.walk(&bound, Parts::default()),
+        };
         self.outcome(parts, bound)
     }
 
@@ -384,42 +384,60 @@ impl Evaluator {
         Outcome { ev: self, nodes, members, recs_at, paths_at, steps, bound }
     }
 
+    /// `parts` emptied, with room for one evaluation's results and every
+    /// membership unknown. Lists without that room (a new outcome's) are
+    /// allocated whole: growing an empty list took longer.
+    fn empty_parts<'e>(&self, parts: Parts<'e>) -> Parts<'e> {
+        let (mut nodes, mut members, mut steps) = parts;
+        let (n, m, s) = (self.artifact.nodes.len(), self.paths_at() + self.artifact.pathways.len(), self.steps);
+        nodes.clear();
+        if nodes.capacity() < n {
+            nodes = Vec::with_capacity(n);
+        }
+        if members.capacity() < m {
+            members = vec![None; m];
+        } else {
+            members.clear();
+            members.resize(m, None);
+        }
+        steps.clear();
+        if steps.capacity() < s {
+            steps = Vec::with_capacity(s);
+        }
+        (nodes, members, steps)
+    }
+
     /// Where the pathways start in an outcome's `members`.
     fn paths_at(&self) -> usize {
         self.strata + self.artifact.recommendations.len()
     }
 
-    /// Every result but the steps' deadlines, by walking the trees, into
+    /// Every result but the steps' deadlines, by walking the trees, in
     /// `parts` (emptied first).
-    fn walk<'e>(&'e self, b: &Bound, parts: &mut Parts<'e>) {
+    fn walk<'e>(&'e self, b: &Bound, parts: Parts<'e>) -> Parts<'e> {
         let art = &self.artifact;
-        let (nodes, members, steps) = parts;
-        nodes.clear();
-        nodes.reserve(art.nodes.len());
-        members.clear();
-        members.resize(self.paths_at() + art.pathways.len(), None);
-        steps.clear();
-        steps.reserve(self.steps);
+        let (mut nodes, mut members, mut steps) = self.empty_parts(parts);
         for k in 0..art.nodes.len() {
-            let v = self.node(k, b, nodes, members, true);
+            let v = self.node(k, b, &nodes, &mut members, true);
             nodes.push(v);
         }
         let recs_at = self.strata;
         for (k, r) in art.recommendations.iter().enumerate() {
-            members[recs_at + k] = self.cond(&r.when, b, nodes, members);
+            members[recs_at + k] = self.cond(&r.when, b, &nodes, &members);
         }
         let paths_at = self.paths_at();
         for (k, p) in art.pathways.iter().enumerate() {
-            let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, nodes, members));
+            let applies = p.when.as_ref().map_or(Some(true), |w| self.cond(w, b, &nodes, &members));
             members[paths_at + k] = applies;
             for s in &p.steps {
                 let applies = match &s.when {
-                    Some(w) => value::and_tri(applies, self.cond(w, b, nodes, members)),
+                    Some(w) => value::and_tri(applies, self.cond(w, b, &nodes, &members)),
                     None => applies,
                 };
                 steps.push(StepValue::new(applies));
             }
         }
+        (nodes, members, steps)
     }
 
     /// Each step's deadline, in order, from whether it applies and from
