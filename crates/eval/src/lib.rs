@@ -86,6 +86,24 @@ pub enum InputError {
     Data(Vec<BindError>),
 }
 
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InputError::Json(m) => write!(f, "not JSON: {m}"),
+            InputError::Data(errors) => {
+                f.write_str("invalid patient data")?;
+                for (k, e) in errors.iter().enumerate() {
+                    f.write_str(if k == 0 { ": " } else { "; " })?;
+                    write!(f, "{e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
 /// The result of one evaluation. Borrowing the evaluator keeps names and
 /// texts without copying them.
 ///

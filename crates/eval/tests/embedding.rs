@@ -24,3 +24,28 @@ fn embedding() -> Result<(), Box<dyn std::error::Error>> {
     }
     Ok(())
 }
+
+/// The streaming example of `docs/eval.md`: many patients, each result
+/// written as one JSON line, with no list allocated anew for each.
+#[test]
+fn streaming() -> Result<(), Box<dyn std::error::Error>> {
+    use guidepath_eval::{Lists, ReportOptions, Writer};
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/mini.json");
+    let evaluator = Evaluator::from_json(&std::fs::read_to_string(path)?)?;
+    let lines = [r#"{"age": 45, "pain_duration": "P6M"}"#, r#"{"age": 30}"#];
+    let writer = Writer::new(&evaluator, &ReportOptions::default()); // once: what every result repeats
+    let (mut lists, mut out) = (Lists::default(), Vec::new());
+    for line in lines {
+        let bound = evaluator.bind_str(line)?;
+        let outcome = evaluator.evaluate_in(&bound, lists); // in the lists of the outcome before
+        writer.write(&outcome, &mut out); // the result's JSON, as serde writes the report
+        out.push(b'\n');
+        lists = outcome.into_lists();
+    }
+    let results: Vec<serde_json::Value> =
+        out.split(|b| *b == b'\n').filter(|l| !l.is_empty()).map(serde_json::from_slice).collect::<Result<_, _>>()?;
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["recommendations"][0]["applies"], true);
+    assert_eq!(results[1]["recommendations"][0]["needs"], serde_json::json!(["pain_duration"]));
+    Ok(())
+}
