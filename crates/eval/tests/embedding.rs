@@ -47,5 +47,10 @@ fn streaming() -> Result<(), Box<dyn std::error::Error>> {
     assert_eq!(results.len(), 2);
     assert_eq!(results[0]["recommendations"][0]["applies"], true);
     assert_eq!(results[1]["recommendations"][0]["needs"], serde_json::json!(["pain_duration"]));
+    // What a line that cannot be read says, as an error of its own.
+    let not_json: Box<dyn std::error::Error> = evaluator.bind_str("{").unwrap_err().into();
+    assert!(not_json.to_string().starts_with("not JSON: "), "{not_json}");
+    let bad = evaluator.bind_str(r#"{"age": "old", "pain_duration": 3}"#).unwrap_err().to_string();
+    assert!(bad.starts_with("invalid patient data: `age`: ") && bad.contains("; `pain_duration`: "), "{bad}");
     Ok(())
 }
