@@ -387,7 +387,13 @@ impl Evaluator {
     }
 
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>, lists: Lists) -> Outcome<'e> {
-        let parts = self.empty_parts((lists.nodes, lists.members, lists.steps));
+        let parts = if lists.nodes.capacity() == 0 {
+            // A new outcome's: allocated here at their size.
+            let m = self.paths_at() + self.artifact.pathways.len();
+            (Vec::with_capacity(self.artifact.nodes.len()), vec![None; m], Vec::with_capacity(self.steps))
+        } else {
+            self.empty_parts((lists.nodes, lists.members, lists.steps))
+        };
         let parts = match self.program().run(self, &bound, parts) {
             Some(parts) => parts,
             None => self.walk(&bound, Parts::default()),
