@@ -169,6 +169,30 @@ fn ndjson_keeps_going_past_bad_lines() {
     assert!(err.contains("4 patients, 2 with errors"), "{err}");
 }
 
+/// A line over 16 MiB is reported and skipped to its end, on one job and
+/// on two; a line ending in CR LF, and a last line without its newline,
+/// are read as the others.
+#[test]
+fn ndjson_reports_a_line_too_long_and_reads_on() {
+    let good = r#"{"age": 45, "pain_duration": "P4M", "pain_sites": ["neck"], "linton_score": 70}"#;
+    let input = format!("{good}\n{}\n{good}\r\n{good}", "x".repeat((16 << 20) + 1));
+    for jobs in ["1", "2"] {
+        let (code, out, err) =
+            guidepath_stdin(&["eval", "--ndjson", "--jobs", jobs, "guidelines/se/skane_mms.guide"], &input);
+        assert_eq!(code, 1, "one line was bad: {err}");
+        let lines: Vec<serde_json::Value> =
+            out.lines().map(|l| serde_json::from_str(l).expect("one JSON per line")).collect();
+        assert_eq!(lines.len(), 4, "{out}");
+        assert_eq!(lines[1]["line"], 2);
+        assert_eq!(lines[1]["error"], "line is longer than 16 MiB");
+        for n in [0, 2, 3] {
+            assert_eq!(lines[n]["line"], n + 1);
+            assert_eq!(item(&lines[n], "strata", "care_level")["stratum"], "consider_level", "line {}", n + 1);
+        }
+        assert!(err.contains("4 patients, 1 with errors"), "{err}");
+    }
+}
+
 #[test]
 fn compile_writes_an_artifact_that_eval_accepts() {
     let dir = std::env::temp_dir().join(format!("guidepath-cli-compile-{}", std::process::id()));
