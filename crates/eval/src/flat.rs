@@ -254,7 +254,7 @@ impl Program {
     /// if the program is not what its compiler makes (then the caller
     /// walks the tree).
     ///
-    /// The results are written into `parts`, as [`Evaluator::empty_parts`]
+    /// The results are written into `parts`, as `Evaluator::empty_parts`
     /// gives them.
     pub fn run<'e>(&'e self, ev: &'e Evaluator, b: &Bound, parts: Parts<'e>) -> Option<Parts<'e>> {
         let art = &ev.artifact;

@@ -191,6 +191,17 @@ pub struct Lists {
     steps: Vec<StepValue>,
 }
 
+impl std::fmt::Debug for Lists {
+    /// The room each list has (it holds no values between outcomes).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lists")
+            .field("nodes", &self.nodes.capacity())
+            .field("members", &self.members.capacity())
+            .field("steps", &self.steps.capacity())
+            .finish()
+    }
+}
+
 /// A step's deadline.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Deadline {
@@ -387,13 +398,7 @@ impl Evaluator {
     }
 
     fn run<'e>(&'e self, bound: std::borrow::Cow<'e, Bound>, lists: Lists) -> Outcome<'e> {
-        let parts = if lists.nodes.capacity() == 0 {
-            // A new outcome's: allocated here at their size.
-            let m = self.paths_at() + self.artifact.pathways.len();
-            (Vec::with_capacity(self.artifact.nodes.len()), vec![None; m], Vec::with_capacity(self.steps))
-        } else {
-            self.empty_parts((lists.nodes, lists.members, lists.steps))
-        };
+        let parts = self.empty_parts((lists.nodes, lists.members, lists.steps));
         let parts = match self.program().run(self, &bound, parts) {
             Some(parts) => parts,
             None => self.walk(&bound, Parts::default()),
@@ -414,6 +419,9 @@ impl Evaluator {
     fn empty_parts<'e>(&self, parts: Parts<'e>) -> Parts<'e> {
         let (mut nodes, mut members, mut steps) = parts;
         let (n, m, s) = (self.artifact.nodes.len(), self.paths_at() + self.artifact.pathways.len(), self.steps);
+        if nodes.capacity() == 0 {
+            return (Vec::with_capacity(n), vec![None; m], Vec::with_capacity(s));
+        }
         nodes.clear();
         if nodes.capacity() < n {
             nodes = Vec::with_capacity(n);
