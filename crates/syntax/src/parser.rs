@@ -120,18 +120,19 @@ impl Builder<'_> {
     /// whole text. A piece where a declaration itself does not parse is
     /// different: the declaration's catch-all (an `Item::Error`) would stop
     /// at the end of the piece, not where recovery stops, and an unclosed
-    /// block is such a declaration. From the first such piece on, the rest
-    /// of the text is parsed in one go.
+    /// block is such a declaration. From such a piece the parser takes the
+    /// whole parse's own steps (`step_on`) until it stands at a piece's
+    /// start again, and goes on there.
     ///
     /// With a cache, a piece whose text was parsed before is taken from it,
     /// and each clean piece parsed is kept there; a piece with errors is
     /// parsed anew each time (it is the one being edited).
     fn pieces(&mut self, piece_bytes: usize, cache: Option<&ParseCache>) -> File {
         let mut items = Vec::new();
+        let bounds: Vec<usize> = item_lines(self.text).chain(std::iter::once(self.text.len())).collect();
         let mut start = 0;
-        let ends = item_lines(self.text).chain(std::iter::once(self.text.len()));
-        for end in ends {
-            if end - start < piece_bytes && end < self.text.len() {
+        for (k, &end) in bounds.iter().enumerate() {
+            if end <= start || (end - start < piece_bytes && end < self.text.len()) {
                 continue;
             }
             let piece = &self.text[start..end];
@@ -158,8 +159,8 @@ impl Builder<'_> {
             if !complete {
                 items.truncate(before.0);
                 self.diagnostics.truncate(before.1);
-                items.extend(self.whole(start).items);
-                break;
+                start = self.step_on(start, &bounds[k..], &mut items);
+                continue;
             }
             if let Some(cache) = cache.filter(|_| clean) {
                 cache.put(piece, start, &items[before.0..]);
@@ -167,6 +168,40 @@ impl Builder<'_> {
             start = end;
         }
         File { items }
+    }
+
+    /// Takes the whole parse's steps from `at`, where it stands between two
+    /// declarations: one declaration or catch-all at a time, each parsed on
+    /// the rest of the text as the whole parse parses it there, until only
+    /// whitespace and comments lie between it and one of `bounds` (the
+    /// piece starts from `at` on, the text's end last). Returns that bound,
+    /// where the whole parse starts a piece as a piece parsed alone does.
+    /// Each step costs what the whole parse spends on that declaration, so
+    /// an error costs its own declaration's parse, not the rest of the
+    /// file's.
+    fn step_on(&mut self, mut at: usize, bounds: &[usize], items: &mut Vec<Item>) -> usize {
+        let end = self.text.len();
+        loop {
+            let next = bounds.get(bounds.partition_point(|&b| b < at)).copied().unwrap_or(end);
+            if Grammar::parse(Rule::trivia, &self.text[at..next]).is_ok() {
+                return next;
+            }
+            self.base = at;
+            let step = match Grammar::parse(Rule::file_step, &self.text[at..]) {
+                Ok(mut pairs) => pairs.next(),
+                Err(_) => None,
+            };
+            let Some(step) = step else {
+                // Unreachable: what is not whitespace and comments is at
+                // least a catch-all. Should pest refuse anyway, the rest in
+                // one go says why.
+                items.extend(self.whole(at).items);
+                return end;
+            };
+            let taken = step.as_span().end();
+            items.extend(self.file(step).items);
+            at += taken;
+        }
     }
 
     /// Parses the text from `start` to its end in one go.
