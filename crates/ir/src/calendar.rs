@@ -39,25 +39,40 @@ mod tests {
 /// algorithm, exact for all years).
 pub fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
     let y = i64::from(year) - i64::from(month <= 2);
+    let m = u64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + u64::from(day);
+    // Years from 0000-03-01 on, every date a result holds, in unsigned
+    // arithmetic: a due date is computed for every patient, and each
+    // signed `div_euclid` costs a correction for the sign.
+    if let Ok(y) = u64::try_from(y) {
+        let (era, yoe) = (y / 400, y % 400);
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return (era * 146_097 + doe) as i64 - 719_469;
+    }
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy as i64 - 1;
     era * 146_097 + doe - 719_468
 }
 
 /// The civil date of a day count since 1970-01-01.
 pub fn civil_from_days(days: i64) -> (i32, u8, u8) {
     let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
+    // As in `days_from_civil`: unsigned from 0000-03-01 on.
+    let (era, doe) = match u64::try_from(z) {
+        Ok(z) => ((z / 146_097) as i64, (z % 146_097) as i64),
+        Err(_) => {
+            let era = z.div_euclid(146_097);
+            (era, z - era * 146_097)
+        }
+    };
+    let doe = doe as u64;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
     let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    let year = (yoe as i64 + era * 400 + i64::from(month <= 2)) as i32;
     (year, month, day)
 }
 
@@ -169,5 +184,50 @@ mod arithmetic_tests {
         assert_eq!(format_date(add_months(parse_date("2024-03-31").unwrap(), -1)), "2024-02-29");
         assert_eq!(parse_date("2024-02-30"), None);
         assert_eq!(parse_date("24-02-03"), None);
+    }
+
+    /// Hinnant's algorithms in signed arithmetic throughout, as they were
+    /// before the unsigned path for years from 0 on.
+    fn signed_days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+        let y = i64::from(year) - i64::from(month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(month);
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + i64::from(day) - 1;
+        era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
+    }
+
+    fn signed_civil_from_days(days: i64) -> (i32, u8, u8) {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        ((yoe + era * 400 + i64::from(month <= 2)) as i32, month, day)
+    }
+
+    /// The unsigned path gives what the signed one gives, on both sides of
+    /// 0000-03-01 (day -719,468, where it starts), at the ends of the
+    /// years `i32` holds, and for months and days out of their ranges.
+    #[test]
+    fn the_unsigned_path_is_the_signed_one() {
+        let start = -719_468i64;
+        let days = (start - 150_000..start + 150_000)
+            .chain((-3_000_000_000i64..3_000_000_000).step_by(9_973))
+            .chain([i64::from(i32::MIN) * 366, i64::from(i32::MAX) * 365]);
+        for d in days {
+            assert_eq!(civil_from_days(d), signed_civil_from_days(d), "{d}");
+        }
+        let years = (-1_200..1_200).chain(9_990..10_010).chain([i32::MIN + 1, -5_000_000, 5_000_000, i32::MAX]);
+        for y in years {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    assert_eq!(days_from_civil(y, m, d), signed_days_from_civil(y, m, d), "{y}-{m}-{d}");
+                }
+            }
+        }
     }
 }
