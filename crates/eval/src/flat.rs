@@ -95,6 +95,9 @@ enum Op {
     Not,
     And(u32),
     Or(u32),
+    /// `and` and `or` of two, the most common.
+    And2,
+    Or2,
     // These store results.
     /// Pops a truth-valued definition or score of node `k`.
     Define(u32),
@@ -328,6 +331,15 @@ impl Program {
                     }
                     t
                 }
+                Op::And2 | Op::Or2 => {
+                    top = top.wrapping_sub(2);
+                    let (x, y) = (stack[top & MASK], stack[top.wrapping_add(1) & MASK]);
+                    if matches!(op, Op::And2) {
+                        x.min(y)
+                    } else {
+                        x.max(y)
+                    }
+                }
                 Op::Walk(k) => {
                     let v = ev.node(*k as usize, b, &nodes, &mut members, true);
                     nodes.push(v);
@@ -451,7 +463,12 @@ impl Compiler<'_> {
                     depth = depth.max(k.saturating_add(self.emit(x)));
                 }
                 let n = u32::try_from(xs.len()).unwrap_or(u32::MAX);
-                self.ops.push(if matches!(e, Expr::And(_)) { Op::And(n) } else { Op::Or(n) });
+                self.ops.push(match (e, n) {
+                    (Expr::And(_), 2) => Op::And2,
+                    (Expr::And(_), _) => Op::And(n),
+                    (_, 2) => Op::Or2,
+                    _ => Op::Or(n),
+                });
                 return depth;
             }
             Expr::InStratum { node, stratum, negated } => {
