@@ -2,8 +2,10 @@
 //! the real `guidepath lsp` binary over stdio, on a generated 5,000-line
 //! guideline (the consistency analysis included): alone in its folder, and
 //! with an unrelated 20,000-line guideline beside it in the workspace. In
-//! quick mode also the time of a hover, a definition and a completion sent
-//! right after an edit (before its diagnostics) and once they are in.
+//! quick mode also edits that leave a syntax error inside a block and a
+//! declaration that does not parse, and the time of a hover, a definition
+//! and a completion sent right after an edit (before its diagnostics) and
+//! once they are in.
 //!
 //! `cargo bench -p guidepath-cli --bench lsp`; `GUIDEPATH_BENCH_QUICK=1`
 //! prints the median of 50 edits without criterion, and the server's CPU
@@ -138,6 +140,26 @@ impl Session {
         took
     }
 
+    /// An edit that leaves the first rule's declaration unparsable (its
+    /// header's `{` removed, as while the header is being typed) and the
+    /// next that mends it, alternately, each with the wait for its
+    /// diagnostics; the time of the breaking edits. The whole text's parse
+    /// takes everything up to the next declaration as one catch-all there.
+    fn declaration_error_edit(&mut self) -> Duration {
+        let brace = "recommend r0 \"Recommendation 0\" ".len() as u32;
+        let start = Instant::now();
+        self.change_on(self.line - 1, brace, " ");
+        let v = self.version;
+        let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        let took = start.elapsed();
+        assert_ne!(published["diagnostics"], json!([]), "the broken file has no diagnostics");
+        self.change_on(self.line - 1, brace, "{");
+        let v = self.version;
+        let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
+        assert_eq!(published["diagnostics"], json!([]), "the mended file has diagnostics");
+        took
+    }
+
     /// Sends one edit, not waiting for anything.
     fn change(&mut self) {
         let digit = if self.version % 2 == 1 { "1" } else { "0" };
@@ -147,13 +169,18 @@ impl Session {
     /// Replaces the character at `character` of the first rule's line with
     /// `text`, not waiting for anything.
     fn change_at(&mut self, character: u32, text: &str) {
+        self.change_on(self.line, character, text);
+    }
+
+    /// Replaces the character at `character` of line `line` with `text`.
+    fn change_on(&mut self, line: u32, character: u32, text: &str) {
         self.version += 1;
         let v = self.version;
         self.client.notify(
             "textDocument/didChange",
             json!({ "textDocument": { "uri": self.doc, "version": v },
-                    "contentChanges": [{ "range": { "start": { "line": self.line, "character": character },
-                                                    "end": { "line": self.line, "character": character + 1 } },
+                    "contentChanges": [{ "range": { "start": { "line": line, "character": character },
+                                                    "end": { "line": line, "character": character + 1 } },
                                          "text": text }] }),
         );
     }
@@ -203,6 +230,11 @@ fn main() {
             let (times, cpu) = timed(&mut s, 20, Session::syntax_error_edit);
             println!(
                 "  an edit that leaves a syntax error: {}; server CPU {cpu} for it and the edit that mends it",
+                summary(&times)
+            );
+            let (times, cpu) = timed(&mut s, 20, Session::declaration_error_edit);
+            println!(
+                "  an edit that leaves a declaration unparsable: {}; server CPU {cpu} for it and the edit that mends it",
                 summary(&times)
             );
             for method in ["textDocument/hover", "textDocument/definition", "textDocument/completion"] {
