@@ -47,6 +47,14 @@ pub fn parse_cached(text: &str, cache: &ParseCache) -> Parsed {
     parse_in(text, 1, Some(cache))
 }
 
+/// Parses the whole text in one go, as the parser did before it parsed in
+/// pieces: the reference [`parse`] and [`parse_cached`] are held to, in
+/// tests and fuzzing (same result, slower on large files).
+#[doc(hidden)]
+pub fn parse_in_one(text: &str) -> Parsed {
+    parse_in(text, usize::MAX, None)
+}
+
 fn parse_in(text: &str, piece_bytes: usize, cache: Option<&ParseCache>) -> Parsed {
     let mut diagnostics = Vec::new();
     if text.len() > MAX_FILE_BYTES {
@@ -64,7 +72,11 @@ fn parse_in(text: &str, piece_bytes: usize, cache: Option<&ParseCache>) -> Parse
     let masked = mask_deep_nesting(text, &mut diagnostics);
     let source: &str = masked.as_deref().unwrap_or(text);
     let mut builder = Builder { text: source, base: 0, diagnostics };
-    let file = if masked.is_some() { builder.whole(0) } else { builder.pieces(piece_bytes, cache) };
+    let file = if masked.is_some() || piece_bytes == usize::MAX {
+        builder.whole(0)
+    } else {
+        builder.pieces(piece_bytes, cache)
+    };
     Parsed { file, diagnostics: builder.diagnostics }
 }
 
@@ -1601,15 +1613,10 @@ fn syntax_help(rule: Rule) -> &'static str {
 mod tests {
     use super::*;
 
-    /// One parse of the whole text, as the parser did before it parsed in
-    /// pieces: what piecewise parsing must equal, diagnostics included.
+    /// One parse of the whole text: what piecewise parsing must equal,
+    /// diagnostics included.
     fn whole(text: &str) -> Parsed {
-        let mut diagnostics = Vec::new();
-        let masked = mask_deep_nesting(text, &mut diagnostics);
-        let source: &str = masked.as_deref().unwrap_or(text);
-        let mut builder = Builder { text: source, base: 0, diagnostics };
-        let file = builder.whole(0);
-        Parsed { file, diagnostics: builder.diagnostics }
+        parse_in_one(text)
     }
 
     /// Every declaration its own piece, so that every boundary is crossed.
