@@ -21,7 +21,8 @@ fuzz_target!(|data: &[u8]| {
         // pieces of 16 KB, and both step on from a declaration that does
         // not parse.
         let whole = guidepath_syntax::parse_in_one(&t);
-        for (how, p) in [("in pieces", guidepath_syntax::parse(&t)), ("cached", guidepath_syntax::parse_cached(&t, &cache))] {
+        let (pieces, cached) = (guidepath_syntax::parse(&t), guidepath_syntax::parse_cached(&t, &cache));
+        for (how, p) in [("in pieces", pieces), ("cached", cached)] {
             assert!(whole.file == p.file && whole.diagnostics == p.diagnostics, "the parse {how} differs");
         }
     }
