@@ -22,13 +22,14 @@ fn main() {
     let (mut applied, mut lists) = (0usize, guidepath_eval::Lists::default());
     for _ in 0..rounds {
         for p in &bound {
-            if in_lists {
-                let o = ev.evaluate_in(black_box(p), std::mem::take(&mut lists));
-                applied += o.recommendations_applied().iter().filter(|t| **t == Some(true)).count();
-                lists = o.into_lists();
+            let o = if in_lists {
+                ev.evaluate_in(black_box(p), std::mem::take(&mut lists))
             } else {
-                let o = ev.evaluate(black_box(p));
-                applied += o.recommendations_applied().iter().filter(|t| **t == Some(true)).count();
+                ev.evaluate(black_box(p))
+            };
+            applied += o.recommendations_applied().iter().filter(|t| **t == Some(true)).count();
+            if in_lists {
+                lists = o.into_lists();
             }
         }
     }

@@ -123,37 +123,33 @@ impl Session {
     }
 
     /// An edit that breaks the first rule's condition and the next that
-    /// mends it, alternately (`and` ↔ `xnd`), each with the wait for its
-    /// diagnostics; the time of the breaking edits: what an author waits
-    /// for while a line is half typed.
+    /// mends it, alternately (`and` ↔ `xnd`); the time of the breaking
+    /// edit: what an author waits for while a line is half typed.
     fn syntax_error_edit(&mut self) -> Duration {
-        let start = Instant::now();
-        self.change_at(16, "x");
-        let v = self.version;
-        let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
-        let took = start.elapsed();
-        assert_ne!(published["diagnostics"], json!([]), "the broken file has no diagnostics");
-        self.change_at(16, "a");
-        let v = self.version;
-        let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
-        assert_eq!(published["diagnostics"], json!([]), "the mended file has diagnostics");
-        took
+        self.break_and_mend(self.line, 16, "x", "a")
     }
 
     /// An edit that leaves the first rule's declaration unparsable (its
     /// header's `{` removed, as while the header is being typed) and the
-    /// next that mends it, alternately, each with the wait for its
-    /// diagnostics; the time of the breaking edits. The whole text's parse
-    /// takes everything up to the next declaration as one catch-all there.
+    /// next that mends it; the time of the breaking edit. The whole text's
+    /// parse takes everything up to the next declaration as one catch-all
+    /// there.
     fn declaration_error_edit(&mut self) -> Duration {
         let brace = "recommend r0 \"Recommendation 0\" ".len() as u32;
+        self.break_and_mend(self.line - 1, brace, " ", "{")
+    }
+
+    /// Replaces the character at `character` of `line` with `broken`, then
+    /// with `mended`, each with the wait for its diagnostics (some, then
+    /// none); the time of the first.
+    fn break_and_mend(&mut self, line: u32, character: u32, broken: &str, mended: &str) -> Duration {
         let start = Instant::now();
-        self.change_on(self.line - 1, brace, " ");
+        self.change_on(line, character, broken);
         let v = self.version;
         let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
         let took = start.elapsed();
         assert_ne!(published["diagnostics"], json!([]), "the broken file has no diagnostics");
-        self.change_on(self.line - 1, brace, "{");
+        self.change_on(line, character, mended);
         let v = self.version;
         let published = self.client.diagnostics(&self.doc, |p| p["version"] == v);
         assert_eq!(published["diagnostics"], json!([]), "the mended file has diagnostics");

@@ -393,7 +393,7 @@ impl Evaluator {
     /// against. Same results as [`Evaluator::evaluate`].
     #[doc(hidden)]
     pub fn evaluate_by_walking<'e>(&'e self, bound: &'e Bound) -> Outcome<'e> {
-        let parts = self.walk(bound, Parts::default());
+        let parts = self.walk(bound);
         self.outcome(parts, std::borrow::Cow::Borrowed(bound))
     }
 
@@ -401,7 +401,7 @@ impl Evaluator {
         let parts = self.empty_parts((lists.nodes, lists.members, lists.steps));
         let parts = match self.program().run(self, &bound, parts) {
             Some(parts) => parts,
-            None => self.walk(&bound, Parts::default()),
+            None => self.walk(&bound),
         };
         self.outcome(parts, bound)
     }
@@ -444,11 +444,10 @@ impl Evaluator {
         self.strata + self.artifact.recommendations.len()
     }
 
-    /// Every result but the steps' deadlines, by walking the trees, in
-    /// `parts` (emptied first).
-    fn walk<'e>(&'e self, b: &Bound, parts: Parts<'e>) -> Parts<'e> {
+    /// Every result but the steps' deadlines, by walking the trees.
+    fn walk<'e>(&'e self, b: &Bound) -> Parts<'e> {
         let art = &self.artifact;
-        let (mut nodes, mut members, mut steps) = self.empty_parts(parts);
+        let (mut nodes, mut members, mut steps) = self.empty_parts(Parts::default());
         for k in 0..art.nodes.len() {
             let v = self.node(k, b, &nodes, &mut members, true);
             nodes.push(v);

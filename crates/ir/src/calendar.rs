@@ -60,13 +60,10 @@ pub fn civil_from_days(days: i64) -> (i32, u8, u8) {
     let z = days + 719_468;
     // As in `days_from_civil`: unsigned from 0000-03-01 on.
     let (era, doe) = match u64::try_from(z) {
-        Ok(z) => ((z / 146_097) as i64, (z % 146_097) as i64),
-        Err(_) => {
-            let era = z.div_euclid(146_097);
-            (era, z - era * 146_097)
-        }
+        Ok(z) => ((z / 146_097) as i64, z % 146_097),
+        // Before it: the day of the era is in 0..146_097 all the same.
+        Err(_) => (z.div_euclid(146_097), z.rem_euclid(146_097) as u64),
     };
-    let doe = doe as u64;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
