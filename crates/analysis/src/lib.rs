@@ -25,6 +25,7 @@
 mod candidates;
 pub mod coverage;
 pub mod diff;
+pub mod gate;
 pub mod inline_tests;
 mod limits;
 mod search;
@@ -48,11 +49,15 @@ pub fn check_and_analyse(fs: &dyn FileSystem, paths: &[PathBuf]) -> Checked {
             Some(lowered) => analyse_file(checked.db.file(root), lowered),
             None => analyse_without_errors(fs, &checked, root),
         };
-        let diags = &mut checked.diagnostics[root];
-        diags.extend(found);
-        diags.sort_by_key(|d| (d.label.span.start, d.label.span.end, d.code));
+        add_findings(&mut checked.diagnostics[root], found);
     }
     checked
+}
+
+/// Adds the analysis's findings to a file's diagnostics, in position order.
+fn add_findings(diags: &mut Vec<Diagnostic>, found: Vec<Diagnostic>) {
+    diags.extend(found);
+    diags.sort_by_key(|d| (d.label.span.start, d.label.span.end, d.code));
 }
 
 /// Rounds of removing declarations with errors before giving up.

@@ -196,6 +196,7 @@ impl<'a> Analysis<'a> {
             recommendations,
             pathways,
             instruments: Vec::new(),
+            findings: Vec::new(),
             source: Default::default(),
         }
     }

@@ -1,7 +1,6 @@
 //! `guidepath diff OLD NEW`: what a new version changes, as written and for
 //! patients (`guidepath_analysis::diff`).
 
-use crate::eval::compile_source;
 use guidepath_analysis::diff::{count_changes, diff, Diff, Semantic};
 use guidepath_ir::Artifact;
 use std::collections::{BTreeMap, HashMap};
@@ -170,8 +169,12 @@ fn compare(old: &Path, new: &Path, label: &dyn Fn(&Path) -> PathBuf, opts: Optio
         };
         // A version with errors has no rules to compare: exit 2, as diff(1)
         // does on trouble.
-        let (Ok(a), Ok(b)) = (compile_source(op), compile_source(np)) else {
-            return ExitCode::from(2);
+        let (a, b) = match (rules_of(op), rules_of(np)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
         };
         let mut old_art = a.artifact;
         rename(&mut old_art, &opts.renames);
@@ -200,6 +203,18 @@ type Pair = (Option<PathBuf>, Option<PathBuf>);
 
 /// Files to compare: two files, or the files of two folders paired by
 /// their path below each folder.
+/// A version's rules, checked but not analysed: `diff` decides for no
+/// patient, so a version with analysis findings is still compared (its
+/// witnesses are then evaluated with `--allow-findings`). Its checker
+/// errors, as `check` renders them, when it has any.
+fn rules_of(path: &Path) -> Result<guidepath_check::Lowered, String> {
+    let compiled = guidepath_check::compile(&guidepath_check::Disk, path);
+    if let Some((p, e)) = compiled.checked.load_errors.first() {
+        return Err(format!("error: cannot read `{}`: {e}", p.display()));
+    }
+    compiled.lowered.ok_or_else(|| crate::render::human(&compiled.checked).trim_end().to_string())
+}
+
 fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
     // A revision without the path: every file of the other side is new, or
     // gone.

@@ -1,40 +1,19 @@
 //! `guidepath compile` and `guidepath eval`.
 
+use crate::load;
 use crate::patient::{self, Problem, Syntax, MAX_PATIENT_BYTES};
 use crate::render;
-use guidepath_check::{Disk, Lowered, Severity};
+use guidepath_analysis::gate::Policy;
 use guidepath_eval::{BindError, Evaluator, ReportOptions};
-use guidepath_ir::Artifact;
 use std::io::{IsTerminal, Read as _, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Compiles a `.guide` file, printing its diagnostics to stderr when it has
-/// errors (exit 1) or cannot be read (exit 2).
-pub fn compile_source(path: &Path) -> Result<Lowered, ExitCode> {
-    let compiled = guidepath_check::compile(&Disk, path);
-    if let Some((p, e)) = compiled.checked.load_errors.first() {
-        eprintln!("error: cannot read `{}`: {e}", p.display());
-        return Err(ExitCode::from(2));
-    }
-    match compiled.lowered {
-        Some(l) => {
-            if compiled.checked.count(Severity::Warning) > 0 {
-                eprint!("{}", render::human(&compiled.checked));
-            }
-            Ok(l)
-        }
-        None => {
-            eprint!("{}", render::human(&compiled.checked));
-            Err(ExitCode::from(1))
-        }
-    }
-}
-
-pub fn compile(file: &Path, output: Option<&Path>, yaml: bool) -> ExitCode {
-    let lowered = match compile_source(file) {
+/// `guidepath compile`: through the gate, to the artifact.
+pub fn compile(file: &Path, output: Option<&Path>, yaml: bool, policy: Policy) -> ExitCode {
+    let lowered = match load::source(file, policy) {
         Ok(l) => l,
-        Err(code) => return code,
+        Err(e) => return e.exit(),
     };
     let text = if yaml {
         match lowered.artifact.to_yaml() {
@@ -63,33 +42,11 @@ pub fn compile(file: &Path, output: Option<&Path>, yaml: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// An evaluator from a guideline or an artifact file.
-pub fn load(path: &Path) -> Result<Evaluator, ExitCode> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-    if ext == guidepath_check::EXTENSION {
-        let lowered = compile_source(path)?;
-        return Evaluator::new(lowered.artifact).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::from(2)
-        });
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        eprintln!("error: cannot read `{}`: {e}", path.display());
-        ExitCode::from(2)
-    })?;
-    let result = if ext == "yaml" || ext == "yml" { Artifact::from_yaml(&text) } else { Artifact::from_json(&text) }
-        .and_then(Evaluator::new);
-    result.map_err(|e| {
-        eprintln!("error: `{}`: {e}", path.display());
-        ExitCode::from(2)
-    })
-}
-
 /// `guidepath schema`.
-pub fn schema(guideline: Option<&Path>, strict: bool, result: bool) -> ExitCode {
+pub fn schema(guideline: Option<&Path>, strict: bool, result: bool, policy: Policy) -> ExitCode {
     let text = match guideline {
         _ if result => guidepath_eval::schema::RESULT_SCHEMA_JSON.to_string(),
-        Some(g) => match load(g) {
+        Some(g) => match load::evaluator(g, policy) {
             Ok(ev) => {
                 let mut t =
                     serde_json::to_string_pretty(&guidepath_eval::schema::patient_schema(ev.artifact(), strict))
@@ -97,7 +54,7 @@ pub fn schema(guideline: Option<&Path>, strict: bool, result: bool) -> ExitCode 
                 t.push('\n');
                 t
             }
-            Err(code) => return code,
+            Err(e) => return e.exit(),
         },
         None => return ExitCode::from(2),
     };
@@ -143,12 +100,14 @@ pub struct Options<'a> {
     /// With `--ndjson`: threads evaluating lines (1: this one; 0: one per
     /// core).
     pub jobs: usize,
+    /// What the gate lets through.
+    pub policy: Policy,
 }
 
 pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> ExitCode {
-    let evaluator = match load(guideline) {
+    let evaluator = match load::evaluator(guideline, opts.policy) {
         Ok(e) => e,
-        Err(code) => return code,
+        Err(e) => return e.exit(),
     };
     let from_stdin = patient.is_none_or(|p| p.as_os_str() == "-");
     if opts.ndjson {

@@ -8,6 +8,7 @@ pub mod check;
 pub mod diff;
 pub mod eval;
 pub mod fmt;
+pub mod load;
 mod ndjson;
 pub mod patient;
 pub mod render;

@@ -4,6 +4,7 @@
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
+use guidepath_analysis::gate::Policy;
 use guidepath_cli::{check, eval, fmt, test, Format};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,11 @@ enum Command {
         /// Write YAML instead of JSON.
         #[arg(long)]
         yaml: bool,
+        /// Let a guideline with analysis errors (E09xx) through, for a
+        /// draft being worked on; its artifact records them, and
+        /// everything that reads it says so.
+        #[arg(long)]
+        allow_findings: bool,
     },
     /// Evaluate a guideline or compiled artifact against patient data.
     ///
@@ -103,6 +109,11 @@ enum Command {
         /// happens when a limit is missed.
         #[arg(long)]
         texts: bool,
+        /// Let a guideline with analysis errors (E09xx) through, for a
+        /// draft being worked on; its artifact records them, and
+        /// everything that reads it says so.
+        #[arg(long)]
+        allow_findings: bool,
     },
     /// Format guideline files in the canonical layout, in place.
     ///
@@ -148,6 +159,10 @@ enum Command {
         /// (NDJSON: each piece of it); a slower client is cut off.
         #[arg(long, value_name = "SECONDS", default_value_t = 10)]
         client_timeout: u64,
+        /// Serve guidelines with analysis errors (E09xx); `/healthz` and
+        /// every card of theirs say so. For a draft, never for patients.
+        #[arg(long)]
+        allow_findings: bool,
     },
     /// Print a JSON Schema: of the patient data a guideline reads, or of
     /// the evaluation result (--result).
@@ -164,6 +179,11 @@ enum Command {
         /// The schema of the evaluation result instead (any guideline).
         #[arg(long)]
         result: bool,
+        /// Let a guideline with analysis errors (E09xx) through, for a
+        /// draft being worked on; its artifact records them, and
+        /// everything that reads it says so.
+        #[arg(long)]
+        allow_findings: bool,
     },
     /// The SQL query that evaluates a table of patients, one row each, in
     /// DuckDB, PostgreSQL or Spark SQL with the evaluator's answers
@@ -186,6 +206,11 @@ enum Command {
         /// Print the CREATE TABLE of the input table instead.
         #[arg(long)]
         schema: bool,
+        /// Let a guideline with analysis errors (E09xx) through, for a
+        /// draft being worked on; its artifact records them, and
+        /// everything that reads it says so.
+        #[arg(long)]
+        allow_findings: bool,
     },
     /// The forum's document: a summary, a catalogue of every
     /// recommendation, and per guideline its findings, tests, coverage and
@@ -257,6 +282,11 @@ enum Command {
         /// Output format of the coverage (--coverage).
         #[arg(long, value_enum, default_value_t = Format::Human, requires = "coverage")]
         format: Format,
+        /// Let a guideline with analysis errors (E09xx) through, for a
+        /// draft being worked on; its artifact records them, and
+        /// everything that reads it says so.
+        #[arg(long)]
+        allow_findings: bool,
     },
 }
 
@@ -299,7 +329,7 @@ fn main() -> ExitCode {
         }
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),
-        Command::Serve { paths, addr, max_body, threads, client_timeout } => {
+        Command::Serve { paths, addr, max_body, threads, client_timeout, allow_findings } => {
             let t = std::time::Duration::from_secs(client_timeout.max(1));
             let config = guidepath_serve::Config {
                 addr,
@@ -307,12 +337,29 @@ fn main() -> ExitCode {
                 threads,
                 header_timeout: t,
                 body_timeout: t,
+                allow_findings,
                 ..guidepath_serve::Config::default()
             };
             guidepath_cli::serve::run(paths, config)
         }
-        Command::Compile { file, output, yaml } => eval::compile(&file, output.as_deref(), yaml),
-        Command::Eval { guideline, patient, ndjson, explain, format, fhir, at, strict, id, jobs, lang, texts } => {
+        Command::Compile { file, output, yaml, allow_findings } => {
+            eval::compile(&file, output.as_deref(), yaml, Policy { allow_findings })
+        }
+        Command::Eval {
+            guideline,
+            patient,
+            ndjson,
+            explain,
+            format,
+            fhir,
+            at,
+            strict,
+            id,
+            jobs,
+            lang,
+            texts,
+            allow_findings,
+        } => {
             let opts = eval::Options {
                 ndjson,
                 format,
@@ -322,6 +369,7 @@ fn main() -> ExitCode {
                 id: id.as_deref(),
                 report: guidepath_eval::ReportOptions { explain, lang, texts },
                 jobs,
+                policy: Policy { allow_findings },
             };
             eval::run(&guideline, patient.as_deref(), &opts)
         }
@@ -342,12 +390,15 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Test { paths, coverage, min_coverage, format } => {
-            test::run(paths, coverage.then_some(test::CoverageOptions { min: min_coverage, format }))
+        Command::Test { paths, coverage, min_coverage, format, allow_findings } => {
+            let cov = coverage.then_some(test::CoverageOptions { min: min_coverage, format });
+            test::run(paths, cov, Policy { allow_findings })
         }
-        Command::Sql { guideline, dialect, table, key, schema } => {
-            guidepath_cli::sql::run(&guideline, dialect, &table, &key, schema)
+        Command::Sql { guideline, dialect, table, key, schema, allow_findings } => {
+            guidepath_cli::sql::run(&guideline, dialect, &table, &key, schema, Policy { allow_findings })
         }
-        Command::Schema { guideline, strict, result } => eval::schema(guideline.as_deref(), strict, result),
+        Command::Schema { guideline, strict, result, allow_findings } => {
+            eval::schema(guideline.as_deref(), strict, result, Policy { allow_findings })
+        }
     }
 }

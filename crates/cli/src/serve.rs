@@ -1,10 +1,10 @@
 //! `guidepath serve`: the loader that compiles guidelines (and reads
 //! compiled artifacts) for the HTTP service in `guidepath-serve`.
 
-use crate::render;
+use crate::{load, render};
+use guidepath_analysis::gate::Policy;
 use guidepath_check::db::find_guides;
 use guidepath_check::{Disk, EXTENSION};
-use guidepath_ir::Artifact;
 use guidepath_serve::{Config, Loaded, Loader};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,6 +15,7 @@ use std::sync::Arc;
 /// on every SIGHUP, so a changed file is served after a reload.
 pub struct Files {
     paths: Vec<PathBuf>,
+    policy: Policy,
 }
 
 impl Loader for Files {
@@ -24,14 +25,7 @@ impl Loader for Files {
         for p in &self.paths {
             let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
             if p.is_file() && ext != EXTENSION {
-                let result = std::fs::read_to_string(p).map_err(|e| format!("cannot read: {e}")).and_then(|text| {
-                    let art = if ext == "yaml" || ext == "yml" {
-                        Artifact::from_yaml(&text)
-                    } else {
-                        Artifact::from_json(&text)
-                    };
-                    art.map_err(|e| e.to_string())
-                });
+                let result = load::artifact(p, self.policy).map_err(|e| e.reason());
                 out.push((p.display().to_string(), result));
                 continue;
             }
@@ -42,10 +36,9 @@ impl Loader for Files {
         let mut seen = std::collections::HashSet::new();
         guides.retain(|f| seen.insert(f.clone()));
         for g in guides {
-            let compiled = guidepath_check::compile(&Disk, &g);
-            let result = match compiled.lowered {
-                Some(l) => Ok(l.artifact),
-                None => Err(render::human(&compiled.checked)),
+            let result = match guidepath_analysis::gate::compile(&Disk, &g, self.policy) {
+                Ok(passed) => Ok(passed.lowered.artifact),
+                Err(refused) => Err(render::human(&refused.checked)),
             };
             out.push((g.display().to_string(), result));
         }
@@ -64,7 +57,11 @@ pub fn run(paths: Vec<PathBuf>, config: Config) -> ExitCode {
             config.addr
         );
     }
-    match guidepath_serve::run(config, Arc::new(Files { paths })) {
+    let policy = Policy { allow_findings: config.allow_findings };
+    if policy.allow_findings {
+        eprintln!("warning: --allow-findings: guidelines with analysis errors are served, and say so on every card");
+    }
+    match guidepath_serve::run(config, Arc::new(Files { paths, policy })) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -1,6 +1,7 @@
 //! `guidepath sql`: the query that evaluates a table of patients in
 //! DuckDB, PostgreSQL or Spark SQL (`docs/sql.md`).
 
+use guidepath_analysis::gate::Policy;
 use guidepath_sql::{Dialect, Options};
 use std::io::Write;
 use std::path::Path;
@@ -27,10 +28,10 @@ impl From<DialectArg> for Dialect {
 /// Prints the query, or with `schema` the input table's CREATE TABLE.
 /// Exit status: 0 printed; 1 the guideline has errors or uses something
 /// the dialect cannot express exactly; 2 usage, I/O or artifact errors.
-pub fn run(guideline: &Path, dialect: DialectArg, table: &str, key: &str, schema: bool) -> ExitCode {
-    let evaluator = match crate::eval::load(guideline) {
+pub fn run(guideline: &Path, dialect: DialectArg, table: &str, key: &str, schema: bool, policy: Policy) -> ExitCode {
+    let evaluator = match crate::load::evaluator(guideline, policy) {
         Ok(e) => e,
-        Err(code) => return code,
+        Err(e) => return e.exit(),
     };
     let dialect = Dialect::from(dialect);
     let options = Options { table: table.to_string(), key: key.to_string() };

@@ -1,9 +1,10 @@
 //! `guidepath test`: run inline tests, and with `--coverage` what they
 //! leave untested (`guidepath_analysis::coverage`).
 
-use crate::eval::compile_source;
+use crate::load::LoadError;
 use crate::Format;
 use guidepath_analysis::coverage::{coverage, Goal};
+use guidepath_analysis::gate::Policy;
 use guidepath_analysis::inline_tests::run_case;
 use guidepath_eval::Evaluator;
 use std::collections::BTreeMap;
@@ -20,7 +21,7 @@ pub struct CoverageOptions {
 /// rule and what.
 pub(crate) type GoalKey = (String, u32, u32, String, String);
 
-pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>) -> ExitCode {
+pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) -> ExitCode {
     let files = match crate::check::files(paths) {
         Ok(f) => f,
         Err(code) => return code,
@@ -39,15 +40,15 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>) -> ExitCode {
     let mut goals: BTreeMap<GoalKey, Vec<String>> = BTreeMap::new();
     for file in &files {
         // A file that cannot be read or has errors fails; the others run.
-        let lowered = match compile_source(file) {
+        let lowered = match crate::load::source(file, policy) {
             Ok(l) => l,
-            Err(code) if code == ExitCode::from(2) => {
-                say(format!("FAIL {}: the file cannot be read", file.display()));
-                failed += 1;
-                continue;
-            }
-            Err(_) => {
-                say(format!("FAIL {}: the file has errors", file.display()));
+            Err(e) => {
+                eprintln!("{e}");
+                let why = match e {
+                    LoadError::Unreadable { .. } => "the file cannot be read",
+                    _ => "the file has errors",
+                };
+                say(format!("FAIL {}: {why}", file.display()));
                 failed += 1;
                 continue;
             }

@@ -297,7 +297,12 @@ fn witness_tests_paste_into_the_guideline_and_run() {
     std::fs::write(&file, format!("{text}\n{tests}")).unwrap();
     let (_, checked, _) = guidepath(&["check", path]);
     assert!(checked.contains("1 error,") && checked.contains("E0902"), "only the gap remains:\n{checked}");
+    // The gate refuses a file with analysis errors; a working group runs
+    // its draft's tests only by saying so.
     let (code, ran, _) = guidepath(&["test", path]);
+    assert_eq!(code, 1, "{ran}");
+    assert!(ran.contains("the file has errors"), "{ran}");
+    let (code, ran, _) = guidepath(&["test", "--allow-findings", path]);
     assert_eq!(code, 1, "{ran}");
     assert!(ran.contains("skane.guide: in no stratum of `care_level`"), "{ran}");
     assert!(ran.contains("because linton_score <= 49 = false  {\"linton_score\":50}"), "{ran}");

@@ -125,6 +125,17 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
         let summary = words.undecided.replace("{n}", &open.len().to_string());
         out.push(card(&summary, "info", &detail, &source));
     }
+    if !art.findings.is_empty() {
+        let codes: Vec<&str> = art.findings.iter().map(|f| f.code.as_str()).collect();
+        let warning = words.findings.replace("{codes}", &codes.join(", "));
+        for c in &mut out {
+            let detail = c["detail"].as_str().unwrap_or("");
+            c["detail"] = J::String(format!("**{warning}**\n\n{detail}"));
+            if c["indicator"] == "info" {
+                c["indicator"] = J::String("warning".into());
+            }
+        }
+    }
     json!({ "cards": out })
 }
 
@@ -189,6 +200,9 @@ struct Words {
     level: &'static str,
     strength: &'static str,
     certainty: &'static str,
+    /// Every card of a guideline built with analysis errors starts with
+    /// this (`{codes}`: their codes).
+    findings: &'static str,
 }
 
 impl Words {
@@ -207,6 +221,7 @@ impl Words {
                 level: "Niveau",
                 strength: "Styrke",
                 certainty: "Evidensens kvalitet",
+                findings: "Advarsel: retningslinjen er bygget med analysefejl ({codes}); resultatet kan modsige sig selv. Ikke til brug for patienter.",
             },
             Some("sv") => Words {
                 for_: "Rekommenderas",
@@ -221,6 +236,7 @@ impl Words {
                 level: "Vårdnivå",
                 strength: "Styrka",
                 certainty: "Evidensstyrka",
+                findings: "Varning: riktlinjen är byggd med analysfel ({codes}); resultatet kan motsäga sig självt. Inte för användning för patienter.",
             },
             Some("nb" | "nn" | "no") => Words {
                 for_: "Anbefales",
@@ -235,6 +251,7 @@ impl Words {
                 level: "Nivå",
                 strength: "Styrke",
                 certainty: "Kunnskapsgrunnlag",
+                findings: "Advarsel: retningslinjen er bygget med analysefeil ({codes}); resultatet kan motsi seg selv. Ikke til bruk for pasienter.",
             },
             _ => Words {
                 for_: "Recommended",
@@ -249,6 +266,7 @@ impl Words {
                 level: "Level",
                 strength: "Strength",
                 certainty: "Certainty",
+                findings: "Warning: this guideline was built with analysis errors ({codes}); its results may contradict themselves. Not for use with patients.",
             },
         }
     }

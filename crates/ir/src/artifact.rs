@@ -15,7 +15,11 @@ use serde::{Deserialize, Serialize};
 /// only adds members that an older reader may ignore without changing what
 /// the rules decide (texts, codes); anything else is a new major version.
 pub const SCHEMA_MAJOR: u32 = 2;
-pub const SCHEMA_MINOR: u32 = 1;
+pub const SCHEMA_MINOR: u32 = 2;
+/// The minor version an artifact without findings is written with: 2.2
+/// added only `findings` ([`crate::gate::record`]), so such an artifact is
+/// a 2.1 artifact, and every 2.1 reader reads it.
+pub const SCHEMA_MINOR_WITHOUT_FINDINGS: u32 = 1;
 
 /// The compiled rules of one guideline.
 ///
@@ -38,6 +42,11 @@ pub struct Artifact {
     /// The instruments the rules use, with their codes (schema 2.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub instruments: Vec<InstrumentInfo>,
+    /// The consistency analysis's errors, for an artifact built with them
+    /// on purpose (`--allow-findings`, schema 2.2); empty otherwise. Part
+    /// of the hash, so it cannot be removed unseen. See [`crate::gate`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::gate::Finding>,
     /// Where the rules are written, for explanations; not part of the
     /// rules and not hashed.
     #[serde(default)]
@@ -558,6 +567,11 @@ pub const MAX_ARTIFACT_BYTES: usize = 256 << 20;
 impl Artifact {
     pub fn schema_version() -> String {
         format!("{SCHEMA_MAJOR}.{SCHEMA_MINOR}")
+    }
+
+    /// The version the compiler writes into an artifact without findings.
+    pub fn written_schema_version() -> String {
+        format!("{SCHEMA_MAJOR}.{SCHEMA_MINOR_WITHOUT_FINDINGS}")
     }
 
     /// The resolved place `at`, when the artifact carries it.

@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod canonical;
 pub mod depth;
 pub mod duration;
+pub mod gate;
 pub mod show;
 pub mod units;
 

@@ -75,9 +75,11 @@ pub struct TestRun {
 /// Compiles `path` (open documents overlay the disk) and runs its tests,
 /// or the one named `only`.
 pub fn run(fs: &dyn FileSystem, path: &Path, only: Option<&str>) -> std::result::Result<TestRun, String> {
-    let compiled = guidepath_check::compile(fs, path);
-    let Some(lowered) = compiled.lowered else {
-        return Err("the file has errors; the diagnostics say which".into());
+    // Through the gate, as `guidepath test`: analysis errors fail the run.
+    let policy = guidepath_analysis::gate::Policy::default();
+    let lowered = match guidepath_analysis::gate::compile(fs, path, policy) {
+        Ok(passed) => passed.lowered,
+        Err(_) => return Err("the file has errors; the diagnostics say which".into()),
     };
     let cases: Vec<_> = lowered.tests.iter().filter(|c| only.is_none_or(|n| c.name == n)).collect();
     if let (Some(name), true) = (only, cases.is_empty()) {

@@ -510,12 +510,18 @@ fn ndjson_line(entry: &Entry, opts: &ReportOptions, line: u64, raw: &[u8]) -> Ve
 // ------------------------------------------------------------------ service
 
 async fn healthz(axum::extract::State(st): St) -> Response {
-    let n = st.catalogue().entries.len();
+    let cat = st.catalogue();
+    let n = cat.entries.len();
     let last = match st.last_reload.lock() {
         Ok(s) => s.clone(),
         Err(p) => p.into_inner().clone(),
     };
-    let body = json!({ "status": "ok", "guidelines": n, "last_reload": last });
+    // A guideline built with analysis errors (served with
+    // --allow-findings) is said here, as on each of its cards.
+    let warnings: Vec<String> =
+        cat.entries.iter().filter_map(|e| guidepath_ir::gate::warning(e.evaluator.artifact())).collect();
+    let status = if warnings.is_empty() { "ok" } else { "findings" };
+    let body = json!({ "status": status, "guidelines": n, "warnings": warnings, "last_reload": last });
     json_response(StatusCode::OK, serde_json::to_vec(&body).unwrap_or_default())
 }
 

@@ -7,6 +7,7 @@
 //! catalogue or the other, never a mix.
 
 use guidepath_eval::Evaluator;
+use guidepath_ir::gate::Policy;
 use guidepath_ir::Artifact;
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -43,11 +44,17 @@ impl Catalogue {
 
     /// The catalogue `loaded` makes, keeping from `previous` what fails to
     /// load; with the messages of what was refused.
-    pub fn build(loaded: Loaded, previous: &Catalogue) -> (Catalogue, Vec<String>) {
+    /// Every artifact passes the gate ([`guidepath_ir::gate::admit`])
+    /// under `policy`, whatever the loader did.
+    pub fn build(loaded: Loaded, previous: &Catalogue, policy: Policy) -> (Catalogue, Vec<String>) {
         let mut out = Catalogue::default();
         let mut errors = Vec::new();
         for (source, result) in loaded {
-            let entry = match result.and_then(|art| Evaluator::new(art).map_err(|e| e.to_string())) {
+            let admitted = result.and_then(|art| match guidepath_ir::gate::admit(&art, policy) {
+                Ok(()) => Ok(art),
+                Err(refused) => Err(refused.to_string()),
+            });
+            let entry = match admitted.and_then(|art| Evaluator::new(art).map_err(|e| e.to_string())) {
                 Ok(evaluator) => {
                     let id = evaluator.artifact().guideline.id.clone();
                     let evaluations = previous.get(&id).map(|e| e.evaluations.clone()).unwrap_or_default();

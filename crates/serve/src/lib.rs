@@ -44,6 +44,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// Serve artifacts built with analysis errors (`--allow-findings`);
+    /// `/healthz` and every card then say so. Off by default: the gate
+    /// (`guidepath_ir::gate::admit`) refuses them.
+    pub allow_findings: bool,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             body_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
             threads: 0,
+            allow_findings: false,
         }
     }
 }
@@ -85,6 +90,10 @@ impl State {
         }
     }
 
+    fn policy(&self) -> guidepath_ir::gate::Policy {
+        guidepath_ir::gate::Policy { allow_findings: self.config.allow_findings }
+    }
+
     /// Loads again; what fails keeps its previous version. Reloads run one
     /// at a time (a second SIGHUP waits), so the last one wins.
     fn reload(&self) {
@@ -94,7 +103,7 @@ impl State {
         };
         let loaded = self.loader.load();
         let old = self.catalogue();
-        let (new, refused) = Catalogue::build(loaded, &old);
+        let (new, refused) = Catalogue::build(loaded, &old, self.policy());
         for r in &refused {
             eprintln!("guidepath serve: {r}");
         }
@@ -128,7 +137,8 @@ pub(crate) fn now_secs() -> u64 {
 /// on SIGHUP. Fails to start when a guideline does not load (with its
 /// diagnostics) or the address cannot be bound.
 pub fn run(config: Config, loader: Arc<dyn Loader>) -> Result<(), String> {
-    let (catalogue, refused) = Catalogue::build(loader.load(), &Catalogue::default());
+    let policy = guidepath_ir::gate::Policy { allow_findings: config.allow_findings };
+    let (catalogue, refused) = Catalogue::build(loader.load(), &Catalogue::default(), policy);
     if !refused.is_empty() {
         return Err(refused.join("\n"));
     }

@@ -246,7 +246,7 @@ impl<'c, 'a> Lower<'c, 'a> {
         }
         // An instrument file's own tests run against its own artifact.
         let artifact = ir::Artifact {
-            schema: ir::Artifact::schema_version(),
+            schema: ir::Artifact::written_schema_version(),
             content_hash: String::new(),
             guideline: self.metadata(&instruments),
             inputs: std::mem::take(&mut self.inputs),
@@ -261,6 +261,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                     codes: codes(&ins.codes),
                 })
                 .collect(),
+            findings: Vec::new(),
             source: ir::Source { files: std::mem::take(&mut self.files), places: std::mem::take(&mut self.places) },
         };
         Lowered { artifact, tests, with_imports: None }
