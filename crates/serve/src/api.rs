@@ -184,21 +184,69 @@ fn unsupported(want: &str) -> Problem {
     Problem::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type", format!("send {want}"))
 }
 
-/// The whole body, within the size limit and the time limit.
+/// How much of a body over the limit is read and dropped so that its 413
+/// reaches the client: a connection closed with unread data is reset, and
+/// a client still sending then sees the reset, not the answer.
+pub(crate) const DRAIN_FACTOR: usize = 16;
+
+/// The whole body, within the size limit and the time limit. A body over
+/// the limit is read on (and dropped) up to [`DRAIN_FACTOR`] times the
+/// limit within the same time, so the client, still sending, gets its 413
+/// problem; past that the connection is closed after the answer.
 pub(crate) async fn read_body(st: &State, body: Body) -> Result<Bytes, Problem> {
-    use http_body_util::BodyExt;
-    let limited = http_body_util::Limited::new(body, st.config.max_body);
-    match tokio::time::timeout(st.config.body_timeout, limited.collect()).await {
+    let max = st.config.max_body;
+    match tokio::time::timeout(st.config.body_timeout, collect_within(body, max, max.saturating_mul(DRAIN_FACTOR)))
+        .await
+    {
         Err(_) => Err(Problem::new(StatusCode::REQUEST_TIMEOUT, "body-timeout", "the body did not arrive in time")),
-        Ok(Err(e)) if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() => Err(Problem::new(
+        Ok(Collected::Whole(bytes)) => Ok(bytes),
+        Ok(Collected::TooLarge) => Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
-            format!("the body is larger than {} bytes", st.config.max_body),
+            format!("the body is larger than {max} bytes"),
         )),
-        Ok(Err(e)) => {
+        Ok(Collected::Broken(e)) => {
             Err(Problem::new(StatusCode::BAD_REQUEST, "unreadable-body", format!("cannot read the body: {e}")))
         }
-        Ok(Ok(c)) => Ok(c.to_bytes()),
+    }
+}
+
+/// What reading a body gave.
+enum Collected {
+    Whole(Bytes),
+    /// Over the limit (read to its end, or to the drain bound).
+    TooLarge,
+    Broken(String),
+}
+
+/// Reads frames up to `max` bytes; past that, reads and drops them up to
+/// `drain` bytes in all.
+async fn collect_within(mut body: Body, max: usize, drain: usize) -> Collected {
+    use http_body_util::BodyExt;
+    let mut kept: Vec<u8> = Vec::new();
+    let mut seen = 0usize;
+    loop {
+        match body.frame().await {
+            None => break,
+            Some(Err(e)) => return Collected::Broken(e.to_string()),
+            Some(Ok(frame)) => {
+                let Ok(data) = frame.into_data() else { continue };
+                seen = seen.saturating_add(data.len());
+                if seen > drain {
+                    return Collected::TooLarge;
+                }
+                if seen <= max {
+                    kept.extend_from_slice(&data);
+                } else if !kept.is_empty() {
+                    kept = Vec::new();
+                }
+            }
+        }
+    }
+    if seen > max {
+        Collected::TooLarge
+    } else {
+        Collected::Whole(Bytes::from(kept))
     }
 }
 
