@@ -198,6 +198,7 @@ fn as_fhir(patient: &J, at: i64) -> J {
             "resourceType": "Condition", "id": id,
             "clinicalStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-clinical", "code": status}]},
             "code": {"coding": [{"system": sct, "code": code}]},
+            "subject": {"reference": "Patient/p"},
         });
         if let Some(o) = onset {
             c["onsetDateTime"] = J::String(o);
@@ -251,9 +252,8 @@ fn as_fhir(patient: &J, at: i64) -> J {
         }
     }
     entries.push(patient_res);
-    entries.push(
-        serde_json::json!({"resourceType": "QuestionnaireResponse", "id": "qr", "status": "completed", "item": items}),
-    );
+    entries.push(serde_json::json!({"resourceType": "QuestionnaireResponse", "id": "qr", "status": "completed",
+            "subject": {"reference": "Patient/p"}, "item": items}));
     serde_json::json!({"resourceType": "Bundle", "type": "collection",
         "entry": entries.into_iter().map(|r| serde_json::json!({"resource": r})).collect::<Vec<_>>()})
 }

@@ -102,6 +102,41 @@ write("start_back_conflict.json", bundle(
     two,
 ))
 
+# Answers that belong to another patient: the reader refuses them by name,
+# never reads them as p1's (they once gave p1 the other patient's risk).
+write("start_back_other_patient.json", bundle(
+    patient("p1", "1986-05-17"),
+    condition("lbp", "p1", "279039007", "Low back pain"),
+    start_back_qr("sb", "someone-else", [False, False, False, False, True, True, True, False], "extremely"),
+))
+
+# Two Patients and no patient named: which one is decided is not ours to pick.
+write("two_patients.json", bundle(
+    patient("p1", "1986-05-17"),
+    patient("p9", "1950-01-01"),
+    condition("lbp", "p1", "279039007", "Low back pain"),
+))
+
+# An answer that names no patient, beside a Patient: whose it is is unknown.
+no_subject = start_back_qr("sb", "p1", [False] * 8, "not_at_all")
+del no_subject["subject"]
+write("start_back_no_subject.json", bundle(
+    patient("p1", "1986-05-17"),
+    no_subject,
+))
+
+# References by the entry's fullUrl and by an absolute URL are the patient's.
+by_url = bundle(
+    patient("p1", "1986-05-17"),
+    condition("lbp", "p1", "279039007", "Low back pain"),
+    start_back_qr("sb", "p1", [False, False, False, False, True, True, True, False], "extremely"),
+    qr("flags", "p1", {"red_flags": {"valueBoolean": False}}),
+)
+by_url["entry"][0]["fullUrl"] = "urn:uuid:6f1c1b8e-2a4f-4c1d-9a53-0d1e2f3a4b5c"
+by_url["entry"][1]["resource"]["subject"]["reference"] = "urn:uuid:6f1c1b8e-2a4f-4c1d-9a53-0d1e2f3a4b5c"
+by_url["entry"][2]["resource"]["subject"]["reference"] = "https://ehr.example.org/fhir/Patient/p1"
+write("start_back_high_by_url.json", by_url)
+
 # Skåne MMS boundaries, evaluated on 2026-12-01: age 16 and 70 (inclusive),
 # Linton 50 and 51 points, pain for 3 months (and one day less).
 def skane(name, birth, onset, linton, sites=("279039007",)):
@@ -139,6 +174,10 @@ cases = [
     {"bundle": "start_back_high.json", "guideline": DK, "strata": {"start_back.risk": "high", "track": "high_risk_track"}, "applies": ["interdisciplinary_track", "pain_centre_hotline"]},
     {"bundle": "start_back_missing.json", "guideline": DK, "strata": {"start_back.risk": None}, "needs": ["start_back.q1", "start_back.q9"]},
     {"bundle": "start_back_conflict.json", "guideline": DK, "error": ["start_back.q5", "QuestionnaireResponse/sb ", "QuestionnaireResponse/sb2 "]},
+    {"bundle": "start_back_other_patient.json", "guideline": DK, "error": ["QuestionnaireResponse/sb", "Patient/someone-else", "not `Patient/p1`"]},
+    {"bundle": "two_patients.json", "guideline": DK, "error": ["two patients", "Patient/p1", "Patient/p9"]},
+    {"bundle": "start_back_no_subject.json", "guideline": DK, "error": ["QuestionnaireResponse/sb", "names no patient"]},
+    {"bundle": "start_back_high_by_url.json", "guideline": DK, "strata": {"start_back.risk": "high", "track": "high_risk_track"}, "applies": ["interdisciplinary_track", "pain_centre_hotline"]},
     {"bundle": "orebro_by_link_id.json", "guideline": "guidelines/instruments/orebro_sf.guide", "strata": {"orebro_sf.risk": "high"}, "scores": {"orebro_sf.score": 50}},
     {"bundle": "skane_age_16.json", "guideline": SE, "strata": {"care_level": "primary_care"}, "applies": ["mms_referral"]},
     {"bundle": "skane_age_15.json", "guideline": SE, "strata": {"care_level": None}, "applies": []},

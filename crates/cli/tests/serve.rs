@@ -180,6 +180,40 @@ fn cds_hooks_round_trip() {
     }
 }
 
+/// A CDS call reads only the context's patient's data: answers about
+/// another patient, or a Patient that is not the context's, are refused by
+/// name (they once gave p1 the other patient's STarT Back risk).
+#[test]
+fn cds_calls_refuse_another_patients_data() {
+    let s = Server::start(&root(), &["guidelines"]);
+    let a = agent();
+    let url = format!("{}/cds-services/{DK}", s.base);
+    let request: J = serde_json::from_str(&read("tests/cds-hooks/start_back_high.request.json")).unwrap();
+    let (st, _) = post_json(&a, &url, "application/json", &request.to_string());
+    assert_eq!(st, 200);
+
+    let mut other = request.clone();
+    other["prefetch"]["questionnaireResponses"]["entry"][0]["resource"]["subject"]["reference"] =
+        json!("Patient/someone-else");
+    let (st, p) = post_json(&a, &url, "application/json", &other.to_string());
+    assert_eq!(st, 422, "{p}");
+    let said = p.to_string();
+    assert!(said.contains("QuestionnaireResponse/sb") && said.contains("Patient/someone-else"), "{p}");
+
+    let mut context = request.clone();
+    context["context"]["patientId"] = json!("p2");
+    let (st, p) = post_json(&a, &url, "application/json", &context.to_string());
+    assert_eq!(st, 422, "{p}");
+    assert!(p.to_string().contains("`Patient/p1` is not the patient named in the request"), "{p}");
+
+    // And through the plain FHIR route, a Bundle with another patient's
+    // answers.
+    let bundle = read("tests/fhir/start_back_other_patient.json");
+    let (st, p) = post_json(&a, &format!("{}/v1/guidelines/{DK}/evaluate", s.base), "application/fhir+json", &bundle);
+    assert_eq!(st, 422, "{p}");
+    assert!(p.to_string().contains("Patient/someone-else"), "{p}");
+}
+
 #[test]
 fn bad_requests_get_problems_that_name_the_field() {
     let s = Server::start(&root(), &["guidelines", "--max-body", "65536"]);

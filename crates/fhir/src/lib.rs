@@ -16,4 +16,4 @@ pub mod read;
 pub mod results;
 
 pub use cards::cards;
-pub use read::{read, route, FhirError, Reading, Resources};
+pub use read::{read, read_for, route, FhirError, Reading, Resources};

@@ -55,6 +55,9 @@ pub struct Located<'a> {
     pub kind: &'a str,
     /// The resource's place in the posted data, for messages.
     pub at: &'a str,
+    /// The Bundle entry's `fullUrl`, which references may name
+    /// (`urn:uuid:…`).
+    pub full_url: Option<&'a str>,
 }
 
 /// The resources of a Bundle (entries, and the entries of Bundles in it),
@@ -62,15 +65,15 @@ pub struct Located<'a> {
 /// returned list; see [`Resources::iter`].
 #[derive(Debug, Default)]
 pub struct Resources<'a> {
-    list: Vec<(String, &'a J, &'a str)>,
+    list: Vec<(String, &'a J, &'a str, Option<&'a str>)>,
 }
 
 impl<'a> Resources<'a> {
     /// Reads `value`, a Bundle or one resource, whose place is `at`
     /// (`""` for the top of the request).
     pub fn add(&mut self, value: &'a J, at: &str) -> Result<(), FhirError> {
-        let mut todo = vec![(value, at.to_string(), 0usize)];
-        while let Some((v, at, depth)) = todo.pop() {
+        let mut todo = vec![(value, at.to_string(), 0usize, None)];
+        while let Some((v, at, depth, full_url)) = todo.pop() {
             let Some(obj) = v.as_object() else {
                 return Err(err(or_root(&at), None, "expected a FHIR resource (a JSON object with `resourceType`)"));
             };
@@ -88,8 +91,9 @@ impl<'a> Resources<'a> {
                 };
                 for (i, e) in entries.iter().enumerate().rev() {
                     let eat = join(&at, &format!("entry[{i}]"));
+                    let full_url = e.get("fullUrl").and_then(J::as_str);
                     match e.get("resource") {
-                        Some(r) => todo.push((r, join(&eat, "resource"), depth + 1)),
+                        Some(r) => todo.push((r, join(&eat, "resource"), depth + 1, full_url)),
                         None => continue,
                     }
                 }
@@ -98,13 +102,13 @@ impl<'a> Resources<'a> {
             if self.list.len() >= MAX_RESOURCES {
                 return Err(err(or_root(&at), None, format!("more than {MAX_RESOURCES} resources")));
             }
-            self.list.push((or_root(&at), v, kind));
+            self.list.push((or_root(&at), v, kind, full_url));
         }
         Ok(())
     }
 
     pub fn iter(&self) -> impl Iterator<Item = Located<'_>> {
-        self.list.iter().map(|(at, r, k)| Located { resource: r, kind: k, at })
+        self.list.iter().map(|(at, r, k, u)| Located { resource: r, kind: k, at, full_url: *u })
     }
 
     pub fn len(&self) -> usize {
@@ -176,13 +180,167 @@ struct Found {
 }
 
 /// Reads the patient data `art` needs from `resources`, with ages and
-/// durations counted to `at` (days since 1970-01-01).
+/// durations counted to `at` (days since 1970-01-01). The patient is the
+/// one Patient among the resources (see [`read_for`]).
 pub fn read(art: &Artifact, resources: &Resources<'_>, at: i64) -> Result<Reading, Vec<FhirError>> {
+    read_for(art, resources, at, None)
+}
+
+/// Like [`read`], for the patient `patient_id` (a CDS Hooks context's
+/// `patientId`) when it is given. Only resources about that patient are
+/// read: a Patient resource of another id, or a resource whose `subject`
+/// (or `patient`) names another patient, is an error that names it; so is
+/// a resource that names no patient when the patient is known, and two
+/// patients when none is named.
+pub fn read_for(
+    art: &Artifact,
+    resources: &Resources<'_>,
+    at: i64,
+    patient_id: Option<&str>,
+) -> Result<Reading, Vec<FhirError>> {
     let mut r = Reader::new(art, at);
+    let patient = match whose(resources, patient_id) {
+        Ok(p) => p,
+        Err(e) => return Err(vec![e]),
+    };
     for res in resources.iter() {
+        r.unowned = None;
+        if let Some(p) = &patient {
+            match p.owns(res) {
+                Ok(Owner::Patient) => {}
+                Ok(Owner::Nobody) => r.unowned = Some(describe(res)),
+                Err(e) => {
+                    r.errors.push(e);
+                    continue;
+                }
+            }
+        }
         r.resource(res);
     }
+    r.unowned = None;
+    r.subject = patient.map(|p| p.name());
     r.finish()
+}
+
+/// The patient whose data is read.
+struct Patient<'a> {
+    id: String,
+    /// The `fullUrl` of its Bundle entry.
+    full_url: Option<&'a str>,
+}
+
+/// Whom a resource is about, as far as it says.
+enum Owner {
+    Patient,
+    /// It names no patient.
+    Nobody,
+}
+
+/// Kinds of resource that are about a patient and that the reader reads;
+/// each must name its patient.
+const ABOUT_A_PATIENT: &[&str] =
+    &["QuestionnaireResponse", "Observation", "Condition", "Procedure", "ServiceRequest", "Encounter"];
+
+impl Patient<'_> {
+    fn name(&self) -> String {
+        format!("Patient/{}", self.id)
+    }
+
+    /// Whether a reference (`Patient/p1`, an absolute URL ending so, a
+    /// version of it, or the entry's `fullUrl`) names this patient.
+    fn is(&self, reference: &str) -> bool {
+        let name = self.name();
+        let local = reference.split("/_history/").next().unwrap_or(reference);
+        local == name || local.ends_with(&format!("/{name}")) || self.full_url == Some(reference)
+    }
+
+    /// Whether the resource may be read for this patient: one about
+    /// another patient is an error, whether or not the guideline reads it
+    /// (the request mixes patients); one that names no patient is read
+    /// only if the guideline reads nothing from it ([`Reader::push`]).
+    fn owns(&self, res: Located<'_>) -> Result<Owner, FhirError> {
+        if res.kind == "Patient" || !ABOUT_A_PATIENT.contains(&res.kind) {
+            return Ok(Owner::Patient);
+        }
+        match reference(res.resource) {
+            Some((element, r)) if !self.is(r) => Err(err(
+                join(res.at, &format!("{element}.reference")),
+                None,
+                format!("{} is about `{r}`, not `{}`: post only this patient's data", describe(res), self.name()),
+            )),
+            Some(_) => Ok(Owner::Patient),
+            None => Ok(Owner::Nobody),
+        }
+    }
+}
+
+/// `Kind/id`, or the kind alone.
+fn describe(res: Located<'_>) -> String {
+    match res.resource.get("id").and_then(J::as_str) {
+        Some(id) if !id.is_empty() => format!("`{}/{id}`", res.kind),
+        _ => format!("a {}", res.kind),
+    }
+}
+
+/// The resource's `subject` (or `patient`) reference, with its element.
+fn reference(resource: &J) -> Option<(&'static str, &str)> {
+    ["subject", "patient"]
+        .into_iter()
+        .find_map(|k| resource.get(k).and_then(|v| v.get("reference")).and_then(J::as_str).map(|r| (k, r)))
+}
+
+/// The patient being decided: the one named, or the one Patient among the
+/// resources, or the one patient the resources' subjects name.
+fn whose<'r>(resources: &'r Resources<'_>, named: Option<&str>) -> Result<Option<Patient<'r>>, FhirError> {
+    let mut found: Option<Patient<'r>> = None;
+    for res in resources.iter().filter(|r| r.kind == "Patient") {
+        let Some(id) = res.resource.get("id").and_then(J::as_str).filter(|id| !id.is_empty()) else { continue };
+        let p = Patient { id: id.to_string(), full_url: res.full_url };
+        if let Some(n) = named {
+            if id != n {
+                return Err(err(
+                    res.at,
+                    None,
+                    format!("`Patient/{id}` is not the patient named in the request, `Patient/{n}`"),
+                ));
+            }
+        }
+        match &found {
+            Some(q) if q.id != p.id => {
+                return Err(err(
+                    res.at,
+                    None,
+                    format!("two patients, `{}` and `{}`: post one patient's data at a time", q.name(), p.name()),
+                ))
+            }
+            Some(_) => {}
+            None => found = Some(p),
+        }
+    }
+    if let Some(n) = named {
+        let full_url = found.and_then(|p| p.full_url);
+        return Ok(Some(Patient { id: n.to_string(), full_url }));
+    }
+    if found.is_some() {
+        return Ok(found);
+    }
+    // No Patient resource: the resources' subjects must agree.
+    let mut subject: Option<&str> = None;
+    for res in resources.iter().filter(|r| ABOUT_A_PATIENT.contains(&r.kind)) {
+        let Some((element, r)) = reference(res.resource) else { continue };
+        match subject {
+            Some(s) if s != r => {
+                return Err(err(
+                    join(res.at, &format!("{element}.reference")),
+                    None,
+                    format!("two patients, `{s}` and `{r}`: post one patient's data at a time"),
+                ))
+            }
+            Some(_) => {}
+            None => subject = Some(r),
+        }
+    }
+    Ok(None)
 }
 
 struct Reader<'a> {
@@ -196,6 +354,9 @@ struct Reader<'a> {
     errors: Vec<FhirError>,
     notes: Vec<String>,
     subject: Option<String>,
+    /// While a resource that names no patient is read (the patient being
+    /// known): the resource, so that any value it gives is an error.
+    unowned: Option<String>,
     /// Per input, the duration families the guideline compares it with;
     /// worked out once, for guidelines that read a duration from a date.
     families: Vec<(bool, bool)>,
@@ -227,6 +388,7 @@ impl<'a> Reader<'a> {
             errors: Vec::new(),
             notes: Vec::new(),
             subject: None,
+            unowned: None,
             families: if art.inputs.iter().any(|i| i.from.is_some() && i.ty == ValueType::Duration) {
                 compared_families(art)
             } else {
@@ -240,14 +402,6 @@ impl<'a> Reader<'a> {
         let id = obj.get("id").and_then(J::as_str).unwrap_or("");
         let name = if id.is_empty() { res.kind.to_string() } else { format!("{}/{id}", res.kind) };
         match res.kind {
-            "Patient" if !id.is_empty() => match &self.subject {
-                Some(s) if *s != name => self.errors.push(err(
-                    res.at,
-                    None,
-                    format!("two patients, `{s}` and `{name}`: post one patient's data at a time"),
-                )),
-                _ => self.subject = Some(name.clone()),
-            },
             "QuestionnaireResponse" => {
                 if status(obj, "status") == Some("entered-in-error") {
                     return;
@@ -573,6 +727,13 @@ impl<'a> Reader<'a> {
     }
 
     fn push(&mut self, i: usize, value: J, source: String, at: String) {
+        // A value from a resource that names no patient, when the patient
+        // is known, is not read as theirs.
+        if let Some(unowned) = &self.unowned {
+            let message = format!("{unowned} names no patient (`subject`); it cannot be read as the patient's");
+            self.errors.push(err(at, Some(&self.art.inputs[i].path), message));
+            return;
+        }
         self.found[i].push(Found { value, source, at });
     }
 

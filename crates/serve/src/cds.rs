@@ -234,16 +234,9 @@ async fn call(
         ));
     }
     let ev = &entry.evaluator;
-    let reading = guidepath_fhir::read(ev.artifact(), &res, api::at(&q)?).map_err(api::fhir_problem)?;
-    if let (Some(pid), Some(subject)) = (patient_id, reading.subject.as_deref()) {
-        if subject.strip_prefix("Patient/") != Some(pid) {
-            return Err(Problem::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid-fhir",
-                format!("the prefetch is of `{subject}`, the context of patient `{pid}`"),
-            ));
-        }
-    }
+    // Only the context's patient's data is read: a resource about anyone
+    // else is refused by name.
+    let reading = guidepath_fhir::read_for(ev.artifact(), &res, api::at(&q)?, patient_id).map_err(api::fhir_problem)?;
     let bound = ev.bind(&reading.patient).map_err(|errors| {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-patient-data", "values that do not fit their fields")
             .with_errors(
