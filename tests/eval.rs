@@ -212,10 +212,29 @@ fn the_text_binder_refuses_what_the_tree_binder_refuses() {
         r#"{"start_back": {"q1": true, "q1": false}, "age": null, "age": 3}"#,
     ] {
         let fast = ev.bind_str(text);
-        let tree = serde_json::from_str::<serde_json::Value>(text)
+        // The tree binder's reader: a key given twice is an error of the
+        // data, named by its path.
+        let tree = guidepath_ir::json::from_str(text)
             .map_err(|e| guidepath_eval::InputError::Json(e.to_string()))
-            .and_then(|v| ev.bind(&v).map_err(guidepath_eval::InputError::Data));
+            .and_then(|(v, repeated)| match repeated.is_empty() {
+                true => ev.bind(&v).map_err(guidepath_eval::InputError::Data),
+                false => Err(guidepath_eval::InputError::Data(
+                    repeated.into_iter().map(guidepath_eval::BindError::repeated).collect(),
+                )),
+            });
         assert_eq!(fast, tree, "{text}");
+    }
+    // Keys given twice are refused, each named, whichever reader meets
+    // them: the byte reader, serde's, or the tree's.
+    for (text, paths) in [
+        (r#"{"age": 40, "age": 41}"#, vec!["age"]),
+        (r#"{"age": 40.5, "age": 41}"#, vec!["age"]),
+        (r#"{"start_back": {"q1": true, "q1": false}, "age": null, "age": 3}"#, vec!["start_back.q1", "age"]),
+        (r#"{"note": 1, "note": 2}"#, vec!["note"]),
+    ] {
+        let Err(guidepath_eval::InputError::Data(errors)) = ev.bind_str(text) else { panic!("{text} is refused") };
+        let named: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(named, paths, "{text}");
     }
 }
 

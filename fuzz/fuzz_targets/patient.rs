@@ -17,7 +17,13 @@ use std::sync::OnceLock;
 
 fn evaluators() -> &'static Vec<Evaluator> {
     static E: OnceLock<Vec<Evaluator>> = OnceLock::new();
-    E.get_or_init(|| shipped::load(&["guidelines/se/skane_mms.guide", "guidelines/dk/early_stratified_care.guide", "guidelines/instruments/orebro_sf.guide"]))
+    E.get_or_init(|| {
+        shipped::load(&[
+            "guidelines/se/skane_mms.guide",
+            "guidelines/dk/early_stratified_care.guide",
+            "guidelines/instruments/orebro_sf.guide",
+        ])
+    })
 }
 
 /// The report options the writer is held to serde with.
@@ -37,9 +43,16 @@ fuzz_target!(|data: &[u8]| {
     let which = pick as usize % evaluators().len();
     let ev = &evaluators()[which];
     let fast = ev.bind_str(text);
-    let tree = serde_json::from_str::<serde_json::Value>(text)
-        .map_err(|e| InputError::Json(e.to_string()))
-        .and_then(|v| ev.bind(&v).map_err(InputError::Data));
+    // The reference: a JSON tree (a key given twice is an error of the
+    // data), then the binder over it.
+    let tree =
+        guidepath_ir::json::from_str(text).map_err(|e| InputError::Json(e.to_string())).and_then(|(v, repeated)| {
+            if repeated.is_empty() {
+                ev.bind(&v).map_err(InputError::Data)
+            } else {
+                Err(InputError::Data(repeated.into_iter().map(guidepath_eval::BindError::repeated).collect()))
+            }
+        });
     assert_eq!(fast, tree, "the two binders disagree");
     if let Ok(bound) = &fast {
         let ran = serde_json::to_string(&ev.evaluate(bound).report(true)).expect("a result serialises");

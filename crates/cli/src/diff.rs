@@ -256,7 +256,11 @@ fn read_patients(path: &Path) -> Result<Vec<serde_json::Value>, String> {
             if l.len() > MAX_PATIENT_BYTES || guidepath_ir::depth::deeper_than(l, MAX_PATIENT_DEPTH) {
                 return Err(format!("{at}: larger or deeper than patient data may be"));
             }
-            serde_json::from_str(l).map_err(|e| format!("{at}: not JSON: {e}"))
+            match guidepath_ir::json::from_str(l) {
+                Ok((v, repeated)) if repeated.is_empty() => Ok(v),
+                Ok((_, repeated)) => Err(format!("{at}: {}", guidepath_ir::json::repeated_message(&repeated))),
+                Err(e) => Err(format!("{at}: not JSON: {e}")),
+            }
         })
         .collect()
 }

@@ -221,7 +221,12 @@ pub fn parse_fhir(text: &str) -> Result<serde_json::Value, String> {
     if guidepath_ir::depth::deeper_than(text, guidepath_fhir::read::MAX_JSON_DEPTH) {
         return Err(format!("FHIR data is nested deeper than {} levels", guidepath_fhir::read::MAX_JSON_DEPTH));
     }
-    serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| format!("not JSON: {e}"))
+    let (value, repeated) =
+        guidepath_ir::json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| format!("not JSON: {e}"))?;
+    if !repeated.is_empty() {
+        return Err(guidepath_ir::json::repeated_message(&repeated));
+    }
+    Ok(value)
 }
 
 /// A result of FHIR data: the result's members, then `fhir`.

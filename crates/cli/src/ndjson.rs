@@ -535,6 +535,8 @@ fn record_id(text: &str, field: &str) -> Option<serde_json::Value> {
         }
     }
     let path: Vec<&str> = field.split('.').collect();
-    let mut de = serde_json::Deserializer::from_str(text);
+    // After a byte order mark, as the patient reader reads the record: a
+    // line that starts with one once lost its id.
+    let mut de = serde_json::Deserializer::from_str(text.trim_start_matches('\u{feff}'));
     Find(&path).deserialize(&mut de).ok().flatten()
 }

@@ -90,8 +90,11 @@ pub fn read(ev: &Evaluator, text: &str, syntax: Syntax, strict: bool, id: Option
             if guidepath_ir::depth::max_depth_yaml(text) > MAX_PATIENT_DEPTH {
                 return Err(Problem::Syntax(format!("patient data is nested deeper than {MAX_PATIENT_DEPTH} levels")));
             }
-            let value: serde_json::Value =
-                serde_yaml::from_str(text).map_err(|e| Problem::Syntax(format!("not {}: {e}", Syntax::Yaml.name())))?;
+            let (value, repeated) = guidepath_ir::json::from_deserializer(serde_yaml::Deserializer::from_str(text))
+                .map_err(|e| Problem::Syntax(format!("not {}: {e}", Syntax::Yaml.name())))?;
+            if !repeated.is_empty() {
+                return Err(Problem::Data(repeated.into_iter().map(BindError::repeated).collect()));
+            }
             let bound = ev.bind(&value).map_err(Problem::Data)?;
             unknown = ev.unknown_fields(&value);
             bound

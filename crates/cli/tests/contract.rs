@@ -163,6 +163,68 @@ fn ndjson_lines_carry_their_line_and_id_and_exit_codes_follow_the_docs() {
     assert_eq!(lines[1]["line"], 2);
 }
 
+/// A key given twice is an error naming it in every reader of patient
+/// data: JSON (read in one pass, or by serde for a fraction), YAML,
+/// NDJSON, `--strict`, and FHIR. Before, the last value won silently, and
+/// swapping the two flipped `mms_referral`.
+#[test]
+fn a_key_given_twice_is_refused_by_every_reader() {
+    let patient =
+        |age: &str| format!("\"pain_duration\": \"P4M\", \"pain_sites\": [\"neck\"], \"linton_score\": 20, {age}");
+    let cases = [
+        (format!("{{{}}}", patient("\"age\": 45, \"age\": 10")), "age"),
+        (format!("{{{}}}", patient("\"age\": 10, \"age\": 45")), "age"),
+        (format!("{{{}}}", patient("\"age\": 45, \"x\": 0.5, \"x\": 1")), "x"),
+        (format!("{{{}}}", patient("\"age\": 45.0, \"age\": 10")), "age"),
+        (format!("{{{}}}", patient("\"age\": 45, \"pain_duration\": \"P1M\"")), "pain_duration"),
+    ];
+    for (text, field) in &cases {
+        for args in [&["eval", "--format", "json", SKANE][..], &["eval", "--strict", "--format", "json", SKANE][..]] {
+            let (code, out, err) = guidepath_stdin(args, text);
+            assert_eq!(code, 1, "{text}: {out}");
+            assert!(err.contains(&format!("`{field}`: given more than once")), "{text}: {err}");
+        }
+        let (code, out, _) = guidepath_stdin(&["eval", "--ndjson", "--id", "pid", SKANE], &format!("{text}\n"));
+        assert_eq!(code, 1, "{out}");
+        let line: Value = serde_json::from_str(out.trim_end()).unwrap();
+        assert_eq!(line["errors"][0]["path"], *field, "{out}");
+    }
+    let yaml = "age: 45\npain_duration: P4M\npain_sites: [neck]\nage: 10\n";
+    let (code, _, err) = guidepath_stdin(&["eval", SKANE, "-"], yaml);
+    assert_eq!(code, 1);
+    assert!(err.contains("`age`: given more than once"), "{err}");
+    // Nested: an instrument's answer given twice.
+    let nested = r#"{"start_back": {"q1": true, "q1": false}}"#;
+    let (code, _, err) = guidepath_stdin(&["eval", "guidelines/dk/early_stratified_care.guide"], nested);
+    assert_eq!(code, 1);
+    assert!(err.contains("`start_back.q1`: given more than once"), "{err}");
+    // FHIR: a resource with an element given twice.
+    let bundle = std::fs::read_to_string(root().join("tests/fhir/start_back_high.json")).unwrap();
+    let twice = bundle.replacen(
+        "\"birthDate\": \"1986-05-17\"",
+        "\"birthDate\": \"1986-05-17\", \"birthDate\": \"2020-01-01\"",
+        1,
+    );
+    assert_ne!(twice, bundle);
+    let (code, _, err) = guidepath_stdin(
+        &["eval", "--fhir", "--at", "2026-12-01", "guidelines/dk/early_stratified_care.guide", "-"],
+        &twice,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("`entry[0].resource.birthDate` given more than once"), "{err}");
+}
+
+/// A line that starts with a byte order mark keeps its id (it was lost, so
+/// a consumer joining results by id lost or mis-joined that patient).
+#[test]
+fn an_ndjson_line_after_a_byte_order_mark_keeps_its_id() {
+    let input = "\u{feff}{\"pid\": \"first\", \"age\": 45}\n{\"pid\": \"second\", \"age\": 46}\n";
+    let (code, out, err) = guidepath_stdin(&["eval", "--ndjson", "--id", "pid", SKANE], input);
+    assert_eq!(code, 0, "{err}");
+    let ids: Vec<Value> = out.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()["id"].clone()).collect();
+    assert_eq!(ids, [json!("first"), json!("second")]);
+}
+
 /// The one-pass reader counts nesting itself, so the depth limit holds at
 /// its edge: 64 levels are read, 65 refused, in an unknown field, in a set
 /// and in an array the guideline reads as a number.

@@ -232,6 +232,23 @@ fn bad_requests_get_problems_that_name_the_field() {
         ("POST", ev("no.such.guideline"), Some("application/json"), "{}".into(), 404, "unknown-guideline"),
         ("POST", ev("se.skane.mms"), Some("application/json"), "{\"age\": 40".into(), 400, "invalid-json"),
         ("POST", ev("se.skane.mms"), Some("application/json"), "{\"age\": 400}".into(), 422, "invalid-patient-data"),
+        // A key given twice: refused, never the last value silently.
+        (
+            "POST",
+            ev("se.skane.mms"),
+            Some("application/json"),
+            "{\"age\": 40, \"age\": 10}".into(),
+            422,
+            "invalid-patient-data",
+        ),
+        (
+            "POST",
+            ev("se.skane.mms"),
+            Some("application/fhir+json"),
+            "{\"resourceType\": \"Patient\", \"id\": \"a\", \"id\": \"b\"}".into(),
+            400,
+            "invalid-json",
+        ),
         (
             "POST",
             format!("{}?at=tomorrow", ev("se.skane.mms")),

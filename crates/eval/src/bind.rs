@@ -67,6 +67,13 @@ pub struct BindError {
     pub message: String,
 }
 
+impl BindError {
+    /// A key given more than once in one object of the data.
+    pub fn repeated(path: String) -> BindError {
+        BindError { path, message: "given more than once; give each field one value".into() }
+    }
+}
+
 impl std::fmt::Display for BindError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.path.is_empty() {
@@ -391,6 +398,9 @@ struct ObjectSeed<'a, 'u> {
     levels: usize,
 }
 
+/// Keys of one object the serde reader compares each new key with.
+const MAX_KEYS_LOOKED_BACK: usize = 64;
+
 /// Gives up on the fast path (the thorough path will explain why).
 fn give_up<E: serde::de::Error>() -> E {
     E::custom("not on the fast path")
@@ -431,7 +441,14 @@ impl<'de> serde::de::Visitor<'de> for ObjectSeed<'_, '_> {
         // Objects read into, by address: one given twice is read by the
         // thorough path, where the last one wins.
         let mut objects: Vec<*const PathTree> = Vec::new();
+        // A key given twice is the thorough path's to refuse, as is an
+        // object of many keys (so that looking back stays cheap).
+        let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
         while let Some(key) = map.next_key_seed(Key)? {
+            if seen.len() >= MAX_KEYS_LOOKED_BACK || seen.contains(&key) {
+                return Err(give_up());
+            }
+            seen.push(key.clone());
             match self.tree.get(&key) {
                 Some(PathNode::Input(i)) => {
                     let input = self.art.inputs.get(*i as usize).ok_or_else(give_up)?;

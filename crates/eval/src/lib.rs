@@ -77,6 +77,17 @@ struct Texts {
     scores: usize,
 }
 
+/// JSON text as a value; a key given twice in one object is an error of the
+/// data, named by its path, never a silent pick of one value.
+fn read_json(text: &str) -> Result<serde_json::Value, InputError> {
+    let (value, repeated) = guidepath_ir::json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
+    if repeated.is_empty() {
+        Ok(value)
+    } else {
+        Err(InputError::Data(repeated.into_iter().map(BindError::repeated).collect()))
+    }
+}
+
 /// Why a patient given as JSON text could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputError {
@@ -313,7 +324,7 @@ impl Evaluator {
         if let Some(b) = bind::bind_str_fast(&self.artifact, &self.tree, text, None) {
             return Ok(b);
         }
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
+        let value = read_json(text)?;
         self.bind(&value).map_err(InputError::Data)
     }
 
@@ -330,7 +341,7 @@ impl Evaluator {
     /// a JSON tree: for text [`Evaluator::bind_str_quick`] gave up on, so
     /// that every problem is named.
     pub fn bind_str_thorough(&self, text: &str, unknown: &mut Vec<String>) -> Result<Bound, InputError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| InputError::Json(e.to_string()))?;
+        let value = read_json(text)?;
         let bound = self.bind(&value).map_err(InputError::Data)?;
         unknown.extend(self.unknown_fields(&value));
         Ok(bound)

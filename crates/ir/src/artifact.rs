@@ -847,8 +847,12 @@ impl Artifact {
         let mut de = serde_json::Deserializer::from_str(text);
         // The depth is bounded above, within what the stack holds.
         de.disable_recursion_limit();
-        let value = serde::Deserialize::deserialize(&mut de).map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        let (value, repeated) =
+            crate::json::from_deserializer(&mut de).map_err(|e| ArtifactError::Syntax(e.to_string()))?;
         de.end().map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        if !repeated.is_empty() {
+            return Err(ArtifactError::Syntax(crate::json::repeated_message(&repeated)));
+        }
         Artifact::from_value(value)
     }
 
@@ -862,7 +866,11 @@ impl Artifact {
         if crate::depth::max_depth_yaml(text) > MAX_YAML_DEPTH {
             return Err(ArtifactError::Syntax(format!("nested deeper than {MAX_YAML_DEPTH} levels")));
         }
-        let value: serde_json::Value = serde_yaml::from_str(text).map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        let (value, repeated) = crate::json::from_deserializer(serde_yaml::Deserializer::from_str(text))
+            .map_err(|e| ArtifactError::Syntax(e.to_string()))?;
+        if !repeated.is_empty() {
+            return Err(ArtifactError::Syntax(crate::json::repeated_message(&repeated)));
+        }
         Artifact::from_value(value)
     }
 

@@ -11,6 +11,7 @@ pub mod canonical;
 pub mod depth;
 pub mod duration;
 pub mod gate;
+pub mod json;
 pub mod show;
 pub mod units;
 

@@ -265,8 +265,16 @@ pub(crate) fn parse_json(text: &str, max_depth: usize) -> Result<J, Problem> {
             format!("the JSON is nested deeper than {max_depth} levels"),
         ));
     }
-    serde_json::from_str(text)
-        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid-json", format!("not JSON: {e}")))
+    let (value, repeated) = guidepath_ir::json::from_str(text)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, "invalid-json", format!("not JSON: {e}")))?;
+    if !repeated.is_empty() {
+        return Err(Problem::new(
+            StatusCode::BAD_REQUEST,
+            "invalid-json",
+            guidepath_ir::json::repeated_message(&repeated),
+        ));
+    }
+    Ok(value)
 }
 
 pub(crate) fn fhir_problem(errors: Vec<FhirError>) -> Problem {

@@ -29,6 +29,10 @@ pub(super) fn read(
     (r.at == text.len()).then_some(Bound { values })
 }
 
+/// Keys an object may have that the guideline does not read before the
+/// serde reader takes it.
+const MAX_UNKNOWN_KEYS: usize = 16;
+
 struct Reader<'t> {
     art: &'t Artifact,
     text: &'t str,
@@ -131,6 +135,12 @@ impl<'t> Reader<'t> {
         // the serde reader's, as it is the thorough one's (where the last
         // one wins). Kept as bits: an object gives up at an index past them.
         let mut objects = 0u64;
+        // Keys of the tree seen in this object, by index, and the first
+        // few keys it does not know: a key given twice is the serde
+        // reader's to refuse (as are objects with many unknown keys, so
+        // that looking back stays cheap).
+        let mut seen = 0u64;
+        let mut others: Vec<&str> = Vec::new();
         let mut hint = 0;
         loop {
             self.space();
@@ -138,8 +148,21 @@ impl<'t> Reader<'t> {
             self.expect(b':')?;
             self.space();
             let found = tree.find(key, hint);
-            if let Some((k, _)) = found {
-                hint = k + 1;
+            match found {
+                Some((k, _)) => {
+                    hint = k + 1;
+                    let bit = 1u64.checked_shl(u32::try_from(k).ok()?)?;
+                    if seen & bit != 0 {
+                        return None;
+                    }
+                    seen |= bit;
+                }
+                None => {
+                    if others.len() >= MAX_UNKNOWN_KEYS || others.contains(&key) {
+                        return None;
+                    }
+                    others.push(key);
+                }
             }
             match found {
                 Some((_, PathNode::Input(i))) => {
