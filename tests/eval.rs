@@ -471,3 +471,25 @@ fn the_documented_example_artifact_is_current() {
         "regenerate with: guidepath compile crates/eval/tests/data/mini.guide -o crates/eval/tests/data/mini.json"
     );
 }
+
+/// The condition texts an explanation shows are not part of the content
+/// hash, so they are derived from the rules, never taken from the stored
+/// artifact: one edited to read `linton_score <= 49`, while it evaluates
+/// `<= 50`, once explained a 50-point patient as "`linton_score <= 49`:
+/// true".
+#[test]
+fn explanation_texts_are_derived_from_the_rules_not_read_from_the_artifact() {
+    let ev = evaluator(&root().join("guidelines/se/skane_mms.guide"));
+    let stored = ev.artifact().to_json();
+    assert!(stored.contains("\"text\": \"linton_score <= 50\""), "the compiler writes the derived text");
+    let edited = stored.replace("\"text\": \"linton_score <= 50\"", "\"text\": \"linton_score <= 49\"");
+    assert_ne!(edited, stored);
+    let tampered = Evaluator::from_json(&edited).expect("`source` is outside the hash, so the artifact loads");
+    let patient = json!({"age": 45, "pain_duration": "P4M", "pain_sites": ["neck"], "linton_score": 50});
+    for ev in [&ev, &tampered] {
+        let bound = ev.bind(&patient).unwrap();
+        let result = serde_json::to_string(&ev.evaluate(&bound).report(true)).unwrap();
+        assert!(result.contains("\"linton_score <= 50\""), "{result}");
+        assert!(!result.contains("<= 49"), "{result}");
+    }
+}

@@ -18,8 +18,11 @@ use std::collections::HashMap;
 /// A rule's change for patients.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Semantic {
-    /// This patient's outcome differs: what it was and what it is.
-    Changes { patient: serde_json::Value, was: String, is: String },
+    /// This patient's outcome differs: what it was and what it is. The
+    /// patient is complete (a time limit's witness has the date it counts
+    /// from), so that `guidepath eval` gives each version's outcome as
+    /// shown; `notation` is the patient as a `given` block writes it.
+    Changes { patient: serde_json::Value, notation: String, was: String, is: String },
     /// No patient's outcome differs; the search covered every case.
     Same,
     /// Not decided, and why.
@@ -252,18 +255,26 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
     let merged_ev = merged.as_ref().and_then(|m| Evaluator::new_in_process(m.art.clone()).ok());
     let analysis = merged.as_ref().map(|m| Analysis::new(&m.art, merged_ev.as_ref()));
     let (ev_old, ev_new) = (Evaluator::new_in_process(old.clone()).ok(), Evaluator::new_in_process(new.clone()).ok());
-    let ask = |goal: Expr, outcome: &dyn Fn(&Evaluator, &serde_json::Value) -> String| -> Semantic {
+    // `complete` adds to a witness what the outcome needs that the
+    // search leaves open (a time limit's anchor date); the patient shown
+    // is the one evaluated.
+    let ask = |goal: Expr,
+               complete: &dyn Fn(&mut serde_json::Value),
+               outcome: &dyn Fn(&Evaluator, &serde_json::Value) -> String|
+     -> Semantic {
         let (Some(m), Some(an), Some(eo), Some(en)) = (&merged, &analysis, &ev_old, &ev_new) else {
             return Semantic::Unknown(d_not_compared(&merged));
         };
         match an.ask(&[Part::holds(&goal)]) {
             Answer::Witness(w) => {
-                let patient = candidates::to_json(&m.art, &w);
+                let mut patient = candidates::to_json(&m.art, &w);
+                complete(&mut patient);
                 let (was, is) = (outcome(eo, &patient), outcome(en, &patient));
                 if was == is {
                     Semantic::Unknown(format!("the patient found ({patient}) did not confirm"))
                 } else {
-                    Semantic::Changes { patient, was, is }
+                    let notation = crate::witness::notation(&m.art, &patient);
+                    Semantic::Changes { patient, notation, was, is }
                 }
             }
             Answer::None => Semantic::Same,
@@ -315,7 +326,7 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
             // Each version is asked about its own name (the old one has
             // only the old name of a renamed recommendation, the new one
             // only the new).
-            Some(m) => ask(xor(o.when.clone(), m.new_expr(&n.when)), &|ev, p| applies(ev, p, &[&id, &new_id])),
+            Some(m) => ask(xor(o.when.clone(), m.new_expr(&n.when)), &|_| {}, &|ev, p| applies(ev, p, &[&id, &new_id])),
             None => Semantic::Unknown(d_not_compared(&merged)),
         };
         let renamed = (n.id != o.id).then(|| n.id.clone());
@@ -389,8 +400,8 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
         };
         let Some((goal, kind)) = goal else { continue };
         let semantic = match kind {
-            "stratification" => ask(goal, &|ev, p| stratum(ev, p, &id)),
-            _ => ask(goal, &|ev, p| score(ev, p, &id)),
+            "stratification" => ask(goal, &|_| {}, &|ev, p| stratum(ev, p, &id)),
+            _ => ask(goal, &|_| {}, &|ev, p| score(ev, p, &id)),
         };
         d.rules.push(RuleDiff { kind, id: o.id.clone(), written, renamed: None, semantic });
     }
@@ -441,7 +452,7 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
                     // it applies.
                     let goal = if x == y { xor(a, b) } else { Expr::Or(vec![a, b]) };
                     let (pid, sid) = (po.id.clone(), so.id.clone());
-                    ask(goal, &|ev, p| due(ev, p, &pid, &sid, old, lo))
+                    ask(goal, &|p| with_anchor(p, old, lo), &|ev, p| due(ev, p, &pid, &sid))
                 }
                 None => Semantic::Unknown(d_not_compared(&merged)),
             };
@@ -594,23 +605,20 @@ fn score(ev: &Evaluator, patient: &serde_json::Value, id: &str) -> String {
     }
 }
 
-/// The due date of a step; a witness without the anchor date gets one, so
-/// that a changed limit shows as two dates.
-fn due(
-    ev: &Evaluator,
-    patient: &serde_json::Value,
-    pathway: &str,
-    step: &str,
-    old: &Artifact,
-    limit: Option<&guidepath_ir::Limit>,
-) -> String {
-    let mut p = patient.clone();
-    if let (Some(m), Some(Anchor::Input(i))) = (p.as_object_mut(), limit.map(|l| l.anchor)) {
+/// A witness without the date its time limit counts from gets one (the
+/// last day of a month, where clamping shows), so that a changed limit
+/// shows as two dates, and the patient shown carries it.
+fn with_anchor(patient: &mut serde_json::Value, old: &Artifact, limit: Option<&guidepath_ir::Limit>) {
+    if let (Some(m), Some(Anchor::Input(i))) = (patient.as_object_mut(), limit.map(|l| l.anchor)) {
         if let Some(input) = old.inputs.get(i as usize) {
             m.entry(input.path.clone()).or_insert_with(|| serde_json::Value::String("2024-01-31".into()));
         }
     }
-    let Some(o) = evaluate(ev, &p) else { return "invalid data".into() };
+}
+
+/// The due date of a step.
+fn due(ev: &Evaluator, p: &serde_json::Value, pathway: &str, step: &str) -> String {
+    let Some(o) = evaluate(ev, p) else { return "invalid data".into() };
     let report = o.report(false);
     let step = report.pathways.iter().filter(|x| x.id == pathway).flat_map(|x| &x.steps).find(|s| s.id == step);
     match step.and_then(|s| s.deadline.as_ref()) {
@@ -639,13 +647,7 @@ pub fn count_changes(
             "score" => score(ev, p, &r.id),
             _ => {
                 let (pid, sid) = r.id.split_once('.').unwrap_or((&r.id, ""));
-                let limit = old
-                    .pathways
-                    .iter()
-                    .find(|p| p.id == pid)
-                    .and_then(|p| p.steps.iter().find(|s| s.id == sid))
-                    .and_then(|s| s.limit.as_ref());
-                due(ev, p, pid, sid, old, limit)
+                due(ev, p, pid, sid)
             }
         };
         let n = patients.iter().filter(|p| f(&eo, p) != f(&en, p)).count();

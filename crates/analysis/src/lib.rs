@@ -245,7 +245,7 @@ fn strata<'a>(an: &Analysis<'a>, f: &mut Findings) {
                             )
                             .label(format!("`{}` also holds for this patient", a.name.name))
                             .related(a.name.span, "overlaps with this stratum")
-                            .help(witness_help(&json, "both strata hold", &test))
+                            .help(witness_help(an.art, &json, "both strata hold", &test))
                             .witness(witness::json_text(&json), Some(test)),
                             &[&node.id],
                         );
@@ -279,7 +279,7 @@ fn strata<'a>(an: &Analysis<'a>, f: &mut Findings) {
                     ),
                 )
                 .label("no stratum holds for this patient")
-                .help(witness_help(&json, "no stratum holds", &test))
+                .help(witness_help(an.art, &json, "no stratum holds", &test))
                 .witness(witness::json_text(&json), Some(test));
                 if let Some((at, line)) = missing_stratum(f.file, decl) {
                     d = d.fix_titled(at, line, "Add a stratum for the patients no stratum takes");
@@ -317,10 +317,10 @@ fn missing_stratum(file: &SourceFile, decl: &ast::Stratify) -> Option<(Span, Str
     Some((Span::new(line_start, line_start), line))
 }
 
-fn witness_help(json: &serde_json::Value, what: &str, test: &str) -> String {
+fn witness_help(art: &guidepath_ir::Artifact, json: &serde_json::Value, what: &str, test: &str) -> String {
     format!(
         "for example this patient, for whom {what}: {}\nadd it as a test once you have decided what it should get:\n{}",
-        witness::json_text(json),
+        witness::notation(art, json),
         indent(test)
     )
 }
@@ -408,7 +408,7 @@ fn recommendations(an: &Analysis, f: &mut Findings) {
                     .related(da.name.span, "contradicted here")
                     .help(format!(
                         "for example this patient, for whom both apply: {}\nnarrow one condition so they cannot meet",
-                        witness::json_text(&json)
+                        witness::notation(an.art, &json)
                     ))
                     .witness(witness::json_text(&json), Some(test)),
                     &[&a.id, &b.id],
@@ -492,7 +492,7 @@ fn across_files(an: &Analysis, own: usize, f: &mut Findings) {
                          the regional exception with `allow contradiction in {} because \"…\"`",
                         b.id,
                         an.art.place(b.at).map_or_else(|| "?".to_string(), |l| l.to_string()),
-                        witness::json_text(&json),
+                        witness::notation(an.art, &json),
                         a.id
                     ))
                     .witness(witness::json_text(&json), None),

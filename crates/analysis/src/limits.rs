@@ -117,7 +117,7 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
                         .related(other_limit.span, "the earlier step may take until here")
                         .help(format!(
                             "for example for this patient {what}: {}\nlengthen this limit, or count it from `{}`",
-                            witness::json_text(&json),
+                            witness::notation(art, &json),
                             other.name.name
                         ))
                         .witness(witness::json_text(&json), None),
@@ -164,7 +164,7 @@ pub(crate) fn check(an: &Analysis, f: &mut Findings) {
                     .related(pl.span, "the pathway's limit")
                     .help(format!(
                         "for example for this patient {what}: {}\nshorten the step's limit or lengthen the pathway's",
-                        witness::json_text(&json)
+                        witness::notation(art, &json)
                     ))
                     .witness(witness::json_text(&json), None),
                     &[&p.name.name, &format!("{}.{}", p.name.name, step.name.name)],

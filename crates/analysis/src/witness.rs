@@ -8,6 +8,16 @@ pub fn json_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
 
+/// The patient in the language's own notation, as a `given` block writes
+/// it (`{ age: 16, pain_duration: 3 months, referral_date: 2024-01-31 }`):
+/// what human output shows; JSON output keeps ISO.
+pub fn notation(art: &Artifact, patient: &serde_json::Value) -> String {
+    let mut out = String::from("{ ");
+    given(&mut out, art, patient, &mut String::new());
+    out.push_str(" }");
+    out
+}
+
 /// A `test` block with the witness as `given` and the expectations as
 /// written; `note` becomes a comment above them. Written into one string:
 /// the analysis writes one for most findings. `art` says which fields are

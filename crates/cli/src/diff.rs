@@ -299,8 +299,8 @@ fn title(c: &Compared) -> String {
 
 fn semantic_line(s: &Semantic, id: &str) -> String {
     match s {
-        Semantic::Changes { patient, was, is } => {
-            format!("changes for patients, e.g. {patient}: `{id}` was {was}, is {is}")
+        Semantic::Changes { notation, was, is, .. } => {
+            format!("changes for patients, e.g. {notation}: `{id}` was {was}, is {is}")
         }
         Semantic::Same => "no patient changes (proven: every case tried)".into(),
         Semantic::Unknown(why) => format!("not decided: {why}"),
@@ -462,7 +462,7 @@ fn json(out: &[Compared], moved: &[Moved]) -> String {
                 .iter()
                 .map(|r| {
                     let semantic = match &r.semantic {
-                        Semantic::Changes { patient, was, is } => {
+                        Semantic::Changes { patient, was, is, .. } => {
                             serde_json::json!({ "result": "changes", "patient": patient, "was": was, "is": is })
                         }
                         Semantic::Same => serde_json::json!({ "result": "same" }),

@@ -47,7 +47,7 @@ fn a_moved_bound_changes_the_level_of_care_at_50_points() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("stratum `primary_care`: `linton_score <= 50` → `linton_score <= 49`"), "{out}");
     let line = out.lines().find(|l| l.contains("`care_level` was")).unwrap_or_else(|| panic!("{out}"));
-    assert!(line.contains("\"linton_score\":50"), "the witness is 50 points: {line}");
+    assert!(line.contains("linton_score: 50"), "the witness is 50 points, as a `given` writes it: {line}");
     assert!(line.contains("was `primary_care`"), "{line}");
     // The recommendation that reads the stratum changes for the same patient.
     assert!(out.contains("`mms_referral` was applies, is does not apply"), "{out}");
@@ -111,7 +111,7 @@ fn added_removed_and_renamed_rules() {
         .lines()
         .find(|l| l.contains("`send_back` was applies, is does not apply"))
         .unwrap_or_else(|| panic!("{out}"));
-    assert!(line.contains("\"unsuitable_for_treatment\":true"), "{line}");
+    assert!(line.contains("unsuitable_for_treatment: true"), "{line}");
     let (code, _, err) = guidepath(&["diff", "--rename", "nonsense", SKANE, s(&renamed)]);
     assert_eq!(code, 2, "{err}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -128,6 +128,27 @@ fn a_longer_time_limit_moves_the_due_date() {
     assert!(out.contains("limit: within 1 month after referral_date → within 6 weeks after referral_date"), "{out}");
     let line = out.lines().find(|l| l.contains("`mms.first_visit` was")).unwrap_or_else(|| panic!("{out}"));
     assert!(line.contains("was due 2024-02-29, is due 2024-03-13"), "{line}");
+    assert!(line.contains("referral_date: 2024-01-31"), "the witness shows the date the limit counts from: {line}");
+
+    // The witness, pasted into `guidepath eval`, is due on each version
+    // exactly as shown. It once lacked the referral date, and its due date
+    // was undecided on both.
+    let (_, v) = diff_json(&[SKANE, s(&new)]);
+    let rule = v["files"][0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "mms.first_visit")
+        .unwrap_or_else(|| panic!("{v}"));
+    let patient = rule["patients"]["patient"].to_string();
+    assert_eq!(rule["patients"]["patient"]["referral_date"], "2024-01-31", "{rule}");
+    for (version, shown) in [(SKANE, &rule["patients"]["was"]), (s(&new), &rule["patients"]["is"])] {
+        let (code, out, err) = run::guidepath_stdin(&["eval", "--format", "json", version], &patient);
+        assert_eq!(code, 0, "{err}");
+        let result: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let due = &run::step(&result, "mms", "first_visit")["deadline"]["due"];
+        assert_eq!(format!("due {}", due.as_str().unwrap_or("undecided")), shown.as_str().unwrap(), "{version}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 

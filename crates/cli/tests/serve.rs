@@ -130,7 +130,8 @@ fn cds_hooks_round_trip() {
     assert_eq!(risk["indicator"], "info");
     let detail = risk["detail"].as_str().unwrap();
     assert!(
-        detail.contains("`psychosocial >= 4`: ja") && detail.contains("start_back.q7 = true (QuestionnaireResponse/sb"),
+        detail.contains("`start_back.psychosocial >= 4`: ja")
+            && detail.contains("start_back.q7 = true (QuestionnaireResponse/sb"),
         "{detail}"
     );
     assert!(risk["source"]["label"].as_str().unwrap().starts_with("Tidlig stratificeret indsats"), "{risk}");

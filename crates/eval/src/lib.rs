@@ -242,7 +242,10 @@ impl Evaluator {
         Ok(Evaluator::prepare(artifact))
     }
 
-    fn prepare(artifact: Artifact) -> Evaluator {
+    fn prepare(mut artifact: Artifact) -> Evaluator {
+        // What explanations show is derived from the rules, never taken
+        // from the artifact's unhashed `source` (see `Artifact::derive_texts`).
+        artifact.derive_texts();
         let paths: Vec<Vec<String>> =
             artifact.inputs.iter().map(|i| i.path.split('.').map(str::to_string).collect()).collect();
         let tree = bind::PathTree::new(&paths);

@@ -16,6 +16,46 @@ pub fn number(x: f64) -> String {
 }
 
 impl Artifact {
+    /// Sets the text of every labelled condition's place to its condition
+    /// rebuilt from the rules, and clears every other place's text. The
+    /// texts that explanations show are not part of the content hash
+    /// (`source` is not), so they are never taken from a stored artifact:
+    /// the compiler writes them this way, and the evaluator derives them
+    /// again from whatever it is given. A text cannot then say
+    /// `linton_score <= 49` of a rule that evaluates `<= 50`.
+    pub fn derive_texts(&mut self) {
+        for place in &mut self.source.places {
+            place.text.clear();
+        }
+        let mut texts: Vec<(usize, String)> = Vec::new();
+        let mut todo: Vec<&Expr> = Vec::new();
+        for n in &self.nodes {
+            match &n.kind {
+                NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
+                NodeKind::Stratify { population, strata } => {
+                    todo.extend(population);
+                    todo.extend(strata.iter().map(|s| &s.when));
+                }
+            }
+        }
+        todo.extend(self.recommendations.iter().map(|r| &r.when));
+        for p in &self.pathways {
+            todo.extend(&p.when);
+            todo.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
+        }
+        while let Some(e) = todo.pop() {
+            if let Expr::Labeled { at, expr } = e {
+                texts.push((*at as usize, self.show(expr)));
+            }
+            e.push_children(&mut todo);
+        }
+        for (at, text) in texts {
+            if let Some(place) = self.source.places.get_mut(at) {
+                place.text = text;
+            }
+        }
+    }
+
     /// `e` in the language's syntax: a labelled condition as written,
     /// anything else rebuilt from the rules.
     pub fn show(&self, e: &Expr) -> String {
@@ -50,7 +90,7 @@ impl Artifact {
                 out.push_str(&number(*value));
                 if let Some(u) = unit {
                     out.push(' ');
-                    out.push_str(u.name());
+                    out.push_str(u.name_after(*value));
                 }
             }
             Expr::Date(days) => out.push_str(&crate::calendar::format_date(*days)),

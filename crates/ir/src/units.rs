@@ -71,6 +71,24 @@ impl Unit {
         }
     }
 
+    /// The name after `amount`: singular after exactly one of a unit that
+    /// has a singular (`1 month`, `2 months`, `1 kg`).
+    pub fn name_after(self, amount: f64) -> &'static str {
+        if amount != 1.0 {
+            return self.name();
+        }
+        match self {
+            Unit::Points => "point",
+            Unit::Years => "year",
+            Unit::Months => "month",
+            Unit::Weeks => "week",
+            Unit::Days => "day",
+            Unit::Hours => "hour",
+            Unit::Minutes => "minute",
+            other => other.name(),
+        }
+    }
+
     /// Reads a unit name; singular forms are accepted (`1 month`).
     pub fn parse(name: &str) -> Option<Unit> {
         Some(match name {

@@ -245,7 +245,7 @@ impl<'c, 'a> Lower<'c, 'a> {
             recommendations.push(self.recommendation(Cx { file: f, instrument: None }, r));
         }
         // An instrument file's own tests run against its own artifact.
-        let artifact = ir::Artifact {
+        let mut artifact = ir::Artifact {
             schema: ir::Artifact::written_schema_version(),
             content_hash: String::new(),
             guideline: self.metadata(&instruments),
@@ -264,6 +264,9 @@ impl<'c, 'a> Lower<'c, 'a> {
             findings: Vec::new(),
             source: ir::Source { files: std::mem::take(&mut self.files), places: std::mem::take(&mut self.places) },
         };
+        // Conditions are shown as the evaluator will show them: rebuilt
+        // from the rules, as every reader derives them again.
+        artifact.derive_texts();
         Lowered { artifact, tests, with_imports: None }
     }
 
@@ -378,12 +381,13 @@ impl<'c, 'a> Lower<'c, 'a> {
     }
 
     /// A place for `source.places`, with the text as written when `text`.
-    fn place(&mut self, file: FileId, span: Span, text: bool) -> ir::At {
+    fn place(&mut self, file: FileId, span: Span) -> ir::At {
         let f = &self.ch.db.files[file];
         let lc = f.lines.line_col(&f.text, span.start);
-        let text = if text { span.text(&f.text).to_string() } else { String::new() };
+        // A labelled condition's text is derived from the rules once the
+        // artifact is built (`Artifact::derive_texts`), not taken as written.
         let file = self.file_index.get(&file).copied().unwrap_or(0);
-        self.places.push(ir::Place { file, line: lc.line, column: lc.column, text });
+        self.places.push(ir::Place { file, line: lc.line, column: lc.column, text: String::new() });
         (self.places.len() - 1) as ir::At
     }
 
@@ -585,7 +589,7 @@ impl<'c, 'a> Lower<'c, 'a> {
     fn node(&mut self, e: Entity<'a>) {
         let Some(cx) = Self::node_cx(&e) else { return };
         let id = self.id(&e);
-        let at = self.place(cx.file, e.name_span(), false);
+        let at = self.place(cx.file, e.name_span());
         let title = match e {
             Entity::Define(_, _, d) => self.text(cx.file, &d.title),
             Entity::Score(_, _, s) => self.text(cx.file, &s.title),
@@ -608,7 +612,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                         name: st.name.name.clone(),
                         title: self.text(cx.file, &st.title),
                         when: self.labeled(cx, &st.when),
-                        at: self.place(cx.file, st.name.span, false),
+                        at: self.place(cx.file, st.name.span),
                         codes: codes(&st.codes),
                     })
                     .collect();

@@ -7,7 +7,7 @@ impl<'c, 'a> Lower<'c, 'a> {
     /// explanations can show which part decided.
     pub(super) fn labeled(&mut self, cx: Cx<'a>, e: &'a Expr) -> ir::Expr {
         let label = |this: &mut Self, part: &'a Expr| ir::Expr::Labeled {
-            at: this.place(cx.file, part.span, true),
+            at: this.place(cx.file, part.span),
             expr: Box::new(this.expr(cx, part)),
         };
         match &e.kind {
@@ -174,7 +174,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                 }),
             ),
             when: ir::Expr::Bool(false),
-            at: self.place(cx.file, r.name.span, false),
+            at: self.place(cx.file, r.name.span),
         };
         for e in &r.entries {
             match &e.kind {
@@ -228,7 +228,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                 when,
                 limit,
                 if_missed: self.text(cx.file, s.if_missed.iter().map(|m| &m.text)),
-                at: self.place(cx.file, s.name.span, false),
+                at: self.place(cx.file, s.name.span),
             });
         }
         let when = p.when.as_ref().map(|w| self.labeled(cx, w));
@@ -240,7 +240,7 @@ impl<'c, 'a> Lower<'c, 'a> {
             self.limit(cx, l, step)
         });
         let title = self.text(cx.file, p.title.iter().chain(&p.titles));
-        let at = self.place(cx.file, p.name.span, false);
+        let at = self.place(cx.file, p.name.span);
         ir::Pathway { id: p.name.name.clone(), title, when, steps, limit, at }
     }
 
