@@ -641,17 +641,23 @@ pub fn count_changes(
         return out;
     };
     for r in &d.rules {
-        let f = |ev: &Evaluator, p: &serde_json::Value| match r.kind {
-            "recommendation" => applies(ev, p, &[&r.id, r.renamed.as_deref().unwrap_or(&r.id)]),
-            "stratification" => stratum(ev, p, &r.id),
-            "score" => score(ev, p, &r.id),
-            _ => {
-                let (pid, sid) = r.id.split_once('.').unwrap_or((&r.id, ""));
-                due(ev, p, pid, sid)
-            }
-        };
-        let n = patients.iter().filter(|p| f(&eo, p) != f(&en, p)).count();
+        let n = patients.iter().filter(|p| outcome(&eo, p, r) != outcome(&en, p, r)).count();
         out.insert(r.id.clone(), n);
     }
     out
+}
+
+/// What a rule of either version gives a patient, in the words of
+/// [`Semantic::Changes`]' `was` and `is`: for a witness, evaluated on each
+/// version alone, these are what the diff shows.
+pub fn outcome(ev: &Evaluator, patient: &serde_json::Value, r: &RuleDiff) -> String {
+    match r.kind {
+        "recommendation" => applies(ev, patient, &[&r.id, r.renamed.as_deref().unwrap_or(&r.id)]),
+        "stratification" => stratum(ev, patient, &r.id),
+        "score" => score(ev, patient, &r.id),
+        _ => {
+            let (pid, sid) = r.id.split_once('.').unwrap_or((&r.id, ""));
+            due(ev, patient, pid, sid)
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! JavaScript, which only sorts and filters the catalogue), or the same
 //! content as Markdown.
 
-use crate::test::{keyed, GoalKey};
+use crate::test::{keyed, GoalKey, Seen};
 use guidepath_analysis::coverage::coverage;
 use guidepath_analysis::inline_tests::run_case;
 use guidepath_check::{Checked, Disk, FileId};
@@ -103,7 +103,7 @@ fn text_map(texts: &[&ast::Text], lang: &str) -> BTreeMap<String, String> {
 }
 
 fn gather(checked: &Checked) -> Report {
-    let mut all_goals: BTreeMap<GoalKey, Vec<String>> = BTreeMap::new();
+    let mut all_goals: BTreeMap<GoalKey, Seen> = BTreeMap::new();
     let mut files = Vec::new();
     let mut recs = Vec::new();
     for &id in &checked.roots {
@@ -228,21 +228,21 @@ fn gather(checked: &Checked) -> Report {
         let (tests, goals) = tests_and_goals(&file.path);
         // `Some` marks a file whose coverage is measured (it compiled).
         let coverage = goals.as_ref().map(|_| (0, 0, Vec::new()));
-        for (key, by) in goals.into_iter().flatten() {
-            all_goals.entry(key).or_default().extend(by);
+        for (key, seen) in goals.into_iter().flatten() {
+            all_goals.entry(key).or_default().merge(seen);
         }
         files.push(FileReport { path, id: g_id, title, meta, findings, tests, coverage, translations, overdue });
     }
     // Coverage as `test --coverage` counts it: each goal once, in the file
     // it is written in, covered by the tests of any file.
     for f in files.iter_mut().filter(|f| f.coverage.is_some()) {
-        let mine: Vec<(&GoalKey, &Vec<String>)> = all_goals.iter().filter(|(k, _)| k.0 == f.path).collect();
+        let mine: Vec<(&GoalKey, &Seen)> = all_goals.iter().filter(|(k, s)| k.0 == f.path && s.counts()).collect();
         let missing = mine
             .iter()
-            .filter(|(_, by)| by.is_empty())
+            .filter(|(_, s)| !s.covered())
             .map(|((_, line, col, rule, what), _)| format!("{line}:{col}: {rule} {what}"))
             .collect();
-        let covered = mine.iter().filter(|(_, by)| !by.is_empty()).count();
+        let covered = mine.iter().filter(|(_, s)| s.covered()).count();
         f.coverage = Some((covered, mine.len(), missing));
     }
     Report { files, recs }
@@ -288,7 +288,7 @@ fn findings(checked: &Checked, id: FileId) -> Vec<Finding> {
 /// The file's inline tests, run, and the coverage goals of its rules with
 /// the tests that reached them; nothing for a file with errors (its
 /// findings say why).
-type Goals = Vec<(GoalKey, Vec<String>)>;
+type Goals = Vec<(GoalKey, Seen)>;
 
 fn tests_and_goals(path: &std::path::Path) -> (Vec<(String, Option<String>)>, Option<Goals>) {
     let Some(lowered) = guidepath_check::compile(&Disk, path).lowered else { return (Vec::new(), None) };

@@ -21,6 +21,47 @@ pub struct CoverageOptions {
 /// rule and what.
 pub(crate) type GoalKey = (String, u32, u32, String, String);
 
+/// What the files' tests showed of one goal.
+#[derive(Default)]
+pub(crate) struct Seen {
+    /// The tests that covered it.
+    pub by: Vec<String>,
+    /// `test` blocks that would cover it (the first file's that has any).
+    pub suggested: Vec<String>,
+    /// No patient can cover it: not counted.
+    pub unreachable: bool,
+}
+
+impl Seen {
+    /// Adds what another file's tests showed of the same goal.
+    pub(crate) fn merge(&mut self, other: Seen) {
+        self.by.extend(other.by);
+        if self.suggested.is_empty() {
+            self.suggested = other.suggested;
+        }
+        self.unreachable |= other.unreachable;
+    }
+
+    pub(crate) fn counts(&self) -> bool {
+        !self.unreachable
+    }
+
+    pub(crate) fn covered(&self) -> bool {
+        !self.by.is_empty()
+    }
+}
+
+/// Covered goals, goals that count, and the percentage.
+pub(crate) fn totals<'a>(goals: impl Iterator<Item = &'a Seen>) -> (usize, usize, f64) {
+    let (mut covered, mut total) = (0, 0);
+    for s in goals.filter(|s| s.counts()) {
+        total += 1;
+        covered += usize::from(s.covered());
+    }
+    let percent = if total == 0 { 100.0 } else { 100.0 * covered as f64 / total as f64 };
+    (covered, total, percent)
+}
+
 pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) -> ExitCode {
     let files = match crate::check::files(paths) {
         Ok(f) => f,
@@ -37,7 +78,7 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
         }
     };
     let (mut passed, mut failed) = (0usize, 0usize);
-    let mut goals: BTreeMap<GoalKey, Vec<String>> = BTreeMap::new();
+    let mut goals: BTreeMap<GoalKey, Seen> = BTreeMap::new();
     for file in &files {
         // A file that cannot be read or has errors fails; the others run.
         let lowered = match crate::load::source(file, policy) {
@@ -57,8 +98,8 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
             match coverage(&lowered.artifact, &lowered.tests) {
                 Ok(c) => {
                     for g in c.goals {
-                        let (key, by) = keyed(file, g);
-                        goals.entry(key).or_default().extend(by);
+                        let (key, seen) = keyed(file, g);
+                        goals.entry(key).or_default().merge(seen);
                     }
                 }
                 Err(e) => say(format!("FAIL {}: no coverage: {e}", file.display())),
@@ -91,13 +132,11 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
     say(format!("\n{passed} passed, {failed} failed"));
     let mut code = if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS };
     if let Some(cov) = cov {
-        let total = goals.len();
-        let covered = goals.values().filter(|by| !by.is_empty()).count();
-        let percent = if total == 0 { 100.0 } else { 100.0 * covered as f64 / total as f64 };
+        let (covered, total, percent) = totals(goals.values());
         if json {
-            println!("{}", coverage_json(&goals, covered, percent, (passed, failed)));
+            println!("{}", coverage_json(&goals, (covered, total, percent), (passed, failed)));
         } else {
-            print!("{}", coverage_human(&goals, covered, percent));
+            print!("{}", coverage_human(&goals, (covered, total, percent)));
         }
         if let Some(min) = cov.min {
             if percent < min {
@@ -111,7 +150,7 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
 
 /// The goal's key, with its place resolved against the file whose artifact
 /// holds it (places name files relative to the guideline's folder).
-pub(crate) fn keyed(file: &Path, g: Goal) -> (GoalKey, Vec<String>) {
+pub(crate) fn keyed(file: &Path, g: Goal) -> (GoalKey, Seen) {
     let (path, line, column) = match &g.at {
         Some(at) => {
             let dir = file.parent().unwrap_or(Path::new(""));
@@ -120,15 +159,38 @@ pub(crate) fn keyed(file: &Path, g: Goal) -> (GoalKey, Vec<String>) {
         }
         None => (file.display().to_string(), 0, 0),
     };
-    ((path, line, column, g.rule, g.what), g.by)
+    let seen = Seen { by: g.by, suggested: g.suggested, unreachable: g.unreachable };
+    ((path, line, column, g.rule, g.what), seen)
 }
 
-fn coverage_human(goals: &BTreeMap<GoalKey, Vec<String>>, covered: usize, percent: f64) -> String {
-    let mut out = format!("\ncoverage: {covered} of {} goals ({percent:.1}%)\n", goals.len());
-    let uncovered: Vec<&GoalKey> = goals.iter().filter(|(_, by)| by.is_empty()).map(|(k, _)| k).collect();
+fn coverage_human(goals: &BTreeMap<GoalKey, Seen>, (covered, total, percent): (usize, usize, f64)) -> String {
+    let mut out = format!("\ncoverage: {covered} of {total} goals ({percent:.1}%)\n");
+    let uncovered: Vec<(&GoalKey, &Seen)> = goals.iter().filter(|(_, s)| s.counts() && !s.covered()).collect();
     if !uncovered.is_empty() {
         out.push_str("not covered by any test:\n");
-        for (file, line, column, rule, what) in uncovered {
+        for ((file, line, column, rule, what), _) in &uncovered {
+            out.push_str(&format!("  {file}:{line}:{column}  {rule}  {what}\n"));
+        }
+        // One test per patient: a patient that covers two goals is offered once.
+        let mut patients = std::collections::HashSet::new();
+        let suggested: Vec<&String> = uncovered
+            .iter()
+            .flat_map(|(_, s)| &s.suggested)
+            .filter(|t| patients.insert(t.lines().nth(1).unwrap_or_default().to_string()))
+            .collect();
+        if !suggested.is_empty() {
+            out.push_str("tests that would cover them (check what each should get, then paste):\n");
+            for t in suggested {
+                for line in t.lines() {
+                    out.push_str(&format!("  {line}\n"));
+                }
+            }
+        }
+    }
+    let unreachable: Vec<&GoalKey> = goals.iter().filter(|(_, s)| !s.counts()).map(|(k, _)| k).collect();
+    if !unreachable.is_empty() {
+        out.push_str("no patient can cover (not counted):\n");
+        for (file, line, column, rule, what) in unreachable {
             out.push_str(&format!("  {file}:{line}:{column}  {rule}  {what}\n"));
         }
     }
@@ -136,24 +198,23 @@ fn coverage_human(goals: &BTreeMap<GoalKey, Vec<String>>, covered: usize, percen
 }
 
 fn coverage_json(
-    goals: &BTreeMap<GoalKey, Vec<String>>,
-    covered: usize,
-    percent: f64,
+    goals: &BTreeMap<GoalKey, Seen>,
+    (covered, total, percent): (usize, usize, f64),
     (passed, failed): (usize, usize),
 ) -> String {
     let goals: Vec<serde_json::Value> = goals
         .iter()
-        .map(|((file, line, column, rule, what), by)| {
+        .map(|((file, line, column, rule, what), s)| {
             serde_json::json!({
                 "file": file, "line": line, "column": column, "rule": rule, "goal": what,
-                "covered": !by.is_empty(), "by": by,
+                "covered": s.covered(), "by": s.by, "unreachable": s.unreachable, "suggested": s.suggested,
             })
         })
         .collect();
     let v = serde_json::json!({
-        "schema": "1",
+        "schema": "2",
         "tests": { "passed": passed, "failed": failed },
-        "coverage": { "covered": covered, "total": goals.len(), "percent": (percent * 10.0).round() / 10.0 },
+        "coverage": { "covered": covered, "total": total, "percent": (percent * 10.0).round() / 10.0 },
         "goals": goals,
     });
     serde_json::to_string_pretty(&v).unwrap_or_default()
