@@ -740,21 +740,7 @@ impl Shown {
 /// a guideline has): the atoms a result can give as the reason it stays
 /// open.
 pub(crate) fn shown_atoms(art: &guidepath_ir::Artifact) -> Vec<(usize, Shown)> {
-    let mut todo: Vec<&Expr> = Vec::new();
-    for n in &art.nodes {
-        match &n.kind {
-            NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
-            NodeKind::Stratify { population, strata } => {
-                todo.extend(population);
-                todo.extend(strata.iter().map(|s| &s.when));
-            }
-        }
-    }
-    todo.extend(art.recommendations.iter().map(|r| &r.when));
-    for p in &art.pathways {
-        todo.extend(&p.when);
-        todo.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
-    }
+    let mut todo = art.rule_exprs();
     let mut out = Vec::new();
     while let Some(e) = todo.pop() {
         if matches!(e, Expr::Compare { .. } | Expr::InRange { .. } | Expr::IsValue { .. } | Expr::SetTest { .. }) {

@@ -581,7 +581,28 @@ impl Artifact {
         Some(Loc { file, line: p.line, column: p.column })
     }
 
-    /// The text of the labelled condition at `at` as written.
+    /// The top expression of every rule: definitions, scores, populations,
+    /// strata, recommendations, pathways and their steps.
+    pub fn rule_exprs(&self) -> Vec<&Expr> {
+        let mut out: Vec<&Expr> = Vec::new();
+        for n in &self.nodes {
+            match &n.kind {
+                NodeKind::Define { expr } | NodeKind::Score { expr } => out.push(expr),
+                NodeKind::Stratify { population, strata } => {
+                    out.extend(population);
+                    out.extend(strata.iter().map(|s| &s.when));
+                }
+            }
+        }
+        out.extend(self.recommendations.iter().map(|r| &r.when));
+        for p in &self.pathways {
+            out.extend(&p.when);
+            out.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
+        }
+        out
+    }
+
+    /// The text of the labelled condition at `at`.
     pub fn place_text(&self, at: At) -> &str {
         self.source.places.get(at as usize).map_or("", |p| p.text.as_str())
     }

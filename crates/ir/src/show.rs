@@ -28,21 +28,7 @@ impl Artifact {
             place.text.clear();
         }
         let mut texts: Vec<(usize, String)> = Vec::new();
-        let mut todo: Vec<&Expr> = Vec::new();
-        for n in &self.nodes {
-            match &n.kind {
-                NodeKind::Define { expr } | NodeKind::Score { expr } => todo.push(expr),
-                NodeKind::Stratify { population, strata } => {
-                    todo.extend(population);
-                    todo.extend(strata.iter().map(|s| &s.when));
-                }
-            }
-        }
-        todo.extend(self.recommendations.iter().map(|r| &r.when));
-        for p in &self.pathways {
-            todo.extend(&p.when);
-            todo.extend(p.steps.iter().filter_map(|s| s.when.as_ref()));
-        }
+        let mut todo = self.rule_exprs();
         while let Some(e) = todo.pop() {
             if let Expr::Labeled { at, expr } = e {
                 texts.push((*at as usize, self.show(expr)));
