@@ -77,6 +77,9 @@ pub fn source(path: &Path, policy: Policy) -> Result<Lowered, LoadError> {
             if c.count(Severity::Warning) + c.count(Severity::Error) > 0 {
                 eprint!("{}", render::human(c));
             }
+            if let Some(w) = guidepath_ir::gate::warning(&passed.lowered.artifact) {
+                eprintln!("warning: --allow-findings: {w}");
+            }
             Ok(passed.lowered)
         }
         Err(refused) => match refused.checked.load_errors.first() {
@@ -143,7 +146,8 @@ pub fn rules(path: &Path, policy: Policy) -> Result<Artifact, LoadError> {
 /// with findings says so on standard error.
 pub fn evaluator(path: &Path, policy: Policy) -> Result<Evaluator, LoadError> {
     let art = rules(path, policy)?;
-    if let Some(w) = guidepath_ir::gate::warning(&art) {
+    // Source said so as it compiled; an artifact says so here.
+    if let (false, Some(w)) = (is_source(path), guidepath_ir::gate::warning(&art)) {
         eprintln!("warning: {w}");
     }
     Evaluator::new(art).map_err(|error| LoadError::Artifact { path: path.to_path_buf(), error })

@@ -67,6 +67,10 @@ fn allowed_findings_are_recorded_in_the_artifact_and_said_wherever_it_is_read() 
     let (status, _, err) = guidepath(&["compile", "--allow-findings", file, "-o", a]);
     assert_eq!(status, 0, "{err}");
     assert!(err.contains("E0901"), "the findings are still printed:\n{err}");
+    assert!(
+        err.contains("warning: --allow-findings: `corpus.overlap` was built with analysis errors (E0901)"),
+        "{err}"
+    );
     let art: J = serde_json::from_str(&std::fs::read_to_string(&artifact).unwrap()).unwrap();
     assert_eq!(art["findings"][0]["code"], "E0901", "{art}");
     assert_eq!(art["schema"], "2.2");
