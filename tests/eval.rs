@@ -298,7 +298,7 @@ fn artifacts_round_trip_and_reject_tampering_and_other_schemas() {
     // A newer major schema is refused with a clear error, an older one too.
     for (schema, says) in [("9.0", "newer than this evaluator reads"), ("1.0", "compile the guideline again")] {
         let other = text.replacen(
-            &format!("\"schema\": \"{}\"", Artifact::written_schema_version()),
+            &format!("\"schema\": \"{}\"", ev.artifact().written_schema_version()),
             &format!("\"schema\": \"{schema}\""),
             1,
         );

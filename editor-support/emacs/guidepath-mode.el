@@ -43,7 +43,7 @@
     "rationale" "reference" "action" "level" "item" "score" "reverse" "choice"
     "step" "responsible" "within" "after" "if" "missed" "then" "given" "expect"
     "applies" "does" "apply" "applicable" "undecided" "due" "because" "code" "from"
-    "required" "optional"))
+    "required" "optional" "quote" "assume" "at"))
 
 (defconst guidepath--operators '("and" "or" "not" "is" "in" "any" "all" "none" "of"))
 

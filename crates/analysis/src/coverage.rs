@@ -240,6 +240,7 @@ pub fn coverage(art: &Artifact, tests: &[TestCase]) -> Result<Coverage, String> 
                 rationale: Default::default(),
                 when: x.clone(),
                 at: u32::MAX,
+                provenance: Default::default(),
             });
         }
     }

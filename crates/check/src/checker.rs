@@ -27,6 +27,7 @@ mod exprs;
 mod inline_tests;
 mod lower;
 mod names;
+mod sources;
 mod usage;
 pub use bodies::{allow_targets, strength_mark};
 use diagnostics::*;
@@ -320,6 +321,7 @@ impl<'a> Checker<'a> {
         self.infer_all();
         for f in 0..self.db.files.len() {
             self.bodies(f);
+            self.sources(f);
         }
         self.cycles();
         self.unused();

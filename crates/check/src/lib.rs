@@ -13,6 +13,7 @@ pub mod db;
 mod fuzzy;
 mod graph;
 pub mod lifecycle;
+pub mod provenance;
 mod types;
 
 pub use checker::{

@@ -38,6 +38,16 @@ enum Command {
         /// The day reviews are due against (YYYY-MM-DD). Default: today (UTC).
         #[arg(long, value_name = "DATE", value_parser = date)]
         today: Option<i64>,
+        /// Make a rule without `quote` or `assume` (W0705), a number its
+        /// source does not state (W0706) and a quote not in the source
+        /// texts (W0707) errors: the policy a forum sets in CI.
+        #[arg(long)]
+        require_sources: bool,
+        /// A folder of source texts (.txt, .md): every quote must be found
+        /// in one of them, after normalising case, whitespace, hyphenation
+        /// and Markdown marks (W0707, with the nearest passage).
+        #[arg(long, value_name = "DIR")]
+        sources: Option<PathBuf>,
     },
     /// Compile a guideline to the artifact the evaluator runs.
     ///
@@ -322,10 +332,11 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     match cli.command {
-        Command::Check { paths, format, deny_warnings, witness_tests, today } => {
+        Command::Check { paths, format, deny_warnings, witness_tests, today, require_sources, sources } => {
             let output = if witness_tests { check::Output::WitnessTests } else { check::Output::Report(format) };
             let today = today.unwrap_or_else(guidepath_check::lifecycle::today);
-            check::run(paths, output, deny_warnings, today)
+            let policy = check::SourcePolicy { require: require_sources, texts: sources };
+            check::run(paths, output, deny_warnings, today, policy)
         }
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),

@@ -129,6 +129,8 @@ fn layout(text: &str) -> String {
             && (first.is_some_and(starts_continuation)
                 || (code.len() >= 2 && first.is_some_and(|w| LANGS.contains(&w)) && code[1].kind == TokenKind::String)
                 || code[0].kind == TokenKind::String
+                // `at "…"` on its own line belongs to the quote above.
+                || (code.len() >= 2 && first == Some("at") && code[1].kind == TokenKind::String)
                 || prev_code_end.is_some_and(ends_incomplete)
                 // `from` and `code` on their own line belong to the field,
                 // item, score or stratum above; a `code` below a metadata

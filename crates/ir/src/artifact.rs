@@ -15,11 +15,7 @@ use serde::{Deserialize, Serialize};
 /// only adds members that an older reader may ignore without changing what
 /// the rules decide (texts, codes); anything else is a new major version.
 pub const SCHEMA_MAJOR: u32 = 2;
-pub const SCHEMA_MINOR: u32 = 2;
-/// The minor version an artifact without findings is written with: 2.2
-/// added only `findings` ([`crate::gate::record`]), so such an artifact is
-/// a 2.1 artifact, and every 2.1 reader reads it.
-pub const SCHEMA_MINOR_WITHOUT_FINDINGS: u32 = 1;
+pub const SCHEMA_MINOR: u32 = 3;
 
 /// The compiled rules of one guideline.
 ///
@@ -247,6 +243,42 @@ pub struct Input {
     pub value_codes: Vec<Vec<Code>>,
 }
 
+/// Where a rule comes from (schema 2.3): the sentences of its source that
+/// it encodes, and what it assumes where no source speaks. Part of the
+/// hash: a card that cites a sentence cites what was compiled.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Provenance {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub quotes: Vec<Quote>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assumptions: Vec<Assumption>,
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        self.quotes.is_empty() && self.assumptions.is_empty()
+    }
+}
+
+/// A sentence of the source, in its own language, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+    /// Where in the source: a section, a page, a recommendation's number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+/// A value or reading that no source states, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assumption {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Node {
     /// Qualified name: `target_population`, `start_back.total`.
@@ -259,6 +291,8 @@ pub struct Node {
     /// What record systems call a score or stratification (schema 2.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<Code>,
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -273,6 +307,17 @@ pub enum NodeKind {
     Stratify { population: Option<Expr>, strata: Vec<Stratum> },
 }
 
+impl NodeKind {
+    /// What the node is called in the language: `define`, `score`, `stratify`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            NodeKind::Define { .. } => "define",
+            NodeKind::Score { .. } => "score",
+            NodeKind::Stratify { .. } => "stratify",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stratum {
     pub name: String,
@@ -283,6 +328,9 @@ pub struct Stratum {
     /// What record systems call the stratum, as an answer (schema 2.1).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<Code>,
+    /// Its own, or its stratification's.
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,6 +356,8 @@ pub struct Recommendation {
     pub rationale: Text,
     pub when: Expr,
     pub at: At,
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,6 +373,8 @@ pub struct Pathway {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<Limit>,
     pub at: At,
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -340,6 +392,8 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Text::is_empty")]
     pub if_missed: Text,
     pub at: At,
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 /// `within amount after anchor`.
@@ -347,6 +401,9 @@ pub struct Step {
 pub struct Limit {
     pub amount: crate::Duration,
     pub anchor: Anchor,
+    /// Its own, or its step's, or its pathway's.
+    #[serde(default, skip_serializing_if = "Provenance::is_empty")]
+    pub provenance: Provenance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -569,9 +626,51 @@ impl Artifact {
         format!("{SCHEMA_MAJOR}.{SCHEMA_MINOR}")
     }
 
-    /// The version the compiler writes into an artifact without findings.
-    pub fn written_schema_version() -> String {
-        format!("{SCHEMA_MAJOR}.{SCHEMA_MINOR_WITHOUT_FINDINGS}")
+    /// The version this artifact is written with: the oldest whose members
+    /// it uses, so that every reader that can read it does. 2.2 added only
+    /// `findings` and 2.3 only `provenance`; an artifact with neither is a
+    /// 2.1 artifact.
+    pub fn written_schema_version(&self) -> String {
+        let minor = if self.has_provenance() {
+            3
+        } else if !self.findings.is_empty() {
+            2
+        } else {
+            1
+        };
+        format!("{SCHEMA_MAJOR}.{minor}")
+    }
+
+    /// Whether any rule carries its provenance.
+    pub fn has_provenance(&self) -> bool {
+        self.provenances().next().is_some()
+    }
+
+    /// Every rule's provenance that is not empty, with what it belongs to:
+    /// `recommendation usual_activity`, `stratum risk.low`, `limit
+    /// mms.first_visit`, … in the artifact's order.
+    pub fn provenances(&self) -> impl Iterator<Item = (String, &Provenance)> + '_ {
+        let nodes = self.nodes.iter().flat_map(|n| {
+            let own = std::iter::once((format!("{} {}", n.kind.word(), n.id), &n.provenance));
+            let strata: Vec<(String, &Provenance)> = match &n.kind {
+                NodeKind::Stratify { strata, .. } => {
+                    strata.iter().map(|s| (format!("stratum {}.{}", n.id, s.name), &s.provenance)).collect()
+                }
+                _ => Vec::new(),
+            };
+            own.chain(strata)
+        });
+        let recs = self.recommendations.iter().map(|r| (format!("recommendation {}", r.id), &r.provenance));
+        let paths = self.pathways.iter().flat_map(|p| {
+            let own = std::iter::once((format!("pathway {}", p.id), &p.provenance));
+            let limit = p.limit.iter().map(move |l| (format!("limit {}", p.id), &l.provenance));
+            let steps = p.steps.iter().flat_map(move |s| {
+                std::iter::once((format!("step {}.{}", p.id, s.id), &s.provenance))
+                    .chain(s.limit.iter().map(move |l| (format!("limit {}.{}", p.id, s.id), &l.provenance)))
+            });
+            own.chain(limit).chain(steps)
+        });
+        nodes.chain(recs).chain(paths).filter(|(_, p)| !p.is_empty())
     }
 
     /// The resolved place `at`, when the artifact carries it.

@@ -56,13 +56,13 @@ impl std::fmt::Display for Refused {
 impl std::error::Error for Refused {}
 
 /// Records the findings a guideline is let through with: the artifact
-/// then names schema 2.2, which defines them, and is sealed again.
+/// then names schema 2.2 (or later), which defines them, and is sealed again.
 pub fn record(artifact: &mut Artifact, findings: Vec<Finding>) {
     if findings.is_empty() {
         return;
     }
     artifact.findings = findings;
-    artifact.schema = Artifact::schema_version();
+    artifact.schema = artifact.written_schema_version();
     artifact.seal();
 }
 

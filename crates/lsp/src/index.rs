@@ -234,12 +234,14 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                 ));
             }
             Item::Define(d) if d.name.span == name => {
-                return Some(formula("definition", d.name.name.clone(), &d.title, &d.expr))
+                return Some(formula("definition", d.name.name.clone(), &d.title, &d.expr) + &sourced(&[&d.provenance]))
             }
-            Item::Stratify(s) if s.name.span == name => return Some(describe_strat(s, None, &src, lang)),
+            Item::Stratify(s) if s.name.span == name => {
+                return Some(describe_strat(s, None, &src, lang) + &sourced(&[&s.provenance]))
+            }
             Item::Stratify(s) => {
                 if let Some(d) = describe_stratum(s, None, name, &src, lang) {
-                    return Some(d);
+                    return Some(d + &stratum_sourced(s, name));
                 }
             }
             Item::Recommend(r) if r.name.span == name => {
@@ -256,13 +258,14 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                         _ => {}
                     }
                 }
+                s.push_str(&sourced(&[&r.provenance]));
                 return Some(s);
             }
             Item::Pathway(p) => {
                 if p.name.span == name {
                     let steps: Vec<String> = p.steps.iter().map(|s| format!("`{}`", s.name.name)).collect();
                     let head = line(format!("**pathway** `{}`", p.name.name), pick(p.title.iter(), lang));
-                    return Some(format!("{head}\n\nsteps: {}", steps.join(" → ")));
+                    return Some(format!("{head}\n\nsteps: {}{}", steps.join(" → "), sourced(&[&p.provenance])));
                 }
                 for st in &p.steps {
                     if st.name.span == name {
@@ -276,6 +279,8 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                         for r in &st.responsible {
                             s.push_str(&format!("\n\nresponsible: {}", r.value));
                         }
+                        let limit = st.limits.first().map(|l| &l.provenance);
+                        s.push_str(&sourced(&[limit.unwrap_or(&st.provenance), &st.provenance, &p.provenance]));
                         return Some(s);
                     }
                 }
@@ -312,18 +317,19 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                 }
                 if let Some(sc) = ins.scores.iter().find(|x| x.name.span == name) {
                     let f = formula("score", qualified(Some(&ins.name.name), &sc.name), &sc.title, &sc.expr);
-                    return Some(format!("{f}{}", codes(&sc.codes)));
+                    return Some(format!("{f}{}{}", codes(&sc.codes), sourced(&[&sc.provenance])));
                 }
                 for s in &ins.strats {
                     if s.name.span == name {
-                        return Some(describe_strat(s, Some(&ins.name.name), &src, lang));
+                        return Some(describe_strat(s, Some(&ins.name.name), &src, lang) + &sourced(&[&s.provenance]));
                     }
                     if let Some(d) = describe_stratum(s, Some(&ins.name.name), name, &src, lang) {
-                        return Some(d);
+                        return Some(d + &stratum_sourced(s, name));
                     }
                 }
                 if let Some(d) = ins.defines.iter().find(|x| x.name.span == name) {
-                    return Some(formula("definition", qualified(Some(&ins.name.name), &d.name), &d.title, &d.expr));
+                    let f = formula("definition", qualified(Some(&ins.name.name), &d.name), &d.title, &d.expr);
+                    return Some(f + &sourced(&[&d.provenance]));
                 }
             }
             _ => {}
@@ -466,4 +472,31 @@ pub fn values(checked: &Checked, target: &Target) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// A rule's source for a hover: the first of `chain` that is given (its
+/// own, then what it inherits), its quotes as block quotes with where they
+/// stand, and its assumptions, said as such.
+fn sourced(chain: &[&ast::Provenance]) -> String {
+    // None given: W0705 says so where it matters.
+    let Some(p) = chain.iter().find(|p| !p.is_empty()) else { return String::new() };
+    let mut s = String::new();
+    for q in &p.quotes {
+        s.push_str(&format!("\n\n> {}", q.text.value));
+        if let Some(at) = &q.at {
+            s.push_str(&format!("\n>\n> — {}", at.value));
+        }
+    }
+    for a in &p.assumptions {
+        s.push_str(&format!("\n\n**assumed:** {}", a.text.value));
+    }
+    s
+}
+
+/// The source of the stratum of `s` named at `name`.
+fn stratum_sourced(s: &ast::Stratify, name: Span) -> String {
+    match s.strata.iter().find(|st| st.name.span == name) {
+        Some(st) => sourced(&[&st.provenance, &s.provenance]),
+        None => String::new(),
+    }
 }

@@ -287,8 +287,39 @@ pub struct ItemDecl {
     pub span: Span,
 }
 
+/// `quote da "…" at "…"`: a sentence of the source, in its own language,
+/// that the rule below encodes; `at` says where in the source it stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    pub text: Text,
+    pub at: Option<Text>,
+    pub span: Span,
+}
+
+/// `assume "…"`: a value or reading that no source states, with its reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assumption {
+    pub text: Text,
+    pub span: Span,
+}
+
+/// Where a rule comes from: the quotes and assumptions on the lines above
+/// it, in their order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Provenance {
+    pub quotes: Vec<Quote>,
+    pub assumptions: Vec<Assumption>,
+}
+
+impl Provenance {
+    pub fn is_empty(&self) -> bool {
+        self.quotes.is_empty() && self.assumptions.is_empty()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Score {
+    pub provenance: Provenance,
     pub name: Ident,
     pub expr: Expr,
     pub title: Option<Text>,
@@ -298,6 +329,7 @@ pub struct Score {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Define {
+    pub provenance: Provenance,
     pub name: Ident,
     pub title: Option<Text>,
     pub expr: Expr,
@@ -306,6 +338,7 @@ pub struct Define {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stratify {
+    pub provenance: Provenance,
     pub name: Ident,
     pub title: Option<Text>,
     /// The population the strata divide: `of target_population`.
@@ -319,6 +352,7 @@ pub struct Stratify {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stratum {
+    pub provenance: Provenance,
     pub name: Ident,
     pub when: Expr,
     pub title: Option<Text>,
@@ -334,6 +368,7 @@ pub enum Direction {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recommend {
+    pub provenance: Provenance,
     pub direction: Direction,
     pub name: Ident,
     pub title: Option<Text>,
@@ -367,6 +402,7 @@ pub struct RecEntry {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pathway {
+    pub provenance: Provenance,
     pub name: Ident,
     pub title: Option<Text>,
     pub titles: Vec<Text>,
@@ -380,6 +416,7 @@ pub struct Pathway {
 /// `within 1 month after referral_date`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeLimit {
+    pub provenance: Provenance,
     pub amount: Quantity,
     pub anchor: Path,
     pub span: Span,
@@ -387,6 +424,7 @@ pub struct TimeLimit {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
+    pub provenance: Provenance,
     pub name: Ident,
     pub title: Option<Text>,
     pub responsible: Vec<Text>,

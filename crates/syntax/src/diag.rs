@@ -242,6 +242,14 @@ codes! {
     ReviewOverdue = "W0703", "review-overdue", Warning;
     /// A guideline superseded by one that is not among the files checked.
     SuccessorNotChecked = "W0704", "successor-not-checked", Warning;
+    /// A recommendation, stratum or time limit, or a definition or score with a number, that
+    /// neither quotes its source (`quote`) nor says what it assumes (`assume`).
+    Unsourced = "W0705", "unsourced-rule", Warning;
+    /// A number in a rule that its quotes and assumptions do not state, as digits or as a
+    /// number word, or state with another unit.
+    NumberNotInSource = "W0706", "number-not-in-source", Warning;
+    /// A quote that is not in the source texts given to `check --sources`.
+    QuoteNotFound = "W0707", "quote-not-in-source", Warning;
 }
 
 /// The kinds of finding an `allow` can accept, with their codes.

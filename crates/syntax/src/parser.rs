@@ -90,7 +90,7 @@ const PIECE_BYTES: usize = 16 * 1024;
 /// places (`bad_item` in the grammar). Strings and comments never span
 /// lines, so a line start is never inside one.
 fn item_lines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    const WORDS: [&str; 11] = [
+    const WORDS: [&str; 13] = [
         "guideline",
         "use",
         "input",
@@ -102,20 +102,32 @@ fn item_lines(text: &str) -> impl Iterator<Item = usize> + '_ {
         "pathway",
         "test",
         "allow",
+        "quote",
+        "assume",
     ];
     let bytes = text.as_bytes();
-    let starts_item = move |at: usize| {
-        WORDS.iter().any(|w| {
+    // The word a line starts with, when it is one of `WORDS`.
+    let word_at = move |at: usize| {
+        WORDS.iter().copied().find(|w| {
             bytes[at..].starts_with(w.as_bytes())
                 && !text[at + w.len()..].chars().next().is_some_and(pest::unicode::XID_CONTINUE)
         })
     };
+    // `quote` and `assume` lines belong to the declaration below them: a
+    // declaration starts at the first of them, and the lines after them
+    // (theirs or the declaration's) start nothing.
+    let mut after_provenance = false;
     bytes
         .iter()
         .enumerate()
         .filter(|&(i, &b)| (b == b'\n' || b == b'\r') && i + 1 < bytes.len())
         .map(|(i, _)| i + 1)
-        .filter(move |&at| starts_item(at))
+        .filter_map(move |at| {
+            let word = word_at(at)?;
+            let starts = !after_provenance;
+            after_provenance = matches!(word, "quote" | "assume");
+            starts.then_some(at)
+        })
 }
 
 impl Builder<'_> {
@@ -432,6 +444,11 @@ fn describe_rule(rule: Rule) -> &'static str {
         meta_published => "`published`",
         step => "`step`",
         time_limit => "`within`",
+        sourced_limit => "`within`",
+        provenance | prov_quote | prov_assume => "`quote` or `assume`",
+        kw_quote => "`quote`",
+        kw_assume => "`assume`",
+        kw_at => "`at`",
         responsible => "`responsible`",
         if_missed => "`if missed`",
         step_after => "`after`",
@@ -614,6 +631,9 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_undecided
             | kw_applicable
             | kw_due
+            | kw_quote
+            | kw_assume
+            | kw_at
             | kw_and
             | kw_or
             | kw_not
@@ -1108,8 +1128,10 @@ impl<'t> Builder<'t> {
         let mut expr = None;
         let mut title = None;
         let mut codes = Vec::new();
+        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             match q.as_rule() {
+                Rule::provenance => provenance = self.provenance(q),
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
                 Rule::text => title = Some(self.text(q)),
@@ -1117,7 +1139,30 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(Score { name: name?, expr: expr?, title, codes, span })
+        Some(Score { provenance, name: name?, expr: expr?, title, codes, span })
+    }
+
+    fn provenance(&mut self, p: Pair<'_, Rule>) -> Provenance {
+        let mut out = Provenance::default();
+        for q in p.into_inner() {
+            let span = self.span_of(&q);
+            let rule = q.as_rule();
+            let mut text = None;
+            let mut at = None;
+            for r in q.into_inner() {
+                match r.as_rule() {
+                    Rule::text => text = Some(self.text(r)),
+                    Rule::string => at = Some(self.string_text(r)),
+                    _ => {}
+                }
+            }
+            let Some(text) = text else { continue };
+            match rule {
+                Rule::prov_quote => out.quotes.push(Quote { text, at, span }),
+                _ => out.assumptions.push(Assumption { text, span }),
+            }
+        }
+        out
     }
 
     fn define(&mut self, p: Pair<'_, Rule>) -> Option<Define> {
@@ -1125,15 +1170,17 @@ impl<'t> Builder<'t> {
         let mut name = None;
         let mut expr = None;
         let mut title = None;
+        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             match q.as_rule() {
+                Rule::provenance => provenance = self.provenance(q),
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
                 Rule::text => title = Some(self.text(q)),
                 _ => {}
             }
         }
-        Some(Define { name: name?, title, expr: expr?, span })
+        Some(Define { provenance, name: name?, title, expr: expr?, span })
     }
 
     fn stratify(&mut self, p: Pair<'_, Rule>) -> Option<Stratify> {
@@ -1144,15 +1191,21 @@ impl<'t> Builder<'t> {
         let mut by = Vec::new();
         let mut strata = Vec::new();
         let mut codes = Vec::new();
+        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             match q.as_rule() {
+                Rule::provenance => provenance = self.provenance(q),
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => title = Some(self.text(q)),
                 Rule::expr_ref => population = q.into_inner().next().map(|r| self.path(r)),
                 Rule::path => by.push(self.path(q)),
                 Rule::stratum => {
                     let sspan = self.span_of(&q);
-                    let mut it = q.into_inner().filter(|r| !is_keyword(r.as_rule()));
+                    let mut it = q.into_inner().filter(|r| !is_keyword(r.as_rule())).peekable();
+                    let sprov = match it.next_if(|r| r.as_rule() == Rule::provenance) {
+                        Some(r) => self.provenance(r),
+                        None => Provenance::default(),
+                    };
                     let sname = self.ident(it.next()?);
                     let when = self.expr(it.next()?)?;
                     let mut stitle = None;
@@ -1164,14 +1217,21 @@ impl<'t> Builder<'t> {
                             _ => {}
                         }
                     }
-                    strata.push(Stratum { name: sname, when, title: stitle, codes: scodes, span: sspan });
+                    strata.push(Stratum {
+                        provenance: sprov,
+                        name: sname,
+                        when,
+                        title: stitle,
+                        codes: scodes,
+                        span: sspan,
+                    });
                 }
                 Rule::code_clause => codes.extend(self.code(q)),
                 Rule::bad_entry => self.bad(&q, Rule::stratum_only),
                 _ => {}
             }
         }
-        Some(Stratify { name: name?, title, population, by, strata, codes, span })
+        Some(Stratify { provenance, name: name?, title, population, by, strata, codes, span })
     }
 
     fn recommend(&mut self, p: Pair<'_, Rule>) -> Option<Recommend> {
@@ -1180,10 +1240,12 @@ impl<'t> Builder<'t> {
         let mut name = None;
         let mut title = None;
         let mut entries = Vec::new();
+        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             let qspan = self.span_of(&q);
             let rule = q.as_rule();
             match rule {
+                Rule::provenance => provenance = self.provenance(q),
                 Rule::direction if q.clone().into_inner().any(|k| k.as_rule() == Rule::kw_against) => {
                     direction = Direction::Against;
                 }
@@ -1233,7 +1295,7 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(Recommend { direction, name: name?, title, entries, span })
+        Some(Recommend { provenance, direction, name: name?, title, entries, span })
     }
 
     fn time_limit(&mut self, p: Pair<'_, Rule>) -> Option<TimeLimit> {
@@ -1247,7 +1309,22 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(TimeLimit { amount: amount?, anchor: anchor?, span })
+        Some(TimeLimit { provenance: Provenance::default(), amount: amount?, anchor: anchor?, span })
+    }
+
+    /// A time limit entry with its own provenance above it.
+    fn sourced_limit(&mut self, p: Pair<'_, Rule>) -> Option<TimeLimit> {
+        let span = self.span_of(&p);
+        let mut provenance = Provenance::default();
+        let mut limit = None;
+        for q in p.into_inner() {
+            match q.as_rule() {
+                Rule::provenance => provenance = self.provenance(q),
+                Rule::time_limit => limit = self.time_limit(q),
+                _ => {}
+            }
+        }
+        limit.map(|l| TimeLimit { provenance, span, ..l })
     }
 
     fn when_expr(&mut self, p: Pair<'_, Rule>) -> Option<Expr> {
@@ -1260,6 +1337,7 @@ impl<'t> Builder<'t> {
         let mut name = None;
         let mut title = None;
         let mut pw = Pathway {
+            provenance: Provenance::default(),
             name: Ident { name: String::new(), span },
             title: None,
             titles: Vec::new(),
@@ -1279,7 +1357,9 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Rule::when_clause => pw.when = self.when_expr(q),
+                Rule::provenance => pw.provenance = self.provenance(q),
                 Rule::time_limit => pw.limits.extend(self.time_limit(q)),
+                Rule::sourced_limit => pw.limits.extend(self.sourced_limit(q)),
                 Rule::step => pw.steps.extend(self.step(q)),
                 Rule::bad_entry => self.bad(&q, Rule::pathway_entry_only),
                 _ => {}
@@ -1294,6 +1374,7 @@ impl<'t> Builder<'t> {
         let span = self.span_of(&p);
         let mut name = None;
         let mut step = Step {
+            provenance: Provenance::default(),
             name: Ident { name: String::new(), span },
             title: None,
             responsible: Vec::new(),
@@ -1307,7 +1388,9 @@ impl<'t> Builder<'t> {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => step.title = Some(self.text(q)),
+                Rule::provenance => step.provenance = self.provenance(q),
                 Rule::time_limit => step.limits.extend(self.time_limit(q)),
+                Rule::sourced_limit => step.limits.extend(self.sourced_limit(q)),
                 Rule::when_clause => step.when = self.when_expr(q),
                 Rule::responsible => {
                     if let Some(t) = q.into_inner().find(|r| r.as_rule() == Rule::text) {

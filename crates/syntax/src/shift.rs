@@ -73,15 +73,18 @@ fields! {
     Instrument { name, title, meta, items, scores, strats, defines, codes, span }
     ChoiceOption { name, points, title, codes, span }
     ItemDecl { name, ty, reverse, texts, codes, span }
-    Score { name, expr, title, codes, span }
-    Define { name, title, expr, span }
-    Stratify { name, title, population, by, strata, codes, span }
-    Stratum { name, when, title, codes, span }
-    Recommend { name, title, entries, span }
+    Quote { text, at, span }
+    Assumption { text, span }
+    Provenance { quotes, assumptions }
+    Score { provenance, name, expr, title, codes, span }
+    Define { provenance, name, title, expr, span }
+    Stratify { provenance, name, title, population, by, strata, codes, span }
+    Stratum { provenance, name, when, title, codes, span }
+    Recommend { provenance, name, title, entries, span }
     RecEntry { kind, keyword, span }
-    Pathway { name, title, titles, when, limits, steps, span }
-    TimeLimit { amount, anchor, span }
-    Step { name, title, responsible, limits, when, if_missed, after, span }
+    Pathway { provenance, name, title, titles, when, limits, steps, span }
+    TimeLimit { provenance, amount, anchor, span }
+    Step { provenance, name, title, responsible, limits, when, if_missed, after, span }
     IfMissed { text, then, span }
     TestDecl { name, given, expects, span }
     Given { object, span }

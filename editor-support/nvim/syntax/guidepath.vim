@@ -12,7 +12,7 @@ syn match   guidepathDecl     "^\(guideline\|use\|input\|enum\|instrument\|defin
 syn keyword guidepathKeyword  title issuer version status since language source url published review priority as by when for against
 syn keyword guidepathKeyword  strength certainty rationale reference action level item score reverse choice step
 syn keyword guidepathKeyword  responsible within after if missed then given expect applies does apply applicable undecided due because code from
-syn keyword guidepathKeyword  required optional define stratify
+syn keyword guidepathKeyword  required optional define stratify quote assume at
 syn keyword guidepathOperator and or not is in any all none of
 syn keyword guidepathBoolean  true false
 syn keyword guidepathType     boolean integer decimal date duration text set

@@ -246,7 +246,7 @@ impl<'c, 'a> Lower<'c, 'a> {
         }
         // An instrument file's own tests run against its own artifact.
         let mut artifact = ir::Artifact {
-            schema: ir::Artifact::written_schema_version(),
+            schema: String::new(),
             content_hash: String::new(),
             guideline: self.metadata(&instruments),
             inputs: std::mem::take(&mut self.inputs),
@@ -267,6 +267,7 @@ impl<'c, 'a> Lower<'c, 'a> {
         // Conditions are shown as the evaluator will show them: rebuilt
         // from the rules, as every reader derives them again.
         artifact.derive_texts();
+        artifact.schema = artifact.written_schema_version();
         Lowered { artifact, tests, with_imports: None }
     }
 
@@ -413,6 +414,31 @@ impl<'c, 'a> Lower<'c, 'a> {
             out.0.entry(lang).or_insert_with(|| t.value.clone());
         }
         out
+    }
+
+    /// A rule's quotes and assumptions as the artifact stores them; a text
+    /// without a language tag is in the guideline's language.
+    fn provenance(&self, file: FileId, p: &ast::Provenance) -> ir::Provenance {
+        let lang = |t: &ast::Text| {
+            let text = self.text(file, std::iter::once(t));
+            text.0.into_keys().next().filter(|l| l != "und")
+        };
+        ir::Provenance {
+            quotes: p
+                .quotes
+                .iter()
+                .map(|q| ir::Quote {
+                    text: q.text.value.clone(),
+                    lang: lang(&q.text),
+                    at: q.at.as_ref().map(|a| a.value.clone()),
+                })
+                .collect(),
+            assumptions: p
+                .assumptions
+                .iter()
+                .map(|a| ir::Assumption { text: a.text.value.clone(), lang: lang(&a.text) })
+                .collect(),
+        }
     }
 
     fn id(&self, e: &Entity<'a>) -> String {
@@ -614,6 +640,8 @@ impl<'c, 'a> Lower<'c, 'a> {
                         when: self.labeled(cx, &st.when),
                         at: self.place(cx.file, st.name.span),
                         codes: codes(&st.codes),
+                        provenance: self
+                            .provenance(cx.file, if st.provenance.is_empty() { &s.provenance } else { &st.provenance }),
                     })
                     .collect();
                 ir::NodeKind::Stratify { population, strata }
@@ -626,7 +654,13 @@ impl<'c, 'a> Lower<'c, 'a> {
             Entity::Strat(_, _, s) => codes(&s.codes),
             _ => Vec::new(),
         };
-        self.nodes.push(ir::Node { id, title, at, kind, codes: node_codes });
+        let provenance = match e {
+            Entity::Define(_, _, d) => self.provenance(cx.file, &d.provenance),
+            Entity::Score(_, _, s) => self.provenance(cx.file, &s.provenance),
+            Entity::Strat(_, _, s) => self.provenance(cx.file, &s.provenance),
+            _ => ir::Provenance::default(),
+        };
+        self.nodes.push(ir::Node { id, title, at, kind, codes: node_codes, provenance });
         self.node_index.insert(e.key(), i);
     }
 }

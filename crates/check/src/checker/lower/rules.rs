@@ -175,6 +175,7 @@ impl<'c, 'a> Lower<'c, 'a> {
             ),
             when: ir::Expr::Bool(false),
             at: self.place(cx.file, r.name.span),
+            provenance: self.provenance(cx.file, &r.provenance),
         };
         for e in &r.entries {
             match &e.kind {
@@ -218,8 +219,10 @@ impl<'c, 'a> Lower<'c, 'a> {
         let mut steps = Vec::new();
         for &i in &order {
             let s = &p.steps[i];
-            let limit =
-                s.limits.first().and_then(|l| self.limit(cx, l, anchor_of(s).and_then(|j| position.get(&j).copied())));
+            let limit = s.limits.first().and_then(|l| {
+                let from = [&l.provenance, &s.provenance, &p.provenance].into_iter().find(|x| !x.is_empty());
+                self.limit(cx, l, anchor_of(s).and_then(|j| position.get(&j).copied()), from)
+            });
             let when = s.when.as_ref().map(|w| self.labeled(cx, w));
             steps.push(ir::Step {
                 id: s.name.name.clone(),
@@ -229,6 +232,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                 limit,
                 if_missed: self.text(cx.file, s.if_missed.iter().map(|m| &m.text)),
                 at: self.place(cx.file, s.name.span),
+                provenance: self.provenance(cx.file, &s.provenance),
             });
         }
         let when = p.when.as_ref().map(|w| self.labeled(cx, w));
@@ -237,17 +241,26 @@ impl<'c, 'a> Lower<'c, 'a> {
                 [one] => step_at(&one.name),
                 _ => None,
             };
-            self.limit(cx, l, step)
+            let from = [&l.provenance, &p.provenance].into_iter().find(|x| !x.is_empty());
+            self.limit(cx, l, step, from)
         });
         let title = self.text(cx.file, p.title.iter().chain(&p.titles));
         let at = self.place(cx.file, p.name.span);
-        ir::Pathway { id: p.name.name.clone(), title, when, steps, limit, at }
+        let provenance = self.provenance(cx.file, &p.provenance);
+        ir::Pathway { id: p.name.name.clone(), title, when, steps, limit, at, provenance }
     }
 
     /// `within amount after anchor`: counted from the step at `step` (its
     /// place in the compiled order) when the anchor names one, else from the
-    /// date input it names.
-    pub(super) fn limit(&mut self, cx: Cx<'a>, l: &'a ast::TimeLimit, step: Option<u32>) -> Option<ir::Limit> {
+    /// date input it names. Its provenance is the first of its own, its
+    /// step's and its pathway's that is given.
+    pub(super) fn limit(
+        &mut self,
+        cx: Cx<'a>,
+        l: &'a ast::TimeLimit,
+        step: Option<u32>,
+        from: Option<&ast::Provenance>,
+    ) -> Option<ir::Limit> {
         let amount =
             ir::Duration::of(l.amount.number.value, l.amount.unit.as_ref().and_then(|u| ir::Unit::parse(&u.name))?)?;
         let anchor = match step {
@@ -257,6 +270,7 @@ impl<'c, 'a> Lower<'c, 'a> {
                 _ => return None,
             },
         };
-        Some(ir::Limit { amount, anchor })
+        let provenance = from.map(|p| self.provenance(cx.file, p)).unwrap_or_default();
+        Some(ir::Limit { amount, anchor, provenance })
     }
 }

@@ -1,0 +1,568 @@
+//! What a rule's quotes and assumptions say: the numbers in them, with the
+//! unit that follows, and where a quote stands in a source text.
+//!
+//! A number is found as digits (`12`, `1,5`, `16-70`, `50p`) or as a number
+//! word of the text's language (`tre måneder`, `tolv uger`, `one month`).
+//! Words are read only in the text's own language, so the Swedish `ni`
+//! ("you") is not the Danish nine. The unit is the word right after the
+//! number, or after the last number of a span like `3-6 månader`, which
+//! gives both numbers its unit.
+
+use crate::{Checked, Code, Diagnostic, Severity};
+use guidepath_ir::Unit;
+use guidepath_syntax::ast::{self, Item};
+
+/// A number a text states, and the unit word after it, if that is one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mention {
+    pub value: f64,
+    pub unit: Option<Unit>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Number(f64),
+    Word(String),
+    /// `-`, `–`, `/`: what joins the numbers of a span.
+    Joiner,
+    Other,
+}
+
+/// The words of a language that name numbers.
+fn number_word(lang: &str, w: &str) -> Option<f64> {
+    const DA: &[(&str, f64)] = &[
+        ("nul", 0.0),
+        ("en", 1.0),
+        ("et", 1.0),
+        ("én", 1.0),
+        ("ét", 1.0),
+        ("to", 2.0),
+        ("tre", 3.0),
+        ("fire", 4.0),
+        ("fem", 5.0),
+        ("seks", 6.0),
+        ("syv", 7.0),
+        ("otte", 8.0),
+        ("ni", 9.0),
+        ("ti", 10.0),
+        ("elleve", 11.0),
+        ("tolv", 12.0),
+        ("tretten", 13.0),
+        ("fjorten", 14.0),
+        ("femten", 15.0),
+        ("seksten", 16.0),
+        ("sytten", 17.0),
+        ("atten", 18.0),
+        ("nitten", 19.0),
+        ("tyve", 20.0),
+        ("tredive", 30.0),
+        ("fyrre", 40.0),
+        ("halvtreds", 50.0),
+        ("tres", 60.0),
+        ("halvfjerds", 70.0),
+        ("firs", 80.0),
+        ("halvfems", 90.0),
+        ("hundrede", 100.0),
+    ];
+    const SV: &[(&str, f64)] = &[
+        ("noll", 0.0),
+        ("en", 1.0),
+        ("ett", 1.0),
+        ("två", 2.0),
+        ("tre", 3.0),
+        ("fyra", 4.0),
+        ("fem", 5.0),
+        ("sex", 6.0),
+        ("sju", 7.0),
+        ("åtta", 8.0),
+        ("nio", 9.0),
+        ("tio", 10.0),
+        ("elva", 11.0),
+        ("tolv", 12.0),
+        ("tretton", 13.0),
+        ("fjorton", 14.0),
+        ("femton", 15.0),
+        ("sexton", 16.0),
+        ("sjutton", 17.0),
+        ("arton", 18.0),
+        ("nitton", 19.0),
+        ("tjugo", 20.0),
+        ("trettio", 30.0),
+        ("fyrtio", 40.0),
+        ("femtio", 50.0),
+        ("sextio", 60.0),
+        ("sjuttio", 70.0),
+        ("åttio", 80.0),
+        ("nittio", 90.0),
+        ("hundra", 100.0),
+    ];
+    const NB: &[(&str, f64)] = &[
+        ("null", 0.0),
+        ("en", 1.0),
+        ("ett", 1.0),
+        ("ei", 1.0),
+        ("én", 1.0),
+        ("to", 2.0),
+        ("tre", 3.0),
+        ("fire", 4.0),
+        ("fem", 5.0),
+        ("seks", 6.0),
+        ("sju", 7.0),
+        ("syv", 7.0),
+        ("åtte", 8.0),
+        ("ni", 9.0),
+        ("ti", 10.0),
+        ("elleve", 11.0),
+        ("tolv", 12.0),
+        ("tretten", 13.0),
+        ("fjorten", 14.0),
+        ("femten", 15.0),
+        ("seksten", 16.0),
+        ("sytten", 17.0),
+        ("atten", 18.0),
+        ("nitten", 19.0),
+        ("tjue", 20.0),
+        ("tretti", 30.0),
+        ("tredve", 30.0),
+        ("førti", 40.0),
+        ("femti", 50.0),
+        ("seksti", 60.0),
+        ("sytti", 70.0),
+        ("åtti", 80.0),
+        ("nitti", 90.0),
+        ("hundre", 100.0),
+    ];
+    const EN: &[(&str, f64)] = &[
+        ("zero", 0.0),
+        ("one", 1.0),
+        ("two", 2.0),
+        ("three", 3.0),
+        ("four", 4.0),
+        ("five", 5.0),
+        ("six", 6.0),
+        ("seven", 7.0),
+        ("eight", 8.0),
+        ("nine", 9.0),
+        ("ten", 10.0),
+        ("eleven", 11.0),
+        ("twelve", 12.0),
+        ("thirteen", 13.0),
+        ("fourteen", 14.0),
+        ("fifteen", 15.0),
+        ("sixteen", 16.0),
+        ("seventeen", 17.0),
+        ("eighteen", 18.0),
+        ("nineteen", 19.0),
+        ("twenty", 20.0),
+        ("thirty", 30.0),
+        ("forty", 40.0),
+        ("fifty", 50.0),
+        ("sixty", 60.0),
+        ("seventy", 70.0),
+        ("eighty", 80.0),
+        ("ninety", 90.0),
+        ("hundred", 100.0),
+    ];
+    let tables: &[&[(&str, f64)]] = match lang {
+        "da" => &[DA],
+        "sv" => &[SV],
+        "nb" | "nn" | "no" => &[NB],
+        "en" => &[EN],
+        _ => &[DA, SV, NB, EN],
+    };
+    tables.iter().flat_map(|t| t.iter()).find(|(word, _)| *word == w).map(|(_, v)| *v)
+}
+
+/// The unit a word after a number names, in any of the languages.
+fn unit_word(w: &str) -> Option<Unit> {
+    Some(match w {
+        "dag" | "dage" | "dagar" | "dager" | "dages" | "dagars" | "dagen" | "dagene" | "dagarna" | "døgn" | "dygn"
+        | "day" | "days" => Unit::Days,
+        "uge" | "uger" | "ugers" | "ugen" | "ugerne" | "vecka" | "veckor" | "veckors" | "veckan" | "veckorna"
+        | "uke" | "uker" | "ukers" | "uka" | "uken" | "ukene" | "week" | "weeks" => Unit::Weeks,
+        "måned" | "måneder" | "måneders" | "måneden" | "månederne" | "månad" | "månader" | "månaders" | "månaden"
+        | "månaderna" | "mån" | "md" | "mdr" | "mnd" | "month" | "months" => Unit::Months,
+        "år" | "års" | "året" | "åren" | "årene" | "årig" | "årige" | "åriga" | "aar" | "year" | "years" | "yr"
+        | "yrs" => Unit::Years,
+        "p" | "poäng" | "poeng" | "point" | "points" | "pt" | "pts" => Unit::Points,
+        "time" | "timer" | "timers" | "timme" | "timmar" | "timmer" | "hour" | "hours" | "h" => Unit::Hours,
+        "minut" | "minutter" | "minuter" | "minute" | "minutes" | "min" => Unit::Minutes,
+        "procent" | "prosent" | "percent" | "%" => Unit::Percent,
+        "kg" | "kilo" => Unit::Kg,
+        "g" | "gram" => Unit::G,
+        "cm" => Unit::Cm,
+        "mm" => Unit::Mm,
+        _ => return None,
+    })
+}
+
+/// Words joining the numbers of a span: `3 till 6`, `16 to 70`.
+fn joins(w: &str) -> bool {
+    matches!(w, "til" | "till" | "to" | "och" | "og" | "and" | "eller" | "or")
+}
+
+fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            // A decimal: `1,5` or `1.5` (a comma or point between digits).
+            if i + 1 < chars.len() && matches!(chars[i], ',' | '.') && chars[i + 1].is_ascii_digit() {
+                i += 1;
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            let digits: String = chars[start..i].iter().map(|&c| if c == ',' { '.' } else { c }).collect();
+            out.push(digits.parse().map_or(Token::Other, Token::Number));
+        } else if c.is_alphabetic() {
+            let start = i;
+            while i < chars.len() && chars[i].is_alphabetic() {
+                i += 1;
+            }
+            out.push(Token::Word(chars[start..i].iter().collect::<String>().to_lowercase()));
+        } else if c.is_whitespace() {
+            i += 1;
+        } else {
+            out.push(match c {
+                '-' | '–' | '—' | '/' => Token::Joiner,
+                '%' => Token::Word("%".into()),
+                _ => Token::Other,
+            });
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The numbers `text` states, in language `lang` (`""` when unknown: every
+/// language's words count).
+pub fn mentions(text: &str, lang: &str) -> Vec<Mention> {
+    let toks = tokens(text);
+    let value = |t: &Token| match t {
+        Token::Number(v) => Some(*v),
+        Token::Word(w) => number_word(lang, w),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let Some(first) = value(&toks[i]) else {
+            i += 1;
+            continue;
+        };
+        // A span: numbers joined by `-`, `/` or a joining word.
+        let mut group = vec![first];
+        let mut j = i + 1;
+        while j + 1 < toks.len() {
+            let joined = matches!(&toks[j], Token::Joiner) || matches!(&toks[j], Token::Word(w) if joins(w));
+            match value(&toks[j + 1]) {
+                Some(v) if joined => {
+                    group.push(v);
+                    j += 2;
+                }
+                _ => break,
+            }
+        }
+        // The unit: the next word, past one joiner (`12-ugers`, `16-årige`).
+        let mut k = j;
+        if matches!(toks.get(k), Some(Token::Joiner)) {
+            k += 1;
+        }
+        let unit = match toks.get(k) {
+            Some(Token::Word(w)) => unit_word(w),
+            _ => None,
+        };
+        out.extend(group.into_iter().map(|value| Mention { value, unit }));
+        i = j;
+    }
+    out
+}
+
+/// What a rule's sources say of one of its numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stated {
+    /// The number, with the rule's unit or with no unit word after it.
+    Yes,
+    /// The number, but only ever with another unit: the first one found.
+    OtherUnit(Unit),
+    No,
+}
+
+/// Whether `mentions` state `value` in `unit`.
+pub fn stated(mentions: &[Mention], value: f64, unit: Option<Unit>) -> Stated {
+    let found: Vec<&Mention> = mentions.iter().filter(|m| m.value == value).collect();
+    let Some(first) = found.first() else { return Stated::No };
+    match (unit, first.unit) {
+        (Some(u), Some(other)) if found.iter().all(|m| m.unit.is_some_and(|x| x != u)) => Stated::OtherUnit(other),
+        _ => Stated::Yes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(text: &str, lang: &str) -> Vec<(f64, Option<Unit>)> {
+        mentions(text, lang).into_iter().map(|m| (m.value, m.unit)).collect()
+    }
+
+    #[test]
+    fn reads_digits_words_spans_and_units() {
+        assert_eq!(said("smerter af op til 12 ugers varighed", "da"), [(12.0, Some(Unit::Weeks))]);
+        assert_eq!(said("mer än tre månader", "sv"), [(3.0, Some(Unit::Months))]);
+        assert_eq!(said("16-70 år", "sv"), [(16.0, Some(Unit::Years)), (70.0, Some(Unit::Years))]);
+        assert_eq!(said("över 50p", "sv"), [(50.0, Some(Unit::Points))]);
+        assert_eq!(said("3 till 6 månader", "sv"), [(3.0, Some(Unit::Months)), (6.0, Some(Unit::Months))]);
+        assert_eq!(said("within one month", "en"), [(1.0, Some(Unit::Months))]);
+        assert_eq!(said("1,5 timer", "da"), [(1.5, Some(Unit::Hours))]);
+        assert_eq!(said("Patienter over 16 år", "da"), [(16.0, Some(Unit::Years))]);
+        assert_eq!(said("ett 16-årigt barn", "sv"), [(1.0, None), (16.0, None)]);
+    }
+
+    #[test]
+    fn reads_number_words_in_the_texts_language_only() {
+        // Swedish `ni` is "you", not the Danish and Norwegian nine.
+        assert!(said("om ni har ont", "sv").is_empty());
+        assert_eq!(said("ni uger", "da"), [(9.0, Some(Unit::Weeks))]);
+        // Unknown language: every table.
+        assert_eq!(said("tolv uger", ""), [(12.0, Some(Unit::Weeks))]);
+    }
+
+    #[test]
+    fn a_number_with_another_unit_is_told_apart() {
+        let m = mentions("inden for 12 uger", "da");
+        assert_eq!(stated(&m, 12.0, Some(Unit::Weeks)), Stated::Yes);
+        assert_eq!(stated(&m, 12.0, None), Stated::Yes);
+        assert_eq!(stated(&m, 12.0, Some(Unit::Months)), Stated::OtherUnit(Unit::Weeks));
+        assert_eq!(stated(&m, 3.0, Some(Unit::Months)), Stated::No);
+        // A number written without a unit word states no unit: it is not
+        // a different one.
+        assert_eq!(stated(&mentions("över 50", "sv"), 50.0, Some(Unit::Points)), Stated::Yes);
+    }
+}
+
+/// Source texts that quotes are looked for in (`check --sources DIR`):
+/// plain text or Markdown, each with its name.
+#[derive(Debug, Default)]
+pub struct SourceTexts {
+    docs: Vec<(String, String)>,
+}
+
+/// Where a quote was looked for and not found: the passage of the source
+/// texts nearest to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nearest {
+    /// The source text's name.
+    pub doc: String,
+    /// The passage, normalised (see [`normalise`]), as long as the quote.
+    pub passage: String,
+}
+
+/// A text as quotes are compared: lower case; a word hyphenated across a
+/// line joined; soft hyphens, Markdown marks and typographic quotes and
+/// dashes made plain; every run of whitespace one space.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{ad}' | '*' | '_' | '`' | '#' | '>' => {}
+            // `lænde-\nrygsmerter`: a hyphen at a line's end joins the word.
+            '-' if chars.peek().is_some_and(|&n| n == '\n' || n == '\r') => {
+                while chars.peek().is_some_and(|n| n.is_whitespace()) {
+                    chars.next();
+                }
+            }
+            '‘' | '’' | '‚' => out.push('\''),
+            '“' | '”' | '„' | '«' | '»' => out.push('"'),
+            '–' | '—' | '‐' | '‑' => out.push('-'),
+            '|' => out.push(' '),
+            c if c.is_whitespace() => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out.trim().to_string()
+}
+
+impl SourceTexts {
+    pub fn new(docs: impl IntoIterator<Item = (String, String)>) -> SourceTexts {
+        SourceTexts { docs: docs.into_iter().map(|(name, text)| (name, normalise(&text))).collect() }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// `None` when `quote` is in one of the texts: all of it, or each of
+    /// its parts around an ellipsis (`…` or `...`) in order. Otherwise the
+    /// nearest passage.
+    pub fn find(&self, quote: &str) -> Option<Nearest> {
+        let q = normalise(quote).replace("...", "…");
+        let parts: Vec<&str> = q.split('…').map(str::trim).filter(|p| !p.is_empty()).collect();
+        let found = self.docs.iter().any(|(_, doc)| {
+            let mut from = 0;
+            parts.iter().all(|p| match doc[from..].find(p) {
+                Some(at) => {
+                    from += at + p.len();
+                    true
+                }
+                None => false,
+            })
+        });
+        if found {
+            return None;
+        }
+        Some(self.nearest(&q).unwrap_or(Nearest { doc: String::new(), passage: String::new() }))
+    }
+
+    /// The window of as many words as the quote, in any text, that shares
+    /// the most words with it (one pass over each text).
+    fn nearest(&self, quote: &str) -> Option<Nearest> {
+        let words = |t: &str| -> Vec<String> {
+            t.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_string).collect()
+        };
+        let want = words(quote);
+        if want.is_empty() {
+            return None;
+        }
+        let mut need: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+        for w in &want {
+            *need.entry(w.as_str()).or_default() += 1;
+        }
+        let mut best: Option<(i64, Nearest)> = None;
+        for (name, doc) in &self.docs {
+            let ws = words(doc);
+            let n = want.len().min(ws.len());
+            if n == 0 {
+                continue;
+            }
+            // have[w]: how often w is in the window; shared: the overlap.
+            let mut have: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+            let mut shared = 0i64;
+            for (i, w) in ws.iter().enumerate() {
+                let h = have.entry(w.as_str()).or_default();
+                *h += 1;
+                if *h <= need.get(w.as_str()).copied().unwrap_or(0) {
+                    shared += 1;
+                }
+                if i >= n {
+                    let out = ws[i - n].as_str();
+                    let h = have.entry(out).or_default();
+                    if *h <= need.get(out).copied().unwrap_or(0) {
+                        shared -= 1;
+                    }
+                    *h -= 1;
+                }
+                if i + 1 >= n && best.as_ref().is_none_or(|(s, _)| shared > *s) {
+                    let passage = ws[i + 1 - n..=i].join(" ");
+                    best = Some((shared, Nearest { doc: name.clone(), passage }));
+                }
+            }
+        }
+        best.map(|(_, n)| n)
+    }
+}
+
+/// The policy a forum sets in CI (`check --require-sources`): a rule
+/// without a source, a number its source does not state and a quote not
+/// in the source texts are errors, not warnings.
+pub fn require_sources(checked: &mut Checked) {
+    for d in checked.diagnostics.iter_mut().flatten() {
+        if matches!(d.code, Code::Unsourced | Code::NumberNotInSource | Code::QuoteNotFound) {
+            d.severity = Severity::Error;
+        }
+    }
+}
+
+/// Adds W0707 for every quote of the checked files that is not in
+/// `sources`, with the nearest passage.
+pub fn check_quotes(checked: &mut Checked, sources: &SourceTexts) {
+    for (file, diags) in checked.db.files.iter().zip(checked.diagnostics.iter_mut()) {
+        let mut found = Vec::new();
+        for q in quotes(&file.ast) {
+            let Some(near) = sources.find(&q.text.value) else { continue };
+            let help = if near.passage.is_empty() {
+                "the source texts have no words in common with it".to_string()
+            } else {
+                format!("the nearest passage, in `{}`: \"{}\"", near.doc, near.passage)
+            };
+            found.push(
+                Diagnostic::new(Code::QuoteNotFound, q.text.span, "this quote is not in the source texts")
+                    .label("not found")
+                    .help(help),
+            );
+        }
+        if !found.is_empty() {
+            diags.extend(found);
+            diags.sort_by(|a, b| {
+                (a.label.span.start, a.label.span.end, a.code).cmp(&(b.label.span.start, b.label.span.end, b.code))
+            });
+        }
+    }
+}
+
+/// Every quote of a file, in order.
+pub fn quotes(file: &ast::File) -> Vec<&ast::Quote> {
+    let mut out: Vec<&ast::Provenance> = Vec::new();
+    fn stratify<'f>(s: &'f ast::Stratify, out: &mut Vec<&'f ast::Provenance>) {
+        out.push(&s.provenance);
+        out.extend(s.strata.iter().map(|st| &st.provenance));
+    }
+    for item in &file.items {
+        match item {
+            Item::Define(d) => out.push(&d.provenance),
+            Item::Stratify(s) => stratify(s, &mut out),
+            Item::Recommend(r) => out.push(&r.provenance),
+            Item::Pathway(p) => {
+                out.push(&p.provenance);
+                out.extend(p.limits.iter().map(|l| &l.provenance));
+                for s in &p.steps {
+                    out.push(&s.provenance);
+                    out.extend(s.limits.iter().map(|l| &l.provenance));
+                }
+            }
+            Item::Instrument(ins) => {
+                out.extend(ins.defines.iter().map(|d| &d.provenance));
+                out.extend(ins.scores.iter().map(|s| &s.provenance));
+                for s in &ins.strats {
+                    stratify(s, &mut out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut qs: Vec<&ast::Quote> = out.into_iter().flat_map(|p| p.quotes.iter()).collect();
+    qs.sort_by_key(|q| q.span.start);
+    qs
+}
+
+#[cfg(test)]
+mod source_tests {
+    use super::*;
+
+    #[test]
+    fn finds_quotes_across_lines_hyphens_marks_and_ellipses() {
+        let src = SourceTexts::new([(
+            "nkr.md".to_string(),
+            "# Anbefaling 1\n\nPatienter med nyopståede **lænde-\nrygsmerter** bør  opfordres til\nat opretholde vanlig aktivitet.".to_string(),
+        )]);
+        assert_eq!(src.find("patienter med nyopståede lænderygsmerter bør opfordres"), None);
+        assert_eq!(src.find("Patienter med … opretholde vanlig aktivitet"), None);
+        let miss = src.find("Patienter med kroniske lænderygsmerter bør opfordres").unwrap();
+        assert_eq!(miss.doc, "nkr.md");
+        assert!(miss.passage.contains("patienter med nyopståede"), "{}", miss.passage);
+        // The parts around an ellipsis must come in order.
+        assert!(src.find("opretholde vanlig aktivitet … patienter med").is_some());
+    }
+}
