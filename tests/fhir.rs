@@ -229,10 +229,10 @@ fn as_fhir(patient: &J, at: i64) -> J {
             ("back_pain", J::Bool(b)) => {
                 entries.push(condition("lbp", "279039007", if *b { "active" } else { "resolved" }, None));
             }
-            ("referral_date", J::String(d)) => entries.push(serde_json::json!({
-                "resourceType": "ServiceRequest", "id": "ref", "status": "active", "intent": "order",
-                "subject": {"reference": "Patient/p"}, "authoredOn": d,
-            })),
+            // The day the provider received the referral: an answer.
+            ("referral_date", J::String(d)) => {
+                items.push(serde_json::json!({"linkId": "referral_date", "answer": [{"valueDate": d}]}))
+            }
             ("start_back", J::Object(answers)) => {
                 let loinc =
                     ["91340-0", "91341-8", "91342-6", "91343-4", "91344-2", "91345-9", "91346-7", "91347-5", "91348-3"];

@@ -373,7 +373,8 @@ pub fn normalise(text: &str) -> String {
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\u{ad}' | '*' | '_' | '`' | '#' | '>' => {}
+            // Markdown's marks and escapes.
+            '\u{ad}' | '*' | '_' | '`' | '#' | '>' | '\\' => {}
             // `lænde-\nrygsmerter`: a hyphen at a line's end joins the word.
             '-' if chars.peek().is_some_and(|&n| n == '\n' || n == '\r') => {
                 while chars.peek().is_some_and(|n| n.is_whitespace()) {
@@ -485,10 +486,14 @@ pub fn require_sources(checked: &mut Checked) {
     }
 }
 
-/// Adds W0707 for every quote of the checked files that is not in
+/// Adds W0707 for every quote of the files asked for (not of the files
+/// they `use`: an instrument quotes its own papers) that is not in
 /// `sources`, with the nearest passage.
 pub fn check_quotes(checked: &mut Checked, sources: &SourceTexts) {
-    for (file, diags) in checked.db.files.iter().zip(checked.diagnostics.iter_mut()) {
+    for (id, (file, diags)) in checked.db.files.iter().zip(checked.diagnostics.iter_mut()).enumerate() {
+        if !checked.roots.contains(&id) {
+            continue;
+        }
         let mut found = Vec::new();
         for q in quotes(&file.ast) {
             let Some(near) = sources.find(&q.text.value) else { continue };

@@ -100,7 +100,8 @@ fn serves_what_eval_computes() {
 /// the specification's own example request is answered.
 #[test]
 fn cds_hooks_round_trip() {
-    let s = Server::start(&root(), &["guidelines"]);
+    // The fixture reads the order being placed, which no shipped guideline does.
+    let s = Server::start(&root(), &["guidelines", "tests/serve/order_select.guide"]);
     let a = agent();
     let (st, _, text) = call(&a, "GET", &format!("{}/cds-services", s.base), None, b"");
     assert_eq!(st, 200);
@@ -119,7 +120,8 @@ fn cds_hooks_round_trip() {
     assert_eq!(dk["hook"], "patient-view");
     assert!(dk["prefetch"]["questionnaireResponses"].is_string() && dk["prefetch"]["patient"].is_string(), "{dk}");
     let order = services.iter().find(|x| x["hook"] == "order-select").expect("an order-select service");
-    assert_eq!(order["id"], "se.skane.mms.order-select", "Skåne reads the referral (ServiceRequest)");
+    assert_eq!(order["id"], "test.serve.order_select.order-select", "the fixture reads the referral (ServiceRequest)");
+    assert!(!services.iter().any(|x| x["id"] == "se.skane.mms.order-select"), "Skåne no longer reads the order");
 
     let url = format!("{}/cds-services/{DK}?at=2026-12-01", s.base);
     let (st, cards) = post_json(&a, &url, "application/json", &read("tests/cds-hooks/start_back_high.request.json"));
