@@ -427,7 +427,26 @@ pub fn outcome(json: &serde_json::Value) -> String {
                     c["at"].as_str().unwrap_or("")
                 ));
             }
+            // The chosen stratum's source, else the rule's own.
+            let chosen = r["strata"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|st| st["stratum"] == r["value"] && st.get("source").is_some());
+            source_lines(&mut s, chosen.map_or(&r["source"], |st| &st["source"]));
         }
     }
     s
+}
+
+/// A rule's quotes (`source: "…" (where)`) and assumptions (`assumed: …`),
+/// under its explanation.
+fn source_lines(s: &mut String, source: &serde_json::Value) {
+    for q in source["quotes"].as_array().into_iter().flatten() {
+        let at = q["at"].as_str().map(|a| format!(" ({a})")).unwrap_or_default();
+        s.push_str(&format!("    source: \"{}\"{at}\n", q["text"].as_str().unwrap_or("")));
+    }
+    for a in source["assumptions"].as_array().into_iter().flatten() {
+        s.push_str(&format!("    assumed: {}\n", a["text"].as_str().unwrap_or("")));
+    }
 }

@@ -171,6 +171,20 @@ fn conditions(out: &Outcome<'_>, e: &Expr) -> Vec<J> {
         .collect()
 }
 
+/// Where a rule comes from, as the explanation gives it (result schema
+/// 1.2): its quotes and assumptions; `None` when it has none.
+fn source(p: &guidepath_ir::Provenance) -> Option<J> {
+    (!p.is_empty()).then(|| serde_json::to_value(p).unwrap_or_default())
+}
+
+/// A rule's explanation with its `source`, when it has one.
+fn with_source(mut rule: J, p: &guidepath_ir::Provenance) -> J {
+    if let (Some(s), Some(m)) = (source(p), rule.as_object_mut()) {
+        m.insert("source".into(), s);
+    }
+    rule
+}
+
 pub(crate) fn explain(out: &Outcome<'_>) -> J {
     let art = &out.ev.artifact;
     let at = |a: guidepath_ir::At| art.place(a).map(|l| l.to_string());
@@ -188,7 +202,8 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                         }
                     }),
                 };
-                rules.push(json!({ "rule": node.id, "kind": "definition", "value": value, "at": at(node.at), "conditions": conditions(out, expr) }));
+                let rule = json!({ "rule": node.id, "kind": "definition", "value": value, "at": at(node.at), "conditions": conditions(out, expr) });
+                rules.push(with_source(rule, &node.provenance));
             }
             NodeKind::Stratify { population, strata } => {
                 let mut list = Vec::new();
@@ -199,7 +214,8 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                 let first = value.first_member as usize;
                 for (k, s) in strata.iter().enumerate() {
                     let m = out.members.get(first + k).copied().flatten();
-                    list.push(json!({ "stratum": s.name, "value": tri(m), "at": at(s.at), "conditions": conditions(out, &s.when) }));
+                    let stratum = json!({ "stratum": s.name, "value": tri(m), "at": at(s.at), "conditions": conditions(out, &s.when) });
+                    list.push(with_source(stratum, &s.provenance));
                 }
                 // The stratum, or why there is none.
                 let chosen = match value.strat {
@@ -207,13 +223,15 @@ pub(crate) fn explain(out: &Outcome<'_>) -> J {
                     crate::Strat::Outside => J::String("not applicable".into()),
                     crate::Strat::Undecided => J::String("unknown".into()),
                 };
-                rules.push(json!({ "rule": node.id, "kind": "stratification", "value": chosen, "at": at(node.at), "strata": list }));
+                let rule = json!({ "rule": node.id, "kind": "stratification", "value": chosen, "at": at(node.at), "strata": list });
+                rules.push(with_source(rule, &node.provenance));
             }
             _ => {}
         }
     }
     for (r, t) in art.recommendations.iter().zip(out.recs()) {
-        rules.push(json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": at(r.at), "conditions": conditions(out, &r.when) }));
+        let rule = json!({ "rule": r.id, "kind": "recommendation", "value": tri(*t), "at": at(r.at), "conditions": conditions(out, &r.when) });
+        rules.push(with_source(rule, &r.provenance));
     }
     J::Array(rules)
 }

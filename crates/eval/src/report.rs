@@ -19,7 +19,7 @@ use std::borrow::Cow;
 /// The version of the result format. A change that removes a member or
 /// changes its meaning bumps the major version; new members bump the
 /// minor one.
-pub const RESULT_SCHEMA: &str = "1.1";
+pub const RESULT_SCHEMA: &str = "1.2";
 
 /// What a report carries besides the results.
 #[derive(Debug, Clone, Default)]

@@ -51,6 +51,13 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
                 why(&mut detail, &words, &c["conditions"], reading);
             }
         }
+        let stratum_source = art.nodes.iter().find(|n| n.id == id).and_then(|n| match &n.kind {
+            guidepath_ir::NodeKind::Stratify { strata, .. } => strata.iter().find(|x| x.name == name),
+            _ => None,
+        });
+        if let Some(st) = stratum_source {
+            cite(&mut detail, &words, &st.provenance);
+        }
         // The scores of the instrument or guideline the stratification is in.
         let prefix = id.rsplit_once('.').map(|(p, _)| format!("{p}."));
         let scores: Vec<String> = result["scores"]
@@ -97,6 +104,10 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
         }
         if let Some(t) = r["rationale"].as_str() {
             let _ = writeln!(detail, "\n{t}");
+        }
+        // The sentence it comes from, from the hashed artifact.
+        if let Some(rec) = art.recommendations.iter().find(|x| x.id == id) {
+            cite(&mut detail, &words, &rec.provenance);
         }
         out.push(card(title, if against { "warning" } else { "info" }, &detail, &source));
     }
@@ -187,6 +198,23 @@ fn why(out: &mut String, words: &Words, conditions: &J, reading: Option<&Reading
 
 /// The fixed words of cards, in the guideline's language where we have
 /// them (Danish, Swedish, Norwegian), else in English.
+/// The sentences of the source a rule quotes, as block quotes with where
+/// they stand, and what it assumes, said as such.
+fn cite(detail: &mut String, words: &Words, p: &guidepath_ir::Provenance) {
+    if !p.quotes.is_empty() {
+        let _ = writeln!(detail, "\n{}:", words.source);
+        for q in &p.quotes {
+            let _ = writeln!(detail, "\n> {}", q.text);
+            if let Some(at) = &q.at {
+                let _ = writeln!(detail, ">\n> — {at}");
+            }
+        }
+    }
+    for a in &p.assumptions {
+        let _ = writeln!(detail, "\n{}: {}", words.assumed, a.text);
+    }
+}
+
 struct Words {
     for_: &'static str,
     against: &'static str,
@@ -200,6 +228,10 @@ struct Words {
     level: &'static str,
     strength: &'static str,
     certainty: &'static str,
+    /// Heads the sentences of the source a rule quotes.
+    source: &'static str,
+    /// Heads what a rule assumes where no source speaks.
+    assumed: &'static str,
     /// Every card of a guideline built with analysis errors starts with
     /// this (`{codes}`: their codes).
     findings: &'static str,
@@ -221,6 +253,8 @@ impl Words {
                 level: "Niveau",
                 strength: "Styrke",
                 certainty: "Evidensens kvalitet",
+                source: "Kilde",
+                assumed: "Antagelse (ikke fra kilden)",
                 findings: "Advarsel: retningslinjen er bygget med analysefejl ({codes}); resultatet kan modsige sig selv. Ikke til brug for patienter.",
             },
             Some("sv") => Words {
@@ -236,6 +270,8 @@ impl Words {
                 level: "Vårdnivå",
                 strength: "Styrka",
                 certainty: "Evidensstyrka",
+                source: "Källa",
+                assumed: "Antagande (inte från källan)",
                 findings: "Varning: riktlinjen är byggd med analysfel ({codes}); resultatet kan motsäga sig självt. Inte för användning för patienter.",
             },
             Some("nb" | "nn" | "no") => Words {
@@ -251,6 +287,8 @@ impl Words {
                 level: "Nivå",
                 strength: "Styrke",
                 certainty: "Kunnskapsgrunnlag",
+                source: "Kilde",
+                assumed: "Antakelse (ikke fra kilden)",
                 findings: "Advarsel: retningslinjen er bygget med analysefeil ({codes}); resultatet kan motsi seg selv. Ikke til bruk for pasienter.",
             },
             _ => Words {
@@ -266,6 +304,8 @@ impl Words {
                 level: "Level",
                 strength: "Strength",
                 certainty: "Certainty",
+                source: "Source",
+                assumed: "Assumption (not from the source)",
                 findings: "Warning: this guideline was built with analysis errors ({codes}); its results may contradict themselves. Not for use with patients.",
             },
         }
