@@ -84,6 +84,31 @@ async function visibleRows(page) {
     check(byStatus.length > 0 && byStatus.every((s) => s === status), `the status filter shows only ${status} (${byStatus.length})`);
     await page.select("#status", "");
 
+    // The traceability view: every guideline lists the assumptions its
+    // working group is to confirm, and the summary counts them all.
+    const traced = await page.$$eval("h3[id^='trace-']", (hs) =>
+      hs.map((h) => {
+        let n = h.nextElementSibling;
+        while (n && !(n.tagName === "UL" && n.classList.contains("assumptions")) && n.tagName !== "H3") {
+          n = n.nextElementSibling;
+        }
+        const items = n && n.tagName === "UL" ? n.querySelectorAll("li").length : 0;
+        const quotes = h.nextElementSibling ? h.nextElementSibling.querySelectorAll("blockquote").length : 0;
+        return { id: h.id, items, quotes };
+      })
+    );
+    check(traced.length > 0 && traced.length === (await page.$$eval("h2[id^='g-']", (hs) => hs.length)),
+      `every guideline has a traceability view (${traced.length})`);
+    for (const t of traced) {
+      check(t.items > 0, `${t.id} lists its assumptions (${t.items})`);
+      check(t.quotes > 0, `${t.id} shows its rules beside their quotes (${t.quotes})`);
+    }
+    const total = traced.reduce((a, t) => a + t.items, 0);
+    const said = await page.$$eval("#summary ~ ul li", (lis) =>
+      lis.map((l) => l.textContent).find((t) => t.includes("assumptions for the working group"))
+    );
+    check(said === `${total} assumptions for the working group to confirm`, `"Needs attention" counts them: ${said}`);
+
     await page.screenshot({ path: shot, fullPage: true });
     check(true, "screenshot " + shot);
     check(errors.length === 0, "still no console errors" + (errors.length ? ": " + errors.join("; ") : ""));

@@ -10,7 +10,8 @@
 
 use crate::{Checked, Code, Diagnostic, Severity};
 use guidepath_ir::Unit;
-use guidepath_syntax::ast::{self, Item};
+use guidepath_syntax::ast::{self, Expr, ExprKind, Item};
+use guidepath_syntax::Span;
 
 /// A number a text states, and the unit word after it, if that is one.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -346,6 +347,213 @@ mod tests {
         // a different one.
         assert_eq!(stated(&mentions("över 50", "sv"), 50.0, Some(Unit::Points)), Stated::Yes);
     }
+}
+
+/// A rule that should say where it comes from: a recommendation, a
+/// stratum, a time limit, or a definition, score, step or pathway
+/// condition (these only when they hold a number).
+pub struct Traced<'r> {
+    /// `recommendation`, `stratum`, `time limit`, …
+    pub what: &'static str,
+    pub name: String,
+    /// Where a missing source is reported.
+    pub span: Span,
+    /// Its own provenance first, then what it inherits.
+    pub provenance: Vec<&'r ast::Provenance>,
+    pub exprs: Vec<&'r Expr>,
+    pub amounts: Vec<&'r ast::Quantity>,
+    /// Needs a source even without a number.
+    pub always: bool,
+}
+
+/// A number written in a rule: `16`, `3 months`, a range's bound.
+pub struct Literal<'r> {
+    pub number: &'r ast::Number,
+    pub unit: Option<&'r ast::Ident>,
+    pub span: Span,
+}
+
+impl<'r> Traced<'r> {
+    /// Its own provenance, or the first it inherits; `None` when none is given.
+    pub fn source(&self) -> Option<&'r ast::Provenance> {
+        self.provenance.iter().copied().find(|p| !p.is_empty())
+    }
+
+    /// Whether it must say where it comes from: always, or for its numbers.
+    pub fn needs_source(&self) -> bool {
+        self.always || !literals(self).is_empty()
+    }
+}
+
+/// The numbers a rule writes, in order.
+pub fn literals<'r>(rule: &Traced<'r>) -> Vec<Literal<'r>> {
+    let mut out = Vec::new();
+    for e in &rule.exprs {
+        literals_in(e, &mut out);
+    }
+    for q in &rule.amounts {
+        out.push(Literal { number: &q.number, unit: q.unit.as_ref(), span: q.span });
+    }
+    out
+}
+
+/// The rules of a file that should say where they come from, in order,
+/// and the file's language (its guideline's or instrument's).
+pub fn traced(file: &ast::File) -> (Option<&str>, Vec<Traced<'_>>) {
+    let mut lang: Option<&str> = None;
+    let mut rules: Vec<Traced<'_>> = Vec::new();
+    for item in &file.items {
+        match item {
+            Item::Guideline(g) => lang = lang.or_else(|| meta_language(&g.meta)),
+            Item::Define(d) => rules.push(define(d)),
+            Item::Stratify(s) => strata(s, &mut rules),
+            Item::Recommend(r) => rules.push(Traced {
+                what: "recommendation",
+                name: r.name.name.clone(),
+                span: r.name.span,
+                provenance: vec![&r.provenance],
+                exprs: r
+                    .entries
+                    .iter()
+                    .filter_map(|e| match &e.kind {
+                        ast::RecEntryKind::When(w) => Some(w),
+                        _ => None,
+                    })
+                    .collect(),
+                amounts: Vec::new(),
+                always: true,
+            }),
+            Item::Pathway(p) => pathway(p, &mut rules),
+            Item::Instrument(ins) => {
+                lang = lang.or_else(|| meta_language(&ins.meta));
+                rules.extend(ins.defines.iter().map(define));
+                rules.extend(ins.scores.iter().map(|s| Traced {
+                    what: "score",
+                    name: s.name.name.clone(),
+                    span: s.name.span,
+                    provenance: vec![&s.provenance],
+                    exprs: vec![&s.expr],
+                    amounts: Vec::new(),
+                    always: false,
+                }));
+                for s in &ins.strats {
+                    strata(s, &mut rules);
+                }
+            }
+            _ => {}
+        }
+    }
+    (lang, rules)
+}
+
+pub(crate) fn meta_language(meta: &[ast::Meta]) -> Option<&str> {
+    meta.iter().find_map(|m| match &m.kind {
+        ast::MetaKind::Language(l) => Some(l.name.as_str()),
+        _ => None,
+    })
+}
+
+fn define(d: &ast::Define) -> Traced<'_> {
+    Traced {
+        what: "definition",
+        name: d.name.name.clone(),
+        span: d.name.span,
+        provenance: vec![&d.provenance],
+        exprs: vec![&d.expr],
+        amounts: Vec::new(),
+        always: false,
+    }
+}
+
+fn strata<'r>(s: &'r ast::Stratify, rules: &mut Vec<Traced<'r>>) {
+    for st in &s.strata {
+        rules.push(Traced {
+            what: "stratum",
+            name: format!("{}.{}", s.name.name, st.name.name),
+            span: st.name.span,
+            provenance: vec![&st.provenance, &s.provenance],
+            exprs: vec![&st.when],
+            amounts: Vec::new(),
+            always: true,
+        });
+    }
+}
+
+fn pathway<'r>(p: &'r ast::Pathway, rules: &mut Vec<Traced<'r>>) {
+    if let Some(w) = &p.when {
+        rules.push(Traced {
+            what: "pathway",
+            name: p.name.name.clone(),
+            span: p.name.span,
+            provenance: vec![&p.provenance],
+            exprs: vec![w],
+            amounts: Vec::new(),
+            always: false,
+        });
+    }
+    for l in &p.limits {
+        rules.push(limit(p.name.name.clone(), l, vec![&l.provenance, &p.provenance]));
+    }
+    for s in &p.steps {
+        let name = format!("{}.{}", p.name.name, s.name.name);
+        if let Some(w) = &s.when {
+            rules.push(Traced {
+                what: "step",
+                name: name.clone(),
+                span: s.name.span,
+                provenance: vec![&s.provenance, &p.provenance],
+                exprs: vec![w],
+                amounts: Vec::new(),
+                always: false,
+            });
+        }
+        for l in &s.limits {
+            rules.push(limit(name.clone(), l, vec![&l.provenance, &s.provenance, &p.provenance]));
+        }
+    }
+}
+
+fn limit<'r>(name: String, l: &'r ast::TimeLimit, provenance: Vec<&'r ast::Provenance>) -> Traced<'r> {
+    Traced {
+        what: "time limit of",
+        name,
+        span: l.amount.span,
+        provenance,
+        exprs: Vec::new(),
+        amounts: vec![&l.amount],
+        always: true,
+    }
+}
+
+/// The numbers written in an expression, in order (an explicit stack: the
+/// depth of an expression is bounded, but this pass need not rely on it).
+fn literals_in<'r>(e: &'r Expr, out: &mut Vec<Literal<'r>>) {
+    let mut stack = vec![e];
+    let mut found = Vec::new();
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Quantity(q) => found.push(Literal { number: &q.number, unit: q.unit.as_ref(), span: q.span }),
+            ExprKind::InRange { expr, range, .. } => {
+                found.push(Literal { number: &range.lo, unit: range.unit.as_ref(), span: range.lo.span });
+                found.push(Literal { number: &range.hi, unit: range.unit.as_ref(), span: range.hi.span });
+                stack.push(expr);
+            }
+            ExprKind::Not(x) | ExprKind::Paren(x) => stack.push(x),
+            ExprKind::And(xs) | ExprKind::Or(xs) => stack.extend(xs.iter()),
+            ExprKind::Compare { lhs, rhs, .. } => {
+                stack.push(rhs);
+                stack.push(lhs);
+            }
+            ExprKind::Is { expr, .. } | ExprKind::SetTest { expr, .. } => stack.push(expr),
+            ExprKind::Sum { first, rest } => {
+                stack.extend(rest.iter().map(|(_, x)| x));
+                stack.push(first);
+            }
+            ExprKind::Bool(_) | ExprKind::Date(_) | ExprKind::Text(_) | ExprKind::Name(_) | ExprKind::Set(_) => {}
+        }
+    }
+    found.sort_by_key(|l| l.span.start);
+    out.extend(found);
 }
 
 /// Source texts that quotes are looked for in (`check --sources DIR`):

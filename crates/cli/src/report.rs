@@ -49,8 +49,31 @@ struct Finding {
     witness: Option<String>,
 }
 
+/// One rule in the traceability view.
+struct Trace {
+    /// `recommendation usual_activity`, `stratum risk.low`, …
+    rule: String,
+    line: u32,
+    /// Each quote and where it stands.
+    quotes: Vec<(String, Option<String>)>,
+    assumptions: Vec<String>,
+    /// Its source is its stratification's, step's or pathway's.
+    inherited: bool,
+}
+
+/// An assumption for the working group to confirm, once however many
+/// rules it covers.
+struct Assumed {
+    rule: String,
+    line: u32,
+    text: String,
+}
+
 struct FileReport {
     path: String,
+    /// Every rule that needs or gives a source, beside it.
+    trace: Vec<Trace>,
+    assumed: Vec<Assumed>,
     id: String,
     title: String,
     meta: Vec<(&'static str, String)>,
@@ -231,7 +254,20 @@ fn gather(checked: &Checked) -> Report {
         for (key, seen) in goals.into_iter().flatten() {
             all_goals.entry(key).or_default().merge(seen);
         }
-        files.push(FileReport { path, id: g_id, title, meta, findings, tests, coverage, translations, overdue });
+        let (trace, assumed) = traceability(file);
+        files.push(FileReport {
+            path,
+            trace,
+            assumed,
+            id: g_id,
+            title,
+            meta,
+            findings,
+            tests,
+            coverage,
+            translations,
+            overdue,
+        });
     }
     // Coverage as `test --coverage` counts it: each goal once, in the file
     // it is written in, covered by the tests of any file.
@@ -246,6 +282,40 @@ fn gather(checked: &Checked) -> Report {
         f.coverage = Some((covered, mine.len(), missing));
     }
     Report { files, recs }
+}
+
+/// Each rule that needs or gives a source, with its quotes and
+/// assumptions, and the file's assumptions, each once.
+fn traceability(file: &guidepath_check::SourceFile) -> (Vec<Trace>, Vec<Assumed>) {
+    let line = |at: u32| file.lines.line_col(&file.text, at).line;
+    let (_, rules) = guidepath_check::provenance::traced(&file.ast);
+    let mut trace = Vec::new();
+    let mut assumed = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for r in rules {
+        let source = r.source();
+        if source.is_none() && !r.needs_source() {
+            continue;
+        }
+        let rule = format!("{} {}", r.what, r.name);
+        let (quotes, assumptions) = match source {
+            Some(p) => {
+                for a in &p.assumptions {
+                    if seen.insert(a.span.start) {
+                        assumed.push(Assumed { rule: rule.clone(), line: line(a.span.start), text: a.text.value.clone() });
+                    }
+                }
+                (
+                    p.quotes.iter().map(|q| (q.text.value.clone(), q.at.as_ref().map(|a| a.value.clone()))).collect(),
+                    p.assumptions.iter().map(|a| a.text.value.clone()).collect(),
+                )
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        let inherited = source.is_some_and(|p| !std::ptr::eq(p, r.provenance[0]));
+        trace.push(Trace { rule, line: line(r.span.start), quotes, assumptions, inherited });
+    }
+    (trace, assumed)
 }
 
 fn span_text(text: &str, span: guidepath_syntax::Span) -> String {
@@ -325,6 +395,12 @@ struct Summary {
     uncovered: usize,
     overdue: usize,
     missing_translations: usize,
+    /// Assumptions for the working group to confirm.
+    assumptions: usize,
+    /// Rules without a quote or an assumption (W0705).
+    unsourced: usize,
+    /// Numbers their source does not state (W0706).
+    flagged: usize,
 }
 
 fn summary(r: &Report) -> Summary {
@@ -347,7 +423,14 @@ fn summary(r: &Report) -> Summary {
         uncovered: r.files.iter().filter_map(|f| f.coverage.as_ref()).map(|c| c.1 - c.0).sum(),
         overdue: r.files.iter().map(|f| f.overdue).sum(),
         missing_translations: r.files.iter().flat_map(|f| &f.translations).map(|t| t.3.len()).sum(),
+        assumptions: r.files.iter().map(|f| f.assumed.len()).sum(),
+        unsourced: coded(r, Code::Unsourced),
+        flagged: coded(r, Code::NumberNotInSource),
     }
+}
+
+fn coded(r: &Report, code: Code) -> usize {
+    r.files.iter().flat_map(|f| &f.findings).filter(|f| f.code == code.as_str()).count()
 }
 
 const STYLE: &str = r#"
@@ -361,6 +444,7 @@ th { background: #eef2f3; } th[data-sort] { cursor: pointer; } th[aria-sort=asce
 pre { background: #f6f6f6; padding: .4em; overflow-x: auto; white-space: pre-wrap; }
 .controls { margin: .5em 0; display: flex; gap: 1em; flex-wrap: wrap; }
 .num { text-align: right; }
+blockquote { margin: .2em 0; padding-left: .6em; border-left: 3px solid #9ab; } .at { margin: 0 0 .3em; color: #555; font-size: .9em; }
 @media print { .controls { display: none; } h2 { break-before: page; } body { margin: 0; max-width: none; } }
 "#;
 
@@ -431,6 +515,9 @@ fn html(r: &Report, today: i64) -> String {
         (s.uncovered, "rule goals no test covers", "warning"),
         (s.overdue, "overdue reviews", "warning"),
         (s.missing_translations, "missing translations (da, sv, nb, en)", "warning"),
+        (s.unsourced, "rules that do not say where they come from", "warning"),
+        (s.flagged, "numbers not in their source", "warning"),
+        (s.assumptions, "assumptions for the working group to confirm", "warning"),
     ] {
         let class = if n == 0 { "ok" } else { class };
         h.push_str(&format!("<li class=\"{class}\">{n} {what}</li>\n"));
@@ -545,11 +632,71 @@ fn html(r: &Report, today: i64) -> String {
             ));
         }
         h.push_str("</tbody></table>\n");
+        trace_html(&mut h, f);
     }
     h.push_str("<script>");
     h.push_str(SCRIPT);
     h.push_str("</script>\n</body>\n</html>\n");
     h
+}
+
+/// The traceability view of one file: each rule beside its source, the
+/// assumptions to confirm, the rules without a source and the numbers
+/// their source does not state.
+fn trace_html(h: &mut String, f: &FileReport) {
+    let id = anchor(&f.id);
+    h.push_str(&format!("<h3 id=\"trace-{}\">Traceability: {} rules</h3>\n", esc(&id), f.trace.len()));
+    if !f.trace.is_empty() {
+        h.push_str("<div class=\"wide\"><table class=\"trace\"><thead><tr><th>rule</th><th>line</th><th>source</th><th>assumed</th></tr></thead><tbody>\n");
+        for t in &f.trace {
+            let mut source = String::new();
+            for (q, at) in &t.quotes {
+                source.push_str(&format!("<blockquote>{}</blockquote>", esc(q)));
+                if let Some(at) = at {
+                    source.push_str(&format!("<p class=\"at\">— {}</p>", esc(at)));
+                }
+            }
+            if t.quotes.is_empty() && t.assumptions.is_empty() {
+                source.push_str("<span class=\"warning\">no source</span>");
+            }
+            if t.inherited {
+                source.push_str("<p class=\"at\">(from the rule it belongs to)</p>");
+            }
+            let assumed: Vec<String> = t.assumptions.iter().map(|a| esc(a)).collect();
+            h.push_str(&format!(
+                "<tr><td>{}</td><td class=\"num\">{}</td><td>{source}</td><td>{}</td></tr>\n",
+                esc(&t.rule),
+                t.line,
+                assumed.join("<br>")
+            ));
+        }
+        h.push_str("</tbody></table></div>\n");
+    }
+    h.push_str(&format!("<h4>Assumptions to confirm ({})</h4>\n", f.assumed.len()));
+    if f.assumed.is_empty() {
+        h.push_str("<p class=\"ok\">None.</p>\n");
+    } else {
+        h.push_str("<ul class=\"assumptions\">\n");
+        for a in &f.assumed {
+            h.push_str(&format!("<li>{} (line {}): {}</li>\n", esc(&a.rule), a.line, esc(&a.text)));
+        }
+        h.push_str("</ul>\n");
+    }
+    for (code, title) in
+        [(Code::Unsourced, "Rules without a source"), (Code::NumberNotInSource, "Numbers not in their source")]
+    {
+        let list: Vec<&Finding> = f.findings.iter().filter(|d| d.code == code.as_str()).collect();
+        h.push_str(&format!("<h4>{title} ({})</h4>\n", list.len()));
+        if list.is_empty() {
+            h.push_str("<p class=\"ok\">None.</p>\n");
+        } else {
+            h.push_str("<ul>\n");
+            for d in list {
+                h.push_str(&format!("<li class=\"warning\">line {}: {}</li>\n", d.line, esc(&d.message)));
+            }
+            h.push_str("</ul>\n");
+        }
+    }
 }
 
 fn anchor(id: &str) -> String {
@@ -572,8 +719,8 @@ fn markdown(r: &Report, today: i64) -> String {
         m.push_str(&format!("| {} | {v} |\n", md(k)));
     }
     m.push_str(&format!(
-        "\nNeeds attention: {} errors, {} warnings and findings, {} failing tests, {} files with rules and no tests, {} rule goals no test covers, {} overdue reviews, {} missing translations.\n",
-        s.errors, s.warnings, s.failing, s.untested_files, s.uncovered, s.overdue, s.missing_translations
+        "\nNeeds attention: {} errors, {} warnings and findings, {} failing tests, {} files with rules and no tests, {} rule goals no test covers, {} overdue reviews, {} missing translations, {} rules that do not say where they come from, {} numbers not in their source, {} assumptions for the working group to confirm.\n",
+        s.errors, s.warnings, s.failing, s.untested_files, s.uncovered, s.overdue, s.missing_translations, s.unsourced, s.flagged, s.assumptions
     ));
     m.push_str("\n## Catalogue of recommendations\n\n| guideline | id |");
     for l in LANGS {
@@ -630,6 +777,26 @@ fn markdown(r: &Report, today: i64) -> String {
         m.push_str("\n### Translations\n\n| language | titles | missing |\n|---|---|---|\n");
         for (l, have, all, missing) in &f.translations {
             m.push_str(&format!("| {l} | {have} of {all} | {} |\n", md(&missing.join(", "))));
+        }
+        m.push_str(&format!("\n### Traceability: {} rules\n\n| rule | line | source | assumed |\n|---|---|---|---|\n", f.trace.len()));
+        for t in &f.trace {
+            let mut source: Vec<String> = t
+                .quotes
+                .iter()
+                .map(|(q, at)| match at {
+                    Some(at) => format!("“{}” ({})", md(q), md(at)),
+                    None => format!("“{}”", md(q)),
+                })
+                .collect();
+            if source.is_empty() && t.assumptions.is_empty() {
+                source.push("**no source**".into());
+            }
+            let assumed: Vec<String> = t.assumptions.iter().map(|a| md(a)).collect();
+            m.push_str(&format!("| {} | {} | {} | {} |\n", md(&t.rule), t.line, source.join("<br>"), assumed.join("<br>")));
+        }
+        m.push_str(&format!("\n#### Assumptions to confirm ({})\n\n", f.assumed.len()));
+        for a in &f.assumed {
+            m.push_str(&format!("- {} (line {}): {}\n", md(&a.rule), a.line, md(&a.text)));
         }
     }
     m
