@@ -97,7 +97,7 @@ fn long_definition_chains_do_not_recurse() {
         for i in 0..n {
             t.push_str(&format!("define d{i} = d{} and a\n", i + 1));
         }
-        t.push_str(&format!("define d{n} = a\nrecommend r \"R\" {{ when d0 }}\n"));
+        t.push_str(&format!("define d{n} = a\nassume \"a test\"\nrecommend r \"R\" {{ when d0 }}\n"));
         let found: Vec<Code> = codes(&t).into_iter().filter(|c| *c != Code::IncompleteMetadata).collect();
         assert!(found.is_empty(), "{found:?}");
         // And the same chain closed into a cycle is reported once.

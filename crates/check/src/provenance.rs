@@ -649,37 +649,51 @@ impl SourceTexts {
         for w in &want {
             *need.entry(w.as_str()).or_default() += 1;
         }
-        let mut best: Option<(i64, Nearest)> = None;
+        // The best score, where its windows end (the first run of them),
+        // and in which text: the middle of a run of equal windows is shown,
+        // so the passage is centred on what the quote shares.
+        let mut best: Option<(i64, usize, usize, usize)> = None;
+        let mut texts: Vec<(&String, Vec<String>)> = Vec::new();
         for (name, doc) in &self.docs {
             let ws = words(doc);
             let n = want.len().min(ws.len());
-            if n == 0 {
-                continue;
-            }
-            // have[w]: how often w is in the window; shared: the overlap.
-            let mut have: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
-            let mut shared = 0i64;
-            for (i, w) in ws.iter().enumerate() {
-                let h = have.entry(w.as_str()).or_default();
-                *h += 1;
-                if *h <= need.get(w.as_str()).copied().unwrap_or(0) {
-                    shared += 1;
-                }
-                if i >= n {
-                    let out = ws[i - n].as_str();
-                    let h = have.entry(out).or_default();
-                    if *h <= need.get(out).copied().unwrap_or(0) {
-                        shared -= 1;
+            let t = texts.len();
+            if n > 0 {
+                // have[w]: how often w is in the window; shared: the overlap.
+                let mut have: std::collections::HashMap<&str, i64> = std::collections::HashMap::new();
+                let mut shared = 0i64;
+                for (i, w) in ws.iter().enumerate() {
+                    let h = have.entry(w.as_str()).or_default();
+                    *h += 1;
+                    if *h <= need.get(w.as_str()).copied().unwrap_or(0) {
+                        shared += 1;
                     }
-                    *h -= 1;
-                }
-                if i + 1 >= n && best.as_ref().is_none_or(|(s, _)| shared > *s) {
-                    let passage = ws[i + 1 - n..=i].join(" ");
-                    best = Some((shared, Nearest { doc: name.clone(), passage }));
+                    if i >= n {
+                        let out = ws[i - n].as_str();
+                        let h = have.entry(out).or_default();
+                        if *h <= need.get(out).copied().unwrap_or(0) {
+                            shared -= 1;
+                        }
+                        *h -= 1;
+                    }
+                    if i + 1 < n {
+                        continue;
+                    }
+                    match &mut best {
+                        Some((s, _, last, bt)) if shared == *s && *bt == t && *last + 1 == i => *last = i,
+                        Some((s, ..)) if shared <= *s => {}
+                        _ => best = Some((shared, i, i, t)),
+                    }
                 }
             }
+            texts.push((name, ws));
         }
-        best.map(|(_, n)| n)
+        let (_, first, last, t) = best?;
+        let (name, ws) = &texts[t];
+        let n = want.len().min(ws.len());
+        let end = (first + last) / 2;
+        let passage = ws[end + 1 - n..=end].join(" ");
+        Some(Nearest { doc: (*name).clone(), passage })
     }
 }
 

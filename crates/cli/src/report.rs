@@ -302,7 +302,11 @@ fn traceability(file: &guidepath_check::SourceFile) -> (Vec<Trace>, Vec<Assumed>
             Some(p) => {
                 for a in &p.assumptions {
                     if seen.insert(a.span.start) {
-                        assumed.push(Assumed { rule: rule.clone(), line: line(a.span.start), text: a.text.value.clone() });
+                        assumed.push(Assumed {
+                            rule: rule.clone(),
+                            line: line(a.span.start),
+                            text: a.text.value.clone(),
+                        });
                     }
                 }
                 (
@@ -778,7 +782,10 @@ fn markdown(r: &Report, today: i64) -> String {
         for (l, have, all, missing) in &f.translations {
             m.push_str(&format!("| {l} | {have} of {all} | {} |\n", md(&missing.join(", "))));
         }
-        m.push_str(&format!("\n### Traceability: {} rules\n\n| rule | line | source | assumed |\n|---|---|---|---|\n", f.trace.len()));
+        m.push_str(&format!(
+            "\n### Traceability: {} rules\n\n| rule | line | source | assumed |\n|---|---|---|---|\n",
+            f.trace.len()
+        ));
         for t in &f.trace {
             let mut source: Vec<String> = t
                 .quotes
@@ -792,7 +799,13 @@ fn markdown(r: &Report, today: i64) -> String {
                 source.push("**no source**".into());
             }
             let assumed: Vec<String> = t.assumptions.iter().map(|a| md(a)).collect();
-            m.push_str(&format!("| {} | {} | {} | {} |\n", md(&t.rule), t.line, source.join("<br>"), assumed.join("<br>")));
+            m.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                md(&t.rule),
+                t.line,
+                source.join("<br>"),
+                assumed.join("<br>")
+            ));
         }
         m.push_str(&format!("\n#### Assumptions to confirm ({})\n\n", f.assumed.len()));
         for a in &f.assumed {

@@ -22,7 +22,8 @@ fn a_typo_and_a_syntax_error_are_both_reported_with_snippets() {
     assert!(out.contains("consider_level when lintn_score > 50"), "the snippet shows the line:\n{out}");
     assert!(out.contains("expected a text; found `=`"), "{out}");
     assert!(out.contains(r#"level = "Specialistmottagning""#), "the snippet shows the line:\n{out}");
-    assert!(out.contains("2 errors, 0 warnings"), "{out}");
+    // The corpus file quotes no source: its rules' W0705s come beside them.
+    assert!(out.contains("checked 1 file: 2 errors, "), "{out}");
 }
 
 #[test]
@@ -32,8 +33,9 @@ fn json_output_has_the_documented_shape() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
     assert_eq!(v["schema"], 1);
     assert_eq!(v["summary"]["errors"], 2);
-    let d = &v["files"][0]["diagnostics"][0];
-    assert_eq!(d["code"], "E0201");
+    // Beside W0705 for its unsourced rules.
+    let diags = v["files"][0]["diagnostics"].as_array().unwrap();
+    let d = diags.iter().find(|d| d["code"] == "E0201").expect("the unknown name");
     assert_eq!(d["name"], "unknown-name");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["message"], "unknown name `lintn_score`");
@@ -97,7 +99,7 @@ fn a_folder_is_searched_recursively_with_a_summary() {
 fn shipped_inline_tests_pass() {
     let (code, out, err) = guidepath(&["test", "guidelines"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("59 passed, 0 failed"), "{out}");
+    assert!(out.contains("60 passed, 0 failed"), "{out}");
 }
 
 #[test]
@@ -367,4 +369,54 @@ fn many_diagnostics_render_in_linear_time() {
     // The last snippet shows its own line, numbered as in the file.
     assert!(out.contains("60002 │   a59999 : integer"), "{}", &out[out.len().saturating_sub(600)..]);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--sources`: each quote of Skåne is in its source text; one word changed
+/// in one quote, and that quote is flagged with the nearest passage, an
+/// error under `--require-sources`.
+#[test]
+fn quotes_are_found_in_the_source_texts_and_a_changed_one_is_not() {
+    let args = ["check", "--require-sources", "--sources", "guidelines/sources", "guidelines/se/skane_mms.guide"];
+    let (code, out, err) = guidepath(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("0 errors, 0 warnings"), "{out}");
+
+    let dir = std::env::temp_dir().join(format!("guidepath-cli-sources-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("se")).unwrap();
+    let text = std::fs::read_to_string(root().join("guidelines/se/skane_mms.guide")).unwrap();
+    let changed = text.replacen("erbjuda patienten besök inom en månad", "erbjuda patienten besök inom två veckor", 1);
+    assert_ne!(changed, text);
+    std::fs::write(dir.join("se/skane_mms.guide"), changed).unwrap();
+    let file = dir.join("se/skane_mms.guide");
+    let (code, out, _) =
+        guidepath(&["check", "--format", "json", "--sources", "guidelines/sources", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "a warning without the policy:\n{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let diags = v["files"][0]["diagnostics"].as_array().unwrap();
+    let missing: Vec<&serde_json::Value> = diags.iter().filter(|d| d["code"] == "W0707").collect();
+    assert_eq!(missing.len(), 1, "only the changed quote:\n{out}");
+    assert_eq!(missing[0]["message"], "this quote is not in the source texts");
+    let help = missing[0]["help"].as_str().unwrap();
+    assert!(help.contains("se_skane_mms.txt") && help.contains("erbjuda patienten besök inom"), "{help}");
+    let (code, out, _) =
+        guidepath(&["check", "--require-sources", "--sources", "guidelines/sources", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "an error under the policy:\n{out}");
+    // The changed quote no longer states the month of the time limit.
+    assert!(out.contains("W0706") && out.contains("`1 month`"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--require-sources` makes an unsourced rule an error; without it, a
+/// warning.
+#[test]
+fn require_sources_turns_an_unsourced_rule_into_an_error() {
+    let file = "tests/corpus/sources/unsourced.guide";
+    let (code, out, _) = guidepath(&["check", file]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("W0705"), "{out}");
+    let (code, out, _) = guidepath(&["check", "--require-sources", file]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("does not say where it comes from") && out.contains("5 errors"), "{out}");
+    let (code, _, err) = guidepath(&["check", "--sources", "no/such/folder", file]);
+    assert_eq!(code, 2, "{err}");
 }

@@ -358,6 +358,22 @@ fn describe_error(err: &pest::error::Error<Rule>, text: &str, base: usize) -> (u
                     expected.push(d);
                 }
             }
+            // Declarations in the order the language reference gives them,
+            // whatever order the grammar's attempts came in.
+            const DECLARATIONS: [&str; 11] = [
+                "`guideline`",
+                "`use`",
+                "`input`",
+                "`enum`",
+                "`instrument`",
+                "`define`",
+                "`stratify`",
+                "`recommend`",
+                "`pathway`",
+                "`test`",
+                "`allow`",
+            ];
+            expected.sort_by_key(|d| DECLARATIONS.iter().position(|k| k == d).unwrap_or(DECLARATIONS.len()));
             if expected.is_empty() {
                 format!("unexpected {found}")
             } else {
@@ -461,8 +477,14 @@ fn describe_rule(rule: Rule) -> &'static str {
         | exp_due => {
             "an expectation (`applies`, `does not apply`, `not applicable`, `undecided`, `is …`, `= …`, `in …`, `due …`)"
         }
-        guideline | use_decl | input_block | enum_decl | instrument | define | stratify | recommend
-        | pathway | test_decl => "a declaration (`guideline`, `use`, `input`, `enum`, `instrument`, `define`, `stratify`, `recommend`, `pathway`, `test`)",
+        // A declaration that may start with `quote` or `assume` is expected
+        // as a whole where it does not start; it is named by its keyword.
+        define => "`define`",
+        stratify => "`stratify`",
+        recommend => "`recommend`",
+        pathway => "`pathway`",
+        kw_allow | allow_decl => "`allow`",
+        guideline | use_decl | input_block | enum_decl | instrument | test_decl => "a declaration (`guideline`, `use`, `input`, `enum`, `instrument`, `define`, `stratify`, `recommend`, `pathway`, `test`)",
         kw_guideline => "`guideline`",
         kw_use => "`use`",
         kw_as => "`as`",

@@ -22,17 +22,15 @@ impl<'a> Checker<'a> {
         let literals = literals(rule);
         let Some(p) = rule.source() else {
             if rule.always || !literals.is_empty() {
-                let what = if rule.always { rule.what.to_string() } else { format!("{} with a threshold", rule.what) };
+                let message = if rule.always {
+                    format!("{} `{}` does not say where it comes from", rule.what, rule.name)
+                } else {
+                    format!("{} `{}` holds a number but does not say where it comes from", rule.what, rule.name)
+                };
                 self.report(
                     f,
-                    Diagnostic::new(
-                        Code::Unsourced,
-                        rule.span,
-                        format!("{what} `{}` does not say where it comes from", rule.name),
-                    )
-                    .label("no `quote` or `assume`")
-                    .help(
-                        "above it, quote the source's sentence it encodes (`quote da \"…\" at \"section\"`), \
+                    Diagnostic::new(Code::Unsourced, rule.span, message).label("no `quote` or `assume`").help(
+                        "above it, quote the sentence of the source it encodes (`quote \"…\" at \"section\"`), \
                          or say what it assumes and why (`assume \"…\"`)",
                     ),
                 );
