@@ -420,3 +420,63 @@ fn require_sources_turns_an_unsourced_rule_into_an_error() {
     let (code, _, err) = guidepath(&["check", "--sources", "no/such/folder", file]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// A Skåne patient's explanation and CDS card cite the sentence the
+/// recommendation comes from, from the compiled artifact.
+#[test]
+fn explanations_and_cards_cite_the_source_sentence() {
+    let patient = r#"{"age": 45, "pain_duration": "P4M", "pain_sites": ["low_back"], "linton_score": 38,
+        "very_pronounced_symptoms": false, "very_long_sick_leave": false, "previous_treatment_failed": false}"#;
+    let quote = "Det är patientens vårdcentral som fattar beslut om lämplig behandling och det är läkaren som skriver remiss.";
+    let (code, out, err) =
+        guidepath_stdin(&["eval", "--format", "json", "--explain", "guidelines/se/skane_mms.guide"], patient);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["schema"], "1.2");
+    let rec = v["explanation"].as_array().unwrap().iter().find(|r| r["rule"] == "mms_referral").unwrap();
+    assert_eq!(rec["source"]["quotes"][0]["text"], quote, "{rec}");
+    assert_eq!(rec["source"]["quotes"][0]["at"], "Bedömning och remittering");
+    assert!(rec["source"]["assumptions"][0]["text"].as_str().unwrap().contains("over 50 points"), "{rec}");
+    let (code, out, err) = guidepath_stdin(&["eval", "--format", "cds", "guidelines/se/skane_mms.guide"], patient);
+    assert_eq!(code, 0, "{err}");
+    let cards: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let card = cards["cards"].as_array().unwrap().iter().find(|c| c["summary"].as_str().unwrap().starts_with("Remiss"));
+    let detail = card.unwrap()["detail"].as_str().unwrap();
+    assert!(detail.contains("Källa:") && detail.contains(&format!("> {quote}")), "{detail}");
+    assert!(detail.contains("Antagande (inte från källan):"), "{detail}");
+}
+
+/// Every recommendation, stratum and time limit of every shipped guideline
+/// has a quote or an assumption, as read from its compiled artifact.
+#[test]
+fn every_shipped_rule_carries_its_source_in_the_artifact() {
+    for file in [
+        "guidelines/dk/early_stratified_care.guide",
+        "guidelines/dk/nkr_low_back_pain_2016.guide",
+        "guidelines/instruments/orebro_sf.guide",
+        "guidelines/instruments/start_back.guide",
+        "guidelines/no/msk_package_pathway.guide",
+        "guidelines/se/jamtland_long_term_pain.guide",
+        "guidelines/se/skane_mms.guide",
+    ] {
+        let (code, out, err) = guidepath(&["compile", file]);
+        assert_eq!(code, 0, "{file}: {err}");
+        let a: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(a["schema"], "2.3", "{file}");
+        let sourced = |p: &serde_json::Value| p["quotes"].as_array().is_some() || p["assumptions"].as_array().is_some();
+        for r in a["recommendations"].as_array().unwrap() {
+            assert!(sourced(&r["provenance"]), "{file}: recommendation {}", r["id"]);
+        }
+        for n in a["nodes"].as_array().unwrap() {
+            for s in n["strata"].as_array().into_iter().flatten() {
+                assert!(sourced(&s["provenance"]), "{file}: stratum {}.{}", n["id"], s["name"]);
+            }
+        }
+        for p in a["pathways"].as_array().unwrap() {
+            let limits = std::iter::once(&p["limit"]).chain(p["steps"].as_array().unwrap().iter().map(|s| &s["limit"]));
+            for l in limits.filter(|l| l.is_object()) {
+                assert!(sourced(&l["provenance"]), "{file}: a limit of {}", p["id"]);
+            }
+        }
+    }
+}

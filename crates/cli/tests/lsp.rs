@@ -128,6 +128,20 @@ fn an_editing_session() {
     let hover = h["result"]["contents"]["value"].as_str().unwrap_or_default();
     assert!(hover.contains("read from `Condition.onsetDateTime`") && hover.contains("code: `snomed 82423001`"), "{h}");
 
+    // Hover on a rule cites its source: the quote, where it stands, and
+    // what the rule assumes.
+    let h = c.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": doc }, "position": pos(&text, "stratify care_level", "care_level") }),
+    );
+    let hover = h["result"]["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        hover.contains("> För patienter som skattas över 50p bör man ta ställning till vilken vårdnivå som är aktuell.")
+            && hover.contains("— Bedömning och remittering")
+            && hover.contains("**assumed:**"),
+        "{h}"
+    );
+
     // Definition and references of `target_population`.
     let at = pos(&text, "stratify care_level", "target_population");
     let def = c.request("textDocument/definition", json!({ "textDocument": { "uri": doc }, "position": at }));
