@@ -427,7 +427,8 @@ fn require_sources_turns_an_unsourced_rule_into_an_error() {
 fn explanations_and_cards_cite_the_source_sentence() {
     let patient = r#"{"age": 45, "pain_duration": "P4M", "pain_sites": ["low_back"], "linton_score": 38,
         "very_pronounced_symptoms": false, "very_long_sick_leave": false, "previous_treatment_failed": false}"#;
-    let quote = "Det är patientens vårdcentral som fattar beslut om lämplig behandling och det är läkaren som skriver remiss.";
+    let quote =
+        "Det är patientens vårdcentral som fattar beslut om lämplig behandling och det är läkaren som skriver remiss.";
     let (code, out, err) =
         guidepath_stdin(&["eval", "--format", "json", "--explain", "guidelines/se/skane_mms.guide"], patient);
     assert_eq!(code, 0, "{err}");

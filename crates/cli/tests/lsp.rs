@@ -136,7 +136,8 @@ fn an_editing_session() {
     );
     let hover = h["result"]["contents"]["value"].as_str().unwrap_or_default();
     assert!(
-        hover.contains("> För patienter som skattas över 50p bör man ta ställning till vilken vårdnivå som är aktuell.")
+        hover
+            .contains("> För patienter som skattas över 50p bör man ta ställning till vilken vårdnivå som är aktuell.")
             && hover.contains("— Bedömning och remittering")
             && hover.contains("**assumed:**"),
         "{h}"

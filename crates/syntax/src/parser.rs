@@ -1871,6 +1871,11 @@ mod tests {
             "define d = (a\n",
             "enum e { x, y oops }\n",
             "guideline g.x \"G\" { issuer \"i\" oops }\n",
+            "quote \"q\"\nrecommend r \"R\" {\n  when a > 1 oops\n}\n",
+            "quote \"q\" at\ndefine d = 1\n",
+            "assume \"a\"\n",
+            "quote da \"q\"\n  \"r\" at \"s\"\nassume \"a\"\nstratify s by a {\n  quote \"q\"\n  low when a < 3 oops\n}\n",
+            "pathway p \"P\" {\n  step x {\n    quote \"q\"\n    within 2 weeks after d oops\n  }\n}\n",
         ];
         let others = [
             "define x = a > 1\n",
@@ -1881,6 +1886,8 @@ mod tests {
             "define\n",
             "define y =\n  1 }\n",
             "stratify\n}\n",
+            "quote \"q\"\nassume \"a\"\ndefine x = a > 1\n",
+            "quote \"q\"\n",
             "",
         ];
         // One cache for all, so a damaged declaration met again is parsed
