@@ -9,21 +9,7 @@ use guidepath_syntax::lexer::{lex, TokenKind};
 use guidepath_syntax::FINDING_KINDS;
 use tower_lsp::ls_types::{CompletionItem, CompletionItemKind, SymbolKind};
 
-const TOP: &[&str] = &[
-    "guideline",
-    "use",
-    "input",
-    "enum",
-    "instrument",
-    "define",
-    "stratify",
-    "recommend",
-    "pathway",
-    "test",
-    "allow",
-    "quote",
-    "assume",
-];
+const TOP: &[&str] = &guidepath_syntax::LINE_WORDS;
 const GUIDELINE: &[&str] =
     &["title", "issuer", "version", "status", "language", "source", "published", "review", "priority"];
 const INSTRUMENT: &[&str] = &["title", "source", "language", "item", "score", "stratify", "define"];

@@ -14,5 +14,5 @@ pub mod span;
 
 pub use cache::ParseCache;
 pub use diag::{Code, Diagnostic, Fix, Label, Severity, Witness, FINDING_KINDS};
-pub use parser::{parse, parse_cached, parse_in_one, Parsed, MAX_FILE_BYTES, MAX_NESTING};
+pub use parser::{parse, parse_cached, parse_in_one, Parsed, LINE_WORDS, MAX_FILE_BYTES, MAX_NESTING};
 pub use span::{LineCol, LineIndex, Span};

@@ -85,30 +85,35 @@ fn parse_in(text: &str, piece_bytes: usize, cache: Option<&ParseCache>) -> Parse
 /// (one queue for a 1 MB file is tens of MB, grown by reallocation).
 const PIECE_BYTES: usize = 16 * 1024;
 
+/// The words a top-level declaration starts with, in column 0: the
+/// declarations' keywords, and `quote` and `assume` above a rule. Recovery
+/// resynchronises on them, the parser cuts a file into pieces at them, and
+/// the language server completes them at a line's start.
+pub const LINE_WORDS: [&str; 13] = [
+    "guideline",
+    "use",
+    "input",
+    "enum",
+    "instrument",
+    "define",
+    "stratify",
+    "recommend",
+    "pathway",
+    "test",
+    "allow",
+    "quote",
+    "assume",
+];
+
 /// Where top-level declarations may start: offset 0 and every line that
 /// starts with a declaration's keyword. Recovery resynchronises at the same
 /// places (`bad_item` in the grammar). Strings and comments never span
 /// lines, so a line start is never inside one.
 fn item_lines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    const WORDS: [&str; 13] = [
-        "guideline",
-        "use",
-        "input",
-        "enum",
-        "instrument",
-        "define",
-        "stratify",
-        "recommend",
-        "pathway",
-        "test",
-        "allow",
-        "quote",
-        "assume",
-    ];
     let bytes = text.as_bytes();
     // The word a line starts with, when it is one of `WORDS`.
     let word_at = move |at: usize| {
-        WORDS.iter().copied().find(|w| {
+        LINE_WORDS.iter().copied().find(|w| {
             bytes[at..].starts_with(w.as_bytes())
                 && !text[at + w.len()..].chars().next().is_some_and(pest::unicode::XID_CONTINUE)
         })
