@@ -466,6 +466,7 @@ fn describe_rule(rule: Rule) -> &'static str {
         step => "`step`",
         time_limit => "`within`",
         sourced_limit => "`within`",
+        sourced | sourced_entry | sourced_step => "`quote` or `assume`",
         provenance | prov_quote | prov_assume => "`quote` or `assume`",
         kw_quote => "`quote`",
         kw_assume => "`assume`",
@@ -757,6 +758,7 @@ impl<'t> Builder<'t> {
                 Rule::pathway => self.pathway(p).map(Item::Pathway),
                 Rule::test_decl => self.test_decl(p).map(Item::Test),
                 Rule::allow_decl => self.allow_decl(p).map(Item::Allow),
+                Rule::sourced => self.sourced(p),
                 _ => None,
             };
             items.push(item.unwrap_or(Item::Error(span)));
@@ -1094,6 +1096,31 @@ impl<'t> Builder<'t> {
                 Rule::score_decl => ins.scores.extend(self.score(q)),
                 Rule::stratify => ins.strats.extend(self.stratify(q)),
                 Rule::define => ins.defines.extend(self.define(q)),
+                Rule::sourced_entry => {
+                    let span = self.span_of(&q);
+                    let mut provenance = Provenance::default();
+                    for r in q.into_inner() {
+                        match r.as_rule() {
+                            Rule::provenance => provenance = self.provenance(r),
+                            Rule::score_decl => ins.scores.extend(self.score(r).map(|x| Score {
+                                provenance: provenance.clone(),
+                                span,
+                                ..x
+                            })),
+                            Rule::stratify => ins.strats.extend(self.stratify(r).map(|x| Stratify {
+                                provenance: provenance.clone(),
+                                span,
+                                ..x
+                            })),
+                            Rule::define => ins.defines.extend(self.define(r).map(|x| Define {
+                                provenance: provenance.clone(),
+                                span,
+                                ..x
+                            })),
+                            _ => {}
+                        }
+                    }
+                }
                 Rule::code_clause => ins.codes.extend(self.code(q)),
                 Rule::bad_entry => self.bad(&q, Rule::instr_entry_only),
                 _ => {}
@@ -1155,10 +1182,8 @@ impl<'t> Builder<'t> {
         let mut expr = None;
         let mut title = None;
         let mut codes = Vec::new();
-        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             match q.as_rule() {
-                Rule::provenance => provenance = self.provenance(q),
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
                 Rule::text => title = Some(self.text(q)),
@@ -1166,7 +1191,28 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(Score { provenance, name: name?, expr: expr?, title, codes, span })
+        Some(Score { provenance: Provenance::default(), name: name?, expr: expr?, title, codes, span })
+    }
+
+    /// A declaration with its provenance above it; its span takes both in.
+    fn sourced(&mut self, p: Pair<'_, Rule>) -> Option<Item> {
+        let span = self.span_of(&p);
+        let mut provenance = Provenance::default();
+        for q in p.into_inner() {
+            let item = match q.as_rule() {
+                Rule::provenance => {
+                    provenance = self.provenance(q);
+                    continue;
+                }
+                Rule::define => Item::Define(Define { provenance, span, ..self.define(q)? }),
+                Rule::stratify => Item::Stratify(Stratify { provenance, span, ..self.stratify(q)? }),
+                Rule::recommend => Item::Recommend(Recommend { provenance, span, ..self.recommend(q)? }),
+                Rule::pathway => Item::Pathway(Pathway { provenance, span, ..self.pathway(q)? }),
+                _ => continue,
+            };
+            return Some(item);
+        }
+        None
     }
 
     fn provenance(&mut self, p: Pair<'_, Rule>) -> Provenance {
@@ -1197,17 +1243,15 @@ impl<'t> Builder<'t> {
         let mut name = None;
         let mut expr = None;
         let mut title = None;
-        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             match q.as_rule() {
-                Rule::provenance => provenance = self.provenance(q),
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
                 Rule::text => title = Some(self.text(q)),
                 _ => {}
             }
         }
-        Some(Define { provenance, name: name?, title, expr: expr?, span })
+        Some(Define { provenance: Provenance::default(), name: name?, title, expr: expr?, span })
     }
 
     fn stratify(&mut self, p: Pair<'_, Rule>) -> Option<Stratify> {
@@ -1218,10 +1262,8 @@ impl<'t> Builder<'t> {
         let mut by = Vec::new();
         let mut strata = Vec::new();
         let mut codes = Vec::new();
-        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             match q.as_rule() {
-                Rule::provenance => provenance = self.provenance(q),
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => title = Some(self.text(q)),
                 Rule::expr_ref => population = q.into_inner().next().map(|r| self.path(r)),
@@ -1258,7 +1300,7 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(Stratify { provenance, name: name?, title, population, by, strata, codes, span })
+        Some(Stratify { provenance: Provenance::default(), name: name?, title, population, by, strata, codes, span })
     }
 
     fn recommend(&mut self, p: Pair<'_, Rule>) -> Option<Recommend> {
@@ -1267,12 +1309,10 @@ impl<'t> Builder<'t> {
         let mut name = None;
         let mut title = None;
         let mut entries = Vec::new();
-        let mut provenance = Provenance::default();
         for q in p.into_inner() {
             let qspan = self.span_of(&q);
             let rule = q.as_rule();
             match rule {
-                Rule::provenance => provenance = self.provenance(q),
                 Rule::direction if q.clone().into_inner().any(|k| k.as_rule() == Rule::kw_against) => {
                     direction = Direction::Against;
                 }
@@ -1322,7 +1362,7 @@ impl<'t> Builder<'t> {
                 _ => {}
             }
         }
-        Some(Recommend { provenance, direction, name: name?, title, entries, span })
+        Some(Recommend { provenance: Provenance::default(), direction, name: name?, title, entries, span })
     }
 
     fn time_limit(&mut self, p: Pair<'_, Rule>) -> Option<TimeLimit> {
@@ -1384,9 +1424,27 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Rule::when_clause => pw.when = self.when_expr(q),
-                Rule::provenance => pw.provenance = self.provenance(q),
                 Rule::time_limit => pw.limits.extend(self.time_limit(q)),
-                Rule::sourced_limit => pw.limits.extend(self.sourced_limit(q)),
+                Rule::sourced_step => {
+                    let span = self.span_of(&q);
+                    let mut provenance = Provenance::default();
+                    for r in q.into_inner() {
+                        match r.as_rule() {
+                            Rule::provenance => provenance = self.provenance(r),
+                            Rule::step => pw.steps.extend(self.step(r).map(|st| Step {
+                                provenance: provenance.clone(),
+                                span,
+                                ..st
+                            })),
+                            Rule::time_limit => pw.limits.extend(self.time_limit(r).map(|l| TimeLimit {
+                                provenance: provenance.clone(),
+                                span,
+                                ..l
+                            })),
+                            _ => {}
+                        }
+                    }
+                }
                 Rule::step => pw.steps.extend(self.step(q)),
                 Rule::bad_entry => self.bad(&q, Rule::pathway_entry_only),
                 _ => {}
@@ -1415,7 +1473,6 @@ impl<'t> Builder<'t> {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::text => step.title = Some(self.text(q)),
-                Rule::provenance => step.provenance = self.provenance(q),
                 Rule::time_limit => step.limits.extend(self.time_limit(q)),
                 Rule::sourced_limit => step.limits.extend(self.sourced_limit(q)),
                 Rule::when_clause => step.when = self.when_expr(q),
