@@ -1977,4 +1977,19 @@ mod tests {
         assert_same("use a\r\nuse b\ruse c\n", &cache, "line ends");
         assert_same("\u{FEFF}use a\nuse_b\nusex\n", &cache, "not keywords");
     }
+
+    /// Found by the `check` fuzz target: a comment that runs to the line's
+    /// end inside an unclosed block, and a declaration's word on the next.
+    #[test]
+    fn a_comment_before_a_line_word_in_an_unclosed_block() {
+        let cache = ParseCache::new();
+        for text in [
+            "recommend r{when//}\nuse",
+            "recommend r{when//}\nuse a\n",
+            "recommend r {\n  when // }\nuse a\n",
+            "recommend r{when//}\nquote \"q\"\ndefine d = 1\n",
+        ] {
+            assert_same(text, &cache, &format!("{text:?}"));
+        }
+    }
 }
