@@ -367,21 +367,55 @@ pub struct Skipped {
     pub why: String,
 }
 
+/// How far a search for guideline files may go.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    /// Most files found.
+    pub files: usize,
+    /// Most folder entries looked at.
+    pub entries: usize,
+    /// When to stop looking.
+    pub until: Option<std::time::Instant>,
+}
+
+impl Budget {
+    /// No bound: what the command line searches, where the operator named
+    /// the folders.
+    pub fn unbounded() -> Budget {
+        Budget { files: usize::MAX, entries: usize::MAX, until: None }
+    }
+}
+
+/// What a search found besides the files.
+#[derive(Debug, Default)]
+pub struct Search {
+    /// Folders left out, and why.
+    pub skipped: Vec<Skipped>,
+    /// Why the search stopped before it had looked everywhere, if it did.
+    pub stopped: Option<String>,
+}
+
+/// Folders that hold no one's guidelines: the kernel's views of processes
+/// and devices, which are also endless to walk.
+const SYSTEM_FOLDERS: [&str; 3] = ["/proc", "/sys", "/dev"];
+
 /// Adds the guideline files at `path` to `out`: a file is taken whatever
 /// its extension; a folder is searched for `*.guide` in sorted order (so
-/// output is stable), skipping hidden folders, `target` and `node_modules`,
-/// until `out` holds `limit` files. Each folder is searched once however
-/// links reach it, so a link to a folder above ends; folders that cannot
-/// be read, loops and folders nested deeper than 64 are left out and
-/// returned. Only `path` itself failing to be read is an error.
-pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, limit: usize) -> std::io::Result<Vec<Skipped>> {
-    let mut skipped = Vec::new();
+/// output is stable), skipping hidden folders, `target`, `node_modules` and
+/// the system's `/proc`, `/sys` and `/dev`, within `budget`. Each folder is
+/// searched once however links reach it, so a link to a folder above ends;
+/// folders that cannot be read, loops and folders nested deeper than 64
+/// are left out and returned. Only `path` itself failing to be read is an
+/// error.
+pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, budget: &Budget) -> std::io::Result<Search> {
+    let mut search = Search::default();
     if std::fs::metadata(path)?.is_file() {
         out.push(normalize(path));
-        return Ok(skipped);
+        return Ok(search);
     }
     let mut seen: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
     seen.insert(std::fs::canonicalize(path)?);
+    let mut looked = 0usize;
     // Folders being searched, each with its sorted entries and the next
     // one to look at: files and folders in one sorted order, as a
     // recursive walk would take them.
@@ -392,7 +426,17 @@ pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, limit: usize) -> std::io
             continue;
         };
         *next += 1;
-        if out.len() >= limit {
+        looked += 1;
+        if out.len() >= budget.files {
+            search.stopped = Some(format!("found {} guideline files, the most taken", budget.files));
+            break;
+        }
+        if looked > budget.entries {
+            search.stopped = Some(format!("looked at {} folder entries, the most looked at", budget.entries));
+            break;
+        }
+        if budget.until.is_some_and(|t| std::time::Instant::now() > t) {
+            search.stopped = Some(format!("took longer than it may, after {looked} folder entries"));
             break;
         }
         let name = e.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -402,22 +446,24 @@ pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, limit: usize) -> std::io
         if e.is_dir() {
             let depth = stack.len();
             match std::fs::canonicalize(&e) {
-                Ok(real) if !seen.insert(real.clone()) => skipped
+                Ok(real) if SYSTEM_FOLDERS.iter().any(|s| real == Path::new(s)) => {}
+                Ok(real) if !seen.insert(real.clone()) => search
+                    .skipped
                     .push(Skipped { path: e, why: format!("is a link to `{}`, searched already", real.display()) }),
-                Ok(_) if depth > MAX_FOLDER_DEPTH => {
-                    skipped.push(Skipped { path: e, why: format!("is nested deeper than {MAX_FOLDER_DEPTH} folders") })
-                }
+                Ok(_) if depth > MAX_FOLDER_DEPTH => search
+                    .skipped
+                    .push(Skipped { path: e, why: format!("is nested deeper than {MAX_FOLDER_DEPTH} folders") }),
                 Ok(_) => match read_sorted(&e) {
                     Ok(inner) => stack.push((inner, 0)),
-                    Err(err) => skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
+                    Err(err) => search.skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
                 },
-                Err(err) => skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
+                Err(err) => search.skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
             }
         } else if e.extension().is_some_and(|x| x == EXTENSION) {
             out.push(normalize(&e));
         }
     }
-    Ok(skipped)
+    Ok(search)
 }
 
 fn read_sorted(dir: &Path) -> std::io::Result<Vec<PathBuf>> {

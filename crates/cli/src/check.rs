@@ -3,7 +3,7 @@
 use crate::load::read_bounded;
 use crate::render;
 use crate::Format;
-use guidepath_check::db::find_guides;
+use guidepath_check::db::{find_guides, Budget};
 use guidepath_check::provenance::{self, SourceTexts};
 use guidepath_check::{Disk, Severity, EXTENSION};
 use std::io::Write;
@@ -16,9 +16,9 @@ pub fn files(paths: Vec<PathBuf>) -> Result<Vec<PathBuf>, ExitCode> {
     let paths = if paths.is_empty() { vec![PathBuf::from(".")] } else { paths };
     let mut files = Vec::new();
     for p in &paths {
-        match find_guides(p, &mut files, usize::MAX) {
-            Ok(skipped) => {
-                for s in skipped {
+        match find_guides(p, &mut files, &Budget::unbounded()) {
+            Ok(search) => {
+                for s in search.skipped {
                     eprintln!("warning: folder `{}` left out: it {}", s.path.display(), s.why);
                 }
             }

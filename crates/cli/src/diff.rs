@@ -221,7 +221,7 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
     if !old.exists() || !new.exists() {
         let (side, in_old) = if old.exists() { (old, true) } else { (new, false) };
         let mut files = Vec::new();
-        guidepath_check::db::find_guides(side, &mut files, usize::MAX)
+        guidepath_check::db::find_guides(side, &mut files, &guidepath_check::db::Budget::unbounded())
             .map_err(|e| format!("cannot read `{}`: {e}", side.display()))?;
         return Ok(files.into_iter().map(|f| if in_old { (Some(f), None) } else { (None, Some(f)) }).collect());
     }
@@ -230,7 +230,7 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
         (true, true) => {
             let list = |dir: &Path| -> Result<BTreeMap<PathBuf, PathBuf>, String> {
                 let mut files = Vec::new();
-                guidepath_check::db::find_guides(dir, &mut files, usize::MAX)
+                guidepath_check::db::find_guides(dir, &mut files, &guidepath_check::db::Budget::unbounded())
                     .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
                 Ok(files.into_iter().filter_map(|f| Some((f.strip_prefix(dir).ok()?.to_path_buf(), f))).collect())
             };

@@ -3,7 +3,7 @@
 
 use crate::{load, render};
 use guidepath_analysis::gate::Policy;
-use guidepath_check::db::find_guides;
+use guidepath_check::db::{find_guides, Budget};
 use guidepath_check::{Disk, EXTENSION};
 use guidepath_serve::{Config, Loaded, Loader};
 use std::path::PathBuf;
@@ -29,7 +29,7 @@ impl Loader for Files {
                 out.push((p.display().to_string(), result));
                 continue;
             }
-            if let Err(e) = find_guides(p, &mut guides, usize::MAX) {
+            if let Err(e) = find_guides(p, &mut guides, &Budget::unbounded()) {
                 out.push((p.display().to_string(), Err(format!("cannot read: {e}"))));
             }
         }

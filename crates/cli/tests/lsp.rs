@@ -630,3 +630,78 @@ fn features_editors_asked_for() {
     assert!(c.shutdown().success());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One malformed frame from an editor used to end the server (status 1,
+/// no message): tower-lsp-server's reader stops at the first frame it
+/// cannot decode. Each now gets its JSON-RPC error, and the server goes on.
+#[test]
+fn malformed_frames_get_errors_and_the_server_stays_up() {
+    let (dir, skane) = workspace("frames");
+    let bin = env!("CARGO_BIN_EXE_guidepath");
+    let mut c = Client::start(bin, &dir);
+    c.initialize(&uri(&dir));
+    let doc = uri(&dir.join("skane.guide"));
+    c.open(&doc, &skane);
+    let frame = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    let cases: Vec<(String, i64, Value)> = vec![
+        (frame("not json"), -32700, Value::Null),
+        (frame(r#"[{"jsonrpc":"2.0","id":1,"method":"shutdown"}]"#), -32600, Value::Null),
+        (frame(r#"{"jsonrpc":"2.0","id":{},"method":"textDocument/hover"}"#), -32600, Value::Null),
+        (frame(r#"{"jsonrpc":"2.0","id":900,"method":7}"#), -32600, json!(900)),
+        ("Content-Length: -5\r\n\r\n{\"a\":1}".to_string(), -32700, Value::Null),
+    ];
+    for (bytes, code, id) in cases {
+        c.send_bytes(bytes.as_bytes());
+        let e = c.message("an error response", |m| m.get("error").is_some() && m.get("method").is_none());
+        assert_eq!(e["error"]["code"], code, "{bytes}: {e}");
+        assert_eq!(e["id"], id, "{bytes}: {e}");
+        // Still serving: a hover is answered.
+        let h = c.request(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": doc }, "position": pos(&skane, "primary_care   when", "linton_score") }),
+        );
+        assert!(h["result"]["contents"]["value"].as_str().is_some_and(|v| v.contains("points")), "{bytes}: {h}");
+    }
+    assert!(c.shutdown().success());
+}
+
+/// A client that names the root of the file system as its workspace used
+/// to wait 5 s for `initialize` and never got an answer to
+/// `workspace/symbol`: the server walked the whole disk. The walk is
+/// bounded now, and the user is told that it stopped short.
+#[test]
+fn a_workspace_at_the_root_is_walked_within_bounds() {
+    let bin = env!("CARGO_BIN_EXE_guidepath");
+    let dir = std::env::temp_dir();
+    let mut c = Client::start(bin, &dir);
+    let init = c.initialize("file:///");
+    assert!(init["result"]["capabilities"]["hoverProvider"] == true, "{init}");
+    let symbols = c.request("workspace/symbol", json!({ "query": "start_back" }));
+    assert!(symbols.get("result").is_some(), "{symbols}");
+    assert!(c.shutdown().success());
+}
+
+/// The walk's bound, set low for a folder of 30 files, stops it, and the
+/// user is told once.
+#[test]
+fn a_walk_that_stops_short_says_so() {
+    let dir = std::env::temp_dir().join(format!("guidepath-lsp-walk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..30 {
+        std::fs::write(dir.join(format!("g{i:02}.guide")), format!("guideline g{i} {{ title en \"G\" }}\n")).unwrap();
+    }
+    let bin = env!("CARGO_BIN_EXE_guidepath");
+    let mut c = Client::start(bin, &dir);
+    let r = c.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": uri(&dir), "capabilities": {},
+                "initializationOptions": { "maxWorkspaceEntries": 10 } }),
+    );
+    assert!(r.get("result").is_some(), "{r}");
+    c.notify("initialized", json!({}));
+    let m = c.message("a warning that the walk stopped", |m| m["method"] == "window/showMessage");
+    let text = m["params"]["message"].as_str().unwrap_or_default();
+    assert!(text.contains("stopped") && text.contains("10 folder entries"), "{m}");
+    assert!(c.shutdown().success());
+}

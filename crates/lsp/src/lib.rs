@@ -18,6 +18,7 @@
 
 mod complete;
 mod convert;
+pub mod frames;
 mod groups;
 mod hints;
 mod index;
@@ -37,6 +38,11 @@ use tower_lsp::{Client, LanguageServer, LspService, Server};
 
 /// Most workspace files checked along with the open ones.
 const MAX_WORKSPACE_FILES: usize = 2000;
+/// Most folder entries, and longest time, one walk of the workspace takes:
+/// a client that names `/` or a home folder as the workspace must not
+/// hold up `initialize` while the server walks the disk.
+const MAX_WORKSPACE_ENTRIES: usize = 100_000;
+const MAX_WORKSPACE_SCAN: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Runs the server on standard input and output until the client exits:
 /// status 0 when `shutdown` came before `exit` (or the end of the input),
@@ -53,7 +59,17 @@ pub fn run_stdio() -> std::process::ExitCode {
     let flag = shut_down.clone();
     runtime.block_on(async {
         let (service, socket) = LspService::new(move |client| Backend::new(client, flag));
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket).serve(Lenient(service)).await;
+        // The server reads only frames it can decode (`frames`), and its
+        // output reaches standard output a frame at a time.
+        let (to_server, server_in) = tokio::io::duplex(1 << 16);
+        let (server_out, from_server) = tokio::io::duplex(1 << 16);
+        let stdout = Arc::new(tokio::sync::Mutex::new(tokio::io::stdout()));
+        let guard = tokio::spawn(frames::guard(tokio::io::stdin(), to_server, stdout.clone()));
+        let relay = tokio::spawn(frames::relay(from_server, stdout));
+        Server::new(server_in, server_out, socket).serve(Lenient(service)).await;
+        // All the server wrote is written before the process ends.
+        let _ = relay.await;
+        guard.abort();
     });
     // The reader of standard input may still be blocked in a read that
     // never returns (the client keeps the pipe open): do not wait for it.
@@ -146,6 +162,11 @@ struct State {
     /// Where diagnostic codes link to (`convert::DIAGNOSTICS_DOCS` unless
     /// the client names its own copy).
     links: String,
+    /// The last walk of the workspace stopped short (said once, not again
+    /// at each walk).
+    scan_stopped: bool,
+    /// Most folder entries one walk looks at.
+    max_entries: usize,
 }
 
 impl State {
@@ -292,9 +313,32 @@ impl Backend {
     /// renamed) and queues the diagnostics of what is there now.
     async fn rescan(&self) {
         let folders = self.lock().folders.clone();
-        let files = tokio::task::spawn_blocking(move || workspace_files(&folders)).await.unwrap_or_default();
-        self.lock().workspace = files;
+        self.scan(folders).await;
         self.changed();
+    }
+
+    /// Walks `folders` off the async threads, within the bounds, and tells
+    /// the user when the walk stopped short.
+    async fn scan(&self, folders: Vec<PathBuf>) {
+        let entries = self.lock().max_entries;
+        let (files, stopped) =
+            tokio::task::spawn_blocking(move || workspace_files(&folders, entries)).await.unwrap_or_default();
+        let warn = {
+            let mut st = self.lock();
+            st.workspace = files;
+            let warn = stopped.is_some() && !st.scan_stopped;
+            st.scan_stopped = stopped.is_some();
+            warn
+        };
+        if let (true, Some(why)) = (warn, stopped) {
+            let n = self.lock().workspace.len();
+            let message = format!(
+                "guidepath: the search of the workspace for .guide files stopped: it {why}. \
+                 Open files are checked, and {n} other files found; \
+                 open the folder that holds the guidelines instead."
+            );
+            self.client.show_message(MessageType::WARNING, message).await;
+        }
     }
 }
 
@@ -411,13 +455,25 @@ fn diagnostics_worker(
 }
 
 /// The `*.guide` files under the workspace folders (unreadable folders are
-/// skipped: the editor shows what can be read).
-fn workspace_files(folders: &[PathBuf]) -> Vec<PathBuf> {
+/// skipped: the editor shows what can be read), and why the search stopped
+/// short if it did.
+fn workspace_files(folders: &[PathBuf], entries: usize) -> (Vec<PathBuf>, Option<String>) {
+    let budget = guidepath_check::db::Budget {
+        files: MAX_WORKSPACE_FILES,
+        entries,
+        until: Some(std::time::Instant::now() + MAX_WORKSPACE_SCAN),
+    };
     let mut out = Vec::new();
+    let mut stopped = None;
     for f in folders {
-        let _ = guidepath_check::db::find_guides(f, &mut out, MAX_WORKSPACE_FILES);
+        if let Ok(search) = guidepath_check::db::find_guides(f, &mut out, &budget) {
+            if search.stopped.is_some() {
+                stopped = search.stopped;
+                break;
+            }
+        }
     }
-    out
+    (out, stopped)
 }
 
 fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
@@ -471,9 +527,17 @@ impl LanguageServer for Backend {
             .and_then(|d| d.as_str())
             .unwrap_or(convert::DIAGNOSTICS_DOCS)
             .to_string();
+        // A workspace too large to walk whole can set its own bound.
+        let entries = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("maxWorkspaceEntries"))
+            .and_then(|n| n.as_u64())
+            .map_or(MAX_WORKSPACE_ENTRIES, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        self.lock().max_entries = entries;
+        self.scan(folders.clone()).await;
         {
             let mut st = self.lock();
-            st.workspace = workspace_files(&folders);
             st.folders = folders;
             st.can_watch = can_watch;
             st.markdown = markdown;

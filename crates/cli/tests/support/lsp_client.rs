@@ -196,6 +196,32 @@ impl Client {
         self.send(&msg);
     }
 
+    /// Sends bytes as they are: malformed frames.
+    #[allow(dead_code)] // not every user of this client sends bytes
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).expect("the server reads");
+        self.stdin.flush().expect("the server reads");
+    }
+
+    /// Waits for a message from the server that satisfies `ok` (answering
+    /// its requests meanwhile) and returns it.
+    #[allow(dead_code)] // not every user of this client waits this way
+    pub fn message(&mut self, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+        if let Some(k) = self.notifications.iter().position(&ok) {
+            return self.notifications.remove(k);
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            match self.incoming.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+                Ok(m) if ok(&m) => return m,
+                Ok(m) if is_server_request(&m) => self.answer(m),
+                Ok(m) => self.notifications.push(m),
+                Err(RecvTimeoutError::Timeout) => panic!("no {what} within 30 s"),
+                Err(RecvTimeoutError::Disconnected) => panic!("the server exited before {what}"),
+            }
+        }
+    }
+
     /// Sends a message that the server may no longer read (after `exit`):
     /// a closed pipe is what is expected then, not a failure.
     #[allow(dead_code)] // not every user of this client sends after exit
