@@ -127,7 +127,7 @@ fn missing_data_is_required_by_code() {
     assert_eq!(gr["status"], "data-required");
     let reqs = gr["dataRequirement"].as_array().unwrap();
     assert!(reqs.iter().any(|r| r["codeFilter"][0]["code"][0]["code"] == "91340-0"), "{gr}");
-    let cards = guidepath_fhir::cards(ev.artifact(), &result, Some(&reading));
+    let cards = guidepath_fhir::cards(ev.artifact(), &result, Some(&reading), None);
     let last = cards["cards"].as_array().unwrap().last().unwrap().clone();
     assert!(last["detail"].as_str().unwrap().contains("code loinc 91340-0"), "{last}");
 }

@@ -64,9 +64,13 @@ fuzz_target!(|data: &[u8]| {
             let cx = guidepath_fhir::results::Context { at, reading: Some(&reading) };
             let bundle = guidepath_fhir::results::bundle(art, &result, cx);
             assert_eq!(bundle["resourceType"], "Bundle");
-            let cards = guidepath_fhir::cards(art, &result, Some(&reading));
+            let cards = guidepath_fhir::cards(art, &result, Some(&reading), None);
             for c in cards["cards"].as_array().expect("cards") {
                 assert!(c["summary"].as_str().expect("a summary").chars().count() <= 140);
+            }
+            // The result for people, in every language, from any result.
+            for lang in guidepath_words::Lang::ALL {
+                let _ = guidepath_eval::human::human(art, &result, lang);
             }
             let _ = guidepath_fhir::results::annotation(art, report.needs(), &reading);
         }

@@ -59,8 +59,7 @@ pub struct Disk;
 
 impl FileSystem for Disk {
     fn read(&self, path: &Path) -> std::io::Result<String> {
-        let bytes = std::fs::read(path)?;
-        String::from_utf8(bytes).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()))
+        read_bounded(path, guidepath_syntax::MAX_FILE_BYTES as u64)
     }
     fn is_file(&self, path: &Path) -> bool {
         path.is_file()
@@ -74,6 +73,75 @@ impl FileSystem for Disk {
     }
     fn current_dir(&self) -> Option<PathBuf> {
         std::env::current_dir().ok()
+    }
+}
+
+/// A regular file's UTF-8 text, refused before reading when it is larger
+/// than `max` bytes: so `/dev/zero`, a FIFO or a huge file costs nothing.
+/// Every file the operator names is read here.
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
+    use std::io::Read as _;
+    // Looked at before it is opened: opening a FIFO waits for a writer.
+    let meta = std::fs::metadata(path)?;
+    if meta.is_file() {
+        // What was opened is looked at again below.
+    } else if meta.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is a folder"));
+    } else {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is a folder"));
+    }
+    if !meta.is_file() {
+        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
+    }
+    let too_large = || std::io::Error::new(std::io::ErrorKind::InvalidData, format!("larger than {}", size(max)));
+    if meta.len() > max {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // The file may grow between the look and the read: read one byte past.
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|e| not_utf8(e.as_bytes(), e.utf8_error().valid_up_to()))
+}
+
+/// `16 MiB`, `64 KiB`, `100 bytes`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Why a file could not be read, in the one wording every command uses:
+/// `no such file or folder`, not the system's `No such file or directory
+/// (os error 2)`.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "no such file or folder".into(),
+        K::PermissionDenied => "permission denied".into(),
+        K::IsADirectory => "it is a folder".into(),
+        K::NotADirectory => "a part of the path is not a folder".into(),
+        _ => {
+            let text = e.to_string();
+            let text = match text.rfind(" (os error ") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            };
+            let mut c = text.chars();
+            match c.next() {
+                Some(first) => first.to_lowercase().chain(c).collect(),
+                None => text,
+            }
+        }
     }
 }
 
@@ -177,6 +245,23 @@ pub struct SourceFile {
     pub syntax: Vec<Diagnostic>,
 }
 
+/// How to mend a file that could not be read, by why.
+fn unreadable_help(why: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let text = why.to_string();
+    match why.kind() {
+        K::NotFound => {
+            "check the path; `use a.b` looks for `a/b.guide` from the file's folder and the folders above".into()
+        }
+        K::PermissionDenied => "give this user permission to read the file".into(),
+        K::InvalidInput => "name a guideline file: not a folder, a device or a FIFO".into(),
+        K::InvalidData if text.starts_with("larger than") => {
+            "a guideline file may be at most 16 MiB; split it into files that `use` each other".into()
+        }
+        _ => "save the file as UTF-8 text".into(),
+    }
+}
+
 impl SourceFile {
     pub fn new(path: PathBuf, text: String) -> SourceFile {
         let real = normalize(&path);
@@ -190,10 +275,10 @@ impl SourceFile {
         f.syntax = vec![Diagnostic::new(
             guidepath_syntax::Code::Unreadable,
             guidepath_syntax::Span::new(0, 0),
-            format!("cannot read this file: {why}"),
+            format!("cannot read this file: {}", io_reason(why)),
         )
         .label("unreadable")
-        .help("save the file as UTF-8 text that this user may read")];
+        .help(unreadable_help(why))];
         f
     }
 
@@ -409,7 +494,9 @@ const SYSTEM_FOLDERS: [&str; 3] = ["/proc", "/sys", "/dev"];
 /// error.
 pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, budget: &Budget) -> std::io::Result<Search> {
     let mut search = Search::default();
-    if std::fs::metadata(path)?.is_file() {
+    // A file is taken as named; one that is not a regular file (a device,
+    // a FIFO) is refused when it is read, as a file that cannot be read.
+    if !std::fs::metadata(path)?.is_dir() {
         out.push(normalize(path));
         return Ok(search);
     }
@@ -460,6 +547,7 @@ pub fn find_guides(path: &Path, out: &mut Vec<PathBuf>, budget: &Budget) -> std:
                 Err(err) => search.skipped.push(Skipped { path: e, why: format!("cannot be read: {err}") }),
             }
         } else if e.extension().is_some_and(|x| x == EXTENSION) {
+            // A FIFO or device named *.guide is reported when it is read.
             out.push(normalize(&e));
         }
     }

@@ -93,7 +93,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<Vec<u8>, String> {
 type Trees = (PathBuf, PathBuf, PathBuf, Labels);
 
 fn git_trees(spec: &str, path: &Path) -> Result<Trees, String> {
-    let real = path.canonicalize().map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let real = path.canonicalize().map_err(|e| crate::cannot_read(path, &e))?;
     let dir = if real.is_dir() { real.clone() } else { real.parent().map_or(real.clone(), Path::to_path_buf) };
     let top = String::from_utf8_lossy(&git(&dir, &["rev-parse", "--show-toplevel"])?).trim().to_string();
     let top = PathBuf::from(top).canonicalize().map_err(|e| e.to_string())?;
@@ -210,7 +210,7 @@ type Pair = (Option<PathBuf>, Option<PathBuf>);
 fn rules_of(path: &Path) -> Result<guidepath_check::Lowered, String> {
     let compiled = guidepath_check::compile(&guidepath_check::Disk, path);
     if let Some((p, e)) = compiled.checked.load_errors.first() {
-        return Err(format!("error: cannot read `{}`: {e}", p.display()));
+        return Err(format!("error: {}", crate::cannot_read(p, e)));
     }
     compiled.lowered.ok_or_else(|| crate::render::human(&compiled.checked).trim_end().to_string())
 }
@@ -222,7 +222,7 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
         let (side, in_old) = if old.exists() { (old, true) } else { (new, false) };
         let mut files = Vec::new();
         guidepath_check::db::find_guides(side, &mut files, &guidepath_check::db::Budget::unbounded())
-            .map_err(|e| format!("cannot read `{}`: {e}", side.display()))?;
+            .map_err(|e| crate::cannot_read(side, &e))?;
         return Ok(files.into_iter().map(|f| if in_old { (Some(f), None) } else { (None, Some(f)) }).collect());
     }
     match (old.is_dir(), new.is_dir()) {
@@ -231,7 +231,7 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
             let list = |dir: &Path| -> Result<BTreeMap<PathBuf, PathBuf>, String> {
                 let mut files = Vec::new();
                 guidepath_check::db::find_guides(dir, &mut files, &guidepath_check::db::Budget::unbounded())
-                    .map_err(|e| format!("cannot read `{}`: {e}", dir.display()))?;
+                    .map_err(|e| crate::cannot_read(dir, &e))?;
                 Ok(files.into_iter().filter_map(|f| Some((f.strip_prefix(dir).ok()?.to_path_buf(), f))).collect())
             };
             let (a, b) = (list(old)?, list(new)?);
@@ -244,8 +244,12 @@ fn pairs(old: &Path, new: &Path) -> Result<Vec<Pair>, String> {
     }
 }
 
+/// The largest file of patients `--patients` reads (they are held in
+/// memory, each line within the bounds of one patient).
+const MAX_PATIENTS_BYTES: u64 = 256 << 20;
+
 fn read_patients(path: &Path) -> Result<Vec<serde_json::Value>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+    let text = guidepath_check::db::read_bounded(path, MAX_PATIENTS_BYTES).map_err(|e| crate::cannot_read(path, &e))?;
     // Each line within the bounds `guidepath eval --ndjson` holds it to.
     use crate::patient::{MAX_PATIENT_BYTES, MAX_PATIENT_DEPTH};
     text.lines()

@@ -2,7 +2,6 @@
 
 use crate::load;
 use crate::patient::{self, Problem, Syntax, MAX_PATIENT_BYTES};
-use crate::render;
 use guidepath_analysis::gate::Policy;
 use guidepath_eval::{BindError, Evaluator, ReportOptions};
 use std::io::{IsTerminal, Read as _, Write};
@@ -127,17 +126,22 @@ pub fn run(guideline: &Path, patient: Option<&Path>, opts: &Options<'_>) -> Exit
         s
     } else {
         let p = patient.unwrap_or(Path::new("-"));
-        match std::fs::File::open(p).and_then(|f| {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut f.take(MAX_PATIENT_BYTES as u64 + 1), &mut s).map(|_| s)
-        }) {
+        match guidepath_check::db::read_bounded(p, MAX_PATIENT_BYTES as u64) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", p.display());
+                eprintln!("error: {}", crate::cannot_read(p, &e));
                 return ExitCode::from(2);
             }
         }
     };
+    if text.trim().is_empty() {
+        let what = match patient.filter(|_| !from_stdin) {
+            Some(p) => format!("`{}` is empty", p.display()),
+            None => "standard input is empty".into(),
+        };
+        eprintln!("error: {what}: give the patient's data as JSON or YAML (see `guidepath schema GUIDELINE`)");
+        return ExitCode::from(1);
+    }
     if opts.fhir {
         return run_fhir(&evaluator, &text, opts);
     }
@@ -201,10 +205,13 @@ fn run_fhir(evaluator: &Evaluator, text: &str, opts: &Options<'_>) -> ExitCode {
         }
     };
     if opts.strict {
+        // The operator's messages are in English, as every error is.
+        const EN: &guidepath_words::Words = guidepath_words::Lang::En.words();
         let missing = evaluator.missing_required(&bound);
         if !missing.is_empty() {
             for p in missing {
-                let route = evaluator.artifact().inputs.iter().find(|i| i.path == p).map(guidepath_fhir::route);
+                let route =
+                    evaluator.artifact().inputs.iter().find(|i| i.path == p).map(|i| guidepath_fhir::route(i, EN));
                 eprintln!("error: `{p}`: required and missing; read from {}", route.unwrap_or_default());
             }
             return ExitCode::from(1);
@@ -262,7 +269,10 @@ fn write_result(
     let value = serde_json::to_value(&report).unwrap_or_default();
     let art = evaluator.artifact();
     let out = match format {
-        EvalFormat::Human => render::outcome(&value),
+        EvalFormat::Human => {
+            let lang = opts.report.lang.as_deref().or(art.guideline.language.as_deref());
+            guidepath_eval::human::human(art, &value, guidepath_words::Lang::or_english(lang))
+        }
         // Straight from the result, so members keep their documented order.
         EvalFormat::Json => match reading {
             Some(r) => {
@@ -275,7 +285,7 @@ fn write_result(
             let cx = guidepath_fhir::results::Context { at: opts.at, reading };
             pretty(&guidepath_fhir::results::bundle(art, &value, cx))
         }
-        EvalFormat::Cds => pretty(&guidepath_fhir::cards(art, &value, reading)),
+        EvalFormat::Cds => pretty(&guidepath_fhir::cards(art, &value, reading, opts.report.lang.as_deref())),
     };
     if std::io::stdout().lock().write_all(out.as_bytes()).is_err() {
         return ExitCode::from(2);

@@ -9,7 +9,8 @@
 
 use crate::render;
 use guidepath_analysis::gate::{self, Policy};
-use guidepath_check::{Disk, Lowered, Severity, EXTENSION};
+use guidepath_check::db::{io_reason, read_bounded};
+use guidepath_check::{Disk, FileSystem, Lowered, Severity, EXTENSION};
 use guidepath_eval::Evaluator;
 use guidepath_ir::{Artifact, ArtifactError};
 use std::path::{Path, PathBuf};
@@ -54,7 +55,7 @@ impl LoadError {
     /// (the server's refusals).
     pub fn reason(&self) -> String {
         match self {
-            LoadError::Unreadable { message, .. } => format!("cannot read: {message}"),
+            LoadError::Unreadable { path, message } => format!("cannot read `{}`: {message}", path.display()),
             LoadError::Refused { diagnostics } => diagnostics.clone(),
             LoadError::Artifact { error, .. } => error.to_string(),
             LoadError::Findings { refused, .. } => refused.to_string(),
@@ -71,7 +72,12 @@ impl LoadError {
 /// Compiles a `.guide` file through the gate. Warnings (and, with
 /// `--allow-findings`, the findings let through) go to standard error.
 pub fn source(path: &Path, policy: Policy) -> Result<Lowered, LoadError> {
-    match gate::compile(&Disk, path, policy) {
+    source_in(&Disk, path, policy)
+}
+
+/// [`source`], reading through `fs` (standard input among the files).
+pub fn source_in(fs: &dyn FileSystem, path: &Path, policy: Policy) -> Result<Lowered, LoadError> {
+    match gate::compile(fs, path, policy) {
         Ok(passed) => {
             let c = &passed.checked;
             if c.count(Severity::Warning) + c.count(Severity::Error) > 0 {
@@ -83,7 +89,7 @@ pub fn source(path: &Path, policy: Policy) -> Result<Lowered, LoadError> {
             Ok(passed.lowered)
         }
         Err(refused) => match refused.checked.load_errors.first() {
-            Some((p, e)) => Err(LoadError::Unreadable { path: p.clone(), message: e.to_string() }),
+            Some((p, e)) => Err(LoadError::Unreadable { path: p.clone(), message: io_reason(e) }),
             None => Err(LoadError::Refused { diagnostics: render::human(&refused.checked) }),
         },
     }
@@ -93,7 +99,7 @@ pub fn source(path: &Path, policy: Policy) -> Result<Lowered, LoadError> {
 /// the gate.
 pub fn artifact(path: &Path, policy: Policy) -> Result<Artifact, LoadError> {
     let text = read_bounded(path, MAX_ARTIFACT_BYTES)
-        .map_err(|e| LoadError::Unreadable { path: path.to_path_buf(), message: e.to_string() })?;
+        .map_err(|e| LoadError::Unreadable { path: path.to_path_buf(), message: io_reason(&e) })?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let art = if ext == "yaml" || ext == "yml" { Artifact::from_yaml(&text) } else { Artifact::from_json(&text) }
         .map_err(|error| LoadError::Artifact { path: path.to_path_buf(), error })?;
@@ -105,28 +111,6 @@ pub fn artifact(path: &Path, policy: Policy) -> Result<Artifact, LoadError> {
 /// The largest compiled artifact read (the largest source is 16 MiB, and
 /// its artifact is smaller than a few times that).
 pub const MAX_ARTIFACT_BYTES: u64 = 64 << 20;
-
-/// A regular file's text, refused before reading when it is larger than
-/// `max` bytes (so `/dev/zero` or a huge file costs nothing).
-pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<String> {
-    use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file"));
-    }
-    let too_large = || std::io::Error::new(std::io::ErrorKind::InvalidData, format!("larger than {} MiB", max >> 20));
-    if meta.len() > max {
-        return Err(too_large());
-    }
-    let mut text = String::new();
-    // The file may grow between the look and the read: read one byte past.
-    file.take(max + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(too_large());
-    }
-    Ok(text)
-}
 
 /// Whether `path` names guideline source (by its extension).
 pub fn is_source(path: &Path) -> bool {

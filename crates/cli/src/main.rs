@@ -5,7 +5,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{Parser, Subcommand};
 use guidepath_analysis::gate::Policy;
-use guidepath_cli::{check, eval, fmt, test, Format};
+use guidepath_cli::{check, eval, fmt, test, Color, Format};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -14,6 +14,14 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour the output: auto (on a terminal, unless NO_COLOR is set),
+    /// always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = Color::Auto)]
+    color: Color,
+    /// Print results, warnings and errors only: no summaries, progress or
+    /// passing tests.
+    #[arg(short, long, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand)]
@@ -23,7 +31,8 @@ enum Command {
     /// Exit status: 0 when no errors were found, 1 when there were errors
     /// (or warnings, with --deny-warnings), 2 for usage or I/O errors.
     Check {
-        /// Files or folders (searched recursively for *.guide). Default: the current folder.
+        /// Files or folders (searched recursively for *.guide), or - for
+        /// standard input. Default: the current folder.
         paths: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -112,8 +121,11 @@ enum Command {
         /// output is the same, in input order, in constant memory.
         #[arg(long, value_name = "N", default_value_t = 1, requires = "ndjson")]
         jobs: usize,
-        /// Titles in this language where the guideline has them (da, sv, nb, en, …).
-        #[arg(long, value_name = "LANG")]
+        /// Write in this language: da, sv, nb or en. Default: the
+        /// guideline's. Human output and cards are in it throughout, with
+        /// the guideline's titles in it where it has them (the id where it
+        /// has not); JSON takes titles in it, else the guideline's.
+        #[arg(long, value_name = "LANG", value_parser = lang)]
         lang: Option<String>,
         /// Include the longer texts: rationales, who is responsible, what
         /// happens when a limit is missed.
@@ -125,7 +137,8 @@ enum Command {
         #[arg(long)]
         allow_findings: bool,
     },
-    /// Format guideline files in the canonical layout, in place.
+    /// Format guideline files in the canonical layout, in place (standard
+    /// input, `-`, to standard output).
     ///
     /// Line breaks are kept; indentation, spacing, aligned columns and blank
     /// lines are set. Files with syntax errors are left alone.
@@ -133,7 +146,8 @@ enum Command {
     /// Exit status: 0 done (with --check: nothing would change), 1 a file
     /// would change (--check) or has syntax errors, 2 usage or I/O errors.
     Fmt {
-        /// Files or folders (searched recursively for *.guide). Default: the current folder.
+        /// Files or folders (searched recursively for *.guide), or - for
+        /// standard input. Default: the current folder.
         paths: Vec<PathBuf>,
         /// Change nothing; list the files that would change.
         #[arg(long)]
@@ -141,6 +155,12 @@ enum Command {
     },
     /// Run the language server on standard input and output (for editors).
     Lsp,
+    /// Print a completion script for a shell: bash, zsh, fish, elvish or
+    /// powershell (`guidepath completions bash > ~/.local/share/bash-completion/completions/guidepath`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Serve guidelines over HTTP: evaluation, NDJSON, CDS Hooks 2.0,
     /// health and metrics (docs/serve.md).
     ///
@@ -278,7 +298,8 @@ enum Command {
     /// test failed, a file has errors or coverage is below --min-coverage,
     /// 2 usage or I/O errors.
     Test {
-        /// Files or folders (searched recursively for *.guide). Default: the current folder.
+        /// Files or folders (searched recursively for *.guide), or - for
+        /// standard input. Default: the current folder.
         paths: Vec<PathBuf>,
         /// Report what the tests cover: each recommendation applying and not
         /// applying, each stratum reached, each operand of `and`/`or`
@@ -303,6 +324,14 @@ enum Command {
 /// A calendar date, as days since 1970-01-01.
 fn date(s: &str) -> Result<i64, String> {
     guidepath_ir::calendar::parse_date(s).ok_or_else(|| format!("`{s}` is not a date (YYYY-MM-DD)"))
+}
+
+/// A language guidepath writes in.
+fn lang(s: &str) -> Result<String, String> {
+    match guidepath_words::Lang::parse(s) {
+        Some(l) => Ok(l.tag().to_string()),
+        None => Err(format!("`{s}` is not a language guidepath writes in: {}", guidepath_words::Lang::tags())),
+    }
 }
 
 /// `old=new`.
@@ -331,7 +360,13 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    guidepath_cli::set_output(cli.color, cli.quiet);
     match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "guidepath", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
         Command::Check { paths, format, deny_warnings, witness_tests, today, require_sources, sources } => {
             let output = if witness_tests { check::Output::WitnessTests } else { check::Output::Report(format) };
             let today = today.unwrap_or_else(guidepath_check::lifecycle::today);

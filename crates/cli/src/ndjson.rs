@@ -47,16 +47,27 @@ impl Stats {
 /// blank line for a blank line. The batch goes on past bad lines.
 pub fn run(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>, jobs: usize) -> ExitCode {
     let mut reader: Box<dyn BufRead + Send> = match file {
-        Some(p) => match std::fs::File::open(p) {
+        // A regular file only: a device such as /dev/zero has no end (a
+        // stream comes on standard input).
+        Some(p) => match std::fs::File::open(p).and_then(|f| {
+            if f.metadata()?.is_file() {
+                Ok(f)
+            } else {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a regular file (give - for standard input)",
+                ))
+            }
+        }) {
             Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 16, f)),
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", p.display());
+                eprintln!("error: {}", crate::cannot_read(p, &e));
                 return ExitCode::from(2);
             }
         },
         None => Box::new(std::io::BufReader::with_capacity(1 << 16, std::io::stdin())),
     };
-    let progress = std::io::stderr().is_terminal().then(|| {
+    let progress = (std::io::stderr().is_terminal() && !crate::quiet()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
             indicatif::ProgressStyle::with_template("{spinner} {pos} patients, {per_sec}, {elapsed}")
@@ -92,7 +103,7 @@ pub fn run(evaluator: &Evaluator, file: Option<&Path>, opts: &Options<'_>, jobs:
         );
     }
     if stats.bad > 0 {
-        eprintln!("{} patients, {} with errors", stats.records, stats.bad);
+        eprintln!("{}, {} with errors", crate::count(stats.records, "patient", "patients"), stats.bad);
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

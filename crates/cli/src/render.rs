@@ -5,7 +5,6 @@ use guidepath_syntax::{Label, LineCol, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
 use std::fmt;
-use std::io::IsTerminal;
 
 /// A diagnostic with its file, in the shape miette renders.
 struct Report<'a> {
@@ -108,12 +107,16 @@ impl miette::Diagnostic for Report<'_> {
     }
 }
 
-fn color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+/// The diagnostics as `check` prints them, with the summary line.
+pub fn human(checked: &Checked) -> String {
+    let mut out = diagnostics(checked);
+    out.push_str(&summary(checked));
+    out
 }
 
-pub fn human(checked: &Checked) -> String {
-    let theme = if color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+/// The diagnostics for people, each with its source excerpt.
+pub fn diagnostics(checked: &Checked) -> String {
+    let theme = if crate::color() { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
     let mut out = String::new();
     for (id, diags) in checked.diagnostics.iter().enumerate() {
@@ -130,6 +133,12 @@ pub fn human(checked: &Checked) -> String {
             out.push('\n');
         }
     }
+    out
+}
+
+/// `checked 3 files: 0 errors, 1 warning`.
+pub fn summary(checked: &Checked) -> String {
+    let mut out = String::new();
     let files = checked.db.files.len();
     let errors = checked.count(Severity::Error);
     let warnings = checked.count(Severity::Warning);
@@ -282,171 +291,4 @@ pub fn json(checked: &Checked) -> String {
     let mut s = serde_json::to_string_pretty(&out).unwrap_or_default();
     s.push('\n');
     s
-}
-
-/// An evaluation result for people: every item with its state, and for
-/// one that is not decided, why.
-pub fn outcome(json: &serde_json::Value) -> String {
-    use serde_json::Value as J;
-    let mut s = String::new();
-    let g = &json["guideline"];
-    s.push_str(g["id"].as_str().unwrap_or(""));
-    if let Some(v) = g["version"].as_str() {
-        s.push_str(&format!(" {v}"));
-    }
-    if let Some(t) = g["title"].as_str() {
-        s.push_str(&format!(" \"{t}\""));
-    }
-    s.push('\n');
-    let list = |v: &J| -> Vec<String> {
-        v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
-    };
-    // `(needs a, b; `x >= 3 months` cannot be decided for x = P90D)` or
-    // `(age in 16..70 is false)`.
-    let why = |item: &J| -> String {
-        let mut parts = Vec::new();
-        let needs = list(&item["needs"]);
-        if !needs.is_empty() {
-            parts.push(format!("needs {}", needs.join(", ")));
-        }
-        for r in item["reasons"].as_array().into_iter().flatten() {
-            let data: Vec<String> = r["data"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| format!("{k} = {}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect();
-            parts.push(format!(
-                "`{}` cannot be decided for {}",
-                r["condition"].as_str().unwrap_or(""),
-                if data.is_empty() { "these values".to_string() } else { data.join(", ") }
-            ));
-        }
-        let because: Vec<String> = item["because"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c["condition"].as_str().map(|t| format!("`{t}`")))
-            .collect();
-        if !because.is_empty() {
-            parts.push(format!("{} is false", because.join(" and ")));
-        }
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", parts.join("; "))
-        }
-    };
-    let state = |item: &J, decided: String| -> String {
-        match item["state"].as_str() {
-            Some("decided") => decided,
-            Some("not_applicable") => format!("not applicable{}", why(item)),
-            _ => format!("undecided{}", why(item)),
-        }
-    };
-    if let Some(strata) = json["strata"].as_array().filter(|a| !a.is_empty()) {
-        s.push_str("strata:\n");
-        for st in strata {
-            let decided = st["stratum"].as_str().unwrap_or("").to_string();
-            s.push_str(&format!("  {}: {}\n", st["id"].as_str().unwrap_or(""), state(st, decided)));
-        }
-    }
-    if let Some(scores) = json["scores"].as_array().filter(|a| !a.is_empty()) {
-        s.push_str("scores:\n");
-        for sc in scores {
-            let value = match sc["state"].as_str() {
-                Some("decided") => sc["value"].to_string(),
-                _ => format!("{}..{}, {}", sc["min"], sc["max"], state(sc, String::new())),
-            };
-            s.push_str(&format!("  {}: {value}\n", sc["id"].as_str().unwrap_or("")));
-        }
-    }
-    let applies = |item: &J| -> (&'static str, String) {
-        match (item["state"].as_str(), &item["applies"]) {
-            (Some("decided"), J::Bool(true)) => ("+", "applies".into()),
-            (Some("decided"), _) => ("-", "does not apply".into()),
-            (Some("not_applicable"), _) => ("-", state(item, String::new())),
-            _ => ("?", state(item, String::new())),
-        }
-    };
-    if let Some(recs) = json["recommendations"].as_array().filter(|a| !a.is_empty()) {
-        s.push_str("recommendations:\n");
-        for r in recs {
-            let (mark, word) = applies(r);
-            let against = if r["direction"] == "against" { " (against)" } else { "" };
-            s.push_str(&format!("  {mark} {}{against} {word}\n", r["id"].as_str().unwrap_or("")));
-        }
-    }
-    if let Some(pathways) = json["pathways"].as_array().filter(|a| !a.is_empty()) {
-        s.push_str("pathways:\n");
-        for p in pathways {
-            let (mark, word) = applies(p);
-            s.push_str(&format!("  {mark} {} {word}\n", p["id"].as_str().unwrap_or("")));
-            for st in p["steps"].as_array().into_iter().flatten() {
-                let (mark, word) = applies(st);
-                let deadline = match st["deadline"].as_object() {
-                    None => String::new(),
-                    Some(d) => {
-                        let d = J::Object(d.clone());
-                        match d["state"].as_str() {
-                            Some("decided") => format!(", due {}", d["due"].as_str().unwrap_or("")),
-                            // A step that does not apply has no deadline: said once.
-                            Some("not_applicable") if st["state"] == "not_applicable" => String::new(),
-                            Some("not_applicable") => format!(", no deadline{}", why(&d)),
-                            _ if st["state"] == "undecided" && d["needs"] == st["needs"] => String::new(),
-                            _ => format!(", due date undecided{}", why(&d)),
-                        }
-                    }
-                };
-                s.push_str(&format!("    {mark} {} {word}{deadline}\n", st["id"].as_str().unwrap_or("")));
-            }
-        }
-    }
-    if let Some(rules) = json["explanation"].as_array() {
-        s.push_str("explanation:\n");
-        for r in rules {
-            s.push_str(&format!(
-                "  {} {} = {} ({})\n",
-                r["kind"].as_str().unwrap_or(""),
-                r["rule"].as_str().unwrap_or(""),
-                r["value"],
-                r["at"].as_str().unwrap_or("")
-            ));
-            let mut conds: Vec<&J> = r["conditions"].as_array().map(|a| a.iter().collect()).unwrap_or_default();
-            if let Some(strata) = r["strata"].as_array() {
-                for st in strata {
-                    conds.extend(st["conditions"].as_array().into_iter().flatten());
-                }
-            }
-            for c in conds {
-                s.push_str(&format!(
-                    "    {} = {}  {}  {}\n",
-                    c["text"].as_str().unwrap_or(""),
-                    c["value"],
-                    c["data"],
-                    c["at"].as_str().unwrap_or("")
-                ));
-            }
-            // The chosen stratum's source, else the rule's own.
-            let chosen = r["strata"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|st| st["stratum"] == r["value"] && st.get("source").is_some());
-            source_lines(&mut s, chosen.map_or(&r["source"], |st| &st["source"]));
-        }
-    }
-    s
-}
-
-/// A rule's quotes (`source: "…" (where)`) and assumptions (`assumed: …`),
-/// under its explanation.
-fn source_lines(s: &mut String, source: &serde_json::Value) {
-    for q in source["quotes"].as_array().into_iter().flatten() {
-        let at = q["at"].as_str().map(|a| format!(" ({a})")).unwrap_or_default();
-        s.push_str(&format!("    source: \"{}\"{at}\n", q["text"].as_str().unwrap_or("")));
-    }
-    for a in source["assumptions"].as_array().into_iter().flatten() {
-        s.push_str(&format!("    assumed: {}\n", a["text"].as_str().unwrap_or("")));
-    }
 }

@@ -6,7 +6,7 @@
 use crate::test::{keyed, GoalKey, Seen};
 use guidepath_analysis::coverage::coverage;
 use guidepath_analysis::inline_tests::run_case;
-use guidepath_check::{Checked, Disk, FileId};
+use guidepath_check::{Checked, FileId, FileSystem};
 use guidepath_eval::Evaluator;
 use guidepath_syntax::ast::{self, Item, MetaKind, RecEntryKind};
 use guidepath_syntax::{Code, Severity};
@@ -92,13 +92,13 @@ struct Report {
 }
 
 pub fn run(paths: Vec<PathBuf>, output: Option<PathBuf>, format: ReportFormat, today: i64) -> ExitCode {
-    let files = match crate::check::files(paths) {
+    let (files, inputs) = match crate::check::files(paths) {
         Ok(f) => f,
         Err(code) => return code,
     };
-    let mut checked = guidepath_analysis::check_and_analyse(&Disk, &files);
+    let mut checked = guidepath_analysis::check_and_analyse(&inputs, &files);
     guidepath_check::lifecycle::overdue_reviews(&mut checked, today);
-    let report = gather(&checked);
+    let report = gather(&checked, &inputs);
     let text = match format {
         ReportFormat::Html => html(&report, today),
         ReportFormat::Markdown => markdown(&report, today),
@@ -109,12 +109,14 @@ pub fn run(paths: Vec<PathBuf>, output: Option<PathBuf>, format: ReportFormat, t
                 eprintln!("error: cannot write `{}`: {e}", path.display());
                 return ExitCode::from(2);
             }
-            eprintln!(
-                "wrote {} ({} guideline files, {} recommendations)",
-                path.display(),
-                report.files.len(),
-                report.recs.len()
-            );
+            if !crate::quiet() {
+                eprintln!(
+                    "wrote {} ({}, {})",
+                    path.display(),
+                    crate::count(report.files.len() as u64, "guideline file", "guideline files"),
+                    crate::count(report.recs.len() as u64, "recommendation", "recommendations")
+                );
+            }
         }
         None => print!("{text}"),
     }
@@ -125,7 +127,7 @@ fn text_map(texts: &[&ast::Text], lang: &str) -> BTreeMap<String, String> {
     texts.iter().map(|t| (t.lang.as_ref().map_or(lang, |l| l.name.as_str()).to_string(), t.value.clone())).collect()
 }
 
-fn gather(checked: &Checked) -> Report {
+fn gather(checked: &Checked, fs: &dyn FileSystem) -> Report {
     let mut all_goals: BTreeMap<GoalKey, Seen> = BTreeMap::new();
     let mut files = Vec::new();
     let mut recs = Vec::new();
@@ -248,7 +250,7 @@ fn gather(checked: &Checked) -> Report {
             .collect();
         let findings = findings(checked, id);
         let overdue = findings.iter().filter(|f| f.code == Code::ReviewOverdue.as_str()).count();
-        let (tests, goals) = tests_and_goals(&file.path);
+        let (tests, goals) = tests_and_goals(fs, &file.path);
         // `Some` marks a file whose coverage is measured (it compiled).
         let coverage = goals.as_ref().map(|_| (0, 0, Vec::new()));
         for (key, seen) in goals.into_iter().flatten() {
@@ -364,8 +366,8 @@ fn findings(checked: &Checked, id: FileId) -> Vec<Finding> {
 /// findings say why).
 type Goals = Vec<(GoalKey, Seen)>;
 
-fn tests_and_goals(path: &std::path::Path) -> (Vec<(String, Option<String>)>, Option<Goals>) {
-    let Some(lowered) = guidepath_check::compile(&Disk, path).lowered else { return (Vec::new(), None) };
+fn tests_and_goals(fs: &dyn FileSystem, path: &std::path::Path) -> (Vec<(String, Option<String>)>, Option<Goals>) {
+    let Some(lowered) = guidepath_check::compile(fs, path).lowered else { return (Vec::new(), None) };
     let goals =
         coverage(&lowered.artifact, &lowered.tests).map(|c| c.goals.into_iter().map(|g| keyed(path, g)).collect()).ok();
     let Ok(ev) = Evaluator::new(lowered.artifact) else { return (Vec::new(), goals) };

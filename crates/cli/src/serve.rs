@@ -30,7 +30,7 @@ impl Loader for Files {
                 continue;
             }
             if let Err(e) = find_guides(p, &mut guides, &Budget::unbounded()) {
-                out.push((p.display().to_string(), Err(format!("cannot read: {e}"))));
+                out.push((p.display().to_string(), Err(crate::cannot_read(p, &e))));
             }
         }
         let mut seen = std::collections::HashSet::new();

@@ -63,7 +63,7 @@ pub(crate) fn totals<'a>(goals: impl Iterator<Item = &'a Seen>) -> (usize, usize
 }
 
 pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) -> ExitCode {
-    let files = match crate::check::files(paths) {
+    let (files, inputs) = match crate::check::files(paths) {
         Ok(f) => f,
         Err(code) => return code,
     };
@@ -81,7 +81,7 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
     let mut goals: BTreeMap<GoalKey, Seen> = BTreeMap::new();
     for file in &files {
         // A file that cannot be read or has errors fails; the others run.
-        let lowered = match crate::load::source(file, policy) {
+        let lowered = match crate::load::source_in(&inputs, file, policy) {
             Ok(l) => l,
             Err(e) => {
                 eprintln!("{e}");
@@ -120,7 +120,9 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
             match run_case(&evaluator, case) {
                 Ok(()) => {
                     passed += 1;
-                    say(format!("ok   {}: {}", file.display(), case.name));
+                    if !crate::quiet() {
+                        say(format!("ok   {}: {}", file.display(), case.name));
+                    }
                 }
                 Err(report) => {
                     failed += 1;
@@ -129,7 +131,9 @@ pub fn run(paths: Vec<PathBuf>, cov: Option<CoverageOptions>, policy: Policy) ->
             }
         }
     }
-    say(format!("\n{passed} passed, {failed} failed"));
+    if !crate::quiet() || failed > 0 {
+        say(format!("\n{passed} passed, {failed} failed"));
+    }
     let mut code = if failed > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS };
     if let Some(cov) = cov {
         let (covered, total, percent) = totals(goals.values());

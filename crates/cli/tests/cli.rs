@@ -137,7 +137,88 @@ fn eval_reads_json_or_yaml_and_writes_the_contract() {
     let yaml = "age: 45\npain_duration: P4M\npain_sites: [low_back]\nlinton_score: 38\n";
     let (code, out, _) = guidepath_stdin(&["eval", "guidelines/se/skane_mms.guide", "--format", "human"], yaml);
     assert_eq!(code, 0);
-    assert!(out.contains("care_level: primary_care"), "{out}");
+    assert!(out.contains("Vårdnivå (care_level): MMS hos godkänd behandlare (primary_care)"), "{out}");
+}
+
+/// A clinician reads a result in one language: the guideline's, or the one
+/// asked for. Before, human output showed ids only, so `--lang` changed
+/// nothing, and a recommendation against was `+ id (against) applies`.
+#[test]
+fn human_output_reads_in_one_language_with_titles() {
+    let patient = r#"{"age": 45, "pain_duration": "P4M", "pain_sites": ["low_back"], "linton_score": 38,
+        "referral_date": "2024-01-31", "very_pronounced_symptoms": false, "very_long_sick_leave": false}"#;
+    let eval = |lang: &str| {
+        let (code, out, err) = guidepath_stdin(
+            &["eval", "--format", "human", "--explain", "--lang", lang, "guidelines/se/skane_mms.guide"],
+            patient,
+        );
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let sv = eval("sv");
+    for line in [
+        "Multimodal smärtbehandling (MMS) · se.skane.mms 2014.11\n",
+        "\nIndelningar\n  Vårdnivå (care_level): MMS hos godkänd behandlare (primary_care)\n",
+        "  ? Remiss till multimodal smärtbehandling hos godkänd behandlare (mms_referral): inte avgjort\n      avgörs av: Tidigare behandling har inte varit framgångsrik (previous_treatment_failed)\n",
+        "  - Ta ställning till vilken vårdnivå som är aktuell (assess_care_level): gäller inte\n",
+        "    + Första besök hos vald behandlare; patienten bekräftar sitt val (first_visit): gäller, senast 2024-02-29\n",
+        "  rekommendation mms_referral: okänt",
+        "    └─ not specialist_indication: okänt",
+    ] {
+        assert!(sv.contains(line), "missing {line:?} in:\n{sv}");
+    }
+    let en = eval("en");
+    for line in [
+        "Multimodal pain treatment (MMS) · se.skane.mms 2014.11\n",
+        "\nStrata\n  Level of care (care_level): MMS at an approved provider (primary_care)\n",
+        "  ? Refer to multimodal pain treatment at an approved provider (mms_referral): undecided\n      would be decided by: Earlier treatment has not succeeded (previous_treatment_failed)\n",
+        "  - Decide which level of care is right (assess_care_level): does not apply\n",
+        "    + First visit at the chosen provider; the patient confirms the choice (first_visit): applies, by 2024-02-29\n",
+        "  recommendation mms_referral: unknown",
+        "       Source [sv]: \"Målgruppen är patienter i yrkesför ålder (16-70 år).\"",
+    ] {
+        assert!(en.contains(line), "missing {line:?} in:\n{en}");
+    }
+    // Outside quoted and assumed text, which stays in its language with a
+    // tag that says which, no word of the other language.
+    let own = |out: &str| {
+        let quoted = |l: &&str| l.contains(" [sv]: ") || l.contains(" [en]: ") || l.contains("Källa: ");
+        out.lines().filter(|l| !quoted(l)).collect::<Vec<_>>().join("\n")
+    };
+    for word in ["gäller", "avgörs", "Rekommendationer", "Vårdnivå", "Remiss till", "okänt", "senast"] {
+        // The step's title quotes the form's Swedish label.
+        let en = own(&en).replace("\"Multimodal smärtbehandling\"", "");
+        assert!(!en.contains(word), "`{word}` in the English output:\n{en}");
+    }
+    for word in ["applies", "undecided", "Recommendations", "would be decided", "Level of care", " by 20"] {
+        assert!(!own(&sv).contains(word), "`{word}` in the Swedish output:\n{sv}");
+    }
+}
+
+/// A recommendation against that applies is worded as what not to do,
+/// never with a plus sign.
+#[test]
+fn a_recommendation_against_reads_as_one() {
+    let patient = r#"{"age": 40, "low_back_pain": true, "pain_duration": "P4W", "specific_cause": false}"#;
+    for (lang, want) in [
+        ("en", "  ! Do not offer: Routine imaging with MRI or X-ray (routine_imaging)\n"),
+        ("da", "  ! Tilbyd ikke: Rutinemæssig billeddiagnostisk udredning med MR-scanning eller røntgen (routine_imaging)\n"),
+    ] {
+        let (code, out, err) = guidepath_stdin(
+            &["eval", "--format", "human", "--lang", lang, "guidelines/dk/nkr_low_back_pain_2016.guide"],
+            patient,
+        );
+        assert_eq!(code, 0, "{err}");
+        assert!(out.contains(want), "{lang}:\n{out}");
+        assert!(!out.contains("+ Routine") && !out.contains("(against)"), "{out}");
+    }
+}
+
+#[test]
+fn an_unknown_language_is_refused() {
+    let (code, _, err) = guidepath_stdin(&["eval", "--lang", "xx", "guidelines/se/skane_mms.guide"], "{}");
+    assert_eq!(code, 2);
+    assert!(err.contains("`xx` is not a language guidepath writes in: da, sv, nb, en"), "{err}");
 }
 
 #[test]
@@ -480,4 +561,25 @@ fn every_shipped_rule_carries_its_source_in_the_artifact() {
             }
         }
     }
+}
+
+/// Cards are in one language too: a Swedish card no longer says where
+/// missing data is read from in English ("(with code snomed …)").
+#[test]
+fn cards_are_in_one_language() {
+    let (code, out, err) =
+        guidepath_stdin(&["eval", "--format", "cds", "guidelines/se/skane_mms.guide"], r#"{"age": 45}"#);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Uppgifter som saknas:"), "{out}");
+    assert!(out.contains("Condition.onsetDateTime (med kod snomed 82423001)"), "{out}");
+    assert!(out.contains("QuestionnaireResponse-post med linkId `linton_score`"), "{out}");
+    assert!(out.contains("Fler uppgifter kan avgöra 4 rekommendationer"), "{out}");
+    assert!(!out.contains("with code") && !out.contains("item with"), "{out}");
+    let (_, out, _) = guidepath_stdin(
+        &["eval", "--format", "cds", "--lang", "en", "guidelines/se/skane_mms.guide"],
+        r#"{"age": 45}"#,
+    );
+    assert!(out.contains("More data would decide 4 recommendations"), "{out}");
+    assert!(out.contains("- Refer to multimodal pain treatment at an approved provider: `pain_duration`"), "{out}");
+    assert!(!out.contains("Remiss") && !out.contains("med kod"), "{out}");
 }

@@ -245,3 +245,41 @@ fn paths_in_the_docs_exist() {
         }
     }
 }
+
+/// The schema versions the prose names are the ones the code writes: the
+/// docs said result schema 1.0 while results said 1.1.
+#[test]
+fn the_docs_name_the_schema_versions_written() {
+    let eval = std::fs::read_to_string(root().join("docs/eval.md")).unwrap();
+    let result = guidepath_eval::RESULT_SCHEMA;
+    let artifact = format!("{}.{}", guidepath_ir::SCHEMA_MAJOR, guidepath_ir::SCHEMA_MINOR);
+    for (what, want, needle) in [
+        ("result", result.to_string(), "## Result (JSON), schema "),
+        ("artifact", artifact.clone(), "## The artifact, schema "),
+        ("result", result.to_string(), "(schema `"),
+        ("artifact", artifact, "artifact (schema `"),
+    ] {
+        let at = eval.find(needle).unwrap_or_else(|| panic!("docs/eval.md names the {what} schema: {needle}"));
+        let rest = &eval[at + needle.len()..];
+        let named: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        assert_eq!(named.trim_end_matches('.'), want, "docs/eval.md names {what} schema {named}");
+    }
+}
+
+/// E0203's lists of the values the language takes are the checker's.
+#[test]
+fn unknown_value_lists_the_values_the_language_takes() {
+    let text = std::fs::read_to_string(root().join("docs/diagnostics.md")).unwrap();
+    let at = text.find("## E0203 unknown-value").expect("E0203 is documented");
+    let section = &text[at..text[at..].find("\n## E0204").map_or(text.len(), |e| at + e)];
+    for list in [
+        guidepath_check::STATUSES,
+        guidepath_check::STRENGTHS,
+        guidepath_check::CERTAINTIES,
+        guidepath_check::LANGUAGES,
+    ] {
+        for v in list {
+            assert!(section.contains(&format!("`{v}`")), "E0203 in docs/diagnostics.md does not list `{v}`");
+        }
+    }
+}

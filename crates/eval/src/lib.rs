@@ -22,6 +22,7 @@ mod bind;
 mod condition;
 mod explain;
 mod flat;
+pub mod human;
 mod report;
 pub mod schema;
 mod value;

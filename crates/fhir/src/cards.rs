@@ -4,22 +4,28 @@
 //! stratification, and, where data is missing, one that says which data
 //! would decide what is still open. Every card's detail says why: the
 //! conditions that decided it, with the data they read and where in the
-//! FHIR data that came from. Summaries are the guideline's own titles, in
-//! its language.
+//! FHIR data that came from. Summaries are the guideline's own titles, and
+//! every word is in one language: the guideline's, or the one asked for
+//! (`guidepath_words`).
 
 use crate::read::{route, Reading};
 use guidepath_ir::{Artifact, Direction};
+use guidepath_words::{Lang, Words};
 use serde_json::{json, Map, Value as J};
 use std::fmt::Write as _;
 
 /// CDS Hooks limits a summary to 140 characters.
 pub const MAX_SUMMARY: usize = 140;
 
-/// `{"cards": […]}` for an explained result (`explain: true`).
-pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
-    let lang = art.guideline.language.as_deref();
-    let words = Words::of(lang);
-    let title = art.guideline.title.get(lang, None).unwrap_or(&art.guideline.id);
+/// `{"cards": […]}` for an explained result (`explain: true`), in `lang`
+/// (the result's titles are in it already) or else the guideline's
+/// language.
+pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>, lang: Option<&str>) -> J {
+    let lang = Lang::or_english(lang.or(art.guideline.language.as_deref()));
+    let words = lang.words();
+    // Titles in the language only: an id rather than a title in another.
+    let tag = lang.tag();
+    let title = art.guideline.title.exact(tag).unwrap_or(&art.guideline.id);
     let mut source = Map::new();
     let label = match &art.guideline.version {
         Some(v) => format!("{title} ({v})"),
@@ -42,13 +48,20 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
         if s["state"] != "decided" {
             continue;
         }
-        let head = s["title"].as_str().unwrap_or(id);
-        let stratum = s["stratum_title"].as_str().unwrap_or(name);
+        let node = art.nodes.iter().find(|n| n.id == id);
+        let head = node.and_then(|n| n.title.exact(tag)).unwrap_or(id);
+        let stratum = node
+            .and_then(|n| match &n.kind {
+                guidepath_ir::NodeKind::Stratify { strata, .. } => strata.iter().find(|x| x.name == name),
+                _ => None,
+            })
+            .and_then(|x| x.title.exact(tag))
+            .unwrap_or(name);
         let mut detail = String::new();
         if let Some(e) = rule(id, "stratification") {
             let chosen = e["strata"].as_array().into_iter().flatten().find(|x| x["stratum"].as_str() == Some(name));
             if let Some(c) = chosen {
-                why(&mut detail, &words, &c["conditions"], reading);
+                why(&mut detail, words, &c["conditions"], reading);
             }
         }
         let stratum_source = art.nodes.iter().find(|n| n.id == id).and_then(|n| match &n.kind {
@@ -56,7 +69,7 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
             _ => None,
         });
         if let Some(st) = stratum_source {
-            cite(&mut detail, &words, &st.provenance);
+            cite(&mut detail, words, &st.provenance);
         }
         // The scores of the instrument or guideline the stratification is in.
         let prefix = id.rsplit_once('.').map(|(p, _)| format!("{p}."));
@@ -70,7 +83,11 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
                 (None, Some(sid)) => !sid.contains('.'),
                 _ => false,
             })
-            .map(|sc| format!("{} = {}", sc["title"].as_str().or(sc["id"].as_str()).unwrap_or(""), sc["value"]))
+            .map(|sc| {
+                let sid = sc["id"].as_str().unwrap_or("");
+                let t = art.nodes.iter().find(|n| n.id == sid).and_then(|n| n.title.exact(tag)).unwrap_or(sid);
+                format!("{t} = {}", sc["value"])
+            })
             .collect();
         if !scores.is_empty() {
             let _ = writeln!(detail, "\n{}: {}", words.scores, scores.join("; "));
@@ -81,7 +98,8 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
     let mut open: Vec<(String, Vec<String>)> = Vec::new();
     for r in result["recommendations"].as_array().into_iter().flatten() {
         let Some(id) = r["id"].as_str() else { continue };
-        let title = r["title"].as_str().unwrap_or(id);
+        let rec = art.recommendations.iter().find(|x| x.id == id);
+        let title = rec.and_then(|x| x.title.exact(tag)).unwrap_or(id);
         if r["state"] == "undecided" {
             let needs: Vec<String> =
                 r["needs"].as_array().into_iter().flatten().filter_map(J::as_str).map(str::to_string).collect();
@@ -94,20 +112,21 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
         let against = art.recommendations.iter().any(|x| x.id == id && x.direction == Direction::Against);
         let mut detail = String::new();
         let _ = writeln!(detail, "**{}**", if against { words.against } else { words.for_ });
-        for (k, v) in [("level", &r["level"]), ("strength", &r["strength"]), ("certainty", &r["certainty"])] {
-            if let Some(v) = v.as_str() {
-                let _ = writeln!(detail, "{}: {v}  ", words.label(k));
+        let level = rec.and_then(|x| x.level.exact(tag));
+        for (k, v) in [("level", level), ("strength", r["strength"].as_str()), ("certainty", r["certainty"].as_str())] {
+            if let Some(v) = v {
+                let _ = writeln!(detail, "{}: {v}  ", field_label(words, k));
             }
         }
         if let Some(e) = rule(id, "recommendation") {
-            why(&mut detail, &words, &e["conditions"], reading);
+            why(&mut detail, words, &e["conditions"], reading);
         }
-        if let Some(t) = r["rationale"].as_str() {
+        if let Some(t) = rec.filter(|_| r.get("rationale").is_some()).and_then(|x| x.rationale.exact(tag)) {
             let _ = writeln!(detail, "\n{t}");
         }
         // The sentence it comes from, from the hashed artifact.
         if let Some(rec) = art.recommendations.iter().find(|x| x.id == id) {
-            cite(&mut detail, &words, &rec.provenance);
+            cite(&mut detail, words, &rec.provenance);
         }
         out.push(card(title, if against { "warning" } else { "info" }, &detail, &source));
     }
@@ -127,13 +146,13 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>) -> J {
                 }
             }
         }
-        let _ = writeln!(detail, "\n{}:", words.where_);
+        let _ = writeln!(detail, "\n{}:", words.missing_data);
         for f in fields {
             if let Some(input) = art.inputs.iter().find(|i| i.path == f) {
-                let _ = writeln!(detail, "- `{f}`: {}", route(input));
+                let _ = writeln!(detail, "- `{f}`: {}", route(input, words));
             }
         }
-        let summary = words.undecided.replace("{n}", &open.len().to_string());
+        let summary = words.undecided_count(open.len());
         out.push(card(&summary, "info", &detail, &source));
     }
     if !art.findings.is_empty() {
@@ -196,8 +215,6 @@ fn why(out: &mut String, words: &Words, conditions: &J, reading: Option<&Reading
     }
 }
 
-/// The fixed words of cards, in the guideline's language where we have
-/// them (Danish, Swedish, Norwegian), else in English.
 /// The sentences of the source a rule quotes, as block quotes with where
 /// they stand, and what it assumes, said as such.
 fn cite(detail: &mut String, words: &Words, p: &guidepath_ir::Provenance) {
@@ -215,107 +232,11 @@ fn cite(detail: &mut String, words: &Words, p: &guidepath_ir::Provenance) {
     }
 }
 
-struct Words {
-    for_: &'static str,
-    against: &'static str,
-    why: &'static str,
-    where_: &'static str,
-    scores: &'static str,
-    undecided: &'static str,
-    yes: &'static str,
-    no: &'static str,
-    unknown: &'static str,
-    level: &'static str,
-    strength: &'static str,
-    certainty: &'static str,
-    /// Heads the sentences of the source a rule quotes.
-    source: &'static str,
-    /// Heads what a rule assumes where no source speaks.
-    assumed: &'static str,
-    /// Every card of a guideline built with analysis errors starts with
-    /// this (`{codes}`: their codes).
-    findings: &'static str,
-}
-
-impl Words {
-    fn of(lang: Option<&str>) -> Words {
-        match lang {
-            Some("da") => Words {
-                for_: "Anbefales",
-                against: "Anbefales ikke",
-                why: "Fordi",
-                where_: "Oplysninger, der mangler",
-                scores: "Scorer",
-                undecided: "Flere oplysninger kan afgøre {n} anbefaling(er)",
-                yes: "ja",
-                no: "nej",
-                unknown: "ukendt",
-                level: "Niveau",
-                strength: "Styrke",
-                certainty: "Evidensens kvalitet",
-                source: "Kilde",
-                assumed: "Antagelse (ikke fra kilden)",
-                findings: "Advarsel: retningslinjen er bygget med analysefejl ({codes}); resultatet kan modsige sig selv. Ikke til brug for patienter.",
-            },
-            Some("sv") => Words {
-                for_: "Rekommenderas",
-                against: "Rekommenderas inte",
-                why: "Eftersom",
-                where_: "Uppgifter som saknas",
-                scores: "Poäng",
-                undecided: "Fler uppgifter kan avgöra {n} rekommendation(er)",
-                yes: "ja",
-                no: "nej",
-                unknown: "okänt",
-                level: "Vårdnivå",
-                strength: "Styrka",
-                certainty: "Evidensstyrka",
-                source: "Källa",
-                assumed: "Antagande (inte från källan)",
-                findings: "Varning: riktlinjen är byggd med analysfel ({codes}); resultatet kan motsäga sig självt. Inte för användning för patienter.",
-            },
-            Some("nb" | "nn" | "no") => Words {
-                for_: "Anbefales",
-                against: "Anbefales ikke",
-                why: "Fordi",
-                where_: "Opplysninger som mangler",
-                scores: "Poeng",
-                undecided: "Flere opplysninger kan avgjøre {n} anbefaling(er)",
-                yes: "ja",
-                no: "nei",
-                unknown: "ukjent",
-                level: "Nivå",
-                strength: "Styrke",
-                certainty: "Kunnskapsgrunnlag",
-                source: "Kilde",
-                assumed: "Antakelse (ikke fra kilden)",
-                findings: "Advarsel: retningslinjen er bygget med analysefeil ({codes}); resultatet kan motsi seg selv. Ikke til bruk for pasienter.",
-            },
-            _ => Words {
-                for_: "Recommended",
-                against: "Recommended against",
-                why: "Because",
-                where_: "Missing data",
-                scores: "Scores",
-                undecided: "More data would decide {n} recommendation(s)",
-                yes: "yes",
-                no: "no",
-                unknown: "unknown",
-                level: "Level",
-                strength: "Strength",
-                certainty: "Certainty",
-                source: "Source",
-                assumed: "Assumption (not from the source)",
-                findings: "Warning: this guideline was built with analysis errors ({codes}); its results may contradict themselves. Not for use with patients.",
-            },
-        }
-    }
-
-    fn label(&self, key: &str) -> &'static str {
-        match key {
-            "level" => self.level,
-            "strength" => self.strength,
-            _ => self.certainty,
-        }
+/// A card's label for a recommendation's level, strength or certainty.
+fn field_label(words: &Words, key: &str) -> &'static str {
+    match key {
+        "level" => words.level,
+        "strength" => words.strength,
+        _ => words.certainty,
     }
 }

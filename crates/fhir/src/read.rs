@@ -152,15 +152,15 @@ pub struct Reading {
 }
 
 /// Where a field is read from, in words, for the data a result needs.
-pub fn route(input: &Input) -> String {
-    let codes = || input.codes.iter().map(show_code).collect::<Vec<_>>().join(" or ");
+pub fn route(input: &Input, words: &guidepath_words::Words) -> String {
+    let codes = || input.codes.iter().map(show_code).collect::<Vec<_>>().join(&format!(" {} ", words.or));
     if let Some(from) = &input.from {
-        return if input.codes.is_empty() { from.clone() } else { format!("{from} (with code {})", codes()) };
+        return if input.codes.is_empty() { from.clone() } else { format!("{from} ({} {})", words.with_code, codes()) };
     }
     if input.codes.is_empty() {
-        format!("QuestionnaireResponse item with linkId `{}`", input.path)
+        words.item_with_link.replace("{link}", &input.path)
     } else {
-        format!("Observation or QuestionnaireResponse item with code {}", codes())
+        words.observation_or_item.replace("{codes}", &codes())
     }
 }
 

@@ -232,7 +232,7 @@ pub fn annotation<'n>(art: &Artifact, needed: impl IntoIterator<Item = &'n str>,
     let mut needs = Map::new();
     for p in needed {
         if let Some(input) = art.inputs.iter().find(|i| i.path == p) {
-            needs.insert(p.to_string(), J::String(crate::read::route(input)));
+            needs.insert(p.to_string(), J::String(crate::read::route(input, guidepath_words::Lang::En.words())));
         }
     }
     json!({ "read": reading.sources, "needs": needs, "notes": reading.notes })

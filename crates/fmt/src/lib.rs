@@ -353,7 +353,27 @@ fn align_columns(lines: &[Line], cells: &[Vec<String>], code: &mut [String], tex
             let end = (1..l.code.len())
                 .find(|&p| l.code[p - 1].kind == TokenKind::String && l.code[p].text(text) == "code")
                 .unwrap_or(l.code.len());
-            (kind == 3 && end > 3 && l.code[end - 1].kind == TokenKind::String).then(|| end - 1)
+            if !(kind == 3 && end > 3 && l.code[end - 1].kind == TokenKind::String) {
+                return None;
+            }
+            // Back over the texts: continued strings, and the texts in
+            // other languages (`"…" en "…"`), to the first.
+            let is = |p: usize, k: TokenKind| l.code[p].kind == k;
+            let lang = |p: usize| LANGS.contains(&l.code[p].text(text));
+            let mut t = end - 1;
+            loop {
+                if t > 3 && is(t - 1, TokenKind::String) {
+                    t -= 1;
+                } else if t > 4 && lang(t - 1) && is(t - 2, TokenKind::String) {
+                    t -= 2;
+                } else {
+                    break;
+                }
+            }
+            if t > 3 && lang(t - 1) {
+                t -= 1;
+            }
+            Some(t)
         };
         let titled: Vec<usize> = run.iter().copied().filter(|&i| title(i).is_some()).collect();
         let body = |i: usize| {
@@ -393,6 +413,13 @@ mod tests {
         assert_eq!(got, want);
         assert_eq!(format(&got).unwrap(), got, "idempotent");
         assert!(same_tokens(messy, &got));
+    }
+
+    #[test]
+    fn strata_with_titles_in_two_languages_align_on_the_first() {
+        let text = "stratify s by x {\n  low when x <= 50 \"Låg\" en \"Low\"\n  high when x > 50 \"Hög\"\n}\n";
+        let want = "stratify s by x {\n  low  when x <= 50 \"Låg\" en \"Low\"\n  high when x > 50  \"Hög\"\n}\n";
+        assert_eq!(format(text).unwrap(), want);
     }
 
     #[test]

@@ -121,6 +121,13 @@ impl Text {
         self.0.is_empty()
     }
 
+    /// The text in `lang` only, for output that must be in one language;
+    /// text of an undetermined language (`und`: the guideline names none)
+    /// is taken as in any.
+    pub fn exact(&self, lang: &str) -> Option<&str> {
+        self.0.get(lang).or_else(|| self.0.get("und")).map(String::as_str)
+    }
+
     /// The text in `lang`, else in `fallback`, else in any language (the
     /// first by tag, so the choice is stable).
     pub fn get(&self, lang: Option<&str>, fallback: Option<&str>) -> Option<&str> {

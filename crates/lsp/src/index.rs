@@ -19,8 +19,9 @@ fn decl(name: &ast::Ident, kind: SymbolKind, span: Span, detail: Option<String>)
     Decl { name: name.name.clone(), detail, kind, name_span: name.span, span, children: Vec::new() }
 }
 
-fn title(t: &Option<ast::Text>) -> Option<String> {
-    t.as_ref().map(|t| t.value.clone())
+/// The first text, as written.
+fn title(t: &[ast::Text]) -> Option<String> {
+    t.first().map(|t| t.value.clone())
 }
 
 /// The declarations of a file, nested as written.
@@ -30,7 +31,7 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
         match item {
             Item::Guideline(g) => out.push(Decl {
                 name: g.id.dotted(),
-                detail: title(&g.title),
+                detail: title(g.title.as_slice()),
                 kind: SymbolKind::MODULE,
                 name_span: g.id.span,
                 span: g.span,
@@ -53,12 +54,12 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
                 }
             }
             Item::Enum(e) => {
-                let mut d = decl(&e.name, SymbolKind::ENUM, e.span, title(&e.title));
+                let mut d = decl(&e.name, SymbolKind::ENUM, e.span, title(e.title.as_slice()));
                 d.children = e.values.iter().map(|v| decl(&v.name, SymbolKind::ENUM_MEMBER, v.span, None)).collect();
                 out.push(d);
             }
             Item::Instrument(ins) => {
-                let mut d = decl(&ins.name, SymbolKind::CLASS, ins.span, title(&ins.title));
+                let mut d = decl(&ins.name, SymbolKind::CLASS, ins.span, title(ins.title.as_slice()));
                 d.children
                     .extend(ins.items.iter().map(|i| decl(&i.name, SymbolKind::FIELD, i.span, Some("item".into()))));
                 d.children.extend(
@@ -79,7 +80,7 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
                 out.push(decl(&r.name, SymbolKind::EVENT, r.span, Some(dir.into())))
             }
             Item::Pathway(p) => {
-                let mut d = decl(&p.name, SymbolKind::STRUCT, p.span, title(&p.title));
+                let mut d = decl(&p.name, SymbolKind::STRUCT, p.span, title(p.title.as_slice()));
                 d.children =
                     p.steps.iter().map(|s| decl(&s.name, SymbolKind::FIELD, s.span, title(&s.title))).collect();
                 out.push(d);
@@ -195,7 +196,7 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
         None => head,
     };
     // Definitions and scores: heading, title, and the formula as written.
-    let formula = |kind: &str, name: String, title: &Option<ast::Text>, expr: &ast::Expr| {
+    let formula = |kind: &str, name: String, title: &[ast::Text], expr: &ast::Expr| {
         format!("{}{}", line(format!("**{kind}** `{name}`"), pick(title.iter(), lang)), code(src(expr.span)))
     };
     for item in &file.ast.items {
@@ -213,8 +214,8 @@ pub fn describe(file: &SourceFile, name: Span, reader: &ast::File) -> Option<Str
                                 ast::Presence::Optional => ", optional",
                             });
                         }
-                        if let Some(d) = &f.description {
-                            s.push_str(&format!("\n\n{}", d.value));
+                        if let Some(d) = pick(&f.description, lang) {
+                            s.push_str(&format!("\n\n{d}"));
                         }
                         if let Some(from) = &f.from {
                             s.push_str(&format!("\n\nread from `{}`", from.dotted()));

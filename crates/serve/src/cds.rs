@@ -254,5 +254,5 @@ async fn call(
     entry.evaluations.fetch_add(1, Relaxed);
     let opts = ReportOptions { explain: true, lang: q.lang.clone(), texts: true };
     let result = serde_json::to_value(out.report_with(&opts)).unwrap_or_default();
-    Ok(guidepath_fhir::cards(ev.artifact(), &result, Some(&reading)))
+    Ok(guidepath_fhir::cards(ev.artifact(), &result, Some(&reading), None))
 }

@@ -205,7 +205,9 @@ pub struct Field {
     pub ty: TypeSpec,
     pub range: Option<Range>,
     pub presence: Option<Presence>,
-    pub description: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub description: Vec<Text>,
     /// `from Patient.birthDate`: the FHIR element the field is read from.
     pub from: Option<Path>,
     pub codes: Vec<CodeRef>,
@@ -240,7 +242,9 @@ pub struct EnumDecl {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EnumValue {
     pub name: Ident,
-    pub title: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub title: Vec<Text>,
     pub codes: Vec<CodeRef>,
     pub span: Span,
 }
@@ -322,7 +326,9 @@ pub struct Score {
     pub provenance: Provenance,
     pub name: Ident,
     pub expr: Expr,
-    pub title: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub title: Vec<Text>,
     pub codes: Vec<CodeRef>,
     pub span: Span,
 }
@@ -331,7 +337,9 @@ pub struct Score {
 pub struct Define {
     pub provenance: Provenance,
     pub name: Ident,
-    pub title: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub title: Vec<Text>,
     pub expr: Expr,
     pub span: Span,
 }
@@ -340,7 +348,9 @@ pub struct Define {
 pub struct Stratify {
     pub provenance: Provenance,
     pub name: Ident,
-    pub title: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub title: Vec<Text>,
     /// The population the strata divide: `of target_population`.
     pub population: Option<Path>,
     /// The fields the strata are made from: `by linton_score`.
@@ -355,7 +365,9 @@ pub struct Stratum {
     pub provenance: Provenance,
     pub name: Ident,
     pub when: Expr,
-    pub title: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub title: Vec<Text>,
     pub codes: Vec<CodeRef>,
     pub span: Span,
 }
@@ -426,7 +438,9 @@ pub struct TimeLimit {
 pub struct Step {
     pub provenance: Provenance,
     pub name: Ident,
-    pub title: Option<Text>,
+    /// In one or more languages: the first as written, the others each
+    /// with its language tag.
+    pub title: Vec<Text>,
     pub responsible: Vec<Text>,
     pub limits: Vec<TimeLimit>,
     pub when: Option<Expr>,

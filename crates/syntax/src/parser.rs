@@ -999,7 +999,7 @@ impl<'t> Builder<'t> {
         let mut ty = None;
         let mut range = None;
         let mut presence = None;
-        let mut description = None;
+        let mut description = Vec::new();
         let mut from = None;
         let mut codes = Vec::new();
         for q in it {
@@ -1014,7 +1014,7 @@ impl<'t> Builder<'t> {
                         _ => Presence::Optional,
                     })
                 }
-                Rule::text => description = Some(self.text(q)),
+                Rule::text => description.push(self.text(q)),
                 _ => {}
             }
         }
@@ -1051,12 +1051,12 @@ impl<'t> Builder<'t> {
                 Rule::enum_value => {
                     let vspan = self.span_of(&q);
                     let mut vname = None;
-                    let mut vtitle = None;
+                    let mut vtitle = Vec::new();
                     let mut codes = Vec::new();
                     for r in q.into_inner() {
                         match r.as_rule() {
                             Rule::ident => vname = Some(self.ident(r)),
-                            Rule::text => vtitle = Some(self.text(r)),
+                            Rule::text => vtitle.push(self.text(r)),
                             Rule::code_clause => codes.extend(self.code(r)),
                             _ => {}
                         }
@@ -1180,13 +1180,13 @@ impl<'t> Builder<'t> {
         let span = self.span_of(&p);
         let mut name = None;
         let mut expr = None;
-        let mut title = None;
+        let mut title = Vec::new();
         let mut codes = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
-                Rule::text => title = Some(self.text(q)),
+                Rule::text => title.push(self.text(q)),
                 Rule::code_clause => codes.extend(self.code(q)),
                 _ => {}
             }
@@ -1242,12 +1242,12 @@ impl<'t> Builder<'t> {
         let span = self.span_of(&p);
         let mut name = None;
         let mut expr = None;
-        let mut title = None;
+        let mut title = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
                 Rule::expr => expr = self.expr(q),
-                Rule::text => title = Some(self.text(q)),
+                Rule::text => title.push(self.text(q)),
                 _ => {}
             }
         }
@@ -1257,7 +1257,7 @@ impl<'t> Builder<'t> {
     fn stratify(&mut self, p: Pair<'_, Rule>) -> Option<Stratify> {
         let span = self.span_of(&p);
         let mut name = None;
-        let mut title = None;
+        let mut title = Vec::new();
         let mut population = None;
         let mut by = Vec::new();
         let mut strata = Vec::new();
@@ -1265,7 +1265,7 @@ impl<'t> Builder<'t> {
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
-                Rule::text => title = Some(self.text(q)),
+                Rule::text => title.push(self.text(q)),
                 Rule::expr_ref => population = q.into_inner().next().map(|r| self.path(r)),
                 Rule::path => by.push(self.path(q)),
                 Rule::stratum => {
@@ -1277,11 +1277,11 @@ impl<'t> Builder<'t> {
                     };
                     let sname = self.ident(it.next()?);
                     let when = self.expr(it.next()?)?;
-                    let mut stitle = None;
+                    let mut stitle = Vec::new();
                     let mut scodes = Vec::new();
                     for r in it {
                         match r.as_rule() {
-                            Rule::text => stitle = Some(self.text(r)),
+                            Rule::text => stitle.push(self.text(r)),
                             Rule::code_clause => scodes.extend(self.code(r)),
                             _ => {}
                         }
@@ -1461,7 +1461,7 @@ impl<'t> Builder<'t> {
         let mut step = Step {
             provenance: Provenance::default(),
             name: Ident { name: String::new(), span },
-            title: None,
+            title: Vec::new(),
             responsible: Vec::new(),
             limits: Vec::new(),
             when: None,
@@ -1472,7 +1472,7 @@ impl<'t> Builder<'t> {
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::ident => name = Some(self.ident(q)),
-                Rule::text => step.title = Some(self.text(q)),
+                Rule::text => step.title.push(self.text(q)),
                 Rule::time_limit => step.limits.extend(self.time_limit(q)),
                 Rule::sourced_limit => step.limits.extend(self.sourced_limit(q)),
                 Rule::when_clause => step.when = self.when_expr(q),
