@@ -92,7 +92,7 @@ pub enum Item {
     Test(TestDecl),
     Allow(Allow),
     /// Text that did not parse; the parser has reported why.
-    Error(Span),
+    Error(ErrorItem),
 }
 
 impl Item {
@@ -109,9 +109,18 @@ impl Item {
             Item::Pathway(x) => x.span,
             Item::Test(x) => x.span,
             Item::Allow(x) => x.span,
-            Item::Error(s) => *s,
+            Item::Error(e) => e.span,
         }
     }
+}
+
+/// Text that does not parse as a declaration, and the name it declares
+/// where that can be read (`define adult "Adult" age >= 18`: `adult`), so
+/// that the uses of the name are not reported unknown as well.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorItem {
+    pub span: Span,
+    pub declares: Option<Ident>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +184,8 @@ pub struct Use {
 #[derive(Debug, Clone, PartialEq)]
 pub struct InputBlock {
     pub fields: Vec<Field>,
+    /// The names of fields with syntax errors, where they can be read.
+    pub damaged: Vec<Ident>,
     pub span: Span,
 }
 

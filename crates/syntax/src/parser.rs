@@ -248,7 +248,7 @@ impl Builder<'_> {
                 // than lose the file silently.
                 let (pos, message) = describe_error(&err, self.text, start);
                 self.diagnostics.push(Diagnostic::new(Code::Syntax, Span::new(pos, pos), message));
-                File { items: vec![Item::Error(Span::new(start, self.text.len()))] }
+                File { items: vec![Item::Error(ErrorItem { span: Span::new(start, self.text.len()), declares: None })] }
             }
         }
     }
@@ -591,6 +591,30 @@ fn token_end(pair: &Pair<'_, Rule>) -> usize {
     }
 }
 
+/// The first words of a line, with their offsets; a string or a comment
+/// ends them.
+fn words_of(line: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for piece in line.split_inclusive(|c: char| !(c == '_' || c.is_alphanumeric())) {
+        let word = piece.trim_end_matches(|c: char| !(c == '_' || c.is_alphanumeric()));
+        if !word.is_empty() {
+            out.push((at, word));
+        }
+        let sep = &piece[word.len()..];
+        if sep.starts_with('"') || sep.starts_with('/') || out.len() >= 3 {
+            break;
+        }
+        at += piece.len();
+    }
+    out
+}
+
+/// The grammar's `reserved` words, which name nothing.
+fn is_reserved(w: &str) -> bool {
+    matches!(w, "and" | "or" | "not" | "is" | "in" | "of" | "any" | "all" | "none" | "true" | "false")
+}
+
 fn is_keyword(rule: Rule) -> bool {
     use Rule::*;
     matches!(
@@ -728,12 +752,19 @@ impl<'t> Builder<'t> {
         }
         // Point at the offending token, not the whole rest of the line.
         let end = next_token_end(self.text, pos);
+        // A declaration that wanted its `{` is missing a brace, whatever
+        // else the grammar would also have taken there.
+        let help = if rule == Rule::item_only && message.contains("`{`") {
+            "the declaration's body goes in braces: put `{` at the end of its first line, and `}` after its last entry"
+        } else if rule == Rule::item_only {
+            declaration_help(&self.text[span.start as usize..span.end as usize]).unwrap_or(syntax_help(rule))
+        } else {
+            syntax_help(rule)
+        };
         // The skipped text is not labelled: it overlaps the primary label,
         // and the message already says what was expected.
         self.diagnostics.push(
-            Diagnostic::new(Code::Syntax, Span::new(pos, end), message)
-                .label("unexpected here")
-                .help(syntax_help(rule)),
+            Diagnostic::new(Code::Syntax, Span::new(pos, end), message).label("unexpected here").help(help),
         );
     }
 
@@ -745,7 +776,7 @@ impl<'t> Builder<'t> {
                 Rule::EOI => continue,
                 Rule::bad_item => {
                     self.bad(&p, Rule::item_only);
-                    Some(Item::Error(span))
+                    Some(Item::Error(ErrorItem { span, declares: self.declared(span, true) }))
                 }
                 Rule::guideline => self.guideline(p).map(Item::Guideline),
                 Rule::use_decl => self.use_decl(p).map(Item::Use),
@@ -761,7 +792,7 @@ impl<'t> Builder<'t> {
                 Rule::sourced => self.sourced(p),
                 _ => None,
             };
-            items.push(item.unwrap_or(Item::Error(span)));
+            items.push(item.unwrap_or_else(|| Item::Error(ErrorItem { span, declares: self.declared(span, true) })));
         }
         File { items }
     }
@@ -982,14 +1013,52 @@ impl<'t> Builder<'t> {
     fn input_block(&mut self, p: Pair<'_, Rule>) -> InputBlock {
         let span = self.span_of(&p);
         let mut fields = Vec::new();
+        let mut damaged = Vec::new();
         for q in p.into_inner() {
             match q.as_rule() {
                 Rule::field => fields.extend(self.field(q)),
-                Rule::bad_entry => self.bad(&q, Rule::field_only),
+                Rule::bad_entry => {
+                    self.bad(&q, Rule::field_only);
+                    damaged.extend(self.declared(self.span_of(&q), false));
+                }
                 _ => {}
             }
         }
-        InputBlock { fields, span }
+        InputBlock { fields, damaged, span }
+    }
+
+    /// The name a declaration or field that does not parse declares, where
+    /// it can be read: the word after the declaration's keyword (and a
+    /// recommendation's direction), on the first line that starts with one
+    /// (past `quote` and `assume` lines); for a field, its first word.
+    fn declared(&self, span: Span, keyworded: bool) -> Option<Ident> {
+        let text = &self.text[span.start as usize..span.end as usize];
+        let mut line_at = 0;
+        for line in text.split_inclusive(['\n', '\r']) {
+            let here = line_at;
+            line_at += line.len();
+            let words = words_of(line);
+            let Some(&(_, first)) = words.first() else { continue };
+            let (offset, name) = if !keyworded {
+                (words[0].0, first)
+            } else if matches!(first, "define" | "stratify" | "recommend" | "pathway" | "enum" | "instrument") {
+                let n = if first == "recommend" && words.get(1).is_some_and(|(_, w)| matches!(*w, "for" | "against")) {
+                    2
+                } else {
+                    1
+                };
+                *words.get(n)?
+            } else {
+                continue;
+            };
+            let c = name.chars().next()?;
+            let is_ident = (c == '_' || pest::unicode::XID_START(c))
+                && name.chars().all(|c| c == '_' || pest::unicode::XID_CONTINUE(c));
+            let start = span.start as usize + here + offset;
+            return (is_ident && !is_reserved(name))
+                .then(|| Ident { name: name.to_string(), span: Span::new(start, start + name.len()) });
+        }
+        None
     }
 
     fn field(&mut self, p: Pair<'_, Rule>) -> Option<Field> {
@@ -1758,6 +1827,24 @@ fn next_token_end(text: &str, pos: usize) -> usize {
         }
     }
     end
+}
+
+/// The form of the declaration a text that does not parse starts (past
+/// its `quote` and `assume` lines).
+fn declaration_help(text: &str) -> Option<&'static str> {
+    let first = text.lines().map(str::trim_start).find(|l| !(l.starts_with("quote") || l.starts_with("assume") || l.starts_with("at ") || l.starts_with('"') || l.is_empty()))?;
+    let word = first.split(|c: char| !(c == '_' || c.is_alphanumeric())).next()?;
+    Some(match word {
+        "define" => "a definition reads `define name \"Title\" = condition`, e.g. `define adult = age >= 18`",
+        "stratify" => "a stratification reads `stratify name \"Title\" of population by field { stratum when condition … }`",
+        "recommend" => "a recommendation reads `recommend [for|against] name \"Title\" { when condition … }`",
+        "pathway" => "a pathway reads `pathway name \"Title\" { step name … }`",
+        "enum" => "an enum reads `enum name { value, value }`",
+        "instrument" => "an instrument reads `instrument name \"Title\" { item … score … }`",
+        "use" => "a use reads `use folder.file`, the path of a .guide file without its extension",
+        "test" => "a test reads `test \"name\" { given { … } expect … }`",
+        _ => return None,
+    })
 }
 
 fn syntax_help(rule: Rule) -> &'static str {

@@ -107,7 +107,12 @@ impl Shift for Item {
             Item::Pathway(x) => x.shift(by),
             Item::Test(x) => x.shift(by),
             Item::Allow(x) => x.shift(by),
-            Item::Error(s) => s.shift(by),
+            Item::Error(e) => {
+                e.span.shift(by);
+                if let Some(d) = &mut e.declares {
+                    d.span.shift(by);
+                }
+            }
         }
     }
 }

@@ -94,6 +94,11 @@ impl<'a> Checker<'a> {
             if self.modules[cx.file].imports.iter().any(|i| i.alias == first.name && i.file.is_none()) {
                 return None;
             }
+            // A name declared by text that does not parse: its syntax error
+            // is reported; each use unknown as well would be a cascade.
+            if declared_in_error(&self.db.files[cx.file].ast, &first.name) {
+                return None;
+            }
             let names = self.scope_names(cx);
             let d = unknown_name(&first.name, first.span, None, names);
             if let Some(fix) = &d.fix {
@@ -350,4 +355,14 @@ pub(super) fn instrument_member_names(ins: &ast::Instrument) -> Vec<&str> {
         .chain(ins.strats.iter().map(|s| s.name.name.as_str()))
         .chain(ins.defines.iter().map(|d| d.name.name.as_str()))
         .collect()
+}
+
+/// Whether a declaration or field with a syntax error in `file` declares
+/// `name`.
+fn declared_in_error(file: &ast::File, name: &str) -> bool {
+    file.items.iter().any(|i| match i {
+        ast::Item::Error(e) => e.declares.as_ref().is_some_and(|d| d.name == name),
+        ast::Item::Input(b) => b.damaged.iter().any(|d| d.name == name),
+        _ => false,
+    })
 }

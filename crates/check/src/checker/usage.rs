@@ -50,8 +50,14 @@ impl<'a> Checker<'a> {
             && !self.suggested.contains(&(f, name.name.clone()))
     }
 
+    /// W0701. Not while a file has a syntax error: what did not parse may
+    /// be what uses a name, and the warning would be one more error that
+    /// is not one.
     pub(super) fn unused(&mut self) {
         let db = self.db;
+        if db.files.iter().any(|f| !f.syntax.is_empty()) {
+            return;
+        }
         for f in 0..db.files.len() {
             for item in &db.files[f].ast.items {
                 match item {
