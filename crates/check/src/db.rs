@@ -335,11 +335,14 @@ impl SourceDb {
 
     /// Loads a file from `fs` unless it is loaded already.
     pub fn load(&mut self, fs: &dyn FileSystem, path: &Path) -> std::io::Result<FileId> {
-        let real = fs.real(path);
+        let real = real_path(fs, path);
         if let Some(id) = self.by_path.get(&real) {
             return Ok(*id);
         }
-        let text = fs.read(path)?;
+        let text = match crate::stdlib::text(path) {
+            Some(t) => t.to_string(),
+            None => fs.read(path)?,
+        };
         let parsed = fs.parse(&text);
         Ok(self.push(SourceFile::parsed(normalize(path), real, text, parsed)))
     }
@@ -351,7 +354,7 @@ impl SourceDb {
         match self.load(fs, path) {
             Ok(id) => Ok(id),
             Err(e) => {
-                let real = fs.real(path);
+                let real = real_path(fs, path);
                 Err((self.push(SourceFile::unreadable(normalize(path), real, &e)), e))
             }
         }
@@ -382,12 +385,24 @@ impl SourceDb {
     }
 }
 
+/// Where a file really is ([`FileSystem::real`]); a standard library
+/// file is where its name says.
+pub fn real_path(fs: &dyn FileSystem, path: &Path) -> PathBuf {
+    if crate::stdlib::is_std(path) {
+        normalize(path)
+    } else {
+        fs.real(path)
+    }
+}
+
 /// The file a `use a.b.c` names: `a/b/c.guide`, looked up from the folder
 /// where the using file really is ([`FileSystem::real`]) and then from each
-/// folder above it, nearest first, whatever the current folder. So
+/// folder above it, nearest first, whatever the current folder; then in
+/// the standard library ([`crate::stdlib`]). So
 /// `guidelines/se/skane_mms.guide` finds `use instruments.orebro_sf` at
-/// `guidelines/instruments/orebro_sf.guide`. The path found is named like
-/// the using file: relative to the current folder when that one is.
+/// `guidelines/instruments/orebro_sf.guide`, and a file in any other folder
+/// finds the built-in one. The path found is named like the using file:
+/// relative to the current folder when that one is.
 pub fn resolve_use(fs: &dyn FileSystem, from: &SourceFile, path: &ast::Path) -> Result<PathBuf, Vec<PathBuf>> {
     let mut rel = PathBuf::new();
     for seg in &path.segments {
@@ -395,7 +410,8 @@ pub fn resolve_use(fs: &dyn FileSystem, from: &SourceFile, path: &ast::Path) -> 
     }
     rel.set_extension(EXTENSION);
     let mut tried = Vec::new();
-    let mut dir = from.real.parent();
+    // A standard library file uses only the standard library.
+    let mut dir = from.real.parent().filter(|_| !crate::stdlib::is_std(&from.real));
     while let Some(d) = dir {
         let candidate = normalize(&d.join(&rel));
         if fs.is_file(&candidate) {
@@ -404,7 +420,7 @@ pub fn resolve_use(fs: &dyn FileSystem, from: &SourceFile, path: &ast::Path) -> 
         tried.push(named_like(fs, &from.path, candidate));
         dir = d.parent();
     }
-    Err(tried)
+    crate::stdlib::find(&rel).ok_or(tried)
 }
 
 /// `real` named relative to the current folder when `like` is relative.

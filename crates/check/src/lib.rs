@@ -14,6 +14,7 @@ mod fuzzy;
 mod graph;
 pub mod lifecycle;
 pub mod provenance;
+pub mod stdlib;
 mod types;
 
 pub use checker::{

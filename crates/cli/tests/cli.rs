@@ -583,3 +583,35 @@ fn cards_are_in_one_language() {
     assert!(out.contains("- Refer to multimodal pain treatment at an approved provider: `pain_duration`"), "{out}");
     assert!(!out.contains("Remiss") && !out.contains("med kod"), "{out}");
 }
+
+/// The shipped instruments work from any folder: a guideline copied to an
+/// empty folder outside the repository checks, tests and evaluates with
+/// `use instruments.start_back` (before: E0204, the file was not found).
+/// Its artifact names the built-in file with the version and the text's
+/// hash, the same hash as the shipped file's.
+#[test]
+fn the_shipped_instruments_are_built_in() {
+    let dir = run::temp_dir("stdlib");
+    let text = std::fs::read_to_string(root().join("guidelines/dk/early_stratified_care.guide")).unwrap();
+    std::fs::write(dir.join("mine.guide"), &text).unwrap();
+    let (code, out, _) = run::guidepath_in(&dir, &["check", "mine.guide"], "");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("checked 2 files: 0 errors"), "{out}");
+    let (code, out, _) = run::guidepath_in(&dir, &["test", "mine.guide"], "");
+    assert_eq!(code, 0, "{out}");
+    let (code, out, err) = run::guidepath_in(&dir, &["compile", "mine.guide"], "");
+    assert_eq!(code, 0, "{err}");
+    let art: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let files = art["source"]["files"].as_array().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(files[1]["path"], format!("<guidepath-{version}>/instruments/start_back.guide"));
+    let (_, shipped, _) = guidepath(&["compile", "guidelines/dk/early_stratified_care.guide"]);
+    let shipped: serde_json::Value = serde_json::from_str(&shipped).unwrap();
+    assert_eq!(files[1]["sha256"], shipped["source"]["files"][1]["sha256"]);
+    // A file of one's own in a folder above is taken before the built-in.
+    std::fs::create_dir_all(dir.join("instruments")).unwrap();
+    std::fs::write(dir.join("instruments/start_back.guide"), "instrument start_back \"Mine\" {\n}\n").unwrap();
+    let (code, out, _) = run::guidepath_in(&dir, &["check", "mine.guide"], "");
+    assert_eq!(code, 1, "the local, empty instrument is the one used: {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -191,7 +191,7 @@ fn split(
         for item in &file.ast.items {
             let guidepath_syntax::ast::Item::Use(u) = item else { continue };
             let Ok(path) = guidepath_check::resolve_use(fs, file, &u.path) else { continue };
-            if let Some(target) = checked.db.lookup(&fs.real(&path)) {
+            if let Some(target) = checked.db.lookup(&guidepath_check::db::real_path(fs, &path)) {
                 let (a, b) = (find(&mut parent, id), find(&mut parent, target));
                 parent[a] = b;
             }

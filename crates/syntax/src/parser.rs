@@ -763,9 +763,8 @@ impl<'t> Builder<'t> {
         };
         // The skipped text is not labelled: it overlaps the primary label,
         // and the message already says what was expected.
-        self.diagnostics.push(
-            Diagnostic::new(Code::Syntax, Span::new(pos, end), message).label("unexpected here").help(help),
-        );
+        self.diagnostics
+            .push(Diagnostic::new(Code::Syntax, Span::new(pos, end), message).label("unexpected here").help(help));
     }
 
     fn file(&mut self, pair: Pair<'_, Rule>) -> File {
@@ -1832,11 +1831,19 @@ fn next_token_end(text: &str, pos: usize) -> usize {
 /// The form of the declaration a text that does not parse starts (past
 /// its `quote` and `assume` lines).
 fn declaration_help(text: &str) -> Option<&'static str> {
-    let first = text.lines().map(str::trim_start).find(|l| !(l.starts_with("quote") || l.starts_with("assume") || l.starts_with("at ") || l.starts_with('"') || l.is_empty()))?;
+    let first = text.lines().map(str::trim_start).find(|l| {
+        !(l.starts_with("quote")
+            || l.starts_with("assume")
+            || l.starts_with("at ")
+            || l.starts_with('"')
+            || l.is_empty())
+    })?;
     let word = first.split(|c: char| !(c == '_' || c.is_alphanumeric())).next()?;
     Some(match word {
         "define" => "a definition reads `define name \"Title\" = condition`, e.g. `define adult = age >= 18`",
-        "stratify" => "a stratification reads `stratify name \"Title\" of population by field { stratum when condition … }`",
+        "stratify" => {
+            "a stratification reads `stratify name \"Title\" of population by field { stratum when condition … }`"
+        }
         "recommend" => "a recommendation reads `recommend [for|against] name \"Title\" { when condition … }`",
         "pathway" => "a pathway reads `pathway name \"Title\" { step name … }`",
         "enum" => "an enum reads `enum name { value, value }`",

@@ -71,7 +71,7 @@ impl<'a> Checker<'a> {
             });
             let target = match resolve_use(self.fs, file, &u.path) {
                 Ok(p) => {
-                    let id = db.lookup(&self.fs.real(&p));
+                    let id = db.lookup(&crate::db::real_path(self.fs, &p));
                     if let (None, Some(why)) = (id, db.unreadable.get(&p)) {
                         self.report(
                             f,
