@@ -469,7 +469,82 @@ pub fn diff(old: &Artifact, new: &Artifact) -> Diff {
             d.added.push(("pathway", pn.id.clone()));
         }
     }
+    definitions_beside_rules(old, new, &mut d);
     d
+}
+
+/// Shows each definition whose text changed, as written, beside every rule
+/// that reads it (through other definitions, scores and stratifications
+/// too): a rule whose `when` reads `target_population` changes for
+/// patients when the definition does, and its own text does not say why.
+fn definitions_beside_rules(old: &Artifact, new: &Artifact, d: &mut Diff) {
+    let changed: Vec<(&str, String, String)> = old
+        .nodes
+        .iter()
+        .filter_map(|o| {
+            let NodeKind::Define { expr: eo } = &o.kind else { return None };
+            let n = new.nodes.iter().find(|n| n.id == o.id)?;
+            let NodeKind::Define { expr: en } = &n.kind else { return None };
+            let (x, y) = (old.show(eo), new.show(en));
+            (x != y).then_some((o.id.as_str(), x, y))
+        })
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    for r in &mut d.rules {
+        let new_id = r.renamed.as_deref().unwrap_or(&r.id);
+        let mut used = definitions_used(old, &rule_exprs(old, r.kind, &r.id));
+        used.extend(definitions_used(new, &rule_exprs(new, r.kind, new_id)));
+        for (id, x, y) in &changed {
+            if used.contains(*id) {
+                r.written.push(format!("definition `{id}`: `{x}` → `{y}`"));
+            }
+        }
+    }
+}
+
+/// The conditions a rule of `kind` reads in `art`.
+fn rule_exprs(art: &Artifact, kind: &str, id: &str) -> Vec<Expr> {
+    match kind {
+        "recommendation" => art.recommendations.iter().filter(|r| r.id == id).map(|r| r.when.clone()).collect(),
+        "time limit" => {
+            let Some((p, s)) = id.split_once('.') else { return Vec::new() };
+            let Some(p) = art.pathways.iter().find(|x| x.id == p) else { return Vec::new() };
+            let step = p.steps.iter().find(|x| x.id == s);
+            p.when.iter().chain(step.and_then(|x| x.when.as_ref())).cloned().collect()
+        }
+        _ => art.nodes.iter().position(|n| n.id == id).map(|k| Expr::Node(k as u32)).into_iter().collect(),
+    }
+}
+
+/// The ids of the definitions `exprs` read, directly or through other
+/// nodes.
+fn definitions_used(art: &Artifact, exprs: &[Expr]) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut todo: Vec<&Expr> = exprs.iter().collect();
+    while let Some(e) = todo.pop() {
+        let node = match e {
+            Expr::Node(k) | Expr::InStratum { node: k, .. } => Some(*k),
+            _ => None,
+        };
+        if let Some(n) = node.filter(|k| seen.insert(*k)).and_then(|k| art.nodes.get(k as usize)) {
+            match &n.kind {
+                NodeKind::Define { expr } => {
+                    out.insert(n.id.clone());
+                    todo.push(expr);
+                }
+                NodeKind::Score { expr } => todo.push(expr),
+                NodeKind::Stratify { population, strata } => {
+                    todo.extend(population.iter());
+                    todo.extend(strata.iter().map(|s| &s.when));
+                }
+            }
+        }
+        e.push_children(&mut todo);
+    }
+    out
 }
 
 /// A duration as the language writes it: `1 month`, `6 weeks`, `2 years 3 days`.

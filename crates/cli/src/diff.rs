@@ -304,7 +304,10 @@ fn title(c: &Compared) -> String {
 fn semantic_line(s: &Semantic, id: &str) -> String {
     match s {
         Semantic::Changes { notation, was, is, .. } => {
-            format!("changes for patients, e.g. {notation}: `{id}` was {was}, is {is}")
+            // Diff's sentences are the operator's, in English, with the
+            // words every output takes them from.
+            let w = guidepath_words::Lang::En.words();
+            format!("changes for patients, e.g. {notation}: `{id}` {}: {was}; {}: {is}", w.before, w.now)
         }
         Semantic::Same => "no patient changes (proven: every case tried)".into(),
         Semantic::Unknown(why) => format!("not decided: {why}"),

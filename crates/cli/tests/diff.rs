@@ -46,11 +46,11 @@ fn a_moved_bound_changes_the_level_of_care_at_50_points() {
     let (code, out, err) = guidepath(&["diff", SKANE, s(&new)]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("stratum `primary_care`: `linton_score <= 50` → `linton_score <= 49`"), "{out}");
-    let line = out.lines().find(|l| l.contains("`care_level` was")).unwrap_or_else(|| panic!("{out}"));
+    let line = out.lines().find(|l| l.contains("`care_level` before:")).unwrap_or_else(|| panic!("{out}"));
     assert!(line.contains("linton_score: 50"), "the witness is 50 points, as a `given` writes it: {line}");
-    assert!(line.contains("was `primary_care`"), "{line}");
+    assert!(line.contains("before: `primary_care`"), "{line}");
     // The recommendation that reads the stratum changes for the same patient.
-    assert!(out.contains("`mms_referral` was applies, is does not apply"), "{out}");
+    assert!(out.contains("`mms_referral` before: applies; now: does not apply"), "{out}");
     // What does not read the bound is proven unchanged.
     assert!(out.contains("unchanged, proven for every patient: assess_care_level"), "{out}");
 
@@ -109,7 +109,7 @@ fn added_removed_and_renamed_rules() {
     assert_eq!(code, 1, "{out}");
     let line = out
         .lines()
-        .find(|l| l.contains("`send_back` was applies, is does not apply"))
+        .find(|l| l.contains("`send_back` before: applies; now: does not apply"))
         .unwrap_or_else(|| panic!("{out}"));
     assert!(line.contains("unsuitable_for_treatment: true"), "{line}");
     let (code, _, err) = guidepath(&["diff", "--rename", "nonsense", SKANE, s(&renamed)]);
@@ -126,8 +126,8 @@ fn a_longer_time_limit_moves_the_due_date() {
     let (code, out, _) = guidepath(&["diff", SKANE, s(&new)]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("limit: within 1 month after referral_date → within 6 weeks after referral_date"), "{out}");
-    let line = out.lines().find(|l| l.contains("`mms.first_visit` was")).unwrap_or_else(|| panic!("{out}"));
-    assert!(line.contains("was due 2024-02-29, is due 2024-03-13"), "{line}");
+    let line = out.lines().find(|l| l.contains("`mms.first_visit` before:")).unwrap_or_else(|| panic!("{out}"));
+    assert!(line.contains("before: due 2024-02-29; now: due 2024-03-13"), "{line}");
     assert!(line.contains("referral_date: 2024-01-31"), "the witness shows the date the limit counts from: {line}");
 
     // The witness, pasted into `guidepath eval`, is due on each version
@@ -252,7 +252,7 @@ fn a_revision_against_the_working_tree_and_two_revisions() {
     let (code, out, err) = guidepath(&["diff", "--git", "HEAD", s(&file)]);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("diff HEAD:se/skane.guide → "), "{out}");
-    assert!(out.contains("`care_level` was `primary_care`"), "{out}");
+    assert!(out.contains("`care_level` before: `primary_care`"), "{out}");
     git(&["commit", "-q", "-am", "v2"]);
     let (code, out, _) = guidepath(&["diff", "--git", "HEAD~1..HEAD", s(&dir)]);
     assert_eq!(code, 1, "{out}");
@@ -270,5 +270,42 @@ fn a_revision_against_the_working_tree_and_two_revisions() {
     let (code, _, err) = guidepath(&["diff", s(&dir.join("nowhere.guide")), SKANE]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no such file or folder"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A changed definition is shown as written beside the rules that read it:
+/// before, diff said that `mms_referral` changes for patients but not why,
+/// since its own `when` reads the definition by name.
+#[test]
+fn a_changed_definition_is_shown_beside_its_rules() {
+    let dir = run::temp_dir("diff-define");
+    let new = variant(&dir, "define.guide", |t| t.replacen("age in 16..70", "age in 18..70", 1));
+    let (code, out, err) = guidepath(&["diff", SKANE, s(&new)]);
+    assert_eq!(code, 1, "{out}{err}");
+    let written = "definition `target_population`: `age in 16..70 and pain_duration >= 3 months and pain_sites any of { neck, shoulders, low_back, generalized }` → `age in 18..70 and";
+    // Each rule's lines: its heading (two spaces in) and what follows (four).
+    let block = |rule: &str| -> String {
+        let mut lines = out.lines().skip_while(|l| l.trim() != rule);
+        let head = lines.next().unwrap_or_else(|| panic!("{rule}: {out}"));
+        let body: Vec<&str> = lines.take_while(|l| l.starts_with("    ")).collect();
+        format!("{head}\n{}", body.join("\n"))
+    };
+    for rule in ["recommendation `mms_referral`", "stratification `care_level`", "time limit `mms.first_visit`"] {
+        assert!(block(rule).contains(written), "{rule}:\n{}", block(rule));
+    }
+    // Not beside a rule that does not read it: `re_referral` does not
+    // change, and is listed as proven unchanged.
+    assert!(out.contains("unchanged, proven for every patient: re_referral"), "{out}");
+    let (_, v) = diff_json(&[SKANE, s(&new)]);
+    let rules = v["files"][0]["rules"].as_array().unwrap();
+    let rec = rules.iter().find(|r| r["id"] == "mms_referral").unwrap();
+    assert!(
+        rec["written"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap_or("").starts_with("definition `target_population`")),
+        "{rec}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
