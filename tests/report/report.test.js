@@ -50,7 +50,8 @@ async function visibleRows(page) {
     page.on("requestfailed", (r) => errors.push("request failed: " + r.url()));
     const requests = [];
     page.on("request", (r) => requests.push(r.url()));
-    await page.setViewport({ width: 1400, height: 1000 });
+    // A laptop's screen: the catalogue fits it without scrolling sideways.
+    await page.setViewport({ width: 1366, height: 768 });
     await page.goto(url, { waitUntil: "load" });
     check(errors.length === 0, "no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
     check(requests.every((u) => u === url), "nothing is fetched but the page itself");
@@ -109,8 +110,28 @@ async function visibleRows(page) {
     );
     check(said === `${total} assumptions for the working group to confirm`, `"Needs attention" counts them: ${said}`);
 
+    const fit = await page.evaluate(() => {
+      const wide = document.querySelector("#catalogue").parentElement;
+      return {
+        page: document.documentElement.scrollWidth,
+        view: window.innerWidth,
+        table: wide.scrollWidth,
+        box: wide.clientWidth,
+      };
+    });
+    check(fit.page <= fit.view, `the page fits 1366 px across (${fit.page} of ${fit.view})`);
+    check(fit.table <= fit.box, `the catalogue fits its column without a sideways scroll (${fit.table} of ${fit.box})`);
+    // Scrolled into the catalogue, its header stays in view.
+    await page.evaluate(() => {
+      const rows = document.querySelectorAll("#catalogue tbody tr");
+      rows[Math.floor(rows.length / 2)].scrollIntoView();
+    });
+    const head = await page.$eval("#catalogue thead th", (th) => th.getBoundingClientRect().top);
+    check(head >= -1 && head < 5, `the catalogue's header stays at the top while it scrolls (${head} px)`);
+    await page.screenshot({ path: shot.replace(/\.png$/, "-1366x768.png") });
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: shot, fullPage: true });
-    check(true, "screenshot " + shot);
+    check(true, "screenshots " + shot + " and the 1366 × 768 view beside it");
     check(errors.length === 0, "still no console errors" + (errors.length ? ": " + errors.join("; ") : ""));
   } finally {
     await browser.close();

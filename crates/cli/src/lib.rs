@@ -14,6 +14,7 @@ pub mod patient;
 pub mod render;
 pub mod report;
 pub mod serve;
+pub mod settings;
 pub mod sql;
 pub mod test;
 

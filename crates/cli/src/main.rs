@@ -259,6 +259,12 @@ enum Command {
         /// The day reviews are due against (YYYY-MM-DD). Default: today (UTC).
         #[arg(long, value_name = "DATE", value_parser = date)]
         today: Option<i64>,
+        /// The languages every guideline must have its titles in, e.g.
+        /// `sv,en`; missing translations count against these only.
+        /// Default: `[report] languages` in guidepath.toml (in the first
+        /// path's folder or above), else each guideline's own language.
+        #[arg(long, value_name = "LANG,…", value_delimiter = ',', value_parser = guideline_lang)]
+        languages: Option<Vec<String>>,
     },
     /// What a new version of a guideline changes: as written, and for
     /// patients (a witness patient for each change, confirmed on both
@@ -332,6 +338,11 @@ fn lang(s: &str) -> Result<String, String> {
         Some(l) => Ok(l.tag().to_string()),
         None => Err(format!("`{s}` is not a language guidepath writes in: {}", guidepath_words::Lang::tags())),
     }
+}
+
+/// A language a guideline is written in.
+fn guideline_lang(s: &str) -> Result<String, String> {
+    guidepath_cli::settings::languages(&[s.to_string()]).map(|_| s.to_string())
 }
 
 /// `old=new`.
@@ -419,9 +430,9 @@ fn main() -> ExitCode {
             };
             eval::run(&guideline, patient.as_deref(), &opts)
         }
-        Command::Report { paths, output, format, today } => {
+        Command::Report { paths, output, format, today, languages } => {
             let today = today.unwrap_or_else(guidepath_check::lifecycle::today);
-            guidepath_cli::report::run(paths, output, format, today)
+            guidepath_cli::report::run(paths, output, format, today, languages)
         }
         Command::Diff { old, new, git, format, patients, rename } => {
             let opts = guidepath_cli::diff::Options { format, patients, renames: rename };

@@ -14,9 +14,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// The languages whose translations the report counts.
-const LANGS: &[&str] = &["da", "sv", "nb", "en"];
-
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     Html,
@@ -26,6 +23,8 @@ pub enum ReportFormat {
 /// One recommendation in the catalogue.
 struct Rec {
     guideline: String,
+    /// The guideline's own language.
+    lang: String,
     file: String,
     line: u32,
     id: String,
@@ -47,6 +46,8 @@ struct Finding {
     column: u32,
     source: String,
     witness: Option<String>,
+    /// How to fix it, as `check` says.
+    help: Option<String>,
 }
 
 /// One rule in the traceability view.
@@ -82,23 +83,44 @@ struct FileReport {
     /// Covered, total, and what is not covered (place and goal).
     coverage: Option<(usize, usize, Vec<String>)>,
     /// Per language: texts present, texts in all, and what is missing.
-    translations: Vec<(&'static str, usize, usize, Vec<String>)>,
+    translations: Vec<(String, usize, usize, Vec<String>)>,
     overdue: usize,
 }
 
 struct Report {
+    /// The languages every guideline must have its titles in (a forum's
+    /// setting); none set: each guideline's own.
+    required: Vec<String>,
     files: Vec<FileReport>,
     recs: Vec<Rec>,
 }
 
-pub fn run(paths: Vec<PathBuf>, output: Option<PathBuf>, format: ReportFormat, today: i64) -> ExitCode {
+/// `languages`: the languages required of every guideline's titles
+/// (`--languages`); else `guidepath.toml`'s; else each guideline's own.
+pub fn run(
+    paths: Vec<PathBuf>,
+    output: Option<PathBuf>,
+    format: ReportFormat,
+    today: i64,
+    languages: Option<Vec<String>>,
+) -> ExitCode {
+    let required = match languages {
+        Some(l) => l,
+        None => match crate::settings::find(&paths) {
+            Ok((s, _)) => s.report.languages.unwrap_or_default(),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     let (files, inputs) = match crate::check::files(paths) {
         Ok(f) => f,
         Err(code) => return code,
     };
     let mut checked = guidepath_analysis::check_and_analyse(&inputs, &files);
     guidepath_check::lifecycle::overdue_reviews(&mut checked, today);
-    let report = gather(&checked, &inputs);
+    let report = gather(&checked, &inputs, &required);
     let text = match format {
         ReportFormat::Html => html(&report, today),
         ReportFormat::Markdown => markdown(&report, today),
@@ -127,7 +149,7 @@ fn text_map(texts: &[&ast::Text], lang: &str) -> BTreeMap<String, String> {
     texts.iter().map(|t| (t.lang.as_ref().map_or(lang, |l| l.name.as_str()).to_string(), t.value.clone())).collect()
 }
 
-fn gather(checked: &Checked, fs: &dyn FileSystem) -> Report {
+fn gather(checked: &Checked, fs: &dyn FileSystem, required: &[String]) -> Report {
     let mut all_goals: BTreeMap<GoalKey, Seen> = BTreeMap::new();
     let mut files = Vec::new();
     let mut recs = Vec::new();
@@ -224,6 +246,7 @@ fn gather(checked: &Checked, fs: &dyn FileSystem) -> Report {
             titled.push((format!("recommendation `{}`", r.name.name), titles.clone()));
             recs.push(Rec {
                 guideline: g_id.clone(),
+                lang: lang.clone(),
                 file: path.clone(),
                 line: file.lines.line_col(&file.text, r.name.span.start).line,
                 id: r.name.name.clone(),
@@ -240,12 +263,15 @@ fn gather(checked: &Checked, fs: &dyn FileSystem) -> Report {
                 source: source.clone(),
             });
         }
-        let translations = LANGS
-            .iter()
+        // Missing translations count against the languages required only.
+        let langs: Vec<String> = if required.is_empty() { vec![lang.clone()] } else { required.to_vec() };
+        let translations = langs
+            .into_iter()
             .map(|l| {
                 let missing: Vec<String> =
-                    titled.iter().filter(|(_, t)| !t.contains_key(*l)).map(|(what, _)| what.clone()).collect();
-                (*l, titled.len() - missing.len(), titled.len(), missing)
+                    titled.iter().filter(|(_, t)| !t.contains_key(&l)).map(|(what, _)| what.clone()).collect();
+                let have = titled.len() - missing.len();
+                (l, have, titled.len(), missing)
             })
             .collect();
         let findings = findings(checked, id);
@@ -283,7 +309,7 @@ fn gather(checked: &Checked, fs: &dyn FileSystem) -> Report {
         let covered = mine.iter().filter(|(_, s)| s.covered()).count();
         f.coverage = Some((covered, mine.len(), missing));
     }
-    Report { files, recs }
+    Report { required: required.to_vec(), files, recs }
 }
 
 /// Each rule that needs or gives a source, with its quotes and
@@ -356,6 +382,7 @@ fn findings(checked: &Checked, id: FileId) -> Vec<Finding> {
                 column: at.column,
                 source,
                 witness: d.witness.as_ref().map(|w| w.patient.clone()),
+                help: d.help.clone(),
             }
         })
         .collect()
@@ -435,6 +462,87 @@ fn summary(r: &Report) -> Summary {
     }
 }
 
+/// What needs attention, each as a count with its noun and its class.
+fn attention(r: &Report, s: &Summary) -> Vec<(usize, String, &'static str)> {
+    let langs = if r.required.is_empty() { "each guideline's own language".to_string() } else { r.required.join(", ") };
+    let translations = format!("missing translations ({langs})");
+    [
+        (s.errors, "error", "errors", "error"),
+        (s.warnings, "warning or finding", "warnings and findings", "warning"),
+        (s.failing, "failing test", "failing tests", "error"),
+        (s.untested_files, "file with rules and no tests", "files with rules and no tests", "warning"),
+        (s.uncovered, "rule goal no test covers", "rule goals no test covers", "warning"),
+        (s.overdue, "overdue review", "overdue reviews", "warning"),
+        (s.missing_translations, "missing translation", &translations, "warning"),
+        (
+            s.unsourced,
+            "rule that does not say where it comes from",
+            "rules that do not say where they come from",
+            "warning",
+        ),
+        (s.flagged, "number not in its source", "numbers not in their source", "warning"),
+        (
+            s.assumptions,
+            "assumption for the working group to confirm",
+            "assumptions for the working group to confirm",
+            "warning",
+        ),
+    ]
+    .into_iter()
+    .map(|(n, one, many, class)| {
+        // The languages are named with the plural and the singular alike.
+        let one = if one == "missing translation" {
+            translations.replacen("translations", "translation", 1)
+        } else {
+            one.to_string()
+        };
+        (n, crate::count(n as u64, &one, many), if n == 0 { "ok" } else { class })
+    })
+    .collect()
+}
+
+/// `12 guideline files, 96 recommendations`.
+fn counted(r: &Report) -> String {
+    format!(
+        "{}, {}",
+        crate::count(r.files.len() as u64, "guideline file", "guideline files"),
+        crate::count(r.recs.len() as u64, "recommendation", "recommendations")
+    )
+}
+
+/// The catalogue's title columns: one per language required, else one in
+/// each guideline's own language.
+fn title_columns(r: &Report) -> Vec<(String, Option<&str>)> {
+    if r.required.is_empty() {
+        vec![("title".to_string(), None)]
+    } else {
+        r.required.iter().map(|l| (format!("title ({l})"), Some(l.as_str()))).collect()
+    }
+}
+
+fn title_in<'a>(rec: &'a Rec, lang: Option<&str>) -> &'a str {
+    rec.titles.get(lang.unwrap_or(&rec.lang)).map_or("", String::as_str)
+}
+
+/// Direction, strength and certainty in one cell: `against ↓ weak · low`.
+fn grade(rec: &Rec) -> String {
+    let mut parts = vec![rec.direction.to_string()];
+    parts.extend([&rec.strength, &rec.certainty].into_iter().filter(|x| !x.is_empty()).cloned());
+    parts.join(" · ")
+}
+
+/// Status, review date and priority in one cell.
+fn lifecycle(rec: &Rec) -> String {
+    let mut parts = vec![if rec.status.is_empty() { "no status".to_string() } else { rec.status.clone() }];
+    if !rec.review.is_empty() {
+        parts.push(format!("review by {}", rec.review));
+    }
+    if !rec.priority.is_empty() {
+        parts.push(format!("priority {}", rec.priority));
+    }
+    parts.join(" · ")
+}
+
 fn coded(r: &Report, code: Code) -> usize {
     r.files.iter().flat_map(|f| &f.findings).filter(|f| f.code == code.as_str()).count()
 }
@@ -442,6 +550,10 @@ fn coded(r: &Report, code: Code) -> usize {
 const STYLE: &str = r#"
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 96em; padding: 0 1em; color: #1b1b1b; }
 .wide { overflow-x: auto; } #catalogue { font-size: .88em; }
+#catalogue thead th { position: sticky; top: 0; z-index: 1; }
+#catalogue td { overflow-wrap: break-word; } #catalogue td.id, #catalogue td.g { overflow-wrap: anywhere; min-width: 8em; }
+#catalogue td.status { white-space: nowrap; } #catalogue td.source { max-width: 22em; }
+.help { margin: -.3em 0 .6em; color: #333; }
 h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; } h3 { margin-bottom: .3em; }
 table { border-collapse: collapse; width: 100%; margin: .5em 0 1em; }
 th, td { border: 1px solid #ccc; padding: .25em .45em; text-align: left; vertical-align: top; }
@@ -502,9 +614,8 @@ fn html(r: &Report, today: i64) -> String {
     h.push_str(STYLE);
     h.push_str("</style>\n</head>\n<body>\n");
     h.push_str(&format!(
-        "<h1>Guideline report</h1>\n<p>{} guideline files, {} recommendations; reviews judged as of {}.</p>\n",
-        r.files.len(),
-        r.recs.len(),
+        "<h1>Guideline report</h1>\n<p>{}; reviews judged as of {}.</p>\n",
+        counted(r),
         guidepath_ir::calendar::format_date(today)
     ));
     // Summary.
@@ -513,20 +624,8 @@ fn html(r: &Report, today: i64) -> String {
         h.push_str(&format!("<tr><td>{}</td><td class=\"num\">{v}</td></tr>\n", esc(k)));
     }
     h.push_str("</tbody></table>\n<h3>Needs attention</h3>\n<ul>\n");
-    for (n, what, class) in [
-        (s.errors, "errors", "error"),
-        (s.warnings, "warnings and findings", "warning"),
-        (s.failing, "failing tests", "error"),
-        (s.untested_files, "files with rules and no tests", "warning"),
-        (s.uncovered, "rule goals no test covers", "warning"),
-        (s.overdue, "overdue reviews", "warning"),
-        (s.missing_translations, "missing translations (da, sv, nb, en)", "warning"),
-        (s.unsourced, "rules that do not say where they come from", "warning"),
-        (s.flagged, "numbers not in their source", "warning"),
-        (s.assumptions, "assumptions for the working group to confirm", "warning"),
-    ] {
-        let class = if n == 0 { "ok" } else { class };
-        h.push_str(&format!("<li class=\"{class}\">{n} {what}</li>\n"));
+    for (_, what, class) in attention(r, &s) {
+        h.push_str(&format!("<li class=\"{class}\">{}</li>\n", esc(&what)));
     }
     h.push_str("</ul>\n");
     // Catalogue.
@@ -536,16 +635,19 @@ fn html(r: &Report, today: i64) -> String {
         h.push_str(&format!("<option>{}</option>", esc(k)));
     }
     h.push_str("</select></label> <span id=\"shown\"></span></div>\n");
-    h.push_str("<div class=\"wide\"><table id=\"catalogue\"><thead><tr><th>guideline</th><th>id</th>");
-    for l in LANGS {
-        h.push_str(&format!("<th>title ({l})</th>"));
+    // Few columns, each wrapping, so the catalogue fits a laptop's screen
+    // (1,366 px) without scrolling sideways; the header stays in view.
+    let columns = title_columns(r);
+    h.push_str("<div><table id=\"catalogue\"><thead><tr><th>guideline</th><th>id</th>");
+    for (name, _) in &columns {
+        h.push_str(&format!("<th>{}</th>", esc(name)));
     }
-    h.push_str("<th>direction</th><th>strength</th><th>certainty</th><th>status</th><th>review by</th><th>priority</th><th>source</th></tr></thead>\n<tbody>\n");
+    h.push_str("<th>recommendation</th><th>status</th><th>source</th></tr></thead>\n<tbody>\n");
     for rec in &r.recs {
         let status = rec.status.split(' ').next().unwrap_or("");
         let status = if status.is_empty() { "no status" } else { status };
         h.push_str(&format!(
-            "<tr data-status=\"{}\"><td>{}</td><td><a href=\"#{}\" title=\"{}:{}\">{}</a></td>",
+            "<tr data-status=\"{}\"><td class=\"g\">{}</td><td class=\"id\"><a href=\"#{}\" title=\"{}:{}\">{}</a></td>",
             esc(status),
             esc(&rec.guideline),
             esc(&anchor(&rec.guideline)),
@@ -553,17 +655,14 @@ fn html(r: &Report, today: i64) -> String {
             rec.line,
             esc(&rec.id)
         ));
-        for l in LANGS {
-            h.push_str(&format!("<td lang=\"{l}\">{}</td>", esc(rec.titles.get(*l).map_or("", String::as_str))));
+        for (_, l) in &columns {
+            let lang = l.unwrap_or(&rec.lang);
+            h.push_str(&format!("<td lang=\"{}\">{}</td>", esc(lang), esc(title_in(rec, *l))));
         }
         h.push_str(&format!(
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
-            rec.direction,
-            esc(&rec.strength),
-            esc(&rec.certainty),
-            esc(&rec.status),
-            esc(&rec.review),
-            esc(&rec.priority),
+            "<td>{}</td><td class=\"status\">{}</td><td class=\"source\">{}</td></tr>\n",
+            esc(&grade(rec)),
+            esc(&lifecycle(rec)),
             esc(&rec.source)
         ));
     }
@@ -599,6 +698,9 @@ fn html(r: &Report, today: i64) -> String {
                 esc(&d.message),
                 esc(&d.source)
             ));
+            if let Some(help) = &d.help {
+                h.push_str(&format!("<p class=\"help\">help: {}</p>\n", esc(help)));
+            }
             if let Some(w) = &d.witness {
                 h.push_str(&format!("<p>Witness patient:</p>\n<pre>{}</pre>\n", esc(w)));
             }
@@ -716,40 +818,29 @@ fn md(s: &str) -> String {
 fn markdown(r: &Report, today: i64) -> String {
     let s = summary(r);
     let mut m = format!(
-        "# Guideline report\n\n{} guideline files, {} recommendations; reviews judged as of {}.\n\n## Summary\n\n| status | recommendations |\n|---|---|\n",
-        r.files.len(),
-        r.recs.len(),
+        "# Guideline report\n\n{}; reviews judged as of {}.\n\n## Summary\n\n| status | recommendations |\n|---|---|\n",
+        counted(r),
         guidepath_ir::calendar::format_date(today)
     );
     for (k, v) in &s.by_status {
         m.push_str(&format!("| {} | {v} |\n", md(k)));
     }
-    m.push_str(&format!(
-        "\nNeeds attention: {} errors, {} warnings and findings, {} failing tests, {} files with rules and no tests, {} rule goals no test covers, {} overdue reviews, {} missing translations, {} rules that do not say where they come from, {} numbers not in their source, {} assumptions for the working group to confirm.\n",
-        s.errors, s.warnings, s.failing, s.untested_files, s.uncovered, s.overdue, s.missing_translations, s.unsourced, s.flagged, s.assumptions
-    ));
+    let needs: Vec<String> = attention(r, &s).into_iter().map(|(_, what, _)| what).collect();
+    m.push_str(&format!("\nNeeds attention: {}.\n", needs.join(", ")));
+    let columns = title_columns(r);
     m.push_str("\n## Catalogue of recommendations\n\n| guideline | id |");
-    for l in LANGS {
-        m.push_str(&format!(" title ({l}) |"));
+    for (name, _) in &columns {
+        m.push_str(&format!(" {name} |"));
     }
-    m.push_str(" direction | strength | certainty | status | review by | priority | source |\n|---|---|");
-    m.push_str(&"---|".repeat(LANGS.len() + 7));
+    m.push_str(" recommendation | status | source |\n|---|---|");
+    m.push_str(&"---|".repeat(columns.len() + 3));
     m.push('\n');
     for rec in &r.recs {
         m.push_str(&format!("| {} | {} |", md(&rec.guideline), md(&rec.id)));
-        for l in LANGS {
-            m.push_str(&format!(" {} |", md(rec.titles.get(*l).map_or("", String::as_str))));
+        for (_, l) in &columns {
+            m.push_str(&format!(" {} |", md(title_in(rec, *l))));
         }
-        m.push_str(&format!(
-            " {} | {} | {} | {} | {} | {} | {} |\n",
-            rec.direction,
-            md(&rec.strength),
-            md(&rec.certainty),
-            md(&rec.status),
-            md(&rec.review),
-            md(&rec.priority),
-            md(&rec.source)
-        ));
+        m.push_str(&format!(" {} | {} | {} |\n", md(&grade(rec)), md(&lifecycle(rec)), md(&rec.source)));
     }
     for f in &r.files {
         m.push_str(&format!("\n## {} — {}\n\n`{}`\n\n", md(&f.id), md(&f.title), f.path));
@@ -762,6 +853,9 @@ fn markdown(r: &Report, today: i64) -> String {
                 "- **{} {}** line {}:{}: {}\n\n  ```\n  {}\n  ```\n",
                 d.code, d.severity, d.line, d.column, d.message, d.source
             ));
+            if let Some(help) = &d.help {
+                m.push_str(&format!("  help: {}\n", md(help)));
+            }
             if let Some(w) = &d.witness {
                 m.push_str(&format!("  Witness patient: `{}`\n", w.replace('\n', " ")));
             }

@@ -15,7 +15,7 @@
 //! - `json`: `<!-- output: COMMAND -->` is that command's output (as JSON);
 //!   `<!-- excerpt of output: COMMAND -->` has lines that the output has,
 //!   in order.
-//! - `yaml`, `rust`, `csv`: `<!-- excerpt: PATH -->`, as for `guide`.
+//! - `yaml`, `rust`, `csv`, `toml`: `<!-- excerpt: PATH -->`, as for `guide`.
 //! - `python` with `<!-- engine: duckdb -->`: a program run against a
 //!   database engine, by `tests/sql/docs.py` in CI; it prints the `text`
 //!   block after it.
@@ -105,7 +105,7 @@ fn every_example_in_the_docs_runs() {
             let at = format!("{}:{}", b.file.strip_prefix(root()).unwrap_or(&b.file).display(), b.line);
             let marker = b.marker.as_ref().map(|(k, v)| (k.as_str(), v.as_str()));
             match (b.tag.as_str(), marker) {
-                ("guide" | "yaml" | "rust" | "csv", Some(("excerpt", path))) => {
+                ("guide" | "yaml" | "rust" | "csv" | "toml", Some(("excerpt", path))) => {
                     let of = std::fs::read_to_string(root().join(path)).unwrap_or_else(|_| panic!("{at}: no `{path}`"));
                     assert!(is_excerpt(&b.text, &of), "{at}: the block is not lines of `{path}`");
                     if b.tag == "guide" && !path.starts_with("tests/corpus/") {

@@ -66,9 +66,31 @@ fn lifecycle_findings_and_translations_need_attention() {
     assert!(md.contains("2 overdue reviews"), "{md}");
     assert!(md.contains("**W0703 warning** line 7:13"), "{md}");
     assert!(md.contains("| usual_activity | Vanlig aktivitet |"), "{md}");
-    assert!(md.contains("| ↑ weak |"), "the Danish mark and its word: {md}");
-    assert!(md.contains("| en | 0 of 10 |"), "translations per language: {md}");
+    assert!(md.contains(" · ↑ weak |"), "the Danish mark and its word: {md}");
     assert!(md.contains("Not measured: the file has errors."), "{md}");
+    // Each finding carries the help `check` gives it.
+    assert!(md.contains("  help: "), "{md}");
+    // Missing translations count against the guideline's own language
+    // alone (before: against da, sv, nb and en, whatever the forum needs).
+    assert!(md.contains("0 missing translations (each guideline's own language)"), "{md}");
+    assert!(!md.contains("| en |"), "{md}");
+    // A forum's setting beside its guidelines names the languages it needs.
+    std::fs::write(dir.join("guidepath.toml"), "[report]\nlanguages = [\"da\", \"en\"]\n").unwrap();
+    let (_, md, _) = guidepath(&["report", "--format", "markdown", "--today", "2026-01-01", dir.to_str().unwrap()]);
+    assert!(md.contains("| en | 0 of 10 |"), "translations per language: {md}");
+    assert!(md.contains("10 missing translations (da, en)"), "{md}");
+    assert!(md.contains("| title (da) | title (en) |"), "{md}");
+    // The command line over the file.
+    let dir_s = dir.to_str().unwrap();
+    let (_, md, _) = guidepath(&["report", "--format", "markdown", "--languages", "da", dir_s]);
+    assert!(md.contains("0 missing translations (da)"), "{md}");
+    let (code, _, err) = guidepath(&["report", "--languages", "xx", dir_s]);
+    assert_eq!(code, 2);
+    assert!(err.contains("`xx` is not a language a guideline is written in"), "{err}");
+    std::fs::write(dir.join("guidepath.toml"), "[report]\nlanguage = [\"da\"]\n").unwrap();
+    let (code, _, err) = guidepath(&["report", dir_s]);
+    assert_eq!(code, 2);
+    assert!(err.contains("guidepath.toml") && err.contains("unknown field `language`"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
