@@ -129,7 +129,10 @@ fn missing_data_is_required_by_code() {
     assert!(reqs.iter().any(|r| r["codeFilter"][0]["code"][0]["code"] == "91340-0"), "{gr}");
     let cards = guidepath_fhir::cards(ev.artifact(), &result, Some(&reading), None);
     let last = cards["cards"].as_array().unwrap().last().unwrap().clone();
-    assert!(last["detail"].as_str().unwrap().contains("code loinc 91340-0"), "{last}");
+    // In the guideline's language, the route too (before: "with code" in a
+    // Danish card).
+    assert!(last["detail"].as_str().unwrap().contains("med kode loinc 91340-0"), "{last}");
+    assert!(!last["detail"].as_str().unwrap().contains("with code"), "{last}");
 }
 
 /// Bad FHIR is an error with its place, never a panic: not an object, no

@@ -162,7 +162,7 @@ fn cds_hooks_round_trip() {
         last["detail"]
             .as_str()
             .unwrap()
-            .contains("`start_back.q1`: Observation or QuestionnaireResponse item with code loinc 91340-0"),
+            .contains("`start_back.q1`: Observation eller QuestionnaireResponse-punkt med kode loinc 91340-0"),
         "{last}"
     );
 

@@ -50,15 +50,23 @@ impl<'a> Checker<'a> {
             && !self.suggested.contains(&(f, name.name.clone()))
     }
 
-    /// W0701. Not while a file has a syntax error: what did not parse may
-    /// be what uses a name, and the warning would be one more error that
-    /// is not one.
+    /// W0701. Not for a file with a syntax error, nor for one that a file
+    /// with a syntax error uses: what did not parse may be what uses a
+    /// name, and the warning would be one more error that is not one. (By
+    /// files that use each other, so a check of a file's group says what a
+    /// check of everything says.)
     pub(super) fn unused(&mut self) {
         let db = self.db;
-        if db.files.iter().any(|f| !f.syntax.is_empty()) {
-            return;
+        let mut spared: Vec<bool> = db.files.iter().map(|f| !f.syntax.is_empty()).collect();
+        for g in (0..db.files.len()).filter(|&g| !db.files[g].syntax.is_empty()) {
+            for f in self.modules[g].imports.iter().filter_map(|i| i.file) {
+                spared[f] = true;
+            }
         }
         for f in 0..db.files.len() {
+            if spared[f] {
+                continue;
+            }
             for item in &db.files[f].ast.items {
                 match item {
                     ast::Item::Define(d) if self.reportable_unused(f, &d.name) => {
