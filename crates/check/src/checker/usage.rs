@@ -63,10 +63,7 @@ impl<'a> Checker<'a> {
                 spared[f] = true;
             }
         }
-        for f in 0..db.files.len() {
-            if spared[f] {
-                continue;
-            }
+        for f in (0..db.files.len()).filter(|&f| !spared[f]) {
             for item in &db.files[f].ast.items {
                 match item {
                     ast::Item::Define(d) if self.reportable_unused(f, &d.name) => {
