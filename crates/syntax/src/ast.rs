@@ -270,6 +270,8 @@ pub struct Instrument {
     pub strats: Vec<Stratify>,
     pub defines: Vec<Define>,
     pub codes: Vec<CodeRef>,
+    /// The names of entries with syntax errors, where they can be read.
+    pub damaged: Vec<Ident>,
     pub span: Span,
 }
 

@@ -756,8 +756,8 @@ impl<'t> Builder<'t> {
         // else the grammar would also have taken there.
         let help = if rule == Rule::item_only && message.contains("`{`") {
             "the declaration's body goes in braces: put `{` at the end of its first line, and `}` after its last entry"
-        } else if rule == Rule::item_only {
-            declaration_help(&self.text[span.start as usize..span.end as usize]).unwrap_or(syntax_help(rule))
+        } else if matches!(rule, Rule::item_only | Rule::instr_entry_only) {
+            declaration_help(&self.text[from..span.end as usize]).unwrap_or(syntax_help(rule))
         } else {
             syntax_help(rule)
         };
@@ -1040,7 +1040,10 @@ impl<'t> Builder<'t> {
             let Some(&(_, first)) = words.first() else { continue };
             let (offset, name) = if !keyworded {
                 (words[0].0, first)
-            } else if matches!(first, "define" | "stratify" | "recommend" | "pathway" | "enum" | "instrument") {
+            } else if matches!(
+                first,
+                "define" | "stratify" | "recommend" | "pathway" | "enum" | "instrument" | "item" | "score"
+            ) {
                 let n = if first == "recommend" && words.get(1).is_some_and(|(_, w)| matches!(*w, "for" | "against")) {
                     2
                 } else {
@@ -1153,6 +1156,7 @@ impl<'t> Builder<'t> {
             strats: Vec::new(),
             defines: Vec::new(),
             codes: Vec::new(),
+            damaged: Vec::new(),
             span,
         };
         for q in p.into_inner() {
@@ -1190,7 +1194,10 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Rule::code_clause => ins.codes.extend(self.code(q)),
-                Rule::bad_entry => self.bad(&q, Rule::instr_entry_only),
+                Rule::bad_entry => {
+                    self.bad(&q, Rule::instr_entry_only);
+                    ins.damaged.extend(self.declared(self.span_of(&q), true));
+                }
                 _ => {}
             }
         }
@@ -1850,6 +1857,8 @@ fn declaration_help(text: &str) -> Option<&'static str> {
         "instrument" => "an instrument reads `instrument name \"Title\" { item … score … }`",
         "use" => "a use reads `use folder.file`, the path of a .guide file without its extension",
         "test" => "a test reads `test \"name\" { given { … } expect … }`",
+        "item" => "an item reads `item name : type \"question\"`, e.g. `item q1 : boolean \"…\"`",
+        "score" => "a score reads `score name = expression`, e.g. `score total = q1 + q2`",
         _ => return None,
     })
 }

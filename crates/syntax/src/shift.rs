@@ -64,13 +64,13 @@ fields! {
     Meta { kind, keyword, span }
     Allow { kind, target, reason, span }
     Use { path, alias, span }
-    InputBlock { fields, span }
+    InputBlock { fields, damaged, span }
     TypeSpec { name, unit, span }
     Field { name, ty, range, description, from, codes, span }
     CodeRef { system, code, span }
     EnumDecl { name, title, values, span }
     EnumValue { name, title, codes, span }
-    Instrument { name, title, meta, items, scores, strats, defines, codes, span }
+    Instrument { name, title, meta, items, scores, strats, defines, codes, damaged, span }
     ChoiceOption { name, points, title, codes, span }
     ItemDecl { name, ty, reverse, texts, codes, span }
     Quote { text, at, span }

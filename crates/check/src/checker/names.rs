@@ -124,6 +124,10 @@ impl<'a> Checker<'a> {
                     self.record(cx.file, seg.span, &next);
                     e = next;
                 }
+                // A member whose entry has a syntax error: reported there.
+                None if matches!(e, Entity::Instrument(_, ins) if ins.damaged.iter().any(|d| d.name == seg.name)) => {
+                    return None;
+                }
                 None if matches!(e, Entity::Instrument(..) | Entity::Module(..) | Entity::Pathway(..)) => {
                     let names = self.member_names(e);
                     self.report(cx.file, unknown_name(&seg.name, seg.span, Some(&owner_text), names));
@@ -363,6 +367,8 @@ fn declared_in_error(file: &ast::File, name: &str) -> bool {
     file.items.iter().any(|i| match i {
         ast::Item::Error(e) => e.declares.as_ref().is_some_and(|d| d.name == name),
         ast::Item::Input(b) => b.damaged.iter().any(|d| d.name == name),
+        // Inside an instrument, its entries are named without its prefix.
+        ast::Item::Instrument(i) => i.damaged.iter().any(|d| d.name == name),
         _ => false,
     })
 }
