@@ -98,6 +98,13 @@ impl Human<'_> {
         }
     }
 
+    /// The result's list `key` under its heading; nothing for an empty one.
+    fn section<'j>(&mut self, json: &'j J, key: &str, heading: &str) -> Option<&'j Vec<J>> {
+        let items = json[key].as_array().filter(|a| !a.is_empty())?;
+        let _ = write!(self.out, "\n{heading}\n");
+        Some(items)
+    }
+
     fn line(&mut self, indent: usize, text: &str) {
         let _ = writeln!(self.out, "{:indent$}{text}", "");
     }
@@ -124,8 +131,7 @@ impl Human<'_> {
     }
 
     fn strata(&mut self, json: &J) {
-        let Some(strata) = json["strata"].as_array().filter(|a| !a.is_empty()) else { return };
-        let _ = write!(self.out, "\n{}\n", self.w.strata);
+        let Some(strata) = self.section(json, "strata", self.w.strata) else { return };
         for st in strata {
             let id = s(&st["id"]);
             let node = self.art.nodes.iter().find(|n| n.id == id);
@@ -148,8 +154,7 @@ impl Human<'_> {
     }
 
     fn scores(&mut self, json: &J) {
-        let Some(scores) = json["scores"].as_array().filter(|a| !a.is_empty()) else { return };
-        let _ = write!(self.out, "\n{}\n", self.w.scores);
+        let Some(scores) = self.section(json, "scores", self.w.scores) else { return };
         for sc in scores {
             let id = s(&sc["id"]);
             let name =
@@ -164,8 +169,7 @@ impl Human<'_> {
     }
 
     fn recommendations(&mut self, json: &J) {
-        let Some(recs) = json["recommendations"].as_array().filter(|a| !a.is_empty()) else { return };
-        let _ = write!(self.out, "\n{}\n", self.w.recommendations);
+        let Some(recs) = self.section(json, "recommendations", self.w.recommendations) else { return };
         for r in recs {
             let id = s(&r["id"]);
             let art = self.art;
@@ -183,23 +187,20 @@ impl Human<'_> {
             };
             self.line(2, &line);
             self.lines(6, &why);
+            // Who acts, and with --texts why: in the language, or not at all.
             if let Some(rec) = rec {
-                for (label, text) in [(self.w.level, &rec.level), ("", &rec.rationale)] {
-                    if r.get(if label.is_empty() { "rationale" } else { "level" }).is_none_or(J::is_null) {
-                        continue;
-                    }
-                    if let Some(t) = self.text(text) {
-                        let t = if label.is_empty() { t.to_string() } else { format!("{label}: {t}") };
-                        self.line(6, &t);
-                    }
+                if let Some(t) = self.text(&rec.level).filter(|_| !r["level"].is_null()) {
+                    self.line(6, &format!("{}: {t}", self.w.level));
+                }
+                if let Some(t) = self.text(&rec.rationale).filter(|_| r.get("rationale").is_some()) {
+                    self.line(6, t);
                 }
             }
         }
     }
 
     fn pathways(&mut self, json: &J) {
-        let Some(pathways) = json["pathways"].as_array().filter(|a| !a.is_empty()) else { return };
-        let _ = write!(self.out, "\n{}\n", self.w.pathways);
+        let Some(pathways) = self.section(json, "pathways", self.w.pathways) else { return };
         for p in pathways {
             let id = s(&p["id"]);
             let art = self.art;
