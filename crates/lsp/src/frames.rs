@@ -272,13 +272,15 @@ fn check(body: &[u8]) -> Result<(), Vec<u8>> {
     let Ok(text) = std::str::from_utf8(body) else {
         return Err(error(jsonrpc::Id::Null, PARSE_ERROR, "Parse error: the message is not UTF-8"));
     };
+    // The one parse a good message costs; why a bad one is bad is worked
+    // out only for it.
+    if serde_json::from_str::<Message>(text).is_ok() {
+        return Ok(());
+    }
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => return Err(error(jsonrpc::Id::Null, PARSE_ERROR, &format!("Parse error: {e}"))),
     };
-    if serde_json::from_str::<Message>(text).is_ok() {
-        return Ok(());
-    }
     // The request's id where it has one that can be answered.
     let id = value.get("id").and_then(|v| serde_json::from_value::<jsonrpc::Id>(v.clone()).ok());
     let why = match &value {
