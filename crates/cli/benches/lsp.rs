@@ -51,10 +51,14 @@ fn guideline(id: &str, scale: usize) -> String {
             t + 1
         ));
     }
-    s.push_str("\nassume en \"generated: 12 months\"\npathway p \"Pathway\" {\n  within 12 months after referral_date\n");
+    s.push_str(
+        "\nassume en \"generated: 12 months\"\npathway p \"Pathway\" {\n  within 12 months after referral_date\n",
+    );
     for i in 0..20 {
         let w = 2 * (i + 1);
-        s.push_str(&format!("  assume en \"generated: {w} weeks\"\n  step st{i} {{ within {w} weeks after referral_date }}\n"));
+        s.push_str(&format!(
+            "  assume en \"generated: {w} weeks\"\n  step st{i} {{ within {w} weeks after referral_date }}\n"
+        ));
     }
     s.push_str("}\n");
     s

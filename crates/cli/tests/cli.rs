@@ -525,7 +525,10 @@ fn explanations_and_cards_cite_the_source_sentence() {
     let card = cards["cards"].as_array().unwrap().iter().find(|c| c["summary"].as_str().unwrap().starts_with("Remiss"));
     let detail = card.unwrap()["detail"].as_str().unwrap();
     assert!(detail.contains("Källa:") && detail.contains(&format!("> {quote}")), "{detail}");
-    assert!(detail.contains("Antagande (inte från källan):"), "{detail}");
+    // The assumption is the auditors' English: kept, and tagged as such in
+    // a Swedish card.
+    assert!(detail.contains("Antagande (inte från källan) [en]: the page says only"), "{detail}");
+    assert!(!detail.contains(&format!("> {quote} [")), "a Swedish quote in a Swedish card is not tagged: {detail}");
 }
 
 /// Every recommendation, stratum and time limit of every shipped guideline

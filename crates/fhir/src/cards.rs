@@ -69,7 +69,7 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>, lang: Option
             _ => None,
         });
         if let Some(st) = stratum_source {
-            cite(&mut detail, words, &st.provenance);
+            cite(&mut detail, words, tag, &st.provenance);
         }
         // The scores of the instrument or guideline the stratification is in.
         let prefix = id.rsplit_once('.').map(|(p, _)| format!("{p}."));
@@ -126,7 +126,7 @@ pub fn cards(art: &Artifact, result: &J, reading: Option<&Reading>, lang: Option
         }
         // The sentence it comes from, from the hashed artifact.
         if let Some(rec) = art.recommendations.iter().find(|x| x.id == id) {
-            cite(&mut detail, words, &rec.provenance);
+            cite(&mut detail, words, tag, &rec.provenance);
         }
         out.push(card(title, if against { "warning" } else { "info" }, &detail, &source));
     }
@@ -217,18 +217,24 @@ fn why(out: &mut String, words: &Words, conditions: &J, reading: Option<&Reading
 
 /// The sentences of the source a rule quotes, as block quotes with where
 /// they stand, and what it assumes, said as such.
-fn cite(detail: &mut String, words: &Words, p: &guidepath_ir::Provenance) {
+/// Quoted and assumed text keeps its words; where it is in another
+/// language than the card's, a tag says which (`[en]`).
+fn cite(detail: &mut String, words: &Words, tag: &str, p: &guidepath_ir::Provenance) {
+    let other = |lang: &Option<String>| match lang.as_deref() {
+        Some(l) if l != tag => format!(" [{l}]"),
+        _ => String::new(),
+    };
     if !p.quotes.is_empty() {
         let _ = writeln!(detail, "\n{}:", words.source);
         for q in &p.quotes {
-            let _ = writeln!(detail, "\n> {}", q.text);
+            let _ = writeln!(detail, "\n> {}{}", q.text, other(&q.lang));
             if let Some(at) = &q.at {
                 let _ = writeln!(detail, ">\n> — {at}");
             }
         }
     }
     for a in &p.assumptions {
-        let _ = writeln!(detail, "\n{}: {}", words.assumed, a.text);
+        let _ = writeln!(detail, "\n{}{}: {}", words.assumed, other(&a.lang), a.text);
     }
 }
 
