@@ -250,10 +250,18 @@ impl<'t> Reader<'t> {
                     self.at += 1;
                     return Some(());
                 }
+                // A key given twice in an object no field reads is still
+                // the data's error: the serde reader's to refuse (as are
+                // objects with many keys, so that looking back stays cheap).
+                let mut keys: Vec<&str> = Vec::new();
                 loop {
                     self.space();
                     if open == b'{' {
-                        self.string()?;
+                        let key = self.string()?;
+                        if keys.len() >= MAX_UNKNOWN_KEYS || keys.contains(&key) {
+                            return None;
+                        }
+                        keys.push(key);
                         self.expect(b':')?;
                         self.space();
                     }
@@ -384,6 +392,11 @@ mod tests {
             r#"{"x": 1, "x": 2}"#,
             r#"{"weight": 500, "weight": -123}"#,
             r#"{"q": null, "q": {"b": "low"}}"#,
+            // ... also inside an object no field reads (found by the
+            // `patient` fuzz target: the fast reader took it, the tree
+            // reader refused it).
+            r#"{"x": {"q1": true, "q1": "very_much"}, "age": 40}"#,
+            r#"{"x": [{"a": 1, "b": 2, "a": 3}]}"#,
             r#"{"q": 3}"#,
             r#"{"sites": ["hip"]}"#,
             r#"{"seen": "2023-02-29"}"#,
