@@ -756,6 +756,9 @@ impl<'t> Builder<'t> {
         // else the grammar would also have taken there.
         let help = if rule == Rule::item_only && message.contains("`{`") {
             "the declaration's body goes in braces: put `{` at the end of its first line, and `}` after its last entry"
+        } else if message.contains("a string") && self.text[from..span.end as usize].contains(" code ") {
+            // A `code` without its string.
+            "a code reads `code SYSTEM \"CODE\"`, e.g. `code snomed \"81680005\"` or `code loinc \"91349-1\"`"
         } else if matches!(rule, Rule::item_only | Rule::instr_entry_only) {
             declaration_help(&self.text[from..span.end as usize]).unwrap_or(syntax_help(rule))
         } else {
