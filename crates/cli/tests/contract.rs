@@ -208,6 +208,15 @@ fn a_key_given_twice_is_refused_by_every_reader() {
     let (code, _, err) = guidepath_stdin(&["eval", "guidelines/dk/early_stratified_care.guide"], nested);
     assert_eq!(code, 1);
     assert!(err.contains("`start_back.q1`: given more than once"), "{err}");
+    // ... and in an object the guideline does not read, with a value that
+    // sends the one-pass reader on to serde (found by the `patient` fuzz
+    // target: serde's skip took it, the tree reader refused it).
+    for other in [r#"{"q0": true, "q0": "x"}"#, r#"{"q0": true, "q0": 0.5}"#, r#"[{"a": 1, "a": 2.5}]"#] {
+        let text = format!(r#"{{"start_back": {other}, "age": 40, "back_pain": true}}"#);
+        let (code, _, err) = guidepath_stdin(&["eval", "guidelines/instruments/orebro_sf.guide"], &text);
+        assert_eq!(code, 1, "{text}");
+        assert!(err.contains("given more than once"), "{text}: {err}");
+    }
     // FHIR: a resource with an element given twice.
     let bundle = std::fs::read_to_string(root().join("tests/fhir/start_back_high.json")).unwrap();
     let twice = bundle.replacen(

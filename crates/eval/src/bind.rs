@@ -641,7 +641,15 @@ impl<'de> serde::de::Visitor<'de> for Skip {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let inner = open::<A::Error>(self.0)?;
-        while map.next_key_seed(Skip(inner))?.is_some() {
+        // A key given twice, even in an object no field reads, is the
+        // data's error: the thorough path's to refuse, as in `visit_map` of
+        // `ObjectSeed`.
+        let mut seen: Vec<std::borrow::Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key_seed(Key)? {
+            if seen.len() >= MAX_KEYS_LOOKED_BACK || seen.contains(&key) {
+                return Err(give_up());
+            }
+            seen.push(key);
             map.next_value_seed(Skip(inner))?;
         }
         Ok(())
