@@ -26,6 +26,12 @@ pub trait FileSystem {
     fn parse(&self, text: &str) -> Parsed {
         parse(text)
     }
+    /// What tells one version of a file from another without reading it:
+    /// its length and modification time on the disk. `None` where files
+    /// have no such thing (in memory), or it cannot be read.
+    fn stamp(&self, _path: &Path) -> Option<(u64, std::time::SystemTime)> {
+        None
+    }
 }
 
 /// A file system whose texts are parsed through a [`ParseCache`]: the
@@ -48,6 +54,9 @@ impl<F: FileSystem> FileSystem for Cached<'_, F> {
     }
     fn current_dir(&self) -> Option<PathBuf> {
         self.fs.current_dir()
+    }
+    fn stamp(&self, path: &Path) -> Option<(u64, std::time::SystemTime)> {
+        self.fs.stamp(path)
     }
     fn parse(&self, text: &str) -> Parsed {
         parse_cached(text, self.cache)
@@ -73,6 +82,10 @@ impl FileSystem for Disk {
     }
     fn current_dir(&self) -> Option<PathBuf> {
         std::env::current_dir().ok()
+    }
+    fn stamp(&self, path: &Path) -> Option<(u64, std::time::SystemTime)> {
+        let m = std::fs::metadata(path).ok()?;
+        Some((m.len(), m.modified().ok()?))
     }
 }
 
@@ -210,6 +223,14 @@ impl<F: FileSystem> FileSystem for Overlay<F> {
     fn parse(&self, text: &str) -> Parsed {
         self.base.parse(text)
     }
+    fn stamp(&self, path: &Path) -> Option<(u64, std::time::SystemTime)> {
+        // An open buffer is told apart by its text, not here.
+        if self.files.contains_key(path) {
+            None
+        } else {
+            self.base.stamp(path)
+        }
+    }
 }
 
 impl<F: FileSystem + ?Sized> FileSystem for &F {
@@ -227,6 +248,9 @@ impl<F: FileSystem + ?Sized> FileSystem for &F {
     }
     fn parse(&self, text: &str) -> Parsed {
         (**self).parse(text)
+    }
+    fn stamp(&self, path: &Path) -> Option<(u64, std::time::SystemTime)> {
+        (**self).stamp(path)
     }
 }
 

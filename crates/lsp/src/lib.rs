@@ -1,5 +1,9 @@
 //! The guidepath language server (`guidepath lsp`, stdio).
 //!
+//! What it answers is computed by `guidepath_ide`, which knows nothing of
+//! the protocol; this crate holds the documents, runs the checks off the
+//! async threads, and converts (`convert`) between the two.
+//!
 //! Diagnostics come from the same `check_and_analyse` as `guidepath check`
 //! and are converted, never re-derived. They are computed on a worker
 //! thread that always takes the newest state of the documents, so a slow
@@ -16,17 +20,13 @@
 //! `**/*.guide` and walks the folders again when one is created or deleted,
 //! when the folders change, and on save (for clients that cannot watch).
 
-mod complete;
 mod convert;
 pub mod frames;
-mod groups;
-mod hints;
-mod index;
 mod tests_lens;
-mod tokens;
 
 use convert::Text;
 use guidepath_check::{Cached, Checked, Disk, FileId, Overlay};
+use guidepath_ide::{groups, Analysis};
 use guidepath_syntax::ParseCache;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -268,7 +268,7 @@ impl Backend {
         let groups = self.groups.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let (generation, docs, roots) = {
             let st = self.lock();
-            let open = |p: &Path| groups::print_of(st.docs.get(p).map(|d| d.text.as_str()), p);
+            let open = |p: &Path| groups::print_of(&Disk, st.docs.get(p).map(|d| d.text.as_str()), p);
             if let Some(checked) = groups::current(&groups, path, open) {
                 return checked;
             }
@@ -296,13 +296,20 @@ impl Backend {
         checked
     }
 
-    /// The checked texts, the file and the byte offset of a position.
-    async fn at(&self, pos: &TextDocumentPositionParams) -> Result<Option<(Arc<Checked>, FileId, u32)>> {
+    /// The state to answer from, the file and the byte offset of a
+    /// position.
+    async fn at(&self, pos: &TextDocumentPositionParams) -> Result<Option<(Analysis, FileId, u32)>> {
         let path = path_of(&pos.text_document.uri)?;
-        let checked = self.checked_for(&path).await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let offset = Text::of(checked.db.file(file)).offset(pos.position);
-        Ok(Some((checked, file, offset)))
+        let Some((analysis, file)) = self.analysis_of(&path).await else { return Ok(None) };
+        let offset = Text::of(analysis.source(file)).offset(pos.position);
+        Ok(Some((analysis, file, offset)))
+    }
+
+    /// The state to answer requests about `path` from, and its file.
+    async fn analysis_of(&self, path: &Path) -> Option<(Analysis, FileId)> {
+        let analysis = Analysis::new(self.checked_for(path).await);
+        let file = analysis.file_id(path)?;
+        Some((analysis, file))
     }
 
     fn doc_text(&self, path: &Path) -> Option<String> {
@@ -390,6 +397,12 @@ fn file_id(checked: &Checked, path: &Path) -> Option<FileId> {
     checked.db.files.iter().position(|f| f.path == path)
 }
 
+/// A place of the workspace as the protocol's location.
+fn location(analysis: &Analysis, place: &guidepath_ide::FileSpan) -> Option<Location> {
+    let file = analysis.file_id(&place.path)?;
+    Some(Location { uri: uri_of(&place.path)?, range: Text::of(analysis.source(file)).range(place.span) })
+}
+
 /// The worker: takes the newest job, checks and analyses, publishes each
 /// file's diagnostics with the version they belong to.
 fn diagnostics_worker(
@@ -407,8 +420,9 @@ fn diagnostics_worker(
         }
         // The checker and the analysis do not panic on any input; should one
         // ever, the server keeps running and says so instead of going quiet.
+        let texts: HashMap<PathBuf, String> = job.docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect();
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            groups.update(&job.docs, &job.roots, &job.links, &|fs, roots| {
+            groups.update(&Disk, &texts, &job.roots, &|fs, roots| {
                 let mut checked = guidepath_analysis::check_and_analyse(fs, roots);
                 guidepath_check::lifecycle::overdue_reviews(&mut checked, guidepath_check::lifecycle::today());
                 checked
@@ -424,8 +438,13 @@ fn diagnostics_worker(
         let mut out: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = Vec::new();
         let mut now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
         let mut checked_now: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
-        for (path, uri, lsp) in outcome.diagnostics {
+        for file in outcome.diagnostics {
+            let path = file.path.clone();
+            let Some(uri) = uri_of(&path) else { continue };
             checked_now.insert(path.clone());
+            let text = Text::of(file.checked.db.file(file.file));
+            let lsp: Vec<Diagnostic> =
+                file.diagnostics().iter().map(|d| convert::diagnostic(d, &text, &uri, &job.links)).collect();
             let version = job.docs.get(&path).map(|(_, v)| *v);
             // Open documents always hear back, with their version; other
             // files only when there is something to say or to clear.
@@ -486,11 +505,6 @@ fn apply_change(text: &mut String, change: TextDocumentContentChangeEvent) {
             text.replace_range(a..b, &change.text);
         }
     }
-}
-
-fn location(checked: &Checked, file: FileId, span: guidepath_syntax::Span) -> Option<Location> {
-    let f = checked.db.file(file);
-    Some(Location { uri: uri_of(&f.path)?, range: Text::of(f).range(span) })
 }
 
 impl LanguageServer for Backend {
@@ -574,7 +588,7 @@ impl LanguageServer for Backend {
                 document_formatting_provider: Some(OneOf::Left(true)),
                 semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
                     SemanticTokensOptions {
-                        legend: tokens::legend(),
+                        legend: convert::legend(),
                         full: Some(SemanticTokensFullOptions::Bool(true)),
                         ..SemanticTokensOptions::default()
                     },
@@ -685,109 +699,100 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let Some((checked, file, offset)) = self.at(&params.text_document_position_params).await? else {
+        let Some((analysis, file, offset)) = self.at(&params.text_document_position_params).await? else {
             return Ok(None);
         };
-        let source = checked.db.file(file);
-        let text = Text::of(source);
-        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
-        let Some(value) = index::describe(checked.db.file(t.file), t.name, &source.ast) else { return Ok(None) };
+        let Some(h) = analysis.hover(file, offset) else { return Ok(None) };
         let contents = if self.lock().markdown {
-            MarkupContent { kind: MarkupKind::Markdown, value }
+            MarkupContent { kind: MarkupKind::Markdown, value: h.markdown }
         } else {
-            MarkupContent { kind: MarkupKind::PlainText, value: index::plain(&value) }
+            MarkupContent { kind: MarkupKind::PlainText, value: guidepath_ide::plain(&h.markdown) }
         };
-        Ok(Some(Hover { contents: HoverContents::Markup(contents), range: Some(text.range(t.at)) }))
+        let range = Text::of(analysis.source(file)).range(h.span);
+        Ok(Some(Hover { contents: HoverContents::Markup(contents), range: Some(range) }))
     }
 
     async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
-        let Some((checked, file, offset)) = self.at(&params.text_document_position_params).await? else {
+        let Some((analysis, file, offset)) = self.at(&params.text_document_position_params).await? else {
             return Ok(None);
         };
-        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
-        Ok(location(&checked, t.file, t.name).map(GotoDefinitionResponse::Scalar))
+        let Some(place) = analysis.definition(file, offset) else { return Ok(None) };
+        Ok(location(&analysis, &place).map(GotoDefinitionResponse::Scalar))
     }
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
-        let Some((checked, file, offset)) = self.at(&params.text_document_position).await? else { return Ok(None) };
-        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
-        let mut occ = index::occurrences(&checked, &t);
-        if !params.context.include_declaration {
-            occ.remove(0);
-        }
-        Ok(Some(occ.into_iter().filter_map(|(f, s)| location(&checked, f, s)).collect()))
+        let Some((analysis, file, offset)) = self.at(&params.text_document_position).await? else {
+            return Ok(None);
+        };
+        let Some(places) = analysis.references(file, offset, params.context.include_declaration) else {
+            return Ok(None);
+        };
+        Ok(Some(places.iter().filter_map(|p| location(&analysis, p)).collect()))
     }
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
-        let pos = params.text_document_position;
         let new = params.new_name;
-        let valid = guidepath_syntax::lexer::is_name(&new) && !tokens::KEYWORDS.contains(&new.as_str());
-        if !valid {
+        // Said before anything is checked: the name is wrong wherever it goes.
+        if !guidepath_ide::is_name(&new) {
             return Err(Error::invalid_params(format!(
                 "`{new}` is not a name (letters, digits and `_`, not a keyword)"
             )));
         }
-        let Some((checked, file, offset)) = self.at(&pos).await? else { return Ok(None) };
-        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
-        if t.name.is_empty() {
-            return Err(Error::invalid_params("a used file is renamed by renaming the file"));
-        }
+        let Some((analysis, file, offset)) = self.at(&params.text_document_position).await? else {
+            return Ok(None);
+        };
+        let edits = analysis.rename(file, offset, &new).map_err(|e| Error::invalid_params(e.0))?;
+        let Some(edits) = edits else { return Ok(None) };
         let mut changes: HashMap<Uri, Vec<TextEdit>> = HashMap::new();
-        for (f, span) in index::occurrences(&checked, &t) {
-            if let Some(loc) = location(&checked, f, span) {
-                changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text: new.clone() });
+        for (path, edit) in edits {
+            let place = guidepath_ide::FileSpan { path, span: edit.span };
+            if let Some(loc) = location(&analysis, &place) {
+                changes.entry(loc.uri).or_default().push(TextEdit { range: loc.range, new_text: edit.new_text });
             }
         }
         Ok(Some(WorkspaceEdit { changes: Some(changes), ..WorkspaceEdit::default() }))
     }
 
     async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        let Some((checked, file, offset)) = self.at(&params).await? else { return Ok(None) };
-        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
-        if t.name.is_empty() {
-            return Err(Error::invalid_params("a used file is renamed by renaming the file"));
-        }
-        let source = checked.db.file(file);
+        let Some((analysis, file, offset)) = self.at(&params).await? else { return Ok(None) };
+        let prepared = analysis.prepare_rename(file, offset).map_err(|e| Error::invalid_params(e.0))?;
+        let Some((span, placeholder)) = prepared else { return Ok(None) };
         Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
-            range: Text::of(source).range(t.at),
-            placeholder: t.at.text(&source.text).to_string(),
+            range: Text::of(analysis.source(file)).range(span),
+            placeholder,
         }))
     }
 
     async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
-        let Some((checked, file, offset)) = self.at(&params.text_document_position_params).await? else {
+        let Some((analysis, file, offset)) = self.at(&params.text_document_position_params).await? else {
             return Ok(None);
         };
-        let Some(t) = index::target_at(&checked, file, offset) else { return Ok(None) };
-        let text = Text::of(checked.db.file(file));
-        let highlights = index::occurrences(&checked, &t)
-            .into_iter()
-            .filter(|&(f, s)| f == file && !s.is_empty())
-            .map(|(f, s)| DocumentHighlight {
-                range: text.range(s),
-                // The declaration is where the name is given its meaning.
-                kind: Some(if (f, s) == (t.file, t.name) {
-                    DocumentHighlightKind::WRITE
-                } else {
-                    DocumentHighlightKind::READ
-                }),
-            })
-            .collect();
-        Ok(Some(highlights))
+        let Some(highlights) = analysis.highlights(file, offset) else { return Ok(None) };
+        let text = Text::of(analysis.source(file));
+        Ok(Some(
+            highlights
+                .into_iter()
+                .map(|h| DocumentHighlight {
+                    range: text.range(h.span),
+                    kind: Some(if h.declaration { DocumentHighlightKind::WRITE } else { DocumentHighlightKind::READ }),
+                })
+                .collect(),
+        ))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked_for(&path).await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        Ok(Some(hints::inlay(&checked, file, params.range)))
+        let Some((analysis, file)) = self.analysis_of(&path).await else { return Ok(None) };
+        let text = Text::of(analysis.source(file));
+        let (from, to) = (text.offset(params.range.start), text.offset(params.range.end));
+        Ok(Some(convert::hints(analysis.inlay_hints(file, from, to), &text)))
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked_for(&path).await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        Ok(Some(tests_lens::lenses(checked.db.file(file), &params.text_document.uri)))
+        let Some((analysis, file)) = self.analysis_of(&path).await else { return Ok(None) };
+        let text = Text::of(analysis.source(file));
+        Ok(Some(tests_lens::lenses(analysis.lenses(file), &text, &params.text_document.uri)))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
@@ -800,7 +805,7 @@ impl LanguageServer for Backend {
         let parses = self.parses.clone();
         let run = tokio::task::spawn_blocking(move || {
             let fs = Cached { fs: Overlay { base: Disk, files: docs }, cache: &parses };
-            tests_lens::run(&fs, &path, only.as_deref())
+            guidepath_ide::run_tests(&fs, &path, only.as_deref())
         })
         .await
         .map_err(|_| Error::internal_error())?;
@@ -817,58 +822,54 @@ impl LanguageServer for Backend {
             }
         }
         self.client.show_message(kind, summary).await;
-        Ok(Some(tests_lens::to_json(&run)))
+        Ok(Some(guidepath_ide::tests_to_json(&run)))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let Some((checked, file, offset)) = self.at(&params.text_document_position).await? else { return Ok(None) };
-        Ok(Some(CompletionResponse::Array(complete::complete(&checked, file, offset))))
+        let Some((analysis, file, offset)) = self.at(&params.text_document_position).await? else {
+            return Ok(None);
+        };
+        let items = analysis.completions(file, offset).into_iter().map(convert::completion).collect();
+        Ok(Some(CompletionResponse::Array(items)))
     }
 
     async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked_for(&path).await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
-        let source = checked.db.file(file);
-        let text = Text::of(source);
+        let Some((analysis, file)) = self.analysis_of(&path).await else { return Ok(None) };
+        let text = Text::of(analysis.source(file));
         #[allow(deprecated)] // `deprecated` is a required field of the type
-        fn convert(d: index::Decl, text: &Text) -> DocumentSymbol {
+        fn to_symbol(d: guidepath_ide::Decl, text: &Text) -> DocumentSymbol {
             DocumentSymbol {
                 name: d.name,
                 detail: d.detail,
-                kind: d.kind,
+                kind: convert::symbol_kind(d.kind),
                 tags: None,
                 deprecated: None,
                 range: text.range(d.span),
                 selection_range: text.range(d.name_span),
-                children: Some(d.children.into_iter().map(|c| convert(c, text)).collect()),
+                children: Some(d.children.into_iter().map(|c| to_symbol(c, text)).collect()),
             }
         }
-        let symbols = index::decls(&source.ast).into_iter().map(|d| convert(d, &text)).collect();
+        let symbols = analysis.outline(file).into_iter().map(|d| to_symbol(d, &text)).collect();
         Ok(Some(DocumentSymbolResponse::Nested(symbols)))
     }
 
     async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
-        let query = params.query.to_lowercase();
-        let checked = self.checked().await;
+        let analysis = Analysis::new(self.checked().await);
         let mut out = Vec::new();
-        for (k, f) in checked.db.files.iter().enumerate() {
-            let decls = index::decls(&f.ast);
-            for d in index::flat(&decls) {
-                if d.kind == SymbolKind::STRING || !d.name.to_lowercase().contains(&query) {
-                    continue;
-                }
-                let Some(location) = location(&checked, k, d.name_span) else { continue };
-                #[allow(deprecated)] // `deprecated` is a required field of the type
-                out.push(SymbolInformation {
-                    name: d.name.clone(),
-                    kind: d.kind,
-                    tags: None,
-                    deprecated: None,
-                    location,
-                    container_name: f.path.file_stem().map(|s| s.to_string_lossy().into_owned()),
-                });
-            }
+        for s in analysis.symbols(&params.query) {
+            let Some(location) = location(&analysis, &guidepath_ide::FileSpan { path: s.path, span: s.span }) else {
+                continue;
+            };
+            #[allow(deprecated)] // `deprecated` is a required field of the type
+            out.push(SymbolInformation {
+                name: s.name,
+                kind: convert::symbol_kind(s.kind),
+                tags: None,
+                deprecated: None,
+                location,
+                container_name: s.container,
+            });
         }
         Ok(Some(WorkspaceSymbolResponse::Flat(out)))
     }
@@ -877,7 +878,7 @@ impl LanguageServer for Backend {
         let path = path_of(&params.text_document.uri)?;
         let Some(text) = self.doc_text(&path) else { return Ok(None) };
         // A file with syntax errors is not formatted (the diagnostics say why).
-        let Ok(formatted) = guidepath_fmt::format(&text) else { return Ok(None) };
+        let Some(formatted) = guidepath_ide::format(&text) else { return Ok(None) };
         if formatted == text {
             return Ok(Some(Vec::new()));
         }
@@ -890,63 +891,41 @@ impl LanguageServer for Backend {
 
     async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
         let path = path_of(&params.text_document.uri)?;
-        let checked = self.checked_for(&path).await;
-        let Some(file) = file_id(&checked, &path) else { return Ok(None) };
+        let Some((analysis, file)) = self.analysis_of(&path).await else { return Ok(None) };
+        let text = Text::of(analysis.source(file));
         Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
             result_id: None,
-            data: tokens::semantic(&checked, file),
+            data: convert::semantic_tokens(&analysis.semantic_tokens(file), &text),
         })))
     }
 
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let path = path_of(&params.text_document.uri)?;
         let Some(text) = self.doc_text(&path) else { return Ok(None) };
-        Ok(Some(tokens::folding(&text)))
+        Ok(Some(convert::folding(guidepath_ide::folding(&text))))
     }
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri;
-        let path = path_of(&uri)?;
-        let end = self.doc_text(&path).map(|t| Text::new(&t).end());
         let mut out = Vec::new();
+        // Each diagnostic carries its fixes (`convert::diagnostic`).
         for d in params.context.diagnostics {
-            let Some(data) = &d.data else { continue };
-            if let Some(fix) = data.get("fix") {
-                let range: Option<Range> = fix.get("range").and_then(|r| serde_json::from_value(r.clone()).ok());
-                let new_text = fix.get("newText").and_then(|t| t.as_str()).map(str::to_string);
-                if let (Some(range), Some(new_text)) = (range, new_text) {
-                    // A plain replacement (a "did you mean") is the preferred
-                    // fix; a titled one (adding a stratum) is one choice of several.
-                    let titled = fix.get("title").and_then(|t| t.as_str());
-                    let preferred = titled.is_none();
-                    let title = match titled {
-                        Some(t) => t.to_string(),
-                        None => format!("Replace with `{new_text}`"),
-                    };
-                    let edit = TextEdit { range, new_text };
-                    out.push(CodeActionOrCommand::CodeAction(CodeAction {
-                        title,
-                        kind: Some(CodeActionKind::QUICKFIX),
-                        diagnostics: Some(vec![d.clone()]),
-                        edit: Some(WorkspaceEdit {
-                            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
-                            ..WorkspaceEdit::default()
-                        }),
-                        is_preferred: Some(preferred),
-                        ..CodeAction::default()
-                    }));
-                }
-            }
-            if let (Some(test), Some(end)) = (data.get("witnessTest").and_then(|t| t.as_str()), end) {
-                let edit = TextEdit { range: Range { start: end, end }, new_text: format!("\n{test}") };
+            let actions = d.data.as_ref().and_then(|data| data.get("actions")).and_then(|a| a.as_array());
+            for a in actions.into_iter().flatten() {
+                let range: Option<Range> = a.get("range").and_then(|r| serde_json::from_value(r.clone()).ok());
+                let new_text = a.get("newText").and_then(|t| t.as_str()).map(str::to_string);
+                let title = a.get("title").and_then(|t| t.as_str()).map(str::to_string);
+                let (Some(range), Some(new_text), Some(title)) = (range, new_text, title) else { continue };
+                let preferred = a.get("preferred").and_then(|p| p.as_bool()).unwrap_or(false);
                 out.push(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: "Add the witness patient as a test".into(),
+                    title,
                     kind: Some(CodeActionKind::QUICKFIX),
                     diagnostics: Some(vec![d.clone()]),
                     edit: Some(WorkspaceEdit {
-                        changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+                        changes: Some(HashMap::from([(uri.clone(), vec![TextEdit { range, new_text }])])),
                         ..WorkspaceEdit::default()
                     }),
+                    is_preferred: Some(preferred),
                     ..CodeAction::default()
                 }));
             }

@@ -15,94 +15,104 @@
 //! Requests (hover, definition, completion) are answered from the check of
 //! their file's group while its files are as they were, so a request after
 //! the diagnostics of an edit checks nothing.
+//!
+//! Open documents are texts over a base file system: the disk for the
+//! language server, the built-in instruments alone in the browser.
 
-use crate::convert::{self, Text};
-use guidepath_check::{Cached, Checked, Disk, FileSystem, Overlay};
+use guidepath_check::{Cached, Checked, FileId, FileSystem, Overlay};
 use guidepath_syntax::ParseCache;
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tower_lsp::ls_types::{Diagnostic, Uri};
 
 /// What a file's text was when it was checked.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum Print {
     /// An open document: its text's hash and length.
     Open(u64, usize),
-    /// A file on disk: its length and modification time, or that it could
-    /// not be read.
-    Disk(Option<(u64, std::time::SystemTime)>),
+    /// A file of the base: its stamp (`FileSystem::stamp`), or that it has
+    /// none.
+    Base(Option<(u64, std::time::SystemTime)>),
 }
 
-fn print(docs: &HashMap<PathBuf, (String, i32)>, path: &Path) -> Print {
-    print_of(docs.get(path).map(|(t, _)| t.as_str()), path)
+fn print(base: &dyn FileSystem, docs: &HashMap<PathBuf, String>, path: &Path) -> Print {
+    print_of(base, docs.get(path).map(String::as_str), path)
 }
 
 /// The fingerprint of a file: `open` is its text if it is an open document.
-pub fn print_of(open: Option<&str>, path: &Path) -> Print {
+pub fn print_of(base: &dyn FileSystem, open: Option<&str>, path: &Path) -> Print {
     match open {
         Some(text) => {
             let mut h = std::collections::hash_map::DefaultHasher::new();
             text.hash(&mut h);
             Print::Open(h.finish(), text.len())
         }
-        None => Print::Disk(std::fs::metadata(path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)))),
+        None => Print::Base(base.stamp(path)),
     }
 }
 
-/// One group's check: its roots, every file it loaded, and each file's
-/// diagnostics converted for the client.
+/// One group's check: its roots, every file it loaded, and where each
+/// file's diagnostics are.
 pub struct Group {
     roots: Vec<PathBuf>,
     /// Each file loaded: its path as named, its real path (which names it
     /// across checks) and its fingerprint.
     files: Vec<(PathBuf, PathBuf, Print)>,
-    diagnostics: Vec<(PathBuf, Uri, Vec<Diagnostic>)>,
+    diagnostics: Vec<FileDiagnostics>,
     /// The check the group came from (it may hold other groups checked in
     /// the same batch; none of them can refer to this group's files).
     checked: Arc<Checked>,
 }
 
-/// The groups of the last check, and what their diagnostics were
-/// converted with.
+/// The groups of the last check.
 pub struct Groups {
     groups: Vec<Arc<Group>>,
-    links: String,
     /// Where the checks parse through.
     parses: Arc<ParseCache>,
 }
 
+/// One file's diagnostics: `checked.diagnostics[file]`, with the text and
+/// line index they point into at `checked.db.file(file)`.
+#[derive(Clone)]
+pub struct FileDiagnostics {
+    pub path: PathBuf,
+    pub checked: Arc<Checked>,
+    pub file: FileId,
+}
+
+impl FileDiagnostics {
+    pub fn diagnostics(&self) -> &[guidepath_syntax::Diagnostic] {
+        self.checked.diagnostics.get(self.file).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// One check's diagnostics, per file.
 pub struct Outcome {
-    pub diagnostics: Vec<(PathBuf, Uri, Vec<Diagnostic>)>,
+    pub diagnostics: Vec<FileDiagnostics>,
 }
 
 impl Groups {
     pub fn new(parses: Arc<ParseCache>) -> Groups {
-        Groups { groups: Vec::new(), links: String::new(), parses }
+        Groups { groups: Vec::new(), parses }
     }
 
     /// The diagnostics of every root (in `roots` order) and of the files
-    /// they use, checking only the groups whose files changed. `check`
-    /// checks and analyses roots over the open documents.
+    /// they use, checking only the groups whose files changed. `docs` are
+    /// the open documents over `base`; `check` checks and analyses roots.
     pub fn update(
         &mut self,
-        docs: &HashMap<PathBuf, (String, i32)>,
+        base: &dyn FileSystem,
+        docs: &HashMap<PathBuf, String>,
         roots: &[PathBuf],
-        links: &str,
         check: &dyn Fn(&dyn FileSystem, &[PathBuf]) -> Checked,
     ) -> Outcome {
-        if self.links != links {
-            self.groups.clear();
-            self.links = links.to_string();
-        }
         let wanted: HashSet<&PathBuf> = roots.iter().collect();
         let mut clean: Vec<Arc<Group>> = Vec::new();
         let mut dirty: HashSet<PathBuf> = HashSet::new();
         for g in self.groups.drain(..) {
-            let same =
-                g.roots.iter().all(|r| wanted.contains(r)) && g.files.iter().all(|(p, _, pr)| print(docs, p) == *pr);
+            let same = g.roots.iter().all(|r| wanted.contains(r))
+                && g.files.iter().all(|(p, _, pr)| print(base, docs, p) == *pr);
             if same {
                 clean.push(g);
             } else {
@@ -111,7 +121,7 @@ impl Groups {
         }
         let kept: HashSet<&PathBuf> = clean.iter().flat_map(|g| &g.roots).collect();
         dirty.extend(roots.iter().filter(|r| !kept.contains(r)).cloned());
-        let overlay = Overlay { base: Disk, files: docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+        let overlay = Overlay { base, files: docs.clone() };
         let parses = self.parses.clone();
         let overlay = Cached { fs: overlay, cache: &parses };
         // A changed file may now use a file of a clean group: then that
@@ -127,7 +137,7 @@ impl Groups {
                 dirty.extend(reached.iter().flat_map(|g| g.roots.iter().cloned()));
                 continue;
             }
-            clean.extend(split(&overlay, &checked, &batch, docs, links).into_iter().map(Arc::new));
+            clean.extend(split(&overlay, &checked, &batch, base, docs).into_iter().map(Arc::new));
             dirty.clear();
         }
         // Every file's diagnostics, group by group in the order of their
@@ -175,8 +185,8 @@ fn split(
     fs: &dyn FileSystem,
     checked: &Arc<Checked>,
     roots: &[PathBuf],
-    docs: &HashMap<PathBuf, (String, i32)>,
-    links: &str,
+    base: &dyn FileSystem,
+    docs: &HashMap<PathBuf, String>,
 ) -> Vec<Group> {
     let n = checked.db.files.len();
     let mut parent: Vec<usize> = (0..n).collect();
@@ -205,14 +215,11 @@ fn split(
             order.push(g);
             Group { roots: Vec::new(), files: Vec::new(), diagnostics: Vec::new(), checked: checked.clone() }
         });
-        group.files.push((file.path.clone(), file.real.clone(), print(docs, &file.path)));
+        group.files.push((file.path.clone(), file.real.clone(), print(base, docs, &file.path)));
         if roots.contains(&file.path) {
             group.roots.push(file.path.clone());
         }
-        let Some(uri) = crate::uri_of(&file.path) else { continue };
-        let text = Text::of(file);
-        let lsp = checked.diagnostics[id].iter().map(|d| convert::diagnostic(d, &text, &uri, links)).collect();
-        group.diagnostics.push((file.path.clone(), uri, lsp));
+        group.diagnostics.push(FileDiagnostics { path: file.path.clone(), checked: checked.clone(), file: id });
     }
     order.into_iter().filter_map(|g| groups.remove(&g)).collect()
 }
@@ -220,6 +227,8 @@ fn split(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guidepath_check::Disk;
+    use guidepath_syntax::Diagnostic;
     use std::cell::RefCell;
 
     const HEAD: &str = "issuer \"t\" version \"1\" status draft language en source \"t\" }\n";
@@ -243,20 +252,11 @@ mod tests {
 
     /// The diagnostics of one check of everything, as the server sent
     /// them before groups.
-    fn whole(docs: &HashMap<PathBuf, (String, i32)>, roots: &[PathBuf]) -> Vec<(PathBuf, Vec<Diagnostic>)> {
-        let overlay = Overlay { base: Disk, files: docs.iter().map(|(p, (t, _))| (p.clone(), t.clone())).collect() };
+    fn whole(docs: &HashMap<PathBuf, String>, roots: &[PathBuf]) -> Vec<(PathBuf, Vec<Diagnostic>)> {
+        let overlay = Overlay { base: Disk, files: docs.clone() };
         let checked = guidepath_analysis::check_and_analyse(&overlay, roots);
-        let mut out: Vec<(PathBuf, Vec<Diagnostic>)> = checked
-            .db
-            .files
-            .iter()
-            .zip(&checked.diagnostics)
-            .map(|(f, ds)| {
-                let uri = crate::uri_of(&f.path).unwrap();
-                let text = Text::of(f);
-                (f.path.clone(), ds.iter().map(|d| convert::diagnostic(d, &text, &uri, "")).collect())
-            })
-            .collect();
+        let mut out: Vec<(PathBuf, Vec<Diagnostic>)> =
+            checked.db.files.iter().zip(&checked.diagnostics).map(|(f, ds)| (f.path.clone(), ds.clone())).collect();
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
     }
@@ -283,27 +283,27 @@ mod tests {
             guidepath_analysis::check_and_analyse(fs, r)
         };
         let mut groups = Groups::new(Arc::default());
-        let mut step = |docs: &HashMap<PathBuf, (String, i32)>, want: Vec<Vec<PathBuf>>, what: &str| {
+        let mut step = |docs: &HashMap<PathBuf, String>, want: Vec<Vec<PathBuf>>, what: &str| {
             batches.borrow_mut().clear();
-            let out = groups.update(docs, &roots, "", &check);
+            let out = groups.update(&Disk, docs, &roots, &check);
             assert_eq!(*batches.borrow(), want, "{what}: what was checked");
             let mut got: Vec<(PathBuf, Vec<Diagnostic>)> =
-                out.diagnostics.into_iter().map(|(p, _, d)| (p, d)).collect();
+                out.diagnostics.iter().map(|f| (f.path.clone(), f.diagnostics().to_vec())).collect();
             got.sort_by(|a, b| a.0.cmp(&b.0));
             assert_eq!(got, whole(docs, &roots), "{what}: the diagnostics");
         };
-        let mut docs: HashMap<PathBuf, (String, i32)> = HashMap::new();
+        let mut docs: HashMap<PathBuf, String> = HashMap::new();
         step(&docs, vec![roots.clone()], "the first check");
         step(&docs, vec![], "nothing changed");
         // An unrelated file: checked alone, its new error reported.
-        docs.insert(c.clone(), (alone(" and"), 2));
+        docs.insert(c.clone(), alone(" and"));
         step(&docs, vec![vec![c.clone()]], "an edit of the unrelated file");
         // The user stops using `high`: the library's definition is unused
         // now, so the library is checked with it.
-        docs.insert(a.clone(), (user("a", false), 3));
+        docs.insert(a.clone(), user("a", false));
         step(&docs, vec![vec![a.clone(), lib_p.clone()]], "an edit of the user");
         // The unrelated file starts using the library: the groups join.
-        docs.insert(c.clone(), (user("c", true), 4));
+        docs.insert(c.clone(), user("c", true));
         step(&docs, vec![vec![c.clone()], roots.clone()], "a new use");
         step(&docs, vec![], "nothing changed again");
         let _ = std::fs::remove_dir_all(&dir);
@@ -315,14 +315,14 @@ mod tests {
     fn requests_share_the_check_of_a_group_while_its_files_are_unchanged() {
         let (dir, lib_p, a, c) = workspace("shared");
         let roots = vec![a.clone(), c.clone(), lib_p.clone()];
-        let mut docs: HashMap<PathBuf, (String, i32)> = HashMap::new();
-        docs.insert(a.clone(), (user("a", true), 1));
+        let mut docs: HashMap<PathBuf, String> = HashMap::new();
+        docs.insert(a.clone(), user("a", true));
         let mut groups = Groups::new(Arc::default());
-        groups.update(&docs, &roots, "", &|fs, r| guidepath_analysis::check_and_analyse(fs, r));
+        groups.update(&Disk, &docs, &roots, &|fs, r| guidepath_analysis::check_and_analyse(fs, r));
         let shared = groups.shared();
-        let now = |docs: &HashMap<PathBuf, (String, i32)>| {
+        let now = |docs: &HashMap<PathBuf, String>| {
             let docs = docs.clone();
-            move |p: &Path| print(&docs, p)
+            move |p: &Path| print(&Disk, &docs, p)
         };
         let loaded = |c: &Checked| -> Vec<PathBuf> { c.db.files.iter().map(|f| f.path.clone()).collect() };
         let of_a = current(&shared, &a, now(&docs)).expect("the user's group is current");
@@ -330,7 +330,7 @@ mod tests {
         assert!(current(&shared, &lib_p, now(&docs)).is_some_and(|c| Arc::ptr_eq(&c, &of_a)));
         assert!(current(&shared, &c, now(&docs)).is_some());
         // The user is edited: its group is not current; the other is.
-        docs.insert(a.clone(), (user("a", false), 2));
+        docs.insert(a.clone(), user("a", false));
         assert!(current(&shared, &a, now(&docs)).is_none());
         assert!(current(&shared, &lib_p, now(&docs)).is_none());
         assert!(current(&shared, &c, now(&docs)).is_some());

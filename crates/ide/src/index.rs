@@ -3,9 +3,32 @@
 use guidepath_check::{Checked, FileId, RefKind, SourceFile};
 use guidepath_syntax::ast::{self, Item};
 use guidepath_syntax::Span;
-use tower_lsp::ls_types::SymbolKind;
+use serde::Serialize;
+
+/// What a declaration is: the outline's, completion's and highlighting's
+/// kinds (each transport names them its own way).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SymbolKind {
+    Guideline,
+    Use,
+    Input,
+    Enum,
+    EnumValue,
+    Instrument,
+    Item,
+    Score,
+    Define,
+    Stratification,
+    Stratum,
+    Recommendation,
+    Pathway,
+    Step,
+    Test,
+}
 
 /// A declaration in a file, with its parts (the outline).
+#[derive(Clone, Debug, Serialize)]
 pub struct Decl {
     pub name: String,
     pub detail: Option<String>,
@@ -32,7 +55,7 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
             Item::Guideline(g) => out.push(Decl {
                 name: g.id.dotted(),
                 detail: title(g.title.as_slice()),
-                kind: SymbolKind::MODULE,
+                kind: SymbolKind::Guideline,
                 name_span: g.id.span,
                 span: g.span,
                 children: Vec::new(),
@@ -42,7 +65,7 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
                 out.push(Decl {
                     name,
                     detail: Some(format!("use {}", u.path.dotted())),
-                    kind: SymbolKind::NAMESPACE,
+                    kind: SymbolKind::Use,
                     name_span: u.alias.as_ref().map_or(u.path.span, |a| a.span),
                     span: u.span,
                     children: Vec::new(),
@@ -50,45 +73,43 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
             }
             Item::Input(block) => {
                 for f in &block.fields {
-                    out.push(decl(&f.name, SymbolKind::VARIABLE, f.span, Some("input".into())));
+                    out.push(decl(&f.name, SymbolKind::Input, f.span, Some("input".into())));
                 }
             }
             Item::Enum(e) => {
-                let mut d = decl(&e.name, SymbolKind::ENUM, e.span, title(e.title.as_slice()));
-                d.children = e.values.iter().map(|v| decl(&v.name, SymbolKind::ENUM_MEMBER, v.span, None)).collect();
+                let mut d = decl(&e.name, SymbolKind::Enum, e.span, title(e.title.as_slice()));
+                d.children = e.values.iter().map(|v| decl(&v.name, SymbolKind::EnumValue, v.span, None)).collect();
                 out.push(d);
             }
             Item::Instrument(ins) => {
-                let mut d = decl(&ins.name, SymbolKind::CLASS, ins.span, title(ins.title.as_slice()));
+                let mut d = decl(&ins.name, SymbolKind::Instrument, ins.span, title(ins.title.as_slice()));
                 d.children
-                    .extend(ins.items.iter().map(|i| decl(&i.name, SymbolKind::FIELD, i.span, Some("item".into()))));
-                d.children.extend(
-                    ins.scores.iter().map(|s| decl(&s.name, SymbolKind::PROPERTY, s.span, Some("score".into()))),
-                );
+                    .extend(ins.items.iter().map(|i| decl(&i.name, SymbolKind::Item, i.span, Some("item".into()))));
+                d.children
+                    .extend(ins.scores.iter().map(|s| decl(&s.name, SymbolKind::Score, s.span, Some("score".into()))));
                 d.children.extend(ins.strats.iter().map(stratify));
                 d.children
-                    .extend(ins.defines.iter().map(|x| decl(&x.name, SymbolKind::FUNCTION, x.span, title(&x.title))));
+                    .extend(ins.defines.iter().map(|x| decl(&x.name, SymbolKind::Define, x.span, title(&x.title))));
                 out.push(d);
             }
-            Item::Define(x) => out.push(decl(&x.name, SymbolKind::FUNCTION, x.span, title(&x.title))),
+            Item::Define(x) => out.push(decl(&x.name, SymbolKind::Define, x.span, title(&x.title))),
             Item::Stratify(s) => out.push(stratify(s)),
             Item::Recommend(r) => {
                 let dir = match r.direction {
                     ast::Direction::For => "recommend for",
                     ast::Direction::Against => "recommend against",
                 };
-                out.push(decl(&r.name, SymbolKind::EVENT, r.span, Some(dir.into())))
+                out.push(decl(&r.name, SymbolKind::Recommendation, r.span, Some(dir.into())))
             }
             Item::Pathway(p) => {
-                let mut d = decl(&p.name, SymbolKind::STRUCT, p.span, title(p.title.as_slice()));
-                d.children =
-                    p.steps.iter().map(|s| decl(&s.name, SymbolKind::FIELD, s.span, title(&s.title))).collect();
+                let mut d = decl(&p.name, SymbolKind::Pathway, p.span, title(p.title.as_slice()));
+                d.children = p.steps.iter().map(|s| decl(&s.name, SymbolKind::Step, s.span, title(&s.title))).collect();
                 out.push(d);
             }
             Item::Test(t) => out.push(Decl {
                 name: t.name.value.clone(),
                 detail: Some("test".into()),
-                kind: SymbolKind::STRING,
+                kind: SymbolKind::Test,
                 name_span: t.name.span,
                 span: t.span,
                 children: Vec::new(),
@@ -100,8 +121,8 @@ pub fn decls(file: &ast::File) -> Vec<Decl> {
 }
 
 fn stratify(s: &ast::Stratify) -> Decl {
-    let mut d = decl(&s.name, SymbolKind::ENUM, s.span, title(&s.title));
-    d.children = s.strata.iter().map(|x| decl(&x.name, SymbolKind::ENUM_MEMBER, x.span, title(&x.title))).collect();
+    let mut d = decl(&s.name, SymbolKind::Stratification, s.span, title(&s.title));
+    d.children = s.strata.iter().map(|x| decl(&x.name, SymbolKind::Stratum, x.span, title(&x.title))).collect();
     d
 }
 
@@ -137,7 +158,7 @@ pub fn target_at(checked: &Checked, file: FileId, offset: u32) -> Option<Target>
         return Some(Target { file: r.target_file, name: r.target, at: r.span, kind: Some(r.kind) });
     }
     let decls = decls(&checked.db.file(file).ast);
-    let d = flat(&decls).into_iter().find(|d| covers(d.name_span, offset) && d.kind != SymbolKind::STRING)?;
+    let d = flat(&decls).into_iter().find(|d| covers(d.name_span, offset) && d.kind != SymbolKind::Test)?;
     Some(Target { file, name: d.name_span, at: d.name_span, kind: None })
 }
 
@@ -411,7 +432,7 @@ fn show_code(c: &ast::CodeRef) -> String {
 pub fn names_in_scope(checked: &Checked, file: FileId) -> Vec<(String, SymbolKind)> {
     let mut out: Vec<(String, SymbolKind)> = Vec::new();
     for d in decls(&checked.db.file(file).ast) {
-        if d.kind == SymbolKind::STRING || d.kind == SymbolKind::MODULE {
+        if d.kind == SymbolKind::Test || d.kind == SymbolKind::Guideline {
             continue;
         }
         out.push((d.name.clone(), d.kind));
@@ -420,7 +441,7 @@ pub fn names_in_scope(checked: &Checked, file: FileId) -> Vec<(String, SymbolKin
     for r in checked.references.iter().filter(|r| r.file == file && r.kind == RefKind::Instrument) {
         let text = r.span.text(&checked.db.file(file).text).to_string();
         if !out.iter().any(|(n, _)| *n == text) {
-            out.push((text, SymbolKind::CLASS));
+            out.push((text, SymbolKind::Instrument));
         }
     }
     out
@@ -433,12 +454,12 @@ pub fn members(checked: &Checked, target: &Target) -> Vec<(String, SymbolKind)> 
     match target.kind {
         Some(RefKind::Module) => decls(&file.ast)
             .into_iter()
-            .filter(|d| !matches!(d.kind, SymbolKind::STRING | SymbolKind::MODULE | SymbolKind::NAMESPACE))
+            .filter(|d| !matches!(d.kind, SymbolKind::Test | SymbolKind::Guideline | SymbolKind::Use))
             .map(|d| (d.name, d.kind))
             .collect(),
         Some(RefKind::Instrument) | None => decls(&file.ast)
             .into_iter()
-            .find(|d| d.name_span == target.name && d.kind == SymbolKind::CLASS)
+            .find(|d| d.name_span == target.name && d.kind == SymbolKind::Instrument)
             .map(|d| d.children.into_iter().map(|c| (c.name, c.kind)).collect())
             .unwrap_or_default(),
         _ => Vec::new(),
@@ -451,7 +472,10 @@ pub fn values(checked: &Checked, target: &Target) -> Vec<String> {
     let file = checked.db.file(target.file);
     let all = decls(&file.ast);
     let flat = flat(&all);
-    if let Some(d) = flat.iter().find(|d| d.name_span == target.name && d.kind == SymbolKind::ENUM) {
+    if let Some(d) = flat
+        .iter()
+        .find(|d| d.name_span == target.name && matches!(d.kind, SymbolKind::Enum | SymbolKind::Stratification))
+    {
         return d.children.iter().map(|c| c.name.clone()).collect();
     }
     // An input of an enum type (or set of one): the enum's values, wherever

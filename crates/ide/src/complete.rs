@@ -2,12 +2,33 @@
 //! cursor is in, members after `name.`, values after `is`, units after a
 //! number, names in scope in expressions.
 
-use crate::index::{members, names_in_scope, target_at, values};
+use crate::index::{members, names_in_scope, target_at, values, SymbolKind};
 use guidepath_check::{Checked, FileId, BUILTIN_TYPES, CERTAINTIES, LANGUAGES, STATUSES, STRENGTHS};
 use guidepath_ir::Unit;
 use guidepath_syntax::lexer::{lex, TokenKind};
 use guidepath_syntax::FINDING_KINDS;
-use tower_lsp::ls_types::{CompletionItem, CompletionItemKind, SymbolKind};
+use serde::Serialize;
+
+/// One completion: the word, and what it is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Completion {
+    pub label: String,
+    pub kind: CompletionKind,
+}
+
+/// What a completion is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "is", content = "symbol")]
+pub enum CompletionKind {
+    /// A declared name.
+    Name(SymbolKind),
+    /// A word of the language.
+    Keyword,
+    /// One of a closed list: a strength, a status, a stratum, an enum's value.
+    Value,
+    /// A unit after a number.
+    Unit,
+}
 
 const TOP: &[&str] = &guidepath_syntax::LINE_WORDS;
 const GUIDELINE: &[&str] =
@@ -33,30 +54,16 @@ const EXPRESSION: &[&str] = &["and", "or", "not", "is", "in", "any of", "all of"
 const EXPECTATIONS: &[&str] =
     &["applies", "does not apply", "not applicable", "undecided", "undecided because", "is", "due", "in"];
 
-fn items(words: &[&str], kind: CompletionItemKind) -> Vec<CompletionItem> {
-    words
-        .iter()
-        .map(|w| CompletionItem { label: w.to_string(), kind: Some(kind), ..CompletionItem::default() })
-        .collect()
+fn items(words: &[&str], kind: CompletionKind) -> Vec<Completion> {
+    words.iter().map(|w| Completion { label: w.to_string(), kind }).collect()
 }
 
-fn symbol_kind(k: SymbolKind) -> CompletionItemKind {
-    match k {
-        SymbolKind::VARIABLE => CompletionItemKind::VARIABLE,
-        SymbolKind::FUNCTION | SymbolKind::PROPERTY => CompletionItemKind::FUNCTION,
-        SymbolKind::ENUM => CompletionItemKind::ENUM,
-        SymbolKind::ENUM_MEMBER => CompletionItemKind::ENUM_MEMBER,
-        SymbolKind::CLASS => CompletionItemKind::CLASS,
-        SymbolKind::FIELD => CompletionItemKind::FIELD,
-        SymbolKind::NAMESPACE => CompletionItemKind::MODULE,
-        SymbolKind::STRUCT => CompletionItemKind::STRUCT,
-        SymbolKind::EVENT => CompletionItemKind::EVENT,
-        _ => CompletionItemKind::TEXT,
-    }
+fn names(names: Vec<(String, SymbolKind)>) -> Vec<Completion> {
+    names.into_iter().map(|(label, k)| Completion { label, kind: CompletionKind::Name(k) }).collect()
 }
 
 /// Completions at byte `offset` of `file` (whose text may not parse).
-pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<CompletionItem> {
+pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<Completion> {
     let text = &checked.db.file(file).text;
     let offset = (offset as usize).min(text.len());
     let before = text.get(..offset).unwrap_or("");
@@ -77,10 +84,7 @@ pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<CompletionI
     if prev_word == "." {
         if let Some(owner) = prev.and_then(|i| i.checked_sub(1)).and_then(|i| tokens.get(i)) {
             if let Some(t) = target_at(checked, file, owner.span.start) {
-                return members(checked, &t)
-                    .into_iter()
-                    .map(|(n, k)| CompletionItem { label: n, kind: Some(symbol_kind(k)), ..CompletionItem::default() })
-                    .collect();
+                return names(members(checked, &t));
             }
         }
         return Vec::new();
@@ -91,37 +95,30 @@ pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<CompletionI
             if let Some(t) = target_at(checked, file, subject.span.start) {
                 let v = values(checked, &t);
                 if !v.is_empty() {
-                    return v
-                        .into_iter()
-                        .map(|n| CompletionItem {
-                            label: n,
-                            kind: Some(CompletionItemKind::ENUM_MEMBER),
-                            ..CompletionItem::default()
-                        })
-                        .collect();
+                    return v.into_iter().map(|label| Completion { label, kind: CompletionKind::Value }).collect();
                 }
             }
         }
     }
     match prev_word {
-        "strength" => return items(STRENGTHS, CompletionItemKind::ENUM_MEMBER),
-        "certainty" => return items(CERTAINTIES, CompletionItemKind::ENUM_MEMBER),
-        "status" => return items(STATUSES, CompletionItemKind::ENUM_MEMBER),
-        "language" => return items(LANGUAGES, CompletionItemKind::ENUM_MEMBER),
+        "strength" => return items(STRENGTHS, CompletionKind::Value),
+        "certainty" => return items(CERTAINTIES, CompletionKind::Value),
+        "status" => return items(STATUSES, CompletionKind::Value),
+        "language" => return items(LANGUAGES, CompletionKind::Value),
         "allow" => {
             let kinds: Vec<&str> = FINDING_KINDS.iter().map(|(k, _)| *k).collect();
-            return items(&kinds, CompletionItemKind::ENUM_MEMBER);
+            return items(&kinds, CompletionKind::Value);
         }
         ":" if block(&tokens, before, last) == "input" => {
             let mut types = BUILTIN_TYPES.to_vec();
             types.push("set of");
-            return items(&types, CompletionItemKind::KEYWORD);
+            return items(&types, CompletionKind::Keyword);
         }
         _ => {}
     }
     if prev_kind == Some(TokenKind::Number) {
         let units: Vec<&str> = Unit::ALL.iter().map(|u| u.name()).collect();
-        return items(&units, CompletionItemKind::UNIT);
+        return items(&units, CompletionKind::Unit);
     }
     if at_line_start {
         let words = match block(&tokens, before, last) {
@@ -135,19 +132,16 @@ pub fn complete(checked: &Checked, file: FileId, offset: u32) -> Vec<CompletionI
             _ => &[],
         };
         if !words.is_empty() {
-            return items(words, CompletionItemKind::KEYWORD);
+            return items(words, CompletionKind::Keyword);
         }
     }
     if block(&tokens, before, last) == "test"
         && tokens.get(last.wrapping_sub(2)).is_some_and(|t| t.text(before) == "expect")
     {
-        return items(EXPECTATIONS, CompletionItemKind::KEYWORD);
+        return items(EXPECTATIONS, CompletionKind::Keyword);
     }
-    let mut out: Vec<CompletionItem> = names_in_scope(checked, file)
-        .into_iter()
-        .map(|(n, k)| CompletionItem { label: n, kind: Some(symbol_kind(k)), ..CompletionItem::default() })
-        .collect();
-    out.extend(items(EXPRESSION, CompletionItemKind::KEYWORD));
+    let mut out = names(names_in_scope(checked, file));
+    out.extend(items(EXPRESSION, CompletionKind::Keyword));
     out
 }
 
