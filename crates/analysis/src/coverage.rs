@@ -388,3 +388,18 @@ fn expectations(ev: &Evaluator, patient: &serde_json::Value, target: Target<'_>)
     };
     one.into_iter().collect()
 }
+
+/// A `test` block that pins what the rules give `patient` now: each
+/// stratification's stratum, each recommendation's and pathway's state.
+/// The studio turns the patient being tried into one; `None` for data the
+/// guideline does not take.
+pub fn test_for(ev: &Evaluator, name: &str, patient: &serde_json::Value) -> Option<String> {
+    let out = ev.evaluate_json(patient).ok()?;
+    let report = out.report(false);
+    let mut targets: Vec<Target<'_>> = Vec::new();
+    targets.extend(report.strata.iter().map(|s| Target::Stratification(s.id)));
+    targets.extend(report.recommendations.iter().map(|r| Target::Recommendation(r.id)));
+    targets.extend(report.pathways.iter().map(|p| Target::Pathway(p.id)));
+    let expects: Vec<String> = targets.into_iter().flat_map(|t| expectations(ev, patient, t)).collect();
+    Some(crate::witness::test_block(ev.artifact(), name, patient, "", &expects))
+}

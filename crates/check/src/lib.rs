@@ -12,6 +12,7 @@ mod checker;
 pub mod db;
 mod fuzzy;
 mod graph;
+pub mod json;
 pub mod lifecycle;
 pub mod provenance;
 pub mod stdlib;

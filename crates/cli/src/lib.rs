@@ -16,6 +16,7 @@ pub mod report;
 pub mod serve;
 pub mod settings;
 pub mod sql;
+pub mod studio;
 pub mod test;
 
 /// When to colour output.

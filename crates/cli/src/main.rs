@@ -194,6 +194,27 @@ enum Command {
         #[arg(long)]
         allow_findings: bool,
     },
+    /// Serve the studio on loopback: the checker, evaluator, formatter and
+    /// report in the browser, with a folder's guidelines loaded. Nothing
+    /// the page does leaves the browser.
+    ///
+    /// Exit status: 0 stopped, 2 usage errors (no built studio, no folder,
+    /// a port in use).
+    Studio {
+        /// A folder whose .guide files the page opens with.
+        folder: Option<PathBuf>,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// The port on 127.0.0.1 (0: any free one; the first line printed
+        /// says which).
+        #[arg(long, default_value_t = 7878)]
+        port: u16,
+        /// The built studio (editor-support/studio/build); found beside the
+        /// binary or in its source tree when not given.
+        #[arg(long, value_name = "DIR")]
+        dist: Option<PathBuf>,
+    },
     /// Print a JSON Schema: of the patient data a guideline reads, or of
     /// the evaluation result (--result).
     ///
@@ -386,6 +407,7 @@ fn main() -> ExitCode {
         }
         Command::Fmt { paths, check } => fmt::run(paths, check),
         Command::Lsp => guidepath_lsp::run_stdio(),
+        Command::Studio { folder, open, port, dist } => guidepath_cli::studio::run(folder, dist, port, open),
         Command::Serve { paths, addr, max_body, threads, client_timeout, allow_findings } => {
             let t = std::time::Duration::from_secs(client_timeout.max(1));
             let config = guidepath_serve::Config {

@@ -1,7 +1,7 @@
 //! Diagnostics for people (miette) and for tools (JSON).
 
-use guidepath_check::{Checked, Diagnostic, Severity, SourceFile};
-use guidepath_syntax::{Label, LineCol, Span};
+use guidepath_check::{Checked, Diagnostic, Severity};
+use guidepath_syntax::Span;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
 use std::fmt;
@@ -193,61 +193,17 @@ struct JsonOutput<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonFile<'a> {
+    path: String,
+    diagnostics: Vec<guidepath_check::json::Diagnostic<'a>>,
+}
+
+#[derive(Serialize)]
 struct JsonSummary {
     files: usize,
     errors: usize,
     warnings: usize,
     notes: usize,
-}
-
-#[derive(Serialize)]
-struct JsonFile<'a> {
-    path: String,
-    diagnostics: Vec<JsonDiagnostic<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonDiagnostic<'a> {
-    code: &'static str,
-    name: &'static str,
-    severity: Severity,
-    message: &'a str,
-    label: JsonLabel<'a>,
-    related: Vec<JsonLabel<'a>>,
-    help: Option<&'a str>,
-    fix: Option<JsonFix<'a>>,
-    /// Findings of the consistency analysis: the patient that shows it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    witness: Option<JsonWitness<'a>>,
-}
-
-#[derive(Serialize)]
-struct JsonWitness<'a> {
-    patient: serde_json::Value,
-    test: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct JsonLabel<'a> {
-    message: &'a str,
-    span: Span,
-    start: LineCol,
-    end: LineCol,
-}
-
-#[derive(Serialize)]
-struct JsonFix<'a> {
-    span: Span,
-    replacement: &'a str,
-}
-
-fn json_label<'a>(file: &SourceFile, l: &'a Label) -> JsonLabel<'a> {
-    JsonLabel {
-        message: &l.message,
-        span: l.span,
-        start: file.lines.line_col(&file.text, l.span.start),
-        end: file.lines.line_col(&file.text, l.span.end),
-    }
 }
 
 pub fn json(checked: &Checked) -> String {
@@ -258,23 +214,7 @@ pub fn json(checked: &Checked) -> String {
         .zip(&checked.diagnostics)
         .map(|(file, diags)| JsonFile {
             path: file.path.display().to_string(),
-            diagnostics: diags
-                .iter()
-                .map(|d| JsonDiagnostic {
-                    code: d.code.as_str(),
-                    name: d.code.name(),
-                    severity: d.severity,
-                    message: &d.message,
-                    label: json_label(file, &d.label),
-                    related: d.related.iter().map(|l| json_label(file, l)).collect(),
-                    help: d.help.as_deref(),
-                    fix: d.fix.as_ref().map(|f| JsonFix { span: f.span, replacement: &f.replacement }),
-                    witness: d.witness.as_ref().map(|w| JsonWitness {
-                        patient: serde_json::from_str(&w.patient).unwrap_or(serde_json::Value::Null),
-                        test: w.test.as_deref(),
-                    }),
-                })
-                .collect(),
+            diagnostics: diags.iter().map(|d| guidepath_check::json::diagnostic(file, d)).collect(),
         })
         .collect();
     let out = JsonOutput {

@@ -59,4 +59,3 @@ pub fn run(
     }
     ExitCode::SUCCESS
 }
-

@@ -4,10 +4,10 @@
 use crate::load::LoadError;
 use crate::Format;
 use guidepath_analysis::coverage::coverage;
-use guidepath_report::coverage::{coverage_human, coverage_json, keyed, totals, GoalKey, Seen};
 use guidepath_analysis::gate::Policy;
 use guidepath_analysis::inline_tests::run_case;
 use guidepath_eval::Evaluator;
+use guidepath_report::coverage::{coverage_human, coverage_json, keyed, totals, GoalKey, Seen};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;

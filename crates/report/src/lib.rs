@@ -540,7 +540,10 @@ blockquote { margin: .2em 0; padding-left: .6em; border-left: 3px solid #9ab; } 
 "#;
 
 /// Sorting and filtering the catalogue: optional, the table reads without it.
-const SCRIPT: &str = r#"
+/// The studio's Content-Security-Policy lets it run by its SHA-256
+/// (`crates/cli/src/studio.rs`, `editor-support/studio/src/index.html`);
+/// `crates/cli/tests/studio.rs` holds both to this text.
+pub const SCRIPT: &str = r#"
 (function () {
   var table = document.getElementById("catalogue");
   if (!table) return;
