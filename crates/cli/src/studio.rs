@@ -76,12 +76,16 @@ pub fn run(folder: Option<PathBuf>, dist: Option<PathBuf>, port: u16, open: bool
             return ExitCode::from(2);
         }
     };
-    if let Some(f) = &folder {
-        if !f.is_dir() {
+    // Named as the search finds its files (without `..` or links), so each
+    // file's path in the folder is what follows the folder's.
+    let folder = match folder.map(|f| (std::fs::canonicalize(&f), f)) {
+        None => None,
+        Some((Ok(real), _)) if real.is_dir() => Some(real),
+        Some((_, f)) => {
             eprintln!("error: `{}` is not a folder", f.display());
             return ExitCode::from(2);
         }
-    }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
         Err(e) => {

@@ -10,7 +10,8 @@
 //!   tests); without, it is a whole file that must.
 //! - `sh`: commands. `$ command` is followed by exactly what it prints;
 //!   a line without `$` is a command that must succeed (`cargo` and
-//!   `fuzz/` commands, the README's two and the fuzzers, are CI's to run). They run in a copy of the
+//!   `fuzz/` commands, the README's two and the fuzzers, and the studio's
+//!   build and server, are CI's to run). They run in a copy of the
 //!   repository's guidelines, docs and corpus, with `guidepath` on the PATH.
 //! - `json`: `<!-- output: COMMAND -->` is that command's output (as JSON);
 //!   `<!-- excerpt of output: COMMAND -->` has lines that the output has,
@@ -178,8 +179,11 @@ fn run_commands(dir: &Path, text: &str, at: &str) {
             Some(k) => line[..k].trim(),
             None => line.trim(),
         };
-        // CI runs these itself: the README's two commands and the fuzzers.
-        if cmd.is_empty() || cmd.starts_with('#') || cmd.starts_with("cargo ") || cmd.starts_with("fuzz/") {
+        // CI runs these itself: the README's two commands, the fuzzers, the
+        // studio's build, and `guidepath studio` (a server, which the
+        // studio's browser test starts).
+        let ci = ["cargo ", "fuzz/", "editor-support/studio/", "guidepath studio"];
+        if cmd.is_empty() || cmd.starts_with('#') || ci.iter().any(|c| cmd.starts_with(c)) {
             continue;
         }
         let (code, out, err) = shell(dir, cmd);

@@ -459,3 +459,44 @@ impl Studio {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Offsets as JavaScript counts them: å is one unit and two bytes, 𝄞
+    /// two units and four bytes; lines end at \n, \r\n or \r.
+    #[test]
+    fn utf16_offsets_round_trip_through_bytes() {
+        let text = "ålder\r\nsmärta 𝄞 x\rslut";
+        let units = Units::new(text);
+        let js: Vec<u16> = text.encode_utf16().collect();
+        for (byte, _) in text.char_indices().chain([(text.len(), ' ')]) {
+            // Inside \r\n is no place a cursor can be.
+            if text[..byte].ends_with('\r') && text[byte..].starts_with('\n') {
+                continue;
+            }
+            let u = units.to_utf16(byte as u32);
+            assert_eq!(u as usize, text[..byte].encode_utf16().count(), "byte {byte}");
+            assert_eq!(units.to_byte(u), byte as u32, "unit {u}");
+        }
+        assert_eq!(units.to_utf16(text.len() as u32) as usize, js.len());
+        // Past the end: the end.
+        assert_eq!(units.to_byte(10_000), text.len() as u32);
+    }
+
+    /// A result is written with its members in the result's order, as
+    /// `guidepath eval` prints it (a serde_json `Value` would sort them).
+    #[test]
+    fn a_result_keeps_the_order_of_its_members() {
+        let mut s = Studio::new(20_000);
+        let path = "/w/skane_mms.guide";
+        s.set_file(path, include_str!("../../../guidelines/se/skane_mms.guide"));
+        let out: Value = serde_json::from_str(&s.evaluate(path, r#"{"age": 16}"#, "sv")).unwrap();
+        let text = s.evaluate(path, r#"{"age": 16}"#, "sv");
+        let plain = text.split(r#""plain":"#).nth(1).unwrap();
+        assert!(plain.starts_with(r#"{"schema":"#), "{plain}");
+        assert!(out["human"].as_str().unwrap().contains("Rekommendationer"));
+        assert!(out["findings"].as_array().unwrap().is_empty());
+    }
+}

@@ -481,7 +481,10 @@ function openFile(path, at) {
   view.focus();
 }
 
+/** A file joins the studio with \n line ends, as the editor holds text
+ * (so offsets agree); it is saved with them. */
 function addFile(path, text) {
+  text = text.replace(/\r\n?/g, "\n");
   app.files.set(path, text);
   app.studio.set_file(path, text);
 }
