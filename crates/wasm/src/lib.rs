@@ -133,9 +133,17 @@ impl Studio {
         }))
     }
 
-    /// The built-in instruments a `use` finds: `["instruments.start_back", …]`.
+    /// The built-in instruments a `use` finds, and the path each opens at:
+    /// `[{"use": "instruments.start_back", "path": "<guidepath-…>/instruments/start_back.guide"}]`.
     pub fn builtins() -> String {
-        text(json!(guidepath_check::stdlib::uses().collect::<Vec<_>>()))
+        let list: Vec<Value> = guidepath_check::stdlib::uses()
+            .filter_map(|u| {
+                let rel = PathBuf::from(format!("{}.guide", u.replace('.', "/")));
+                let p = guidepath_check::stdlib::find(&rel)?;
+                Some(json!({ "use": u, "path": p.display().to_string() }))
+            })
+            .collect();
+        text(json!(list))
     }
 
     /// Every checked file's diagnostics, in `guidepath check --format

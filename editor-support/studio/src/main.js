@@ -433,12 +433,11 @@ function showFiles() {
     li.append(b, x);
     ul.append(li);
   }
-  for (const u of app.builtins) {
+  for (const { use: u, path: p } of app.builtins) {
     const li = document.createElement("li");
     const b = document.createElement("button");
     b.type = "button";
     b.className = "file";
-    const p = builtinPath(u);
     b.append(`${u} `);
     const s = document.createElement("span");
     s.className = "builtin";
@@ -449,11 +448,6 @@ function showFiles() {
     li.append(b);
     ul.append(li);
   }
-}
-
-function builtinPath(use) {
-  const d = app.diagnostics.find((f) => f.builtin && f.path.endsWith(use.replace(/\./g, "/") + ".guide"));
-  return d ? d.path : null;
 }
 
 /** Opens a file in the editor, at `at` if given. */
@@ -603,7 +597,7 @@ function buildForm() {
 
 function field(input) {
   const div = document.createElement("div");
-  div.className = "field";
+  div.className = input.type === "set" ? "field set" : "field";
   const id = fieldId(input.path);
   const label = document.createElement("label");
   label.htmlFor = id;

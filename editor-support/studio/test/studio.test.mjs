@@ -261,6 +261,86 @@ try {
   check((await page.$eval("#tab-patient", (b) => b.textContent)) === "Patient", "and Danish");
   await page.select("#lang", "en");
 
+  // A new user's first guideline: a new file, written in the page, a
+  // patient tried, the artifact downloaded and `guidepath eval` on it.
+  await page.evaluate(() => (window.prompt = () => "first.guide"));
+  await page.click("#new-file");
+  await settled(page);
+  const first = fs.readFileSync(path.join(here, "first.guide"), "utf8");
+  // Pasted as one input (typed, the editor would close each bracket itself).
+  await page.keyboard.sendCharacter(first);
+  await settled(page);
+  check((await page.evaluate(() => window.__studio.current)) === "/workspace/first.guide", "a new file opens in the editor");
+  check((await codes(page, "first.guide")).length === 0, "the first guideline, written in the page, checks clean");
+
+  // Hover, completion and go-to-definition reach into the built-in instrument.
+  const coords = await page.evaluate(() => {
+    const v = window.__studio.view;
+    const c = v.coordsAtPos(v.state.doc.toString().indexOf("start_back.risk") + 3);
+    return { x: c.left + 1, y: (c.top + c.bottom) / 2 };
+  });
+  await page.mouse.move(coords.x, coords.y);
+  const hovered = await page.waitForSelector(".cm-tooltip-hover", { timeout: 10000 }).then((h) => h.evaluate((e) => e.textContent)).catch(() => "");
+  check(/STarT/.test(hovered), "hover over the instrument says what it is: " + hovered.slice(0, 60));
+  await page.mouse.move(0, 0);
+  await cursorAt(page, "start_back.risk is high", "start_back.".length);
+  await page.keyboard.down("Control");
+  await page.keyboard.press("Space");
+  await page.keyboard.up("Control");
+  const options = await page.waitForSelector(".cm-tooltip-autocomplete", { timeout: 10000 })
+    .then((t) => t.evaluate((e) => [...e.querySelectorAll("li")].map((l) => l.textContent)))
+    .catch(() => []);
+  check(options.includes("risk") && options.includes("total"), "completion after `start_back.` offers its members: " + options.join(" "));
+  await page.keyboard.press("Escape");
+  await cursorAt(page, "start_back.risk is high", 2);
+  await page.keyboard.press("F12");
+  // The folder has its own copy of the instrument, which `use` finds first.
+  await page.waitForFunction(() => /start_back\.guide$/.test(window.__studio.current || ""));
+  const opened = await page.evaluate(() => window.__studio.current);
+  check(opened === "/workspace/instruments/start_back.guide", "go to definition opens the instrument `use` finds: " + opened);
+  // The built-in instruments open from the list, read only.
+  await page.evaluate(() => {
+    const b = [...document.querySelectorAll("#files button.file")].find((x) => x.textContent.startsWith("instruments.start_back"));
+    b.click();
+  });
+  const builtin = await page.evaluate(() => ({
+    at: window.__studio.current,
+    readOnly: window.__studio.view.state.readOnly,
+    text: window.__studio.view.state.doc.toString(),
+  }));
+  check(builtin.at.startsWith("<guidepath-") && builtin.readOnly && builtin.text.includes("instrument start_back"),
+    "a built-in instrument opens from the list, read only: " + builtin.at);
+  await openFileByPath(page, "/workspace/first.guide");
+
+  await page.click("#tab-patient");
+  await page.click("#clear-patient");
+  await page.type("#in-age", "40");
+  await page.select("#in-start_back-q1", "true");
+  await settled(page);
+  const firstResult = await page.evaluate(() => ({ plain: window.__studio.lastResult.plain, patient: window.__studio.patient }));
+  for (const f of fs.readdirSync(downloads)) fs.rmSync(path.join(downloads, f));
+  await page.click("#download");
+  let firstArtifact = null;
+  for (let i = 0; i < 100 && !firstArtifact; i++) {
+    const f = fs.readdirSync(downloads).find((x) => x === "first.json");
+    if (f) firstArtifact = path.join(downloads, f);
+    else await new Promise((r) => setTimeout(r, 100));
+  }
+  check(firstArtifact !== null, "the first guideline's artifact downloads");
+  if (firstArtifact) {
+    const fromArtifact = nativeEval(firstArtifact, firstResult.patient);
+    check(JSON.stringify(fromArtifact) === JSON.stringify(firstResult.plain),
+      "`guidepath eval` on that artifact gives the panel's result: " + JSON.stringify(firstResult.patient));
+  }
+
+  // Opening a file from the disk.
+  const input = await page.$("#open-input");
+  await input.uploadFile(path.join(root, "docs/examples/typo.guide"));
+  await page.waitForFunction(() => window.__studio.current === "/workspace/typo.guide");
+  await settled(page);
+  const typo = await codes(page, "/workspace/typo.guide");
+  check(typo.includes("E0201"), "a file opened from the disk is checked: " + typo.join(" "));
+
   // Keyboard: the tabs move with the arrow keys, and the editor takes focus.
   await page.focus("#tab-report");
   await page.keyboard.press("ArrowRight");
