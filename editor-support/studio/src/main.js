@@ -102,26 +102,24 @@ async function served() {
 
 // ---------------------------------------------------------------- editor
 
+/** Decorations the page replaces as a whole (`effect.of(set)`), mapped
+ * through edits in between. */
+function decorations(effect) {
+  return StateField.define({
+    create: () => Decoration.none,
+    update(deco, tr) {
+      deco = deco.map(tr.changes);
+      for (const e of tr.effects) if (e.is(effect)) deco = e.value;
+      return deco;
+    },
+    provide: (f) => EditorView.decorations.from(f),
+  });
+}
+// The core's tokens, coloured; lines with goals no test covers.
 const setTokens = StateEffect.define();
-const tokenField = StateField.define({
-  create: () => Decoration.none,
-  update(deco, tr) {
-    deco = deco.map(tr.changes);
-    for (const e of tr.effects) if (e.is(setTokens)) deco = e.value;
-    return deco;
-  },
-  provide: (f) => EditorView.decorations.from(f),
-});
+const tokenField = decorations(setTokens);
 const setCoverage = StateEffect.define();
-const coverageField = StateField.define({
-  create: () => Decoration.none,
-  update(deco, tr) {
-    deco = deco.map(tr.changes);
-    for (const e of tr.effects) if (e.is(setCoverage)) deco = e.value;
-    return deco;
-  },
-  provide: (f) => EditorView.decorations.from(f),
-});
+const coverageField = decorations(setCoverage);
 
 function tokenDecorations(doc, tokens) {
   const b = new RangeSetBuilder();
