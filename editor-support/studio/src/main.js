@@ -8,7 +8,7 @@
 import { EditorState, StateEffect, StateField, RangeSetBuilder } from "@codemirror/state";
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter, drawSelection,
-  Decoration, hoverTooltip,
+  Decoration, WidgetType, hoverTooltip,
 } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from "@codemirror/autocomplete";
@@ -120,6 +120,26 @@ const setTokens = StateEffect.define();
 const tokenField = decorations(setTokens);
 const setCoverage = StateEffect.define();
 const coverageField = decorations(setCoverage);
+// What the checker worked out that the text leaves implicit (a constant's
+// unit, a score's range): the language server's inlay hints.
+const setHints = StateEffect.define();
+const hintField = decorations(setHints);
+
+class HintWidget extends WidgetType {
+  constructor(label) {
+    super();
+    this.label = label;
+  }
+  eq(other) {
+    return other.label === this.label;
+  }
+  toDOM() {
+    const span = document.createElement("span");
+    span.className = "cm-hint";
+    span.textContent = this.label;
+    return span;
+  }
+}
 
 function tokenDecorations(doc, tokens) {
   const b = new RangeSetBuilder();
@@ -264,10 +284,12 @@ function extensions(readOnly) {
     hover,
     tokenField,
     coverageField,
+    hintField,
     EditorState.readOnly.of(readOnly),
     EditorView.contentAttributes.of({ "aria-label": w("editor") }),
     keymap.of([
       { key: "F12", run: goToDefinition },
+      { key: "F2", run: rename },
       { key: "Shift-Alt-f", run: formatFile },
       { key: "Mod-s", run: () => (saveFile(), true) },
       indentWithTab,
@@ -372,8 +394,45 @@ function diagnosticBody(d) {
 
 function showTokens() {
   if (!app.current) return;
+  const doc = view.state.doc;
   const tokens = JSON.parse(app.studio.tokens(app.current)) || [];
-  view.dispatch({ effects: setTokens.of(tokenDecorations(view.state.doc, tokens)) });
+  const hints = JSON.parse(app.studio.hints(app.current)) || [];
+  const b = new RangeSetBuilder();
+  for (const h of hints) {
+    if (h.at <= doc.length) b.add(h.at, h.at, Decoration.widget({ widget: new HintWidget(h.label), side: 1 }));
+  }
+  view.dispatch({ effects: [setTokens.of(tokenDecorations(doc, tokens)), setHints.of(b.finish())] });
+}
+
+/** Renames what the cursor names, in every file that names it (F2). */
+function rename(v) {
+  if (!app.current || !app.files.has(app.current)) return false;
+  const pos = v.state.selection.main.head;
+  const name = prompt(w("newName"));
+  if (!name) return true;
+  const r = JSON.parse(app.studio.rename(app.current, pos, name));
+  if (r.error) {
+    status(r.error);
+    return true;
+  }
+  const byFile = new Map();
+  for (const e of r.edits) {
+    if (!byFile.has(e.path)) byFile.set(e.path, []);
+    byFile.get(e.path).push(e);
+  }
+  for (const [p, edits] of byFile) {
+    if (p === app.current) {
+      v.dispatch({ changes: edits.map((e) => ({ from: e.at[0], to: e.at[1], insert: e.text })) });
+    } else if (app.files.has(p)) {
+      // Other files: edited from the end, so earlier places stay put.
+      let text = app.files.get(p);
+      for (const e of [...edits].sort((a, b) => b.at[0] - a.at[0])) text = text.slice(0, e.at[0]) + e.text + text.slice(e.at[1]);
+      app.files.set(p, text);
+    }
+  }
+  status(`${r.edits.length} × ${name}`);
+  schedule();
+  return true;
 }
 
 function showProblems() {

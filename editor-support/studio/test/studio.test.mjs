@@ -312,6 +312,21 @@ try {
     "a built-in instrument opens from the list, read only: " + builtin.at);
   await openFileByPath(page, "/workspace/first.guide");
 
+  // Rename (F2): the definition and its use, together.
+  await cursorAt(page, "define adult", "define ".length + 1);
+  await page.evaluate(() => (window.prompt = () => "vuxen"));
+  await page.keyboard.press("F2");
+  await settled(page);
+  const renamed = await page.evaluate(() => window.__studio.view.state.doc.toString());
+  check(renamed.includes("define vuxen") && renamed.includes("when vuxen and") && !/\badult\b/.test(renamed),
+    "rename changes the definition and its use");
+  check((await codes(page, "first.guide")).length === 0, "the renamed guideline still checks clean");
+  // Inlay hints: what the checker read into the text.
+  await openFileByPath(page, "/workspace/se/skane_mms.guide");
+  const hints = await page.$$eval(".cm-hint", (h) => h.map((x) => x.textContent));
+  check(hints.length > 0, "inlay hints show what the checker read into the text: " + hints.slice(0, 3).join(", "));
+  await openFileByPath(page, "/workspace/first.guide");
+
   await page.click("#tab-patient");
   await page.click("#clear-patient");
   await page.type("#in-age", "40");
