@@ -348,13 +348,19 @@ try {
       "`guidepath eval` on that artifact gives the panel's result: " + JSON.stringify(firstResult.patient));
   }
 
-  // Opening a file from the disk.
+  // Opening a file from the disk, saved with Windows line ends: the
+  // underline is still on the misspelled name (the editor holds \n ends,
+  // and so does the core, so their offsets agree).
+  const crlf = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "guidepath-studio-crlf-")), "typo.guide");
+  fs.writeFileSync(crlf, fs.readFileSync(path.join(root, "docs/examples/typo.guide"), "utf8").replace(/\n/g, "\r\n"));
   const input = await page.$("#open-input");
-  await input.uploadFile(path.join(root, "docs/examples/typo.guide"));
+  await input.uploadFile(crlf);
   await page.waitForFunction(() => window.__studio.current === "/workspace/typo.guide");
   await settled(page);
   const typo = await codes(page, "/workspace/typo.guide");
   check(typo.includes("E0201"), "a file opened from the disk is checked: " + typo.join(" "));
+  const underlined = await page.$$eval(".cm-lintRange-error", (e) => e.map((x) => x.textContent));
+  check(underlined.includes("lintn_score"), "its error underlines the misspelled name: " + underlined.join(", "));
 
   // Keyboard: the tabs move with the arrow keys, and the editor takes focus.
   await page.focus("#tab-report");
