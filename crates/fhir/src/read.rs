@@ -433,8 +433,15 @@ impl<'a> Reader<'a> {
             }
             let Some(el) = binding::element(from) else { continue };
             if !input.codes.is_empty() && el.path != "Condition.code" {
+                // An Encounter's `type` is a list of concepts; the others' `code` is one.
                 let concept = if kind == "Encounter" { obj.get("type") } else { obj.get("code") };
-                if !concept.is_some_and(|c| any_coding(c, |s, c| has_code(&input.codes, s, c))) {
+                let coded = |c: &J| any_coding(c, |s, c| has_code(&input.codes, s, c));
+                let hit = match concept {
+                    Some(J::Array(list)) => list.iter().any(coded),
+                    Some(c) => coded(c),
+                    None => false,
+                };
+                if !hit {
                     continue;
                 }
             }
@@ -909,7 +916,7 @@ fn whole_months(from: i64, to: i64) -> i64 {
 /// For each input, whether the guideline compares it with month-based and
 /// with day-based durations; `(true, true)` where it compares it with
 /// neither. One walk over every expression of the artifact.
-fn compared_families(art: &Artifact) -> Vec<(bool, bool)> {
+pub fn compared_families(art: &Artifact) -> Vec<(bool, bool)> {
     let mut seen = vec![(false, false); art.inputs.len()];
     let mut note = |i: u32, u: &Option<Unit>| {
         let Some(slot) = seen.get_mut(i as usize) else { return };
