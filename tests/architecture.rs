@@ -69,6 +69,10 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("guidepath-sql", &["guidepath-syntax", "guidepath-check", "guidepath-eval"]),
     ("guidepath-fhir", &["guidepath-syntax", "guidepath-check"]),
     ("guidepath-serve", &["guidepath-syntax", "guidepath-check"]),
+    // The CPG export is written from the artifact, and its meaning is
+    // the lowering's own, held to the evaluator by the differential, not
+    // borrowed from it.
+    ("guidepath-cpg", &["guidepath-syntax", "guidepath-check", "guidepath-eval", "guidepath-analysis"]),
     // The editors' features know no transport, runtime or protocol: the
     // browser studio runs them as they are.
     ("guidepath-ide", &["tower-lsp-server", "ls-types", "tokio", "tower", "guidepath-lsp"]),

@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod check;
 pub mod diff;
 pub mod eval;
+pub mod export;
 pub mod fmt;
 pub mod load;
 mod ndjson;

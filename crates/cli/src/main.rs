@@ -263,6 +263,43 @@ enum Command {
         #[arg(long)]
         allow_findings: bool,
     },
+    /// A guideline for other systems: an HL7 CPG-on-FHIR package with
+    /// executable ELM (`--cpg`, docs/cpg.md), or patient data as FHIR
+    /// Bundles (`--bundles`).
+    ///
+    /// Exit status: 0 written; 1 the guideline has errors, uses what ELM
+    /// cannot say exactly, or (--bundles) some data cannot be written as
+    /// FHIR; 2 usage or I/O errors.
+    Export {
+        /// A guideline (*.guide) or a compiled artifact (*.json, *.yaml).
+        guideline: PathBuf,
+        /// Write the CPG-on-FHIR package into the folder `-o`: a Library
+        /// (ELM and CQL), PlanDefinitions, ActivityDefinitions,
+        /// Questionnaires, the inline tests as test bundles, package.json.
+        #[arg(long, requires = "output", conflicts_with = "bundles")]
+        cpg: bool,
+        /// Read patient data (one JSON object a line) on standard input and
+        /// write each as a FHIR Bundle with guidepath's result of reading
+        /// and evaluating it: `{"bundle": …, "result": …}` a line. A line
+        /// that is FHIR already (it has `resourceType`) is read as it is.
+        #[arg(long)]
+        bundles: bool,
+        /// The folder the package is written into.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// The base of the package's canonical URLs.
+        #[arg(long, default_value = "https://guidepath.example.org/fhir")]
+        base: String,
+        /// The day ages and durations count to, for the test bundles and
+        /// for --bundles (YYYY-MM-DD). Default: today (UTC).
+        #[arg(long, value_name = "DATE", value_parser = date)]
+        at: Option<i64>,
+        /// Let a guideline with analysis errors (E09xx) through, for a
+        /// draft being worked on; its artifact records them, and
+        /// everything that reads it says so.
+        #[arg(long)]
+        allow_findings: bool,
+    },
     /// The forum's document: a summary, a catalogue of every
     /// recommendation, and per guideline its findings, tests, coverage and
     /// translations. One self-contained HTML page, or Markdown.
@@ -475,6 +512,18 @@ fn main() -> ExitCode {
         }
         Command::Sql { guideline, dialect, table, key, schema, allow_findings } => {
             guidepath_cli::sql::run(&guideline, dialect, &table, &key, schema, Policy { allow_findings })
+        }
+        Command::Export { guideline, cpg, bundles, output, base, at, allow_findings } => {
+            let at = at.unwrap_or_else(guidepath_check::lifecycle::today);
+            let policy = Policy { allow_findings };
+            match (cpg, bundles, output) {
+                (true, _, Some(out)) => guidepath_cli::export::cpg(&guideline, &out, &base, at, policy),
+                (false, true, _) => guidepath_cli::export::bundles(&guideline, at, policy),
+                _ => {
+                    eprintln!("error: say what to export: --cpg -o DIR, or --bundles");
+                    ExitCode::from(2)
+                }
+            }
         }
         Command::Schema { guideline, strict, result, allow_findings } => {
             eval::schema(guideline.as_deref(), strict, result, Policy { allow_findings })

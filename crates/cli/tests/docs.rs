@@ -10,9 +10,10 @@
 //!   tests); without, it is a whole file that must.
 //! - `sh`: commands. `$ command` is followed by exactly what it prints;
 //!   a line without `$` is a command that must succeed (`cargo` and
-//!   `fuzz/` commands, the README's two and the fuzzers, and the studio's
-//!   build and server, are CI's to run). They run in a copy of the
-//!   repository's guidelines, docs and corpus, with `guidepath` on the PATH.
+//!   `fuzz/` commands, the README's two and the fuzzers, the studio's
+//!   build and server, and the CQL engine's example, are CI's to run).
+//!   They run in a copy of the repository's guidelines, docs and corpus,
+//!   with `guidepath` on the PATH.
 //! - `json`: `<!-- output: COMMAND -->` is that command's output (as JSON);
 //!   `<!-- excerpt of output: COMMAND -->` has lines that the output has,
 //!   in order.
@@ -180,9 +181,16 @@ fn run_commands(dir: &Path, text: &str, at: &str) {
             None => line.trim(),
         };
         // CI runs these itself: the README's two commands, the fuzzers, the
-        // studio's build, and `guidepath studio` (a server, which the
-        // studio's browser test starts).
-        let ci = ["cargo ", "fuzz/", "editor-support/studio/", "guidepath studio"];
+        // studio's build, `guidepath studio` (a server, which the studio's
+        // browser test starts), and the CQL engine's example (Node).
+        let ci = [
+            "cargo ",
+            "fuzz/",
+            "editor-support/studio/",
+            "guidepath studio",
+            "npm ci --prefix tests/cpg",
+            "node tests/cpg/",
+        ];
         if cmd.is_empty() || cmd.starts_with('#') || ci.iter().any(|c| cmd.starts_with(c)) {
             continue;
         }

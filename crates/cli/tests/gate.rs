@@ -39,6 +39,8 @@ fn every_path_to_a_patient_refuses_analysis_errors_as_check_shows_them() {
         assert!(witness, "{file}: check shows a witness patient\n{shown}");
         let artifact = dir.join("a.json");
         let artifact = artifact.to_str().unwrap();
+        let cpg = dir.join("cpg");
+        let cpg = cpg.to_str().unwrap();
         let runs: Vec<(&str, Vec<&str>, &str)> = vec![
             ("compile", vec!["compile", file, "-o", artifact], ""),
             ("eval", vec!["eval", "--format", "json", file], "{}"),
@@ -47,6 +49,8 @@ fn every_path_to_a_patient_refuses_analysis_errors_as_check_shows_them() {
             ("sql", vec!["sql", "--dialect", "duckdb", file], ""),
             ("schema", vec!["schema", file], ""),
             ("serve", vec!["serve", "--addr", "127.0.0.1:0", file], ""),
+            ("export --cpg", vec!["export", "--cpg", file, "-o", cpg], ""),
+            ("export --bundles", vec!["export", "--bundles", file], "{}\n"),
         ];
         for (what, args, input) in runs {
             let (status, out, err) = guidepath_stdin(&args, input);
@@ -55,6 +59,7 @@ fn every_path_to_a_patient_refuses_analysis_errors_as_check_shows_them() {
             assert!(!out.contains("\"recommendations\""), "{what} {file} evaluates nobody:\n{out}");
         }
         assert!(!std::path::Path::new(artifact).exists(), "no artifact is written for {file}");
+        assert!(!std::path::Path::new(cpg).exists(), "no package is written for {file}");
     }
 }
 
@@ -81,6 +86,9 @@ fn allowed_findings_are_recorded_in_the_artifact_and_said_wherever_it_is_read() 
     assert_eq!(status, 1, "{err}");
     assert!(err.contains("built with 1 analysis error; E0901"), "{err}");
     assert_eq!(guidepath(&["sql", "--dialect", "postgres", a]).0, 1);
+    let cpg = dir.join("cpg");
+    assert_eq!(guidepath(&["export", "--cpg", a, "-o", cpg.to_str().unwrap()]).0, 1);
+    assert!(!cpg.exists(), "no package of an artifact with findings");
     let (status, out, err) = guidepath_stdin(&["eval", "--allow-findings", "--format", "cds", a], patient);
     assert_eq!(status, 0, "{err}");
     assert!(err.contains("not for patients"), "{err}");

@@ -51,6 +51,9 @@ fn the_page_lists_every_shipped_recommendation_and_stands_alone() {
     assert!(html.contains("<h2 id=\"g-se-skane-mms\">se.skane.mms"), "a section per guideline");
     assert!(html.contains("Test coverage: 22 of 22 goals"), "coverage per file");
     assert!(html.contains("0 failing tests"), "the summary");
+    // Each recommendation names the PlanDefinition `export --cpg` writes.
+    assert!(html.contains("data-plan-definition=\"SeSkaneMms-mms-referral\""), "the CPG PlanDefinition");
+    assert_eq!(html.matches("data-plan-definition=").count(), ids.len());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -623,12 +623,14 @@ fn html(r: &Report, today: i64) -> String {
         let status = rec.status.split(' ').next().unwrap_or("");
         let status = if status.is_empty() { "no status" } else { status };
         h.push_str(&format!(
-            "<tr data-status=\"{}\"><td class=\"g\">{}</td><td class=\"id\"><a href=\"#{}\" title=\"{}:{}\">{}</a></td>",
+            "<tr data-status=\"{}\"><td class=\"g\">{}</td><td class=\"id\"><a href=\"#{}\" title=\"{}:{}; CPG: PlanDefinition/{}\" data-plan-definition=\"{}\">{}</a></td>",
             esc(status),
             esc(&rec.guideline),
             esc(&anchor(&rec.guideline)),
             esc(&rec.file),
             rec.line,
+            esc(&guidepath_cpg::definition_id(&rec.guideline, &rec.id)),
+            esc(&guidepath_cpg::definition_id(&rec.guideline, &rec.id)),
             esc(&rec.id)
         ));
         for (_, l) in &columns {
