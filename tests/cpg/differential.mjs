@@ -421,7 +421,15 @@ async function one(g, index) {
       bundles.push(r() < 0.3 ? vary(l.bundle, r) : l.bundle);
     }
   }
-  const evaluated = run(guidepath, ["export", "--bundles", g, "--at", at], bundles.map((b) => JSON.stringify(b)).join("\n") + "\n");
+  // guidepath's own time on the same Bundles (read, evaluate, write the
+  // line), measured by /usr/bin/time in this run, beside the engine's.
+  const timed = fs.existsSync("/usr/bin/time");
+  const evalArgs = ["export", "--bundles", g, "--at", at];
+  const evaluated = timed
+    ? run("/usr/bin/time", ["-f", "cpu %U %S", guidepath, ...evalArgs], bundles.map((b) => JSON.stringify(b)).join("\n") + "\n")
+    : run(guidepath, evalArgs, bundles.map((b) => JSON.stringify(b)).join("\n") + "\n");
+  const cpuLine = evaluated.stderr.split("\n").reverse().find((l) => l.startsWith("cpu "));
+  const guidepathCpu = cpuLine ? cpuLine.split(" ").slice(1).reduce((a, x) => a + Number(x), 0) * 1000 : null;
   const results = evaluated.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l).result);
   if (results.length !== bundles.length) throw new Error(`${g}: ${results.length} results for ${bundles.length} bundles: ${evaluated.stderr.slice(0, 400)}`);
 
@@ -469,7 +477,7 @@ async function one(g, index) {
     }
   });
   fs.rmSync(dir, { recursive: true, force: true });
-  return { g, n: bundles.length, refusedData: refused, unwritable, bad, wall, cpu: (cpu.user + cpu.system) / 1000, results: results_, decided };
+  return { g, n: bundles.length, refusedData: refused, unwritable, bad, wall, cpu: (cpu.user + cpu.system) / 1000, results: results_, decided, guidepathCpu };
 }
 
 let failures = 0;
@@ -500,7 +508,8 @@ for (const [k, g] of guidelines.entries()) {
     `${ok ? "ok" : "FAIL"} ${g}: ${r.n} patients (${r.refusedData} refused by both` +
       `${r.unwritable ? `, ${r.unwritable} not writable as FHIR` : ""}), ${r.results} results ` +
       `(${((100 * r.decided) / Math.max(r.results, 1)).toFixed(0)} % decided), ${r.bad} differences; ` +
-      `cql-execution ${(r.wall / 1000).toFixed(1)} s wall, ${perPatient.toFixed(0)} µs CPU a patient`,
+      `cql-execution ${(r.wall / 1000).toFixed(1)} s wall, ${perPatient.toFixed(0)} µs CPU a patient` +
+      (r.guidepathCpu !== null ? `; guidepath ${((r.guidepathCpu / r.n) * 1000).toFixed(0)} µs CPU a patient` : ""),
   );
 }
 console.log(`cpg differential${mutate ? " (mutated ELM: differences expected)" : ""}: ${compared} patients compared, ` +
