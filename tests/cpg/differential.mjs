@@ -10,8 +10,9 @@
 // the ELM out of its Library, generate patients (missing answers,
 // boundaries, month ends, a share of invalid data), write them as FHIR
 // Bundles and vary a share of those Bundles the way FHIR data varies
-// (dates a day either side, partial dates, answers entered in error, yes
-// and no as codes, a second value that conflicts), then have guidepath read
+// (dates a day either side, dates after the evaluation day, partial
+// dates, answers entered in error, yes and no as codes, a second value that
+// conflicts), then have guidepath read
 // and evaluate each Bundle (`guidepath export --bundles`) and run the ELM
 // over the same Bundles in cql-execution with cql-exec-fhir. Every
 // stratum, score, recommendation, pathway, step, due date and deadline is
@@ -257,7 +258,7 @@ function vary(bundle, r) {
   const res = entries.map((e) => e.resource);
   const pick = (xs) => xs[Math.floor(r() * xs.length)];
   const shift = (s, k) => isoDate(dayOf(s.slice(0, 10)) + k);
-  const kind = Math.floor(r() * 6);
+  const kind = Math.floor(r() * 7);
   const patient = res.find((x) => x.resourceType === "Patient");
   const subject = { reference: `Patient/${patient.id}` };
   if (kind === 0) {
@@ -314,6 +315,19 @@ function vary(bundle, r) {
         if (typeof a.valueDecimal === "number") a.valueDecimal += 1;
       }
       entries.push({ resource: { resourceType: "QuestionnaireResponse", id: "second", status: "completed", subject, item: [item] } });
+    }
+  } else if (kind === 6) {
+    // A date after the evaluation day: a count or a duration cannot be
+    // counted from it (guidepath refuses it), a date field takes it.
+    const dated = [];
+    for (const x of res) {
+      for (const k of ["birthDate", "onsetDateTime", "recordedDate", "effectiveDateTime", "performedDateTime", "authoredOn"]) {
+        if (typeof x[k] === "string") dated.push([x, k]);
+      }
+    }
+    if (dated.length) {
+      const [x, k] = pick(dated);
+      x[k] = shift(at, pick([1, 40]));
     }
   } else {
     // The same value twice, in a nested item: read once.

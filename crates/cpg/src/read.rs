@@ -473,7 +473,13 @@ fn element(input: &Input, from: &str, families: (bool, bool)) -> Result<(J, J), 
             let dates = query("D", dates, Some(not(is_null_of(expr_ref_alias("D")))), None);
             let d = expr_ref_alias("D");
             let at = elm::param_ref("Evaluation date");
-            let after = exists(query("D", dates.clone(), Some(binary("Greater", d.clone(), at.clone())), None));
+            // A date after the evaluation date cannot be counted from; a
+            // date field takes it as it is (`Reader::since_date`).
+            let after = if input.ty == ValueType::Date {
+                boolean(false)
+            } else {
+                exists(query("D", dates.clone(), Some(binary("Greater", d.clone(), at.clone())), None))
+            };
             let counted = since_date(input, d, at, families)?;
             Ok((query("D", dates, None, Some(counted)), after))
         }
