@@ -149,6 +149,11 @@ fn expr(e: &J) -> String {
             )
         }
         "DateFrom" => format!("(date from {})", one()),
+        // CQL's list operators are words before their operand.
+        "SingletonFrom" => format!("(singleton from {})", one()),
+        "Flatten" => format!("(flatten {})", one()),
+        "Distinct" => format!("(distinct {})", one()),
+        "Exists" => format!("(exists {})", one()),
         "Count" | "First" | "Min" | "Max" | "AnyTrue" => format!("{kind}({})", expr(&e["source"])),
         "Indexer" => format!("({})[{}]", one(), o.get(1).map_or(String::new(), |x| expr(x))),
         _ => {

@@ -128,3 +128,20 @@ pub fn library(art: &Artifact) -> Result<Library, CpgError> {
     let cql = cql::text(&name, &version, &built);
     Ok(Library { name, version, elm, cql, outputs: built.outputs })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cql_identifiers_and_ids_fhir_ids() {
+        assert_eq!(library_name("se.skane.mms"), "SeSkaneMms");
+        assert_eq!(library_name("2026.x"), "Guideline2026X");
+        assert_eq!(definition_id("se.skane.mms", "mms_referral"), "SeSkaneMms-mms-referral");
+        let long = "x".repeat(80);
+        let id = fhir_id(&long);
+        assert_eq!(id.len(), 64);
+        assert_ne!(id, fhir_id(&format!("{long}y")), "a hash keeps long ids apart");
+        assert_eq!(fhir_id("a b/c"), "a-b-c");
+    }
+}

@@ -303,7 +303,8 @@ fn functions() -> Vec<J> {
     let nm = binary("Add", binary("Modulo", total, integer(12)), integer(1));
     let day = elm::min_of(vec![comp("Day", &d), elm::call("LastDay", vec![ny.clone(), nm.clone()])]);
     let add_months = json!({"type": "Date", "year": ny, "month": nm, "day": day});
-    let (from, to) = (operand_ref("from"), operand_ref("to"));
+    // `from` and `to` are words of CQL: the operands are named otherwise.
+    let (from, to) = (operand_ref("earlier"), operand_ref("later"));
     let m0 = binary(
         "Add",
         binary("Multiply", binary("Subtract", comp("Year", &to), comp("Year", &from)), integer(12)),
@@ -328,6 +329,6 @@ fn functions() -> Vec<J> {
     vec![
         f("LastDay", &[("y", "Integer"), ("m", "Integer")], last_day),
         f("AddMonths", &[("d", "Date"), ("k", "Integer")], add_months),
-        f("WholeMonths", &[("from", "Date"), ("to", "Date")], whole),
+        f("WholeMonths", &[("earlier", "Date"), ("later", "Date")], whole),
     ]
 }
